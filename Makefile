@@ -1,0 +1,114 @@
+# rbox - one entry point. `make help` lists the targets.
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= gcc
+PKG_CONFIG ?= pkg-config
+
+# SANITIZE=1: ASan + UBSan, dynamically linked, into build-asan/ (the suite runs against it with
+# `make test-asan`). Default: a static, lean binary (fast exec, no dynamic loader).
+ifeq ($(SANITIZE),1)
+BUILD     := build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+STATIC    :=
+OPT       := -O1 -g
+else
+SAN_FLAGS :=
+STATIC    ?= -static
+OPT       ?= -O2 -g
+endif
+
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
+             -Wstrict-prototypes -Wno-missing-field-initializers
+CFLAGS    ?=
+CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -Ilib -Iruntime \
+             -DRBOX_VERSION=\"$(VERSION)\" -DRBOX_COMMIT=\"$(COMMIT)\" -MMD -MP
+LDFLAGS   ?=
+LDFLAGS   += $(SAN_FLAGS)
+
+RT_LIBS   := $(shell $(PKG_CONFIG) --libs --static yajl libseccomp libcap 2>/dev/null || echo -lyajl -lseccomp -lcap)
+# Debian ships yajl's static archive as libyajl_s.a.
+ifeq ($(STATIC),-static)
+RT_LIBS   := $(subst -lyajl,-lyajl_s,$(RT_LIBS))
+endif
+
+LIB_SRC   := $(wildcard lib/*.c)
+RT_SRC    := $(wildcard runtime/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
+
+BINS      := $(BUILD)/bin/rbox-runtime
+
+.PHONY: all clean deps bundles test test-runtime test-asan lint format install uninstall help asan
+
+all: $(BINS)
+
+$(BUILD)/bin/rbox-runtime: $(RT_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) $(STATIC) -o $@ $^ $(RT_LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+-include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d)
+
+asan:
+	$(MAKE) SANITIZE=1 all
+
+# Debian packages needed to build and test (run as root on a fresh machine).
+DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
+        bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
+        clang-format cppcheck uidmap iproute2 procps util-linux
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
+
+bundles: bundles/busybox/rootfs/bin/busybox
+
+bundles/busybox/rootfs/bin/busybox: tools/mkrootfs.sh
+	sh tools/mkrootfs.sh bundles/busybox/rootfs
+
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+test: all bundles
+	RBOX_BUILD=$(BUILD) bats --formatter tap --timing -r tests/bats
+
+test-runtime: all bundles
+	RBOX_BUILD=$(BUILD) bats --timing -r tests/bats/runtime
+
+test-asan:
+	$(MAKE) SANITIZE=1 all
+	$(MAKE) bundles
+	RBOX_BUILD=build-asan bats -r tests/bats/runtime
+
+lint:
+	clang-format --dry-run --Werror lib/*.[ch] runtime/*.[ch] $(wildcard manager/*.[ch])
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	    --suppress=missingIncludeSystem -Ilib -Iruntime lib runtime $(wildcard manager)
+
+format:
+	clang-format -i lib/*.[ch] runtime/*.[ch] $(wildcard manager/*.[ch])
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@echo "make            build $(BINS)"
+	@echo "make deps       install Debian build/test dependencies (root)"
+	@echo "make bundles    build the busybox test rootfs into bundles/busybox/rootfs"
+	@echo "make test       run the bats suite (tests/bats)"
+	@echo "make test-asan  run the runtime suite against an ASan+UBSan build"
+	@echo "make lint       clang-format check + cppcheck"
+	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"

@@ -1,0 +1,87 @@
+/* error.c - the rbox_err error object. */
+#define _GNU_SOURCE
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_error(rbox_err **err, int errnum, char *msg)
+{
+    if (err == NULL) {
+        free(msg);
+        return -1;
+    }
+    if (*err)
+        rbox_err_free(*err);
+    rbox_err *e = xzalloc(sizeof(*e));
+    e->errnum = errnum;
+    e->msg = msg;
+    *err = e;
+    return -1;
+}
+
+int rbox_error(rbox_err **err, int errnum, const char *fmt, ...)
+{
+    va_list ap;
+    char *what;
+    va_start(ap, fmt);
+    if (vasprintf(&what, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    if (errnum == 0)
+        return set_error(err, 0, what);
+    char *msg = xasprintf("%s: %s", what, strerror(errnum));
+    free(what);
+    return set_error(err, errnum, msg);
+}
+
+int rbox_error_code(rbox_err **err, int errnum, const char *fmt, ...)
+{
+    va_list ap;
+    char *what;
+    va_start(ap, fmt);
+    if (vasprintf(&what, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    return set_error(err, errnum, what);
+}
+
+int rbox_error_raw(rbox_err **err, int errnum, const char *msg)
+{
+    return set_error(err, errnum, xstrdup(msg));
+}
+
+int rbox_error_prefix(rbox_err **err, const char *fmt, ...)
+{
+    if (err == NULL)
+        return -1;
+    va_list ap;
+    char *what;
+    va_start(ap, fmt);
+    if (vasprintf(&what, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    if (*err == NULL)
+        return set_error(err, 0, what);
+    char *msg = xasprintf("%s: %s", what, (*err)->msg);
+    free(what);
+    free((*err)->msg);
+    (*err)->msg = msg;
+    return -1;
+}
+
+void rbox_err_free(rbox_err *err)
+{
+    if (err) {
+        free(err->msg);
+        free(err);
+    }
+}
+
+void cleanup_errp(rbox_err **err)
+{
+    rbox_err_free(*err);
+    *err = NULL;
+}

@@ -1,0 +1,97 @@
+/* log.c - logging to stderr or a log file, as text or runc-style JSON lines. */
+#define _GNU_SOURCE
+#include "log.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+    const char *prog;
+    int fd; /* -1: stderr */
+    enum log_format fmt;
+    bool debug;
+} logger = { "rbox", -1, LOG_FMT_TEXT, false };
+
+static const char *level_name[] = { "error", "warning", "info", "debug" };
+
+int log_init(const char *prog, const char *path, enum log_format fmt, bool debug, rbox_err **err)
+{
+    logger.prog = prog;
+    logger.fmt = fmt;
+    logger.debug = debug;
+    if (path && *path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return rbox_error(err, errno, "--log: opening %s", path);
+        logger.fd = fd;
+    }
+    return 0;
+}
+
+void log_set_fd(int fd)
+{
+    logger.fd = fd;
+}
+
+int log_get_fd(void)
+{
+    return logger.fd;
+}
+
+bool log_debug_enabled(void)
+{
+    return logger.debug;
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+    if (lvl == LOG_DEBUG && !logger.debug)
+        return;
+    int saved = errno;
+    va_list ap;
+    char *msg;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        va_end(ap);
+        return;
+    }
+    va_end(ap);
+    char *line;
+    struct timespec ts;
+    char tbuf[48];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    format_time_rfc3339(&ts, tbuf, sizeof(tbuf));
+    if (logger.fmt == LOG_FMT_JSON) {
+        _cleanup_free_ char *m = json_quote(msg);
+        line = xasprintf("{\"level\":\"%s\",\"msg\":%s,\"time\":\"%s\"}\n",
+                         lvl == LOG_WARN ? "warning" : level_name[lvl], m, tbuf);
+    } else if (logger.fd >= 0) {
+        _cleanup_free_ char *m = json_quote(msg);
+        line = xasprintf("time=\"%s\" level=%s msg=%s\n", tbuf, level_name[lvl], m);
+    } else if (lvl == LOG_ERROR) {
+        line = xasprintf("%s: %s\n", logger.prog, msg);
+    } else {
+        line = xasprintf("%s: %s: %s\n", logger.prog, level_name[lvl], msg);
+    }
+    int fd = logger.fd >= 0 ? logger.fd : STDERR_FILENO;
+    ssize_t r = write_all(fd, line, strlen(line));
+    (void)r;
+    free(line);
+    free(msg);
+    errno = saved;
+}
+
+void log_err_free(rbox_err *err)
+{
+    if (err == NULL)
+        return;
+    log_msg(LOG_ERROR, "%s", err->msg);
+    rbox_err_free(err);
+}

@@ -1,0 +1,109 @@
+/* caps.c - capabilities (libcap). */
+#define _GNU_SOURCE
+#include "caps.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/capability.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+int caps_last_cap(void)
+{
+    static int last = -1;
+    if (last >= 0)
+        return last;
+    _cleanup_free_ char *buf = NULL;
+    int v;
+    if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &buf, NULL) == 0) {
+        buf[strcspn(buf, "\n")] = '\0';
+        if (parse_int(buf, &v) == 0 && v > 0 && v < 64)
+            return last = v;
+    }
+    return last = CAP_LAST_CAP;
+}
+
+int caps_drop_bounding(const struct rbox_caps *c, rbox_err **err)
+{
+    int last = caps_last_cap();
+    for (int cap = 0; cap <= last; cap++) {
+        if (c->bounding & (1ULL << cap))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            return rbox_error(err, errno, "dropping %s from the bounding set",
+                              capability_name(cap) ? capability_name(cap) : "capability");
+    }
+    return 0;
+}
+
+int caps_keep_on_setuid(rbox_err **err)
+{
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return rbox_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
+    return 0;
+}
+
+static int set_sets(uint64_t eff, uint64_t prm, uint64_t inh, rbox_err **err)
+{
+    cap_t caps = cap_init();
+    if (caps == NULL)
+        return rbox_error(err, errno, "cap_init");
+    int last = caps_last_cap();
+    for (int cap = 0; cap <= last; cap++) {
+        cap_value_t v = cap;
+        if (eff & (1ULL << cap))
+            cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (prm & (1ULL << cap))
+            cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
+        if (inh & (1ULL << cap))
+            cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+    }
+    int r = cap_set_proc(caps);
+    int saved = errno;
+    cap_free(caps);
+    if (r < 0)
+        return rbox_error(err, saved, "setting capabilities");
+    return 0;
+}
+
+int caps_raise_effective(rbox_err **err)
+{
+    cap_t cur = cap_get_proc();
+    if (cur == NULL)
+        return rbox_error(err, errno, "cap_get_proc");
+    uint64_t prm = 0, inh = 0;
+    int last = caps_last_cap();
+    for (int cap = 0; cap <= last; cap++) {
+        cap_flag_value_t v;
+        if (cap_get_flag(cur, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+            prm |= 1ULL << cap;
+        if (cap_get_flag(cur, cap, CAP_INHERITABLE, &v) == 0 && v == CAP_SET)
+            inh |= 1ULL << cap;
+    }
+    cap_free(cur);
+    return set_sets(prm, prm, inh, err);
+}
+
+int caps_apply(const struct rbox_caps *c, rbox_err **err)
+{
+    int last = caps_last_cap();
+    uint64_t known = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+    /* The effective set must be within the permitted set: the kernel refuses otherwise. */
+    if (set_sets(c->effective & c->permitted & known, c->permitted & known,
+                 c->inheritable & known, err) < 0)
+        return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+        return rbox_error(err, errno, "clearing the ambient capabilities");
+    for (int cap = 0; cap <= last; cap++) {
+        if (!(c->ambient & (1ULL << cap)))
+            continue;
+        /* An ambient capability must be permitted and inheritable; say which one is not. */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            return rbox_error(err, errno, "raising ambient capability %s (it must also be in "
+                                          "the permitted and inheritable sets)",
+                              capability_name(cap) ? capability_name(cap) : "?");
+    }
+    return 0;
+}

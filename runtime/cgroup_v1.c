@@ -1,0 +1,248 @@
+/* cgroup_v1.c - the v1 backend (one directory per mounted hierarchy), also used on hybrid hosts
+ * where the cgroup2 mount at /sys/fs/cgroup/unified is joined as one more hierarchy. */
+#define _GNU_SOURCE
+#include "cgroup_internal.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Does the comma list `a` hold the same names as `b` (any order)? */
+static bool same_set(const char *a, const char *b)
+{
+    size_t na = 1, nb = 1;
+    for (const char *s = a; *s; s++)
+        na += *s == ',';
+    for (const char *s = b; *s; s++)
+        nb += *s == ',';
+    if (na != nb)
+        return false;
+    _cleanup_free_ char *copy = xstrdup(a);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t lt = strlen(t);
+        bool found = false;
+        for (const char *s = b; s && *s;) {
+            if (strncmp(s, t, lt) == 0 && (s[lt] == ',' || s[lt] == '\0'))
+                found = true;
+            s = strchr(s, ',');
+            if (s)
+                s++;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+int cg_own_path(const char *controllers, char **out, rbox_err **err)
+{
+    _cleanup_free_ char *buf = NULL;
+    if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &buf, NULL) < 0)
+        return rbox_error(err, errno, "reading /proc/self/cgroup");
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL)
+            continue;
+        *c2 = '\0';
+        const char *ctrls = c1 + 1;
+        bool match = *controllers == '\0' ? *ctrls == '\0' && strncmp(line, "0:", 2) == 0
+                                          : same_set(ctrls, controllers);
+        if (match) {
+            *out = xstrdup(c2 + 1);
+            return 0;
+        }
+    }
+    return rbox_error(err, ENOENT, "own cgroup for \"%s\" not found in /proc/self/cgroup",
+                      *controllers ? controllers : "cgroup2");
+}
+
+/* Controller names from a v1 mount's super options ("rw,cpu,cpuacct" -> "cpu,cpuacct"). */
+static char *v1_controllers(const char *opts)
+{
+    static const char *skip[] = { "rw", "ro", "clone_children", "noprefix", "xattr", "cpuset_v2_mode",
+                                  "favordynmods" };
+    _cleanup_free_ char *copy = xstrdup(opts);
+    char *out = xstrdup("");
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        bool skipped = str_has_prefix(t, "release_agent=");
+        for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+            skipped |= strcmp(t, skip[i]) == 0;
+        if (skipped)
+            continue;
+        char *next = xasprintf("%s%s%s", out, *out ? "," : "", t);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+static int add_hierarchy(struct cgroup *cg, const char *ctrls, const char *mnt, const char *root,
+                         const char *rel, bool absolute, bool v2, rbox_err **err)
+{
+    _cleanup_free_ char *own = NULL;
+    if (!absolute && cg_own_path(v2 ? "" : ctrls, &own, err) < 0)
+        return -1;
+    const char *base = "/";
+    if (!absolute) {
+        base = own;
+        /* The mount may show a subtree (root != "/"): strip it. */
+        if (strcmp(root, "/") != 0 && str_has_prefix(own, root))
+            base = own + strlen(root);
+    }
+    _cleanup_free_ char *inner = cg_path_join(base, rel);
+    cg_hier_add(cg, v2 ? "unified" : ctrls, cg_path_join(mnt, inner), v2);
+    return 0;
+}
+
+int cg_v1_resolve(struct cgroup *cg, const char *rel, bool absolute, bool hybrid, rbox_err **err)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (f == NULL)
+        return rbox_error(err, errno, "reading /proc/self/mountinfo");
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+        char root[4096], mnt[4096];
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+            continue;
+        char *sep = strstr(line, " - ");
+        if (sep == NULL)
+            continue;
+        char fstype[64], super[1024];
+        if (sscanf(sep + 3, "%63s %*s %1023s", fstype, super) != 2)
+            continue;
+        bool is_v2 = strcmp(fstype, "cgroup2") == 0;
+        if (strcmp(fstype, "cgroup") != 0 && !(is_v2 && hybrid))
+            continue;
+        if (!str_has_prefix(mnt, cgroup_root))
+            continue;
+        _cleanup_free_ char *ctrls = is_v2 ? xstrdup("") : v1_controllers(super);
+        if (!is_v2 && *ctrls == '\0')
+            continue;
+        if (add_hierarchy(cg, ctrls, mnt, root, rel, absolute, is_v2, err) < 0)
+            return -1;
+    }
+    if (cg->n == 0)
+        return rbox_error(err, ENOENT, "no cgroup v1 hierarchy is mounted under %s", cgroup_root);
+    return 0;
+}
+
+/* cpuset.cpus/mems start empty in a new v1 cgroup: copy them down from the nearest ancestor. */
+static int cpuset_init(struct cg_hier *h, rbox_err **err)
+{
+    static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+    _cleanup_free_ char *p = xstrdup(h->dir);
+    /* the directories we created, from the top one down */
+    char *dirs[64];
+    int n = 0;
+    for (int i = 0; i < h->created && n < 64; i++) {
+        dirs[n++] = xstrdup(p);
+        char *slash = strrchr(p, '/');
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+    }
+    int ret = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        _cleanup_free_ char *parent = xstrdup(dirs[i]);
+        *strrchr(parent, '/') = '\0';
+        for (size_t f = 0; f < ARRAY_SIZE(files) && ret == 0; f++) {
+            _cleanup_free_ char *src = xasprintf("%s/%s", parent, files[f]);
+            _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
+            _cleanup_free_ char *val = NULL;
+            if (read_file_at(AT_FDCWD, src, &val, NULL) < 0) {
+                ret = rbox_error(err, errno, "reading %s", src);
+                break;
+            }
+            if (write_file_at(AT_FDCWD, dst, val) < 0)
+                ret = rbox_error(err, errno, "writing %s", dst);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(dirs[i]);
+    return ret;
+}
+
+int cg_v1_prepare(struct cgroup *cg, rbox_err **err)
+{
+    for (size_t i = 0; i < cg->n; i++) {
+        if (cg->h[i].v2 || cg->h[i].created == 0)
+            continue;
+        if (cgroup_dir(cg, "cpuset") == cg->h[i].dir && cpuset_init(&cg->h[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int freezer_wait(const char *dir, const char *want, rbox_err **err)
+{
+    _cleanup_free_ char *state = xasprintf("%s/freezer.state", dir);
+    for (int i = 0; i < 2000; i++) {
+        _cleanup_free_ char *buf = NULL;
+        if (read_file_at(AT_FDCWD, state, &buf, NULL) < 0)
+            return rbox_error(err, errno, "reading %s", state);
+        if (str_has_prefix(buf, want))
+            return 0;
+        /* A FREEZING cgroup may need the request repeated. */
+        if (i % 50 == 49 && write_file_at(AT_FDCWD, state, want) < 0)
+            return rbox_error(err, errno, "writing %s", state);
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return rbox_error(err, ETIMEDOUT, "waiting for %s to become %s", state, want);
+}
+
+int cg_v1_freeze(struct cgroup *cg, bool freeze, rbox_err **err)
+{
+    const char *dir = cgroup_dir(cg, "freezer");
+    if (dir == NULL)
+        return rbox_error(err, ENOTSUP, "the freezer cgroup controller is not mounted");
+    const char *want = freeze ? "FROZEN" : "THAWED";
+    _cleanup_free_ char *state = xasprintf("%s/freezer.state", dir);
+    if (write_file_at(AT_FDCWD, state, want) < 0)
+        return rbox_error(err, errno, "writing %s", state);
+    return freezer_wait(dir, want, err);
+}
+
+bool cg_v1_is_frozen(struct cgroup *cg)
+{
+    const char *dir = cgroup_dir(cg, "freezer");
+    if (dir == NULL)
+        return false;
+    _cleanup_free_ char *state = xasprintf("%s/freezer.state", dir);
+    _cleanup_free_ char *buf = NULL;
+    if (read_file_at(AT_FDCWD, state, &buf, NULL) < 0)
+        return false;
+    return str_has_prefix(buf, "FROZEN");
+}
+
+int cg_v1_kill_all(struct cgroup *cg, int sig, rbox_err **err)
+{
+    bool frozen = false;
+    if (cgroup_dir(cg, "freezer") && !cg_v1_is_frozen(cg)) {
+        if (cg_v1_freeze(cg, true, err) < 0)
+            return -1;
+        frozen = true;
+    }
+    pid_t *pids = NULL;
+    size_t n = 0;
+    int ret = cgroup_pids(cg, &pids, &n, err);
+    for (size_t i = 0; ret == 0 && i < n; i++)
+        if (kill(pids[i], sig) < 0 && errno != ESRCH)
+            ret = rbox_error(err, errno, "signalling pid %d", (int)pids[i]);
+    free(pids);
+    if (frozen && cg_v1_freeze(cg, false, ret < 0 ? NULL : err) < 0)
+        ret = -1;
+    return ret;
+}

@@ -1,0 +1,124 @@
+/* cgroup_v2.c - the unified (cgroup2) backend. */
+#define _GNU_SOURCE
+#include "cgroup_internal.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int cg_v2_resolve(struct cgroup *cg, const char *rel, bool absolute, rbox_err **err)
+{
+    _cleanup_free_ char *own = NULL;
+    if (!absolute && cg_own_path("", &own, err) < 0)
+        return -1;
+    _cleanup_free_ char *inner = cg_path_join(absolute ? "/" : own, rel);
+    cg_hier_add(cg, "unified", cg_path_join(cgroup_root, inner), true);
+    return 0;
+}
+
+/* Enable every available controller in the subtree_control of the directories we created above
+ * the leaf, so that the leaf gets them. Pre-existing parents are never written to. */
+int cg_v2_prepare(struct cgroup *cg, rbox_err **err)
+{
+    struct cg_hier *h = &cg->h[0];
+    _cleanup_free_ char *p = xstrdup(h->dir);
+    char *dirs[64];
+    int n = 0;
+    /* h->created components end at the leaf; the parents among them are all but the leaf. */
+    for (int i = 0; i < h->created && n < 64; i++) {
+        char *slash = strrchr(p, '/');
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+        if (i + 1 < h->created)
+            dirs[n++] = xstrdup(p);
+    }
+    int ret = 0;
+    for (int i = n - 1; i >= 0 && ret == 0; i--) {
+        _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", dirs[i]);
+        _cleanup_free_ char *avail = NULL;
+        if (read_file_at(AT_FDCWD, cf, &avail, NULL) < 0) {
+            ret = rbox_error(err, errno, "reading %s", cf);
+            break;
+        }
+        _cleanup_free_ char *req = xstrdup("");
+        char *save = NULL;
+        for (char *t = strtok_r(avail, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+            char *next = xasprintf("%s%s+%s", req, *req ? " " : "", t);
+            free(req);
+            req = next;
+        }
+        _cleanup_free_ char *sc = xasprintf("%s/cgroup.subtree_control", dirs[i]);
+        if (*req && write_file_at(AT_FDCWD, sc, req) < 0)
+            ret = rbox_error(err, errno, "enabling controllers in %s", sc);
+    }
+    for (int i = 0; i < n; i++)
+        free(dirs[i]);
+    return ret;
+}
+
+static int wait_frozen(const char *dir, bool want, rbox_err **err)
+{
+    _cleanup_free_ char *events = xasprintf("%s/cgroup.events", dir);
+    for (int i = 0; i < 2000; i++) {
+        _cleanup_free_ char *buf = NULL;
+        if (read_file_at(AT_FDCWD, events, &buf, NULL) < 0)
+            return rbox_error(err, errno, "reading %s", events);
+        char *f = strstr(buf, "frozen ");
+        if (f && (f[7] == '1') == want)
+            return 0;
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return rbox_error(err, ETIMEDOUT, "waiting for %s to %s", dir, want ? "freeze" : "thaw");
+}
+
+int cg_v2_freeze(struct cgroup *cg, bool freeze, rbox_err **err)
+{
+    const char *dir = cg->h[0].dir;
+    _cleanup_free_ char *f = xasprintf("%s/cgroup.freeze", dir);
+    if (write_file_at(AT_FDCWD, f, freeze ? "1" : "0") < 0)
+        return rbox_error(err, errno, "writing %s", f);
+    return wait_frozen(dir, freeze, err);
+}
+
+bool cg_v2_is_frozen(struct cgroup *cg)
+{
+    _cleanup_free_ char *f = xasprintf("%s/cgroup.freeze", cg->h[0].dir);
+    _cleanup_free_ char *buf = NULL;
+    if (read_file_at(AT_FDCWD, f, &buf, NULL) < 0)
+        return false;
+    return buf[0] == '1';
+}
+
+int cg_v2_kill_all(struct cgroup *cg, int sig, rbox_err **err)
+{
+    if (sig == SIGKILL) {
+        _cleanup_free_ char *f = xasprintf("%s/cgroup.kill", cg->h[0].dir);
+        if (write_file_at(AT_FDCWD, f, "1") == 0)
+            return 0;
+        if (errno != ENOENT)
+            return rbox_error(err, errno, "writing %s", f);
+    }
+    bool frozen = false;
+    if (!cg_v2_is_frozen(cg)) {
+        if (cg_v2_freeze(cg, true, err) < 0)
+            return -1;
+        frozen = true;
+    }
+    pid_t *pids = NULL;
+    size_t n = 0;
+    int ret = cgroup_pids(cg, &pids, &n, err);
+    for (size_t i = 0; ret == 0 && i < n; i++)
+        if (kill(pids[i], sig) < 0 && errno != ESRCH)
+            ret = rbox_error(err, errno, "signalling pid %d", (int)pids[i]);
+    free(pids);
+    if (frozen && cg_v2_freeze(cg, false, ret < 0 ? NULL : err) < 0)
+        ret = -1;
+    return ret;
+}

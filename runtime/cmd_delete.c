@@ -1,0 +1,58 @@
+/* cmd_delete.c - rbox-runtime delete */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: rbox-runtime delete [flags] ID\n"
+    "\n"
+    "Delete a stopped (or created) container: its cgroup and state; runs poststop hooks.\n"
+    "\n"
+    "Flags:\n"
+    "  -f, --force   kill the container first if it is running or paused\n";
+
+static const struct cli_opt flags[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+
+int cmd_delete(const struct global_opts *g, int argc, char **argv)
+{
+    rbox_err *err = NULL;
+    struct cli_parser p = { .argc = argc, .argv = argv, .i = 1, .verb = "delete" };
+    const char *arg;
+    bool force = false;
+    int id;
+    while ((id = cli_next(&p, flags, &arg, &err)) != 0) {
+        if (id == CLI_HELP)
+            return cli_usage(usage);
+        if (id < 0)
+            return cli_fail(err);
+        force = true;
+    }
+    if (cli_require_args(&p, 1, 1, "container ID", &err) < 0)
+        return cli_fail(err);
+    const char *cid = argv[p.i];
+    int dirfd;
+    if (state_dir_open(g->root, cid, &dirfd, &err) < 0)
+        return cli_fail(err);
+    struct rbox_state *st = NULL;
+    int ret = state_lock(dirfd, &err);
+    if (ret == 0 && state_read(dirfd, cid, &st, &err) < 0) {
+        /* A state dir without state.json: a create that crashed. --force clears it. */
+        if (force && faccessat(dirfd, STATE_FILE, F_OK, 0) < 0 && errno == ENOENT) {
+            rbox_err_free(err);
+            err = NULL;
+            ret = state_dir_remove(g->root, cid) < 0 ? rbox_error(&err, errno, "removing %s", cid)
+                                                      : 0;
+        } else {
+            ret = -1;
+        }
+    } else if (ret == 0) {
+        ret = container_destroy(g, dirfd, st, force, &err);
+    }
+    state_free(st);
+    close(dirfd);
+    return ret < 0 ? cli_fail(err) : 0;
+}

@@ -1,0 +1,149 @@
+/* cmd_run.c - rbox-runtime run: create + start + wait + delete in one process. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "hooks.h"
+#include "log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "Usage: rbox-runtime run [flags] ID\n"
+    "\n"
+    "Create and start a container, forward signals to it, wait for it to exit, delete it,\n"
+    "and exit with its status (128+N when killed by signal N).\n"
+    "\n"
+    "Flags:\n"
+    "  -b, --bundle DIR          bundle directory (default: current directory)\n"
+    "  -d, --detach              return once the process runs (do not wait, do not delete)\n"
+    "  --pid-file FILE           write the init's host PID to FILE\n"
+    "  --console-socket PATH     unix socket that receives the pty master (process.terminal)\n"
+    "  --no-pivot                use MS_MOVE + chroot instead of pivot_root\n"
+    "  --no-new-keyring          accepted for runc compatibility\n"
+    "  --preserve-fds N          pass fds 3..3+N-1 to the container process\n";
+
+extern const struct cli_opt create_flags[];
+int create_flag(struct create_opts *o, int id, const char *arg, rbox_err **err);
+
+enum { O_DETACH = 100, O_KEEP };
+static struct cli_opt run_flags[16];
+
+static void init_flags(void)
+{
+    size_t n = 0;
+    for (const struct cli_opt *f = create_flags; f->name; f++)
+        run_flags[n++] = *f;
+    run_flags[n++] = (struct cli_opt){ "detach", 'd', false, O_DETACH };
+    run_flags[n++] = (struct cli_opt){ "keep", 0, false, O_KEEP };
+    run_flags[n] = (struct cli_opt){ NULL, 0, false, 0 };
+}
+
+static int exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 1;
+}
+
+/* Forward signals to the init until it exits; returns its wait status. */
+static int wait_forwarding(pid_t init, int sfd)
+{
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof(si));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != sizeof(si))
+            return -1;
+        if (si.ssi_signo != SIGCHLD) {
+            kill(init, (int)si.ssi_signo);
+            continue;
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            if (pid == init)
+                return status;
+    }
+}
+
+static int run_failed(rbox_err *err)
+{
+    /* like a shell: 127 command not found, 126 not executable */
+    int code = 1;
+    if (err && strncmp(err->msg, "exec", 4) == 0)
+        code = err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1;
+    cli_fail(err);
+    return code;
+}
+
+int cmd_run(const struct global_opts *g, int argc, char **argv)
+{
+    rbox_err *err = NULL;
+    struct create_opts o = { .mode = MODE_RUN };
+    bool detach = false;
+    struct cli_parser p = { .argc = argc, .argv = argv, .i = 1, .verb = "run" };
+    const char *arg;
+    int id;
+    init_flags();
+    while ((id = cli_next(&p, run_flags, &arg, &err)) != 0) {
+        if (id == CLI_HELP)
+            return cli_usage(usage);
+        if (id == O_DETACH)
+            detach = true;
+        else if (id == O_KEEP)
+            continue;
+        else if (id < 0 || create_flag(&o, id, arg, &err) < 0)
+            return cli_fail(err);
+    }
+    if (cli_require_args(&p, 1, 1, "container ID", &err) < 0)
+        return cli_fail(err);
+    o.id = argv[p.i];
+    sigset_t mask, old;
+    sigfillset(&mask);
+    sigdelset(&mask, SIGSEGV);
+    sigdelset(&mask, SIGBUS);
+    sigdelset(&mask, SIGFPE);
+    sigdelset(&mask, SIGILL);
+    int sfd = -1;
+    if (!detach) {
+        /* Block before clone so no signal is lost; the init unblocks its own mask. The
+         * double-fork path reparents the init to us only if we are a subreaper. */
+        sigprocmask(SIG_BLOCK, &mask, &old);
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    }
+    struct container *c = NULL;
+    if (container_create(g, &o, &c, &err) < 0 || container_start_run(c, &err) < 0) {
+        if (c) {
+            container_destroy(g, c->dirfd, c->st, true, NULL);
+            container_free(c);
+        }
+        return run_failed(err);
+    }
+    if (c->st->has_poststart) {
+        _cleanup_free_ char *json = state_oci_json(c->st, ST_RUNNING, false);
+        if (hooks_run(&c->cfg->hooks, HOOK_POSTSTART, json, &err) < 0) {
+            log_warn("%s", err->msg);
+            rbox_err_free(err);
+            err = NULL;
+        }
+    }
+    if (detach) {
+        container_free(c);
+        return 0;
+    }
+    int status = wait_forwarding(c->pid, sfd);
+    int ret = container_destroy(g, c->dirfd, c->st, true, &err);
+    container_free(c);
+    if (ret < 0)
+        log_err_free(err);
+    return status < 0 ? 1 : exit_code(status);
+}

@@ -1,0 +1,543 @@
+/* container.c - the runtime side of create/start/run/delete.
+ *
+ * Protocol steps (see sync.h; the same numbers are in init.c):
+ *   clone (one clone3 with every new namespace when nothing is joined by path, else the
+ *   double-fork path through init_intermediate) ->
+ *   1. write uid/gid maps, join the cgroup (unless CLONE_INTO_CGROUP did) -> SYNC_GO
+ *   2. <- SYNC_HOOKS: run prestart + createRuntime hooks -> SYNC_ACK
+ *   3. <- SYNC_READY: write config copy, state.json, --pid-file
+ *   4. create: -> SYNC_COMMIT and exit; run: -> SYNC_START, EOF means the exec happened
+ */
+#define _GNU_SOURCE
+#include "container.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "namespaces.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Everything a create holds until it succeeds or is undone. */
+struct creating {
+    const struct global_opts *g;
+    const struct create_opts *o;
+    struct rbox_config *cfg;
+    struct ns_plan plan;
+    struct cgroup *cg;
+    struct seccomp_prog *seccomp;
+    int dirfd, sync_fd, start_fd, console_fd, cgroup_fd;
+    pid_t child; /* the direct child (the init, or the intermediate on the double-fork path) */
+    pid_t pid;   /* the init's host pid */
+    bool state_dir_made;
+};
+
+static int unix_addr(struct sockaddr_un *sa, int dirfd, const char *name)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd, name);
+    return n < (int)sizeof(sa->sun_path) ? 0 : -1;
+}
+
+/* The start gate: a listening unix socket in the state dir, inherited by the init. */
+static int make_start_socket(int dirfd, rbox_err **err)
+{
+    struct sockaddr_un sa;
+    unix_addr(&sa, dirfd, START_SOCKET);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return rbox_error(err, errno, "creating the start socket");
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+        int saved = errno;
+        close(fd);
+        return rbox_error(err, saved, "binding the start socket");
+    }
+    return fd;
+}
+
+static int write_map(pid_t pid, const char *file, const struct rbox_idmap *m, size_t n,
+                     rbox_err **err)
+{
+    _cleanup_free_ char *buf = xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *next = xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id, m[i].size);
+        free(buf);
+        buf = next;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+    if (write_file_at(AT_FDCWD, path, buf) < 0)
+        return rbox_error(err, errno, "writing %s", file);
+    return 0;
+}
+
+static int write_id_maps(pid_t pid, const struct rbox_config *cfg, rbox_err **err)
+{
+    const struct rbox_linux *l = &cfg->linux;
+    if (geteuid() != 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+        if (write_file_at(AT_FDCWD, path, "deny") < 0 && errno != ENOENT)
+            return rbox_error(err, errno, "writing setgroups");
+    }
+    if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0 ||
+        write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+        return rbox_error_prefix(err, "linux.uidMappings/gidMappings");
+    return 0;
+}
+
+static pid_t clone3_into(uint64_t flags, int cgroup_fd)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.flags = flags;
+    ca.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgroup_fd;
+    }
+    return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* The fast path needs nothing joined by path (then one clone3 creates everything). */
+static bool can_clone_once(const struct ns_plan *plan)
+{
+    for (int i = 0; i < NS_COUNT; i++)
+        if (plan->fds[i] >= 0 && (i == NS_USER || i == NS_PID || plan->new_user))
+            return false;
+    return true;
+}
+
+static int recv_pid_creds(int fd, struct sync_msg *m, pid_t *pid, rbox_err **err)
+{
+    struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    ssize_t r;
+    do {
+        r = recvmsg(fd, &msg, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return rbox_error(err, errno, "reading from the container init");
+    if (r == 0)
+        return rbox_error(err, 0, "container init exited unexpectedly");
+    m->text[SYNC_MSG_MAX - 1] = '\0';
+    if (m->type == SYNC_ERROR)
+        return rbox_error_raw(err, m->value, m->text);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+            struct ucred cred;
+            memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+            *pid = cred.pid;
+        }
+    }
+    return 0;
+}
+
+/* Double-fork path: serve the intermediate child (maps) until the init reports its pid. */
+static int await_init_pid(struct creating *cr, rbox_err **err)
+{
+    for (;;) {
+        struct sync_msg m;
+        pid_t pid = 0;
+        if (recv_pid_creds(cr->sync_fd, &m, &pid, err) < 0)
+            return -1;
+        if (m.type == SYNC_MAPS) {
+            if (write_id_maps(cr->child, cr->cfg, err) < 0)
+                return -1;
+            if (sync_send(cr->sync_fd, SYNC_ACK, 0, NULL) < 0)
+                return rbox_error(err, errno, "sync");
+            continue;
+        }
+        if (m.type != SYNC_PID || pid <= 0)
+            return rbox_error(err, 0, "protocol error: expected the init's pid");
+        cr->pid = pid;
+        int status;
+        while (waitpid(cr->child, &status, 0) < 0 && errno == EINTR)
+            ;
+        cr->child = -1;
+        return 0;
+    }
+}
+
+static int spawn_init(struct creating *cr, rbox_err **err)
+{
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        return rbox_error(err, errno, "socketpair");
+    int one = 1;
+    setsockopt(sp[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+    struct init_args a = {
+        .cfg = cr->cfg,
+        .id = cr->o->id,
+        .sync_fd = sp[1],
+        .start_fd = cr->start_fd,
+        .console_fd = cr->console_fd,
+        .no_pivot = cr->o->no_pivot,
+        .preserve_fds = cr->o->preserve_fds,
+        .plan = &cr->plan,
+        .cg = cr->cg,
+        .seccomp = cr->seccomp,
+        .new_userns = cr->plan.new_user,
+    };
+    bool once = can_clone_once(&cr->plan);
+    uint64_t flags = once ? (uint64_t)(cr->plan.new_flags & ~CLONE_NEWCGROUP) : 0;
+    pid_t pid = clone3_into(flags, once ? cr->cgroup_fd : -1);
+    if (pid < 0) {
+        int saved = errno;
+        close(sp[0]);
+        close(sp[1]);
+        return rbox_error(err, saved, "clone3");
+    }
+    if (pid == 0) {
+        close(sp[0]);
+        if (once)
+            init_main(&a);
+        init_intermediate(&a);
+    }
+    close(sp[1]);
+    cr->sync_fd = sp[0];
+    cr->child = pid;
+    if (once) {
+        cr->pid = pid;
+        if (cr->plan.new_user && write_id_maps(pid, cr->cfg, err) < 0)
+            return -1;
+    } else if (await_init_pid(cr, err) < 0) {
+        return -1;
+    }
+    /* 1. the init joins its cgroup before anything of the user's runs */
+    if (cr->cg && !(once && cr->cgroup_fd >= 0) && cgroup_enter(cr->cg, cr->pid, err) < 0)
+        return -1;
+    if (sync_send(cr->sync_fd, SYNC_GO, cr->pid, NULL) < 0)
+        return rbox_error(err, errno, "sync");
+    return 0;
+}
+
+/* 2-3: serve hook requests until the init is ready. */
+static int await_ready(struct creating *cr, rbox_err **err)
+{
+    for (;;) {
+        struct sync_msg m;
+        int r = sync_recv(cr->sync_fd, &m);
+        if (r < 0)
+            return rbox_error(err, errno, "reading from the container init");
+        if (r == 0)
+            return rbox_error(err, 0, "container init exited unexpectedly");
+        if (m.type == SYNC_ERROR)
+            return rbox_error_raw(err, m.value, m.text);
+        if (m.type == SYNC_READY)
+            return 0;
+        if (m.type != SYNC_HOOKS)
+            return rbox_error(err, 0, "protocol error: unexpected message %d", m.type);
+        _cleanup_free_ char *state = state_json_from_config(cr->cfg, cr->o->id, cr->pid,
+                                                            ST_CREATING);
+        if (hooks_run(&cr->cfg->hooks, HOOK_PRESTART, state, err) < 0 ||
+            hooks_run(&cr->cfg->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)
+            return -1;
+        if (sync_send(cr->sync_fd, SYNC_ACK, 0, NULL) < 0)
+            return rbox_error(err, errno, "sync");
+    }
+}
+
+int write_pid_file(const char *path, pid_t pid, rbox_err **err)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+    _cleanup_free_ char *dir = NULL;
+    const char *slash = strrchr(path, '/');
+    dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 ||
+        write_file_atomic_at(dfd, slash ? slash + 1 : path, buf, (size_t)n, 0644, false) < 0)
+        return rbox_error(err, errno, "--pid-file %s", path);
+    return 0;
+}
+
+static struct rbox_state *make_state(struct creating *cr)
+{
+    struct rbox_state *st = xzalloc(sizeof(*st));
+    struct timespec now;
+    char tbuf[48];
+    clock_gettime(CLOCK_REALTIME, &now);
+    format_time_rfc3339(&now, tbuf, sizeof(tbuf));
+    st->id = xstrdup(cr->o->id);
+    st->pid = cr->pid;
+    st->pid_start = proc_start_time(cr->pid);
+    st->bundle = xstrdup(cr->cfg->bundle);
+    st->rootfs = xstrdup(cr->cfg->rootfs);
+    st->created = xstrdup(tbuf);
+    st->owner = geteuid();
+    st->systemd_cgroup = cr->g->systemd_cgroup;
+    st->rootless = cr->g->rootless;
+    st->cgroup = steal_pointer(&cr->cg);
+    st->has_poststart = hooks_any(&cr->cfg->hooks, HOOK_POSTSTART);
+    st->has_poststop = hooks_any(&cr->cfg->hooks, HOOK_POSTSTOP);
+    st->annotations = xcalloc(cr->cfg->n_annotations + 1, sizeof(struct rbox_kv));
+    for (size_t i = 0; i < cr->cfg->n_annotations; i++) {
+        st->annotations[i].key = xstrdup(cr->cfg->annotations[i].key);
+        st->annotations[i].value = xstrdup(cr->cfg->annotations[i].value);
+    }
+    st->n_annotations = cr->cfg->n_annotations;
+    return st;
+}
+
+/* Undo a failed create: nothing may be left behind. */
+static void undo_create(struct creating *cr)
+{
+    if (cr->pid > 0)
+        kill(cr->pid, SIGKILL);
+    if (cr->child > 0 && cr->child != cr->pid)
+        kill(cr->child, SIGKILL);
+    if (cr->child > 0)
+        while (waitpid(cr->child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    if (cr->cg) {
+        rbox_err *e = NULL;
+        if (cgroup_destroy(cr->cg, &e) < 0)
+            log_warn("cleaning up after a failed create: %s", e->msg);
+        rbox_err_free(e);
+    }
+    if (cr->state_dir_made)
+        state_dir_remove(cr->g->root, cr->o->id);
+}
+
+static void creating_release(struct creating *cr)
+{
+    ns_plan_close(&cr->plan);
+    cgroup_free(cr->cg);
+    seccomp_prog_free(cr->seccomp);
+    config_free(cr->cfg);
+    int *fds[] = { &cr->dirfd, &cr->sync_fd, &cr->start_fd, &cr->console_fd, &cr->cgroup_fd };
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+}
+
+/* Everything before clone: config, state dir, cgroup, seccomp, sockets. */
+static int prepare(struct creating *cr, rbox_err **err)
+{
+    const struct create_opts *o = cr->o;
+    if (validate_id(o->id, err) < 0 || config_load(o->bundle, &cr->cfg, err) < 0)
+        return -1;
+    const struct rbox_config *cfg = cr->cfg;
+    if (!cfg->linux.ns[NS_MOUNT].present)
+        return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
+    if (cfg->process.terminal && o->mode == MODE_CREATE && o->console_socket == NULL)
+        return rbox_error(err, 0, "process.terminal is true: --console-socket is required");
+    if (ns_plan_init(cfg, &cr->plan, err) < 0 || seccomp_compile(&cfg->linux.seccomp, &cr->seccomp, err) < 0)
+        return -1;
+    if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
+        return -1;
+    cr->state_dir_made = true;
+    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0 ||
+        cgroup_create(cr->cg, err) < 0)
+        return -1;
+    if (cfg->linux.has_resources && cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
+        return -1;
+    cr->cgroup_fd = cgroup_v2_dirfd(cr->cg);
+    if (o->mode == MODE_CREATE && (cr->start_fd = make_start_socket(cr->dirfd, err)) < 0)
+        return -1;
+    if (o->console_socket && (cr->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
+        return -1;
+    return 0;
+}
+
+int container_create(const struct global_opts *g, const struct create_opts *o,
+                     struct container **out, rbox_err **err)
+{
+    struct creating cr = { .g = g, .o = o, .dirfd = -1, .sync_fd = -1, .start_fd = -1,
+                           .console_fd = -1, .cgroup_fd = -1, .child = -1, .pid = -1 };
+    for (int i = 0; i < NS_COUNT; i++)
+        cr.plan.fds[i] = -1;
+    if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
+        goto fail;
+    /* 3. ready: record it */
+    if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) < 0) {
+        rbox_error(err, errno, "saving config.json in the state dir");
+        goto fail;
+    }
+    struct rbox_state *st = make_state(&cr);
+    if (state_write(cr.dirfd, st, err) < 0 || (o->pid_file && write_pid_file(o->pid_file, cr.pid, err) < 0)) {
+        cr.cg = steal_pointer(&st->cgroup);
+        state_free(st);
+        goto fail;
+    }
+    /* 4. create: the init now waits on the start gate */
+    if (o->mode == MODE_CREATE && sync_send(cr.sync_fd, SYNC_COMMIT, 0, NULL) < 0) {
+        rbox_error(err, errno, "container init exited unexpectedly");
+        cr.cg = steal_pointer(&st->cgroup);
+        state_free(st);
+        goto fail;
+    }
+    struct container *c = xzalloc(sizeof(*c));
+    c->cfg = steal_pointer(&cr.cfg);
+    c->st = st;
+    c->dirfd = steal_fd(&cr.dirfd);
+    c->sync_fd = steal_fd(&cr.sync_fd);
+    c->console_fd = -1;
+    c->pid = cr.pid;
+    creating_release(&cr);
+    *out = c;
+    return 0;
+fail:
+    undo_create(&cr);
+    creating_release(&cr);
+    return -1;
+}
+
+int container_start_run(struct container *c, rbox_err **err)
+{
+    if (sync_send(c->sync_fd, SYNC_START, 0, NULL) < 0)
+        return rbox_error(err, errno, "container init exited unexpectedly");
+    struct sync_msg m;
+    int r = sync_recv(c->sync_fd, &m);
+    close(c->sync_fd);
+    c->sync_fd = -1;
+    if (r < 0)
+        return rbox_error(err, errno, "reading from the container init");
+    if (r > 0 && m.type == SYNC_ERROR)
+        return rbox_error_raw(err, m.value, m.text);
+    return 0; /* EOF: the sync fd was closed by execve */
+}
+
+void container_free(struct container *c)
+{
+    if (c == NULL)
+        return;
+    config_free(c->cfg);
+    state_free(c->st);
+    if (c->dirfd >= 0)
+        close(c->dirfd);
+    if (c->sync_fd >= 0)
+        close(c->sync_fd);
+    if (c->console_fd >= 0)
+        close(c->console_fd);
+    free(c);
+}
+
+static int run_hooks_warn(int dirfd, struct rbox_state *st, enum hook_kind kind,
+                          enum container_status status)
+{
+    _cleanup_config_ struct rbox_config *cfg = NULL;
+    rbox_err *e = NULL;
+    if (state_load_config(dirfd, &cfg, &e) == 0) {
+        _cleanup_free_ char *json = state_oci_json(st, status, false);
+        hooks_run(&cfg->hooks, kind, json, &e);
+    }
+    if (e) {
+        /* the runtime-spec: a failing poststart/poststop hook is a warning only */
+        log_warn("%s", e->msg);
+        rbox_err_free(e);
+    }
+    return 0;
+}
+
+int container_start(const struct global_opts *g, const char *id, rbox_err **err)
+{
+    struct container_ref ref;
+    if (container_ref_open(g->root, id, true, &ref, err) < 0)
+        return -1;
+    int ret = -1;
+    enum container_status status = state_status(ref.dirfd, ref.st);
+    if (status != ST_CREATED) {
+        rbox_error(err, 0, "cannot start container \"%s\": it is %s%s", id, status_name(status),
+                   status == ST_STOPPED ? "" : " (already started)");
+        goto out;
+    }
+    struct sockaddr_un sa;
+    unix_addr(&sa, ref.dirfd, START_SOCKET);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        rbox_error(err, errno, "cannot start container \"%s\": its init is not waiting", id);
+        goto out;
+    }
+    if (send(fd, "S", 1, MSG_NOSIGNAL) != 1) {
+        rbox_error(err, errno, "starting container \"%s\"", id);
+        goto out;
+    }
+    struct sync_msg m;
+    int r = sync_recv(fd, &m);
+    unlinkat(ref.dirfd, START_SOCKET, 0);
+    if (r > 0 && m.type == SYNC_ERROR) {
+        rbox_error_raw(err, m.value, m.text);
+        goto out;
+    }
+    if (ref.st->has_poststart)
+        run_hooks_warn(ref.dirfd, ref.st, HOOK_POSTSTART, ST_RUNNING);
+    ret = 0;
+out:
+    container_ref_close(&ref);
+    return ret;
+}
+
+/* Wait up to `ms` for a (non-child) process to exit, using a pidfd. */
+static void wait_gone(pid_t pid, unsigned long long start, int ms)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0)
+        return;
+    if (proc_start_time(pid) == start) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        while (poll(&p, 1, ms) < 0 && errno == EINTR)
+            ;
+    }
+    close(pfd);
+}
+
+int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state *st, bool force,
+                      rbox_err **err)
+{
+    enum container_status status = state_status(dirfd, st);
+    if ((status == ST_RUNNING || status == ST_PAUSED) && !force)
+        return rbox_error(err, 0, "cannot delete container \"%s\": it is %s (stop it first, or "
+                                  "use --force)",
+                          st->id, status_name(status));
+    bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
+    if (status != ST_STOPPED || leftovers) {
+        if (st->cgroup) {
+            rbox_err *e = NULL;
+            if (cgroup_kill_all(st->cgroup, SIGKILL, &e) < 0) {
+                log_warn("killing the container's processes: %s", e->msg);
+                rbox_err_free(e);
+            }
+            if (status == ST_PAUSED)
+                cgroup_freeze(st->cgroup, false, NULL);
+        }
+        /* the init itself, verified by its start time */
+        if (proc_start_time(st->pid) == st->pid_start)
+            kill(st->pid, SIGKILL);
+        wait_gone(st->pid, st->pid_start, 10000);
+    }
+    int ret = 0;
+    if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
+        ret = -1;
+    if (st->has_poststop)
+        run_hooks_warn(dirfd, st, HOOK_POSTSTOP, ST_STOPPED);
+    if (state_dir_remove(g->root, st->id) < 0 && ret == 0)
+        ret = rbox_error(err, errno, "removing the state of \"%s\"", st->id);
+    return ret;
+}

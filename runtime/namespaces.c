@@ -1,0 +1,107 @@
+/* namespaces.c - creating and joining namespaces. */
+#define _GNU_SOURCE
+#include "namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int ns_plan_init(const struct rbox_config *cfg, struct ns_plan *plan, rbox_err **err)
+{
+    plan->new_flags = 0;
+    plan->new_user = plan->join_user = false;
+    for (int i = 0; i < NS_COUNT; i++)
+        plan->fds[i] = -1;
+    for (int i = 0; i < NS_COUNT; i++) {
+        const struct rbox_namespace *ns = &cfg->linux.ns[i];
+        if (!ns->present)
+            continue;
+        if (ns->path == NULL) {
+            plan->new_flags |= ns_clone_flags[i];
+            if (i == NS_USER)
+                plan->new_user = true;
+            continue;
+        }
+        int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            ns_plan_close(plan);
+            return rbox_error(err, errno, "linux.namespaces: %s namespace %s", ns_type_names[i],
+                              ns->path);
+        }
+        int type = ioctl(fd, NS_GET_NSTYPE);
+        if (type >= 0 && type != ns_clone_flags[i]) {
+            close(fd);
+            ns_plan_close(plan);
+            return rbox_error(err, 0, "linux.namespaces: %s is not a %s namespace", ns->path,
+                              ns_type_names[i]);
+        }
+        plan->fds[i] = fd;
+        if (i == NS_USER)
+            plan->join_user = true;
+    }
+    return 0;
+}
+
+void ns_plan_close(struct ns_plan *plan)
+{
+    for (int i = 0; i < NS_COUNT; i++) {
+        if (plan->fds[i] >= 0)
+            close(plan->fds[i]);
+        plan->fds[i] = -1;
+    }
+}
+
+int ns_join(struct ns_plan *plan, bool user, rbox_err **err)
+{
+    for (int i = 0; i < NS_COUNT; i++) {
+        if (plan->fds[i] < 0 || i == NS_PID || (i == NS_USER) != user)
+            continue;
+        if (setns(plan->fds[i], ns_clone_flags[i]) < 0)
+            return rbox_error(err, errno, "joining the %s namespace", ns_type_names[i]);
+        close(plan->fds[i]);
+        plan->fds[i] = -1;
+    }
+    return 0;
+}
+
+int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err)
+{
+    /* Open all first: after joining the mount namespace /proc may be another one. */
+    int fds[NS_COUNT];
+    for (int i = 0; i < NS_COUNT; i++) {
+        fds[i] = -1;
+        if (!which[i])
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_proc_names[i]);
+        fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) {
+            int saved = errno;
+            for (int j = 0; j < i; j++)
+                if (fds[j] >= 0)
+                    close(fds[j]);
+            return rbox_error(err, saved, "opening %s", path);
+        }
+    }
+    static const int order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_TIME,
+                                 NS_MOUNT };
+    int ret = 0;
+    for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+        int i = order[k];
+        if (fds[i] < 0)
+            continue;
+        if (ret == 0 && setns(fds[i], ns_clone_flags[i]) < 0)
+            ret = rbox_error(err, errno, "joining the %s namespace of pid %d", ns_type_names[i],
+                             (int)pid);
+        close(fds[i]);
+    }
+    return ret;
+}

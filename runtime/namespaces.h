@@ -1,0 +1,24 @@
+/* namespaces.h - which namespaces a container creates or joins, and joining them. */
+#ifndef RBOX_NAMESPACES_H
+#define RBOX_NAMESPACES_H
+
+#include "config.h"
+#include "error.h"
+
+struct ns_plan {
+    int fds[NS_COUNT];   /* open fds of namespaces to join (by path), -1 otherwise */
+    int new_flags;       /* CLONE_NEW* to create */
+    bool new_user;       /* a new user namespace */
+    bool join_user;      /* joining a user namespace by path */
+};
+
+/* Open (and check the type of) every namespace path; compute the flags of new ones. */
+int ns_plan_init(const struct rbox_config *cfg, struct ns_plan *plan, rbox_err **err);
+void ns_plan_close(struct ns_plan *plan);
+/* setns() into each opened namespace of the given type mask order: user first, then the rest
+ * (pid excluded: the caller handles it). */
+int ns_join(struct ns_plan *plan, bool user, rbox_err **err);
+/* Join the namespaces of a running process (exec): user first, then the others. */
+int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err);
+
+#endif

@@ -1,0 +1,18 @@
+/* seccomp.h - linux.seccomp compiled with libseccomp in the runtime (before clone) into a BPF
+ * program that the init loads as the very last step before execve. */
+#ifndef RBOX_SECCOMP_H
+#define RBOX_SECCOMP_H
+
+#include "config.h"
+#include "error.h"
+
+struct seccomp_prog; /* a compiled filter (struct sock_fprog + flags) */
+
+/* Compile; *out stays NULL when the config has no seccomp section. */
+int seccomp_compile(const struct rbox_seccomp *s, struct seccomp_prog **out, rbox_err **err);
+/* Load into the calling process (needs no_new_privs or CAP_SYS_ADMIN). Returns the notify fd in
+ * *notify_fd for SCMP_ACT_NOTIFY filters (else -1). */
+int seccomp_load(const struct seccomp_prog *p, int *notify_fd, rbox_err **err);
+void seccomp_prog_free(struct seccomp_prog *p);
+
+#endif

@@ -1,0 +1,117 @@
+/* terminal.c - the container's pty (process.terminal) and the console socket. */
+#define _GNU_SOURCE
+#include "terminal.h"
+#include "path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+int terminal_connect_socket(const char *path, rbox_err **err)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    _cleanup_close_ int dirfd = -1;
+    if (strlen(path) < sizeof(sa.sun_path)) {
+        strcpy(sa.sun_path, path);
+    } else {
+        /* long paths: connect through the directory's fd */
+        _cleanup_free_ char *dir = path_dirname(path);
+        dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+            return rbox_error(err, errno, "--console-socket %s", path);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd,
+                 path_basename(path));
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return rbox_error(err, errno, "--console-socket: socket");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int saved = errno;
+        close(fd);
+        return rbox_error(err, saved, "--console-socket: connecting to %s", path);
+    }
+    return fd;
+}
+
+static int send_fd(int sock, int fd, const char *name, rbox_err **err)
+{
+    struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t r;
+    do {
+        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return rbox_error(err, errno, "sending the pty master over the console socket");
+    return 0;
+}
+
+/* /dev/console: the pty slave bind-mounted over it (as runc does). */
+static int bind_console(const char *slave, rbox_err **err)
+{
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    rbox_err *ignored = NULL;
+    _cleanup_close_ int target = mkfile_in_root(root, "/dev/console", 0600, &ignored);
+    if (target < 0) {
+        /* a read-only /dev: the console is a convenience, not worth failing for */
+        rbox_err_free(ignored);
+        return 0;
+    }
+    _cleanup_close_ int mfd = open_tree(AT_FDCWD, slave, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (mfd < 0)
+        return rbox_error(err, errno, "bind %s on /dev/console", slave);
+    if (move_mount(mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return rbox_error(err, errno, "bind %s on /dev/console", slave);
+    return 0;
+}
+
+int terminal_setup(const struct rbox_process *p, int sockfd, rbox_err **err)
+{
+    _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return rbox_error(err, errno, "opening /dev/ptmx (is devpts mounted at /dev/pts?)");
+    if (unlockpt(master) < 0)
+        return rbox_error(err, errno, "unlockpt");
+    char name[128];
+    if (ptsname_r(master, name, sizeof(name)) != 0)
+        return rbox_error(err, errno, "ptsname");
+    _cleanup_close_ int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        return rbox_error(err, errno, "opening %s", name);
+    if (p->console_height.set || p->console_width.set) {
+        struct winsize ws = { .ws_row = (unsigned short)p->console_height.v,
+                              .ws_col = (unsigned short)p->console_width.v };
+        if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+            return rbox_error(err, errno, "setting the console size");
+    }
+    if (bind_console(name, err) < 0)
+        return -1;
+    if (send_fd(sockfd, master, name, err) < 0)
+        return -1;
+    if (setsid() < 0 && errno != EPERM)
+        return rbox_error(err, errno, "setsid");
+    if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        return rbox_error(err, errno, "making %s the controlling terminal", name);
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(slave, fd) < 0)
+            return rbox_error(err, errno, "dup2 of the pty slave");
+    return 0;
+}
