@@ -143,8 +143,10 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         goto fail;
     /* process.cwd is created when missing, as runc does */
     int cwdfd = mkdir_all_in_root(env.rootfd, cfg->process.cwd, 0755, err);
-    if (cwdfd < 0)
+    if (cwdfd < 0) {
+        rbox_error_prefix(err, "process.cwd");
         goto fail;
+    }
     close(cwdfd);
     if (mounts_pivot(&env, a->no_pivot, err) < 0)
         goto fail;
@@ -256,6 +258,9 @@ static int init_run(struct init_args *a, rbox_err **err)
     if (cfg->linux.ns[NS_CGROUP].present && !cfg->linux.ns[NS_CGROUP].path &&
         unshare(CLONE_NEWCGROUP) < 0)
         return rbox_error(err, errno, "creating the cgroup namespace");
+    /* a new network namespace starts with lo down; docker and podman users expect it up */
+    if (cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path && ns_loopback_up(err) < 0)
+        return -1;
     if (process_set_oom_score_adj(&cfg->process, err) < 0 || init_rootfs(a, host_pid, err) < 0)
         return -1;
     /* 3. identity and executable */

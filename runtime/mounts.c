@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -132,11 +133,17 @@ static int apply_mount_attrs(int mfd, const struct rbox_mount *m, bool bind, rbo
     if ((m->rec_attr_set || m->rec_attr_clr) &&
         setattr(mfd, true, m->rec_attr_set, m->rec_attr_clr, 0) < 0)
         return rbox_error(err, errno, "setting recursive mount flags");
-    if (m->propagation) {
-        unsigned long p = m->propagation & ~(unsigned long)MS_REC;
-        if (setattr(mfd, m->propagation & MS_REC, 0, 0, p) < 0)
-            return rbox_error(err, errno, "setting mount propagation");
-    }
+    return 0;
+}
+
+/* Propagation only means something once the mount is attached to the tree. */
+static int apply_propagation(int mfd, const struct rbox_mount *m, rbox_err **err)
+{
+    if (m->propagation == 0)
+        return 0;
+    unsigned long p = m->propagation & ~(unsigned long)MS_REC;
+    if (setattr(mfd, m->propagation & MS_REC, 0, 0, p) < 0)
+        return rbox_error(err, errno, "setting mount propagation");
     return 0;
 }
 
@@ -276,7 +283,9 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
         if (dst < 0 || copy_tree(target, dst, err) < 0)
             return err && *err ? -1 : rbox_error(err, errno, "tmpcopyup");
     }
-    return attach(mfd, target, err);
+    if (attach(mfd, target, err) < 0)
+        return -1;
+    return apply_propagation(mfd, m, err);
 }
 
 int mounts_setup(struct mount_env *env, rbox_err **err)
@@ -378,23 +387,46 @@ bool mounts_dev_is_bind(const struct rbox_config *cfg)
     return false;
 }
 
+/* The mount point of the mount holding `path` (the longest mount point prefix in mountinfo). */
+static char *containing_mount(const char *path)
+{
+    _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+    _cleanup_free_ char *line = NULL;
+    char *best = xstrdup("/");
+    size_t cap = 0;
+    while (f && getline(&line, &cap, f) > 0) {
+        char mnt[4096];
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+            continue;
+        size_t l = strlen(mnt);
+        if (strncmp(path, mnt, l) == 0 && (path[l] == '/' || path[l] == '\0' || l == 1) &&
+            l > strlen(best)) {
+            free(best);
+            best = xstrdup(mnt);
+        }
+    }
+    return best;
+}
+
 int mounts_prepare_root(struct mount_env *env, rbox_err **err)
 {
     const struct rbox_config *cfg = env->cfg;
-    /* Nothing we mount may propagate back to the host (unless the config asks for it). */
+    /* Nothing we mount may propagate back to the host unless the config asks for it
+     * (rootfsPropagation); by default the tree is a slave of the host's, as with runc. */
     unsigned long prop = cfg->linux.rootfs_propagation ? cfg->linux.rootfs_propagation
-                                                       : (MS_SLAVE | MS_REC);
+                                                       : MS_SLAVE;
     if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
         return rbox_error(err, errno, "setting / propagation");
-    /* pivot_root needs the new root to be a mount point whose parent is not shared. */
-    _cleanup_close_ int mfd =
-        open_tree(AT_FDCWD, cfg->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (mfd < 0)
+    if (prop & MS_SHARED) {
+        /* pivot_root refuses a new root whose parent mount is shared */
+        _cleanup_free_ char *parent = containing_mount(cfg->rootfs);
+        if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+            return rbox_error(err, errno, "making %s private", parent);
+    }
+    /* A bind of the rootfs onto itself: pivot_root needs a mount point, and the bind inherits
+     * the propagation chosen above (a slave of the host's mount, or its peer). */
+    if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return rbox_error(err, errno, "bind mounting the rootfs %s", cfg->rootfs);
-    if (setattr(mfd, true, 0, 0, MS_PRIVATE) < 0)
-        return rbox_error(err, errno, "making the rootfs mount private");
-    if (move_mount(mfd, "", AT_FDCWD, cfg->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return rbox_error(err, errno, "attaching the rootfs %s", cfg->rootfs);
     env->rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (env->rootfd < 0)
         return rbox_error(err, errno, "opening the rootfs %s", cfg->rootfs);
@@ -467,10 +499,15 @@ int mounts_pivot(struct mount_env *env, bool no_pivot, rbox_err **err)
         if (chroot(".") < 0)
             return rbox_error(err, errno, "chroot");
     } else {
-        /* pivot_root(".", ".") stacks the old root on top of the new one; detach it. */
+        /* pivot_root(".", ".") stacks the old root on top of the new one; detach it. The old
+         * root is made a slave through its fd first (a path "." would name the new root) so
+         * the detach cannot propagate to the host. */
+        _cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (oldroot < 0)
+            return rbox_error(err, errno, "opening the old root");
         if (syscall(SYS_pivot_root, ".", ".") < 0)
             return rbox_error(err, errno, "pivot_root");
-        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        if (setattr(oldroot, true, 0, 0, MS_SLAVE) < 0)
             return rbox_error(err, errno, "making the old root a slave");
         if (umount2(".", MNT_DETACH) < 0)
             return rbox_error(err, errno, "detaching the old root");

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -103,5 +106,25 @@ int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err)
                              (int)pid);
         close(fds[i]);
     }
+    return ret;
+}
+
+int ns_loopback_up(rbox_err **err)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return rbox_error(err, errno, "loopback: socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "lo");
+    int ret = 0;
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        ret = rbox_error(err, errno, "loopback: reading flags");
+    else if (!(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+            ret = rbox_error(err, errno, "loopback: bringing lo up");
+    }
+    close(fd);
     return ret;
 }

@@ -21,4 +21,7 @@ int ns_join(struct ns_plan *plan, bool user, rbox_err **err);
 /* Join the namespaces of a running process (exec): user first, then the others. */
 int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err);
 
+/* Bring the loopback interface up (in a new network namespace it starts down). */
+int ns_loopback_up(rbox_err **err);
+
 #endif

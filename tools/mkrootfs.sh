@@ -11,7 +11,7 @@ tmp="$dest.tmp.$$"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 cd "$tmp"
-mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root home var/tmp run
+mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root home var/tmp run mnt opt
 chmod 1777 tmp var/tmp
 cp "$bb" bin/busybox
 chmod 0755 bin/busybox

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# Bad configs through the CLI: one line naming the JSON path and the problem, a non-zero exit,
+# and nothing left behind (no state dir, cgroup, mount or process). The parser's own table of
+# malformed configs is in config_parse.bats.
+
+load ../helpers
+
+# check_bad JQ-EDIT EXPECTED-MESSAGE
+check_bad() {
+	config_is_invalid
+	cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+	update_config "$1"
+	local verb
+	for verb in create run; do
+		run runtime "$verb" -b "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_equal "${#lines[@]}" 1
+		assert_output "rbox-runtime: config.json: $2"
+		assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+	done
+	cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+}
+
+@test "bad config: a table of malformed configs, each with its message" {
+	check_bad '.ociVersion = "2.0.0"' 'ociVersion: unsupported version "2.0.0" (rbox-runtime supports 1.0.0 to 1.2.x)'
+	check_bad 'del(.ociVersion)' 'ociVersion: missing'
+	check_bad '.root.readonly = "yes"' 'root.readonly: expected a boolean'
+	check_bad '.mounts[1].destination = "dev"' 'mounts[1].destination: must be an absolute path'
+	check_bad '.mounts[2].options = "nosuid"' 'mounts[2].options: expected an array of strings'
+	check_bad '.process.args = []' 'process.args: must not be empty'
+	check_bad 'del(.process.cwd)' 'process.cwd: missing'
+	check_bad '.process.cwd = "relative"' 'process.cwd: must be an absolute path'
+	check_bad '.process.env += ["NOEQUALS"]' 'process.env[2]: expected KEY=VALUE, got "NOEQUALS"'
+	check_bad '.process.capabilities.bounding[3] = "CAP_FOO"' 'process.capabilities.bounding[3]: unknown capability "CAP_FOO"'
+	check_bad '.process.user.uid = -1' 'process.user.uid: expected a non-negative integer'
+	check_bad '.process.rlimits = [{"type": "RLIMIT_FOO", "soft": 1, "hard": 1}]' 'process.rlimits[0].type: unknown rlimit "RLIMIT_FOO"'
+	check_bad '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 20, "hard": 10}]' 'process.rlimits[0]: soft limit 20 is above hard limit 10'
+	check_bad '.process.oomScoreAdj = 5000' 'process.oomScoreAdj: must be between -1000 and 1000'
+	check_bad '.linux.namespaces[2].type = "pids"' 'linux.namespaces[2].type: unknown namespace "pids"'
+	check_bad '.linux.namespaces += [{"type": "pid"}]' 'linux.namespaces[6].type: duplicate namespace "pid"'
+	check_bad '.linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]' 'linux.uidMappings: requires a user namespace'
+	check_bad '.linux.resources.memory = {"limit": "lots"}' 'linux.resources.memory.limit: expected an integer'
+	check_bad '.linux.sysctl = {"vm.swappiness": "10"}' 'linux.sysctl: "vm.swappiness" is not namespaced and cannot be set in a container'
+	check_bad '.linux.seccomp = {"defaultAction": "SCMP_ACT_FOO"}' 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"'
+	check_bad '.linux.maskedPaths += ["proc/x"]' 'linux.maskedPaths[10]: must be an absolute path'
+	check_bad '.linux.namespaces |= map(select(.type != "uts"))' 'hostname: requires a new uts namespace (add {"type":"uts"} to linux.namespaces)'
+	check_bad '.hooks = {"prestart": [{"path": "relative/hook"}]}' 'hooks.prestart[0].path: must be an absolute path'
+	check_bad '.linux.devices = [{"type": "x", "path": "/dev/x"}]' 'linux.devices[0].type: unknown device type "x" (expected c, b, u or p)'
+}
+
+@test "bad config: invalid JSON, wrong top-level type, missing file" {
+	config_is_invalid
+	echo '{"ociVersion": "1.2.0",' >"$BUNDLE/config.json"
+	run runtime create -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --regexp '^rbox-runtime: config.json: invalid JSON: '
+	echo '[1, 2]' >"$BUNDLE/config.json"
+	run runtime create -b "$BUNDLE" "$CTR_ID"
+	assert_output "rbox-runtime: config.json: expected a JSON object"
+	rm "$BUNDLE/config.json"
+	run runtime create -b "$BUNDLE" "$CTR_ID"
+	assert_output "rbox-runtime: $BUNDLE/config.json: No such file or directory"
+	run runtime create -b "$BATS_TEST_TMPDIR/nosuchdir" "$CTR_ID"
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+}
+
+@test "bad config: a missing root filesystem is named" {
+	config_is_invalid
+	update_config '.root.path = "nosuchrootfs"'
+	run runtime create -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output "rbox-runtime: config.json: root.path: $BUNDLE/nosuchrootfs: No such file or directory"
+}
+
+@test "bad config: unknown fields are ignored" {
+	update_config '.futureField = {"x": 1} | .process.futureKnob = true | .linux.somethingNew = []'
+	set_args echo fine
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output fine
+}
+
+@test "bad config: a failure inside the container leaves no process, mount or cgroup" {
+	config_is_invalid
+	update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 99999999, "hard": 99999999}]'
+	run runtime create -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "RLIMIT_NOFILE"
+	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+	run pgrep -f "rbox-runtime.*$CTR_ID"
+	assert_failure
+	# (teardown checks mounts and cgroups)
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Namespaces: each one new (compare /proc/self/ns/* inside with the host), absent (shared),
+# or joined by path; loopback is up in a new network namespace.
+
+load ../helpers
+
+ns_inside() { # NAME -> the container's ns link
+	set_args readlink "/proc/self/ns/$1"
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	echo "$output"
+}
+
+@test "namespaces: each listed namespace is new" {
+	local ns
+	for ns in pid net ipc uts mnt cgroup; do
+		set_args readlink "/proc/self/ns/$ns"
+		run runtime run -b "$BUNDLE" "$CTR_ID-$ns"
+		assert_success
+		assert_output --regexp "^$ns:\[[0-9]+\]$"
+		[ "$output" != "$(readlink /proc/self/ns/$ns)" ] || fail "$ns namespace is the host's"
+	done
+}
+
+@test "namespaces: an unlisted namespace is shared with the host" {
+	local ns
+	update_config '.linux.namespaces |= map(select(.type != "network" and .type != "ipc" and .type != "uts" and .type != "cgroup"))'
+	update_config 'del(.hostname)'
+	for ns in net ipc uts cgroup; do
+		set_args readlink "/proc/self/ns/$ns"
+		run runtime run -b "$BUNDLE" "$CTR_ID-$ns"
+		assert_success
+		assert_output "$(readlink /proc/self/ns/$ns)"
+	done
+}
+
+@test "namespaces: pid namespace: the container sees only its own processes" {
+	set_args sh -c 'ls -d /proc/[0-9]* | wc -l'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	# sh and its children: far fewer than the host's processes
+	[ "$output" -le 3 ]
+}
+
+@test "namespaces: a new network namespace has loopback up and nothing else" {
+	set_args sh -c 'ip -o link show | cut -d: -f2 | tr -d " "; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output "lo
+ping-ok"
+}
+
+@test "namespaces: cgroup namespace: the container's cgroup is its root" {
+	set_args cat /proc/self/cgroup
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line "0::/"
+	assert_line --regexp '^[0-9]+:memory:/$'
+}
+
+@test "namespaces: joining a network namespace by path" {
+	requires cmd:ip
+	local ns="rbox-test-$$-$RANDOM"
+	ip netns add "$ns"
+	ip -n "$ns" addr add 10.123.45.67/32 dev lo
+	update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' --arg p "/run/netns/$ns"
+	set_args sh -c 'readlink /proc/self/ns/net; ip -o addr show lo | grep -o "10.123.45.67"'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	local expected
+	expected=$(ip netns exec "$ns" readlink /proc/self/ns/net)
+	ip netns delete "$ns"
+	assert_success
+	assert_line --index 0 "$expected"
+	assert_line --index 1 10.123.45.67
+}
+
+@test "namespaces: joining another container's namespaces (ipc, uts, pid) by path" {
+	update_config '.hostname = "first"'
+	run_bg run -d -b "$BUNDLE" "$CTR_ID-a"
+	assert_success
+	local pid
+	pid=$(container_pid "$CTR_ID-a")
+	update_config '.linux.cgroupsPath += "-b"'
+	update_config 'del(.hostname) | .linux.namespaces |= map(if .type == "uts" or .type == "ipc" or .type == "pid" then .path = "/proc/\($pid)/ns/\(.type)" else . end)' --arg pid "$pid"
+	set_args sh -c 'hostname; readlink /proc/self/ns/ipc; ps -o comm | grep -c sleep'
+	run runtime run -b "$BUNDLE" "$CTR_ID-b"
+	assert_success
+	assert_line --index 0 first
+	assert_line --index 1 "$(readlink /proc/$pid/ns/ipc)"
+	assert_line --index 2 1
+}
+
+@test "namespaces: a path that is not a namespace of that type is refused" {
+	config_is_invalid
+	update_config '(.linux.namespaces[] | select(.type == "ipc")) |= {type: "ipc", path: "/proc/self/ns/net"}'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output "rbox-runtime: linux.namespaces: /proc/self/ns/net is not a ipc namespace"
+	update_config '(.linux.namespaces[] | select(.type == "ipc")) |= {type: "ipc", path: "/nonexistent/ns"}'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output "rbox-runtime: linux.namespaces: ipc namespace /nonexistent/ns: No such file or directory"
+}
+
+@test "namespaces: uts namespace: hostname and domainname" {
+	update_config '.hostname = "box1" | .domainname = "example.org"'
+	set_args sh -c 'hostname; cat /proc/sys/kernel/domainname'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output "box1
+example.org"
+	[ "$(hostname)" != box1 ]
+}
+
+@test "namespaces: a mount namespace is required" {
+	config_is_invalid
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output "rbox-runtime: config.json: linux.namespaces: a mount namespace is required"
+}
