@@ -77,6 +77,7 @@ static const struct cli_opt global_flags[] = {
 int main(int argc, char **argv, char **envp)
 {
     rbox_err *err = NULL;
+    log_init("rbox-runtime", NULL, LOG_FMT_TEXT, false, NULL);
     if (selfexe_needed(argc, argv) && selfexe_protect(argv, envp, &err) < 0) {
         /* not fatal for the user's intent, but it must not pass silently */
         fprintf(stderr, "rbox-runtime: %s\n", err->msg);
