@@ -145,8 +145,8 @@ static void emit_prologue(struct prog *p)
     emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
     emit(p, BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);
     emit(p, BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
-    emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 0, 4);
-    emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 0, 8);
+    emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0);
+    emit(p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0);
 }
 
 /* One exception: when it matches, return the opposite of the default. In a deny-by-default
@@ -177,27 +177,42 @@ static void emit_exception(struct prog *p, const struct dev_exception *e, bool d
     emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-static int bpf_load(const struct prog *p, rbox_err **err)
+static int bpf_prog_load(const struct prog *p, char *log, size_t log_size)
 {
-    static char log[4096];
     union bpf_attr attr;
     memset(&attr, 0, sizeof(attr));
     attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
     attr.insns = (uint64_t)(uintptr_t)p->in;
     attr.insn_cnt = (uint32_t)p->n;
     attr.license = (uint64_t)(uintptr_t) "GPL";
-    attr.log_buf = (uint64_t)(uintptr_t)log;
-    attr.log_size = sizeof(log);
-    attr.log_level = 1;
-    int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-    if (fd < 0) {
-        int saved = errno;
-        log[strcspn(log, "\n")] = '\0';
-        return rbox_error(err, saved, "linux.resources.devices: loading the device BPF program%s%s",
-                          log[0] ? ": " : "", log);
+    if (log) {
+        attr.log_buf = (uint64_t)(uintptr_t)log;
+        attr.log_size = (uint32_t)log_size;
+        attr.log_level = 1;
     }
-    /* the kernel opens it with O_CLOEXEC already (BPF fds are always close-on-exec) */
-    return fd;
+    /* BPF fds are always close-on-exec */
+    return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+}
+
+static int bpf_load(const struct prog *p, rbox_err **err)
+{
+    int fd = bpf_prog_load(p, NULL, 0);
+    if (fd >= 0)
+        return fd;
+    int saved = errno;
+    /* again with the verifier's log, whose last line says why */
+    size_t size = 1 << 16;
+    _cleanup_free_ char *log = xzalloc(size);
+    fd = bpf_prog_load(p, log, size);
+    if (fd >= 0)
+        return fd;
+    size_t len = strlen(log);
+    while (len > 0 && log[len - 1] == '\n')
+        log[--len] = '\0';
+    char *last = strrchr(log, '\n');
+    last = last ? last + 1 : log;
+    return rbox_error(err, saved, "linux.resources.devices: loading the device BPF program%s%s%s",
+                      *last ? " (" : "", last, *last ? ")" : "");
 }
 
 int cg_v2_devices(const char *dir, const struct rbox_resources *res, rbox_err **err)
