@@ -125,9 +125,10 @@ static int v1_memory(struct cgroup *cg, const struct rbox_resources *r, bool upd
 
 /* --- cpu, cpuset ----------------------------------------------------------------------------- */
 
-/* cpu.rt_runtime_us of a cgroup cannot exceed its parent's: raise it first in the parents the
- * runtime created (never in others), top down. */
-static int v1_rt_parents(struct cgroup *cg, const char *d, int64_t runtime, rbox_err **err)
+/* A cgroup's real-time bandwidth (runtime / period) must fit in its parent's: give the parents
+ * the runtime created (never others) the same runtime and period first, top down. */
+static int v1_rt_parents(struct cgroup *cg, const char *d, int64_t runtime, uint64_t period,
+                         rbox_err **err)
 {
     struct cg_hier *h = NULL;
     for (size_t i = 0; i < cg->n; i++)
@@ -147,10 +148,16 @@ static int v1_rt_parents(struct cgroup *cg, const char *d, int64_t runtime, rbox
     }
     int ret = 0;
     for (int i = n - 1; i >= 0 && ret == 0; i--) {
-        uint64_t cur;
-        if (cg_read_u64(parents[i], "cpu.rt_runtime_us", &cur) && cur >= (uint64_t)runtime)
+        uint64_t cur_rt, cur_period;
+        if (cg_read_u64(parents[i], "cpu.rt_runtime_us", &cur_rt) &&
+            cg_read_u64(parents[i], "cpu.rt_period_us", &cur_period) &&
+            (double)cur_rt / (double)cur_period >= (double)runtime / (double)period)
             continue;
-        ret = cg_write_i64(parents[i], "cpu.rt_runtime_us", runtime, "cpu.realtimeRuntime", err);
+        ret = cg_write_i64(parents[i], "cpu.rt_period_us", (int64_t)period, "cpu.realtimePeriod",
+                           err);
+        if (ret == 0)
+            ret =
+                cg_write_i64(parents[i], "cpu.rt_runtime_us", runtime, "cpu.realtimeRuntime", err);
     }
     for (int i = 0; i < n; i++)
         free(parents[i]);
@@ -168,11 +175,15 @@ static int v1_cpu_realtime(struct cgroup *cg, const char *d, const struct rbox_r
     if (!cg_has(d, "cpu.rt_runtime_us"))
         return cg_unsupported(runtime ? "cpu.realtimeRuntime" : "cpu.realtimePeriod",
                               "the kernel has no real-time group scheduling", err);
+    uint64_t cur_period = 1000000;
+    cg_read_u64(d, "cpu.rt_period_us", &cur_period);
+    uint64_t want_period = period ? c->realtime_period.v : cur_period;
+    if (runtime && want_period && v1_rt_parents(cg, d, c->realtime_runtime.v, want_period, err) < 0)
+        return -1;
     if (period && cg_write_i64(d, "cpu.rt_period_us", (int64_t)c->realtime_period.v,
                                "cpu.realtimePeriod", err) < 0)
         return -1;
-    if (runtime && (v1_rt_parents(cg, d, c->realtime_runtime.v, err) < 0 ||
-                    cg_write_i64(d, "cpu.rt_runtime_us", c->realtime_runtime.v,
+    if (runtime && (cg_write_i64(d, "cpu.rt_runtime_us", c->realtime_runtime.v,
                                  "cpu.realtimeRuntime", err) < 0))
         return -1;
     return 0;

@@ -415,3 +415,26 @@ assert_one_line_error() { # TEXT
 		assert_one_line_error "linux.resources.hugepageLimits[0]: not supported by this host (the hugetlb controller is not enabled in /sys/fs/cgroup/unified"
 	fi
 }
+
+@test "cpu realtime: runtime and period, also raised in the parents the runtime created" {
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no real-time group scheduling"
+	update_config '.linux.resources.cpu = {"realtimeRuntime": 20000, "realtimePeriod": 100000}'
+	start_detached
+	local d
+	d=$(cgroup_dir_of cpu "$CTR_ID")
+	assert_equal "$(cat "$d/cpu.rt_runtime_us")" 20000
+	assert_equal "$(cat "$d/cpu.rt_period_us")" 100000
+	assert_equal "$(cat "$(dirname "$d")/cpu.rt_runtime_us")" 20000
+	run runtime update --cpu-rt-runtime 10000 "$CTR_ID"
+	assert_success
+	assert_equal "$(cat "$d/cpu.rt_runtime_us")" 10000
+}
+
+@test "unified on a hybrid host: keys of the cgroup2 mount are written there" {
+	[ -d /sys/fs/cgroup/unified ] || skip "not a hybrid host"
+	update_config '.linux.resources.unified = {"cgroup.max.depth": "3"}'
+	start_detached
+	local own
+	own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+	assert_equal "$(cat "/sys/fs/cgroup/unified${own%/}/$CG_PREFIX/$CTR_ID/cgroup.max.depth")" 3
+}
