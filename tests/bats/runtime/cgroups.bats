@@ -438,3 +438,23 @@ assert_one_line_error() { # TEXT
 	own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
 	assert_equal "$(cat "/sys/fs/cgroup/unified${own%/}/$CG_PREFIX/$CTR_ID/cgroup.max.depth")" 3
 }
+
+@test "--systemd-cgroup: slice:prefix:name maps to a plain path when systemd is absent" {
+	[ ! -d /run/systemd/system ] || skip "systemd is running here"
+	local slice="rboxt$$"
+	update_config '.linux.cgroupsPath = $p' --arg p "$slice-a.slice:rbox:$CTR_ID"
+	local out="$BATS_TEST_TMPDIR/out"
+	"$RUNTIME_BIN" --root "$STATE_ROOT" --systemd-cgroup run -d -b "$BUNDLE" "$CTR_ID" \
+		</dev/null >"$out" 2>&1 3>&-
+	run cat "$out"
+	assert_output --partial "--systemd-cgroup: systemd is not running; using cgroupfs path"
+	local pid
+	pid=$(container_pid "$CTR_ID")
+	assert_equal "$(proc_cgroup_of "$pid" pids)" "/$slice.slice/$slice-a.slice/rbox-$CTR_ID.scope"
+	runtime delete --force "$CTR_ID"
+	local d leftover=
+	for d in /sys/fs/cgroup/*/"$slice.slice"; do
+		[ -d "$d" ] && leftover+=" $d" && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	assert_equal "$leftover" ""
+}
