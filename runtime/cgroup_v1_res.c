@@ -75,12 +75,26 @@ static int v1_memory_limits(const char *d, const struct rbox_resources *r, rbox_
     return 0;
 }
 
+/* Kernel memory limits (obsolete; gone from recent kernels): -1 is the default, so a kernel
+ * without the file is fine with it. */
+static int v1_kmem(const char *d, opt_i64 v, const char *file, const char *key, rbox_err **err)
+{
+    if (!v.set || v.v == 0 || (v.v == -1 && !cg_has(d, file)))
+        return 0;
+    return cg_write_i64(d, file, v.v, key, err);
+}
+
+/* A value other than "not given" (0) and "unlimited" (-1). */
+static bool limit_given(opt_i64 v)
+{
+    return v.set && v.v != 0 && v.v != -1;
+}
+
 static bool memory_given(const struct rbox_resources *r)
 {
     const __typeof__(r->memory) *m = &r->memory;
-    return (m->limit.set && m->limit.v != 0) || (m->reservation.set && m->reservation.v != 0) ||
-           (m->swap.set && m->swap.v != 0) || (m->kernel.set && m->kernel.v != 0) ||
-           (m->kernel_tcp.set && m->kernel_tcp.v != 0) || m->swappiness.set ||
+    return limit_given(m->limit) || limit_given(m->reservation) || limit_given(m->swap) ||
+           limit_given(m->kernel) || limit_given(m->kernel_tcp) || m->swappiness.set ||
            (m->disable_oom_killer.set && m->disable_oom_killer.v) ||
            (m->use_hierarchy.set && !m->use_hierarchy.v);
 }
@@ -100,12 +114,8 @@ static int v1_memory(struct cgroup *cg, const struct rbox_resources *r, bool upd
         cg_write_i64(d, "memory.soft_limit_in_bytes", m->reservation.v, "memory.reservation", err) <
             0)
         return -1;
-    if (m->kernel.set && m->kernel.v != 0 &&
-        cg_write_i64(d, "memory.kmem.limit_in_bytes", m->kernel.v, "memory.kernel", err) < 0)
-        return -1;
-    if (m->kernel_tcp.set && m->kernel_tcp.v != 0 &&
-        cg_write_i64(d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v, "memory.kernelTCP",
-                     err) < 0)
+    if (v1_kmem(d, m->kernel, "memory.kmem.limit_in_bytes", "memory.kernel", err) < 0 ||
+        v1_kmem(d, m->kernel_tcp, "memory.kmem.tcp.limit_in_bytes", "memory.kernelTCP", err) < 0)
         return -1;
     if (m->swappiness.set && cg_write_i64(d, "memory.swappiness", (int64_t)m->swappiness.v,
                                           "memory.swappiness", err) < 0)
