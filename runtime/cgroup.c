@@ -105,8 +105,8 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
         }
     }
     const char *unit = *name ? name : id;
-    char *full = *prefix ? xasprintf("%s/%s-%s.scope", path, prefix, unit)
-                         : xasprintf("%s/%s", path, unit);
+    char *full =
+        *prefix ? xasprintf("%s/%s-%s.scope", path, prefix, unit) : xasprintf("%s/%s", path, unit);
     free(path);
     *out = full;
     return 0;
@@ -492,4 +492,72 @@ void cgroup_free(struct cgroup *cg)
 void cleanup_cgroupp(struct cgroup **cg)
 {
     cgroup_free(*cg);
+}
+
+/* --- knob access ----------------------------------------------------------------------------- */
+
+int cg_unsupported(const char *key, const char *why, rbox_err **err)
+{
+    return rbox_error(err, 0, "linux.resources.%s: not supported by this host (%s)", key, why);
+}
+
+int cg_write(const char *dir, const char *file, const char *value, const char *key, rbox_err **err)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+    if (write_file_at(AT_FDCWD, p, value) == 0)
+        return 0;
+    if (errno == ENOENT) {
+        _cleanup_free_ char *why = xasprintf("no %s", p);
+        return cg_unsupported(key, why, err);
+    }
+    return rbox_error(err, errno, "linux.resources.%s: writing \"%s\" to %s", key, value, p);
+}
+
+int cg_write_i64(const char *dir, const char *file, int64_t v, const char *key, rbox_err **err)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%lld", (long long)v);
+    return cg_write(dir, file, buf, key, err);
+}
+
+bool cg_has(const char *dir, const char *file)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+    return access(p, F_OK) == 0;
+}
+
+char *cg_read(const char *dir, const char *file)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+    char *buf = NULL;
+    if (read_file_at(AT_FDCWD, p, &buf, NULL) < 0)
+        return NULL;
+    return buf;
+}
+
+bool cg_read_u64(const char *dir, const char *file, uint64_t *out)
+{
+    _cleanup_free_ char *buf = cg_read(dir, file);
+    if (buf == NULL)
+        return false;
+    buf[strcspn(buf, "\n")] = '\0';
+    if (strcmp(buf, "max") == 0) {
+        *out = UINT64_MAX;
+        return true;
+    }
+    return parse_u64(buf, out) == 0;
+}
+
+bool cg_read_key(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+    _cleanup_free_ char *buf = cg_read(dir, file);
+    if (buf == NULL)
+        return false;
+    size_t kl = strlen(key);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+            return parse_u64(line + kl + 1, out) == 0;
+    }
+    return false;
 }

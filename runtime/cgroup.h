@@ -16,6 +16,7 @@
 #include "error.h"
 #include "json.h"
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum cgroup_layout { CG_LAYOUT_V1 = 1, CG_LAYOUT_HYBRID, CG_LAYOUT_V2 };
@@ -33,8 +34,6 @@ struct cgroup {
     struct cg_hier *h;
     size_t n;
 };
-
-struct cg_stats; /* defined by the resources code (events --stats) */
 
 /* Detect the host's layout. */
 int cgroup_detect_layout(enum cgroup_layout *out, rbox_err **err);
@@ -66,6 +65,26 @@ int cgroup_freeze(struct cgroup *cg, bool freeze, rbox_err **err);
 bool cgroup_is_frozen(struct cgroup *cg);
 /* Directory of a given hierarchy ("memory", "pids", ... or "unified"), NULL if absent. */
 const char *cgroup_dir(struct cgroup *cg, const char *controller);
+
+/* `events --stats`: the statistics object in runc's field names (plus memory.oom_kill). */
+int cgroup_stats_json(struct cgroup *cg, json_w *w, rbox_err **err);
+/* Processes killed by the OOM killer in the container's cgroup so far (v1
+ * memory.oom_control, v2 memory.events: oom_kill). false when there is no memory controller. */
+bool cgroup_oom_kills(struct cgroup *cg, uint64_t *n);
+
+/* OOM notifications: poll fd for POLLIN, then cgroup_oom_watch_read() says how many OOM
+ * events happened (v1: an eventfd registered through cgroup.event_control on
+ * memory.oom_control; v2: inotify on memory.events). fd is -1 without a memory controller. */
+struct cg_oom_watch {
+    int fd;
+    int ctl_fd; /* v1: memory.oom_control, kept open while registered */
+    bool v2;
+    char *dir;
+    uint64_t last; /* v2: the oom + oom_kill counters last seen */
+};
+int cgroup_oom_watch_open(struct cgroup *cg, struct cg_oom_watch *w, rbox_err **err);
+int cgroup_oom_watch_read(struct cg_oom_watch *w);
+void cgroup_oom_watch_close(struct cg_oom_watch *w);
 
 /* Serialize into / restore from the state file. */
 void cgroup_to_json(struct cgroup *cg, json_w *w);

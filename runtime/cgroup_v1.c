@@ -68,7 +68,8 @@ int cg_own_path(const char *controllers, char **out, rbox_err **err)
 /* Controller names from a v1 mount's super options ("rw,cpu,cpuacct" -> "cpu,cpuacct"). */
 static char *v1_controllers(const char *opts)
 {
-    static const char *skip[] = { "rw", "ro", "clone_children", "noprefix", "xattr", "cpuset_v2_mode",
+    static const char *skip[] = { "rw",          "ro",    "clone_children",
+                                  "noprefix",    "xattr", "cpuset_v2_mode",
                                   "favordynmods" };
     _cleanup_free_ char *copy = xstrdup(opts);
     char *out = xstrdup("");
@@ -177,8 +178,14 @@ static int cpuset_init(struct cg_hier *h, rbox_err **err)
 int cg_v1_prepare(struct cgroup *cg, rbox_err **err)
 {
     for (size_t i = 0; i < cg->n; i++) {
-        if (cg->h[i].v2 || cg->h[i].created == 0)
+        if (cg->h[i].created == 0)
             continue;
+        /* hybrid: the unified hierarchy holds what v1 lacks (hugetlb here) */
+        if (cg->h[i].v2) {
+            if (cg_unified_enable_controllers(&cg->h[i], err) < 0)
+                return -1;
+            continue;
+        }
         if (cgroup_dir(cg, "cpuset") == cg->h[i].dir && cpuset_init(&cg->h[i], err) < 0)
             return -1;
     }

@@ -23,9 +23,8 @@ int cg_v2_resolve(struct cgroup *cg, const char *rel, bool absolute, rbox_err **
 
 /* Enable every available controller in the subtree_control of the directories we created above
  * the leaf, so that the leaf gets them. Pre-existing parents are never written to. */
-int cg_v2_prepare(struct cgroup *cg, rbox_err **err)
+int cg_unified_enable_controllers(struct cg_hier *h, rbox_err **err)
 {
-    struct cg_hier *h = &cg->h[0];
     _cleanup_free_ char *p = xstrdup(h->dir);
     char *dirs[64];
     int n = 0;
@@ -60,6 +59,11 @@ int cg_v2_prepare(struct cgroup *cg, rbox_err **err)
     for (int i = 0; i < n; i++)
         free(dirs[i]);
     return ret;
+}
+
+int cg_v2_prepare(struct cgroup *cg, rbox_err **err)
+{
+    return cg_unified_enable_controllers(&cg->h[0], err);
 }
 
 static int wait_frozen(const char *dir, bool want, rbox_err **err)

@@ -26,6 +26,11 @@ const struct verb verbs[] = {
     { "run", "create and start a container, wait for it, delete it", cmd_run },
     { "list", "list containers", cmd_list },
     { "spec", "write a default config.json", cmd_spec },
+    { "update", "change the resource limits of a container", cmd_update },
+    { "pause", "freeze every process of a container", cmd_pause },
+    { "resume", "thaw a paused container", cmd_resume },
+    { "ps", "list the processes of a container", cmd_ps },
+    { "events", "print a container's resource statistics and OOM events", cmd_events },
     { NULL, NULL, NULL },
 };
 
