@@ -54,5 +54,7 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv);
 int cmd_run(const struct global_opts *g, int argc, char **argv);
 int cmd_list(const struct global_opts *g, int argc, char **argv);
 int cmd_spec(const struct global_opts *g, int argc, char **argv);
+int cmd_exec(const struct global_opts *g, int argc, char **argv);
+int cmd_features(const struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -26,6 +26,8 @@ const struct verb verbs[] = {
     { "run", "create and start a container, wait for it, delete it", cmd_run },
     { "list", "list containers", cmd_list },
     { "spec", "write a default config.json", cmd_spec },
+    { "exec", "run a new process in a running container", cmd_exec },
+    { "features", "print the features of this runtime (JSON)", cmd_features },
     { NULL, NULL, NULL },
 };
 
