@@ -147,7 +147,8 @@ static int run_one(const struct rbox_hook *h, const char *state_json, rbox_err *
         if (*c == '\n')
             *c = ' ';
     if (timed_out)
-        return rbox_error(err, ETIMEDOUT, "killed after the %llds timeout", (long long)timeout);
+        return rbox_error_code(err, ETIMEDOUT, "killed after the %llds timeout",
+                               (long long)timeout);
     if (WIFSIGNALED(status))
         return rbox_error(err, 0, "killed by signal %d%s%s", WTERMSIG(status), *tail ? ": " : "",
                           tail);
