@@ -84,6 +84,7 @@ int main(int argc, char **argv, char **envp)
         fprintf(stderr, "rbox-runtime: %s\n", err->msg);
         return 1;
     }
+    log_init("rbox-runtime", NULL, LOG_FMT_TEXT, false, &err); /* until the flags say more */
     struct global_opts g = { .root = NULL };
     const char *log_path = NULL;
     enum log_format fmt = LOG_FMT_TEXT;
