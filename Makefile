@@ -64,7 +64,8 @@ asan:
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
-        clang-format cppcheck uidmap iproute2 procps util-linux
+        clang-format cppcheck uidmap iproute2 procps util-linux \
+        podman conmon containerd umoci
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

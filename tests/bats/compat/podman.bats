@@ -154,11 +154,11 @@ teardown_file() {
 	run prun -d --name logger "$IMG" sh -c 'echo started; trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done'
 	assert_success
 	wait_for 50 0.1 sh -c "CONTAINERS_CONF=$PD/conf/containers.conf CONTAINERS_STORAGE_CONF=$PD/conf/storage.conf podman --root $PD/root --runroot $PD/runroot --tmpdir $PD/tmp --storage-driver overlay logs logger | grep -q started"
-	run pm exec logger sh -c 'echo exec-ok; ps -o pid,comm | grep -c " sh$"; exit 5'
+	run pm exec logger sh -c 'echo exec-ok; tr "\0" " " </proc/1/cmdline; echo; exit 5'
 	assert_equal "$status" 5
 	assert_line --index 0 exec-ok
-	# the container's own sh (pid 1) and the exec'd one share a pid namespace
-	assert_line --index 1 2
+	# the container's own process is pid 1 of the exec'd process's pid namespace
+	assert_line --index 1 --partial "echo started"
 	run pm exec logger sh -c 'echo $$'
 	refute_output 1
 	run script -qefc "$(declare -f pm); PD=$PD RUNTIME_BIN=$RUNTIME_BIN; pm exec -t logger sh -c 'tty; exit 6'" /dev/null </dev/null
