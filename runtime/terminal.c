@@ -106,6 +106,11 @@ int terminal_setup_ex(const struct rbox_process *p, int sockfd, bool console, rb
                               .ws_col = (unsigned short)p->console_width.v };
         if (ioctl(master, TIOCSWINSZ, &ws) < 0)
             return rbox_error(err, errno, "setting the console size");
+    } else {
+        /* a foreground run/exec from a terminal: its size, before the process can ask */
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+            ioctl(master, TIOCSWINSZ, &ws);
     }
     if (console && bind_console(name, err) < 0)
         return -1;

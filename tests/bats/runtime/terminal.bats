@@ -116,9 +116,10 @@ recvtty_wait() {
 
 @test "exec -t: relayed without a console socket, exit code kept" {
 	start_sleeper
-	in_tty "$RUNTIME_BIN --root $STATE_ROOT exec -t $CTR_ID sh -c 'tty; [ -t 0 ] && echo exec-tty; exit 4'"
+	in_tty "stty rows 21 cols 71; $RUNTIME_BIN --root $STATE_ROOT exec -t $CTR_ID sh -c 'tty; stty size; [ -t 0 ] && echo exec-tty; exit 4'"
 	assert_equal "$status" 4
 	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial "21 71"
 	assert_output --partial exec-tty
 }
 
