@@ -240,3 +240,14 @@ start_container() {
 	run runtime exec --process "$BATS_TEST_TMPDIR/process.json" "$CTR_ID"
 	assert_success
 }
+
+@test "exec: a --no-pivot container without a pid namespace (root from the init, host pids)" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	run_bg run -d --no-pivot -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	run runtime exec "$CTR_ID" sh -c 'cat /etc/hostname; readlink /proc/self/ns/pid; echo $$'
+	assert_success
+	assert_line --index 0 rbox
+	assert_line --index 1 "$(readlink /proc/self/ns/pid)"
+	[ "${lines[2]}" -gt 1 ]
+}
