@@ -93,7 +93,8 @@ static bool flag_supported(const char *name)
         { "SECCOMP_FILTER_FLAG_TSYNC", 1UL << 0 },
         { "SECCOMP_FILTER_FLAG_LOG", 1UL << 1 },
         { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1UL << 2 },
-        { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1UL << 5 },
+        /* only valid together with SECCOMP_FILTER_FLAG_NEW_LISTENER */
+        { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", (1UL << 5) | (1UL << 3) },
     };
     for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
         if (strcmp(flags[i].name, name) == 0)

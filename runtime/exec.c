@@ -86,6 +86,15 @@ static int process_seccomp(struct exec_ctx *x, const char *text, rbox_err **err)
         jw_obj_open(&w);
         jw_kstr(&w, "path", "/");
         jw_obj_close(&w);
+        /* a config needs a process: a placeholder (the real one is parsed on its own) */
+        jw_key(&w, "process");
+        jw_obj_open(&w);
+        jw_key(&w, "args");
+        jw_arr_open(&w);
+        jw_str(&w, "true");
+        jw_arr_close(&w);
+        jw_kstr(&w, "cwd", "/");
+        jw_obj_close(&w);
         jw_key(&w, "linux");
         jw_obj_open(&w);
         jw_key(&w, "seccomp");

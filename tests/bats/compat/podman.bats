@@ -206,3 +206,13 @@ teardown_file() {
 		assert_not_exists "$d"
 	done
 }
+
+@test "podman: its default seccomp profile filters run and exec" {
+	[ -z "$PD_SECOPT" ] || skip "this rbox-runtime build has no seccomp support"
+	run prun -d --name filtered "$IMG" sleep 100
+	assert_success
+	run pm exec filtered grep Seccomp: /proc/self/status
+	assert_output --regexp 'Seccomp:[[:space:]]+2'
+	run pm exec filtered grep Seccomp: /proc/1/status
+	assert_output --regexp 'Seccomp:[[:space:]]+2'
+}
