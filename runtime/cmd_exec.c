@@ -62,7 +62,6 @@ static const struct cli_opt flags[] = {
     { "preserve-fds", 0, true, O_PRESERVE },
     { "apparmor", 0, true, O_APPARMOR },
     { "process-label", 0, true, O_LABEL },
-    { "ignore-paused", 0, false, O_IGNORE_PAUSED },
     { NULL, 0, false, 0 },
 };
 
@@ -90,7 +89,6 @@ static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *a
     case O_LABEL:
         return rbox_error(err, 0, "exec: --%s: this build has no AppArmor/SELinux support",
                           id == O_APPARMOR ? "apparmor" : "process-label");
-    case O_IGNORE_PAUSED: break;
     default: return -1;
     }
     return 0;
