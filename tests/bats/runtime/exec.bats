@@ -251,3 +251,16 @@ start_container() {
 	assert_line --index 1 "$(readlink /proc/self/ns/pid)"
 	[ "${lines[2]}" -gt 1 ]
 }
+
+@test "exec: refused for a paused container" {
+	requires cgroup_v1
+	start_container
+	local fz
+	fz=$(cgroup_dir_of freezer "$CTR_ID")
+	echo FROZEN >"$fz/freezer.state"
+	wait_for 50 0.1 grep -q FROZEN "$fz/freezer.state"
+	run runtime exec "$CTR_ID" true
+	echo THAWED >"$fz/freezer.state"
+	assert_failure
+	assert_output "rbox-runtime: cannot exec in container \"$CTR_ID\": it is paused"
+}
