@@ -13,8 +13,10 @@ setup_file() {
 	PD=$(mktemp -d /tmp/rbox-podman.XXXXXX)
 	# an absolute cgroup parent unique to this run (podman's cgroupfs manager wants one)
 	export PD_CGPARENT="/rbox-compat-podman-$$"
-	export PD_HAD_NETWORKS=0 PD_HAD_BLOBCACHE=0
+	export PD_HAD_RUN=0 PD_HAD_NETWORKS=0 PD_HAD_VARLIB=0 PD_HAD_BLOBCACHE=0
+	[ -e /run/containers ] && PD_HAD_RUN=1
 	[ -e /run/containers/networks ] && PD_HAD_NETWORKS=1
+	[ -e /var/lib/containers ] && PD_HAD_VARLIB=1
 	[ -e /var/lib/containers/cache/blob-info-cache-v1.boltdb ] && PD_HAD_BLOBCACHE=1
 	mkdir -p "$PD/root" "$PD/runroot" "$PD/tmp" "$PD/net" "$PD/conf"
 	cat >"$PD/conf/containers.conf" <<-CONF
@@ -114,7 +116,9 @@ teardown_file() {
 	done
 	rm -rf "$PD"
 	[ "$PD_HAD_NETWORKS" = 1 ] || rm -rf /run/containers/networks
+	[ "$PD_HAD_RUN" = 1 ] || rmdir /run/containers 2>/dev/null || true
 	[ "$PD_HAD_BLOBCACHE" = 1 ] || rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb
+	[ "$PD_HAD_VARLIB" = 1 ] || rmdir /var/lib/containers/cache /var/lib/containers 2>/dev/null || true
 	return $left
 }
 
