@@ -396,14 +396,17 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
     x->sync_fd = sp[0];
     /* 1. */
     struct cgroup *cg = x->ref.st->cgroup;
-    if ((cg && cgroup_enter(cg, a, err) < 0) || sync_send(x->sync_fd, SYNC_GO, 0, NULL) < 0) {
+    int r = cg ? cgroup_enter(cg, a, err) : 0;
+    if (r == 0 && sync_send(x->sync_fd, SYNC_GO, 0, NULL) < 0)
+        r = rbox_error(err, errno, "sync");
+    if (r < 0) {
         kill(a, SIGKILL);
         reap(a);
-        return (err && *err) ? -1 : rbox_error(err, errno, "sync");
+        return -1;
     }
     /* 2. */
     struct sync_msg m;
-    int r = sync_expect(x->sync_fd, SYNC_PID, &m, err);
+    r = sync_expect(x->sync_fd, SYNC_PID, &m, err);
     reap(a);
     if (r < 0)
         return -1;
