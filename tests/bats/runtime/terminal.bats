@@ -12,11 +12,16 @@ in_tty() {
 	run script -qefc "$1" /dev/null </dev/null
 }
 
-# recvtty_start [INPUT]: a console socket at $SOCK whose pty output goes to $TTYOUT
+# recvtty_start [INPUT [PATH]]: a console socket at $SOCK (PATH, or one in the test's tmpdir)
+# whose pty output goes to $TTYOUT
 recvtty_start() {
-	SOCK="$BATS_TEST_TMPDIR/console.sock"
+	SOCK="${2:-$BATS_TEST_TMPDIR/console.sock}"
 	TTYOUT="$BATS_TEST_TMPDIR/tty.out"
-	python3 "$RECVTTY" "$SOCK" "$TTYOUT" "$@" 3>&- &
+	if [ -n "${1:-}" ]; then
+		python3 "$RECVTTY" "$SOCK" "$TTYOUT" "$1" 3>&- &
+	else
+		python3 "$RECVTTY" "$SOCK" "$TTYOUT" 3>&- &
+	fi
 	RECV_PID=$!
 	wait_for 50 0.1 test -S "$SOCK"
 }
@@ -101,11 +106,8 @@ recvtty_wait() {
 	set_args echo long-path-ok
 	local d="$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})"
 	mkdir -p "$d"
-	SOCK="$d/console.sock"
-	TTYOUT="$BATS_TEST_TMPDIR/tty.out"
-	python3 -c 'import os,sys; os.chdir(os.path.dirname(sys.argv[1])); sys.argv=[sys.argv[0], os.path.basename(sys.argv[1]), sys.argv[2]]; exec(open(sys.argv[0] if False else "'"$RECVTTY"'").read())' "$SOCK" "$TTYOUT" 3>&- &
-	RECV_PID=$!
-	wait_for 50 0.1 test -S "$SOCK"
+	recvtty_start "" "$d/console.sock"
+	[ "${#SOCK}" -gt 108 ]
 	run_bg create -b "$BUNDLE" --console-socket "$SOCK" "$CTR_ID"
 	assert_success
 	runtime start "$CTR_ID"

@@ -15,7 +15,10 @@ def main():
     path, out = sys.argv[1], sys.argv[2]
     data = sys.argv[3] if len(sys.argv) > 3 else None
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(path)
+    # bind relative to the socket's directory: paths longer than sun_path work too
+    out = os.path.abspath(out)
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    srv.bind(os.path.basename(path))
     srv.listen(1)
     srv.settimeout(30)
     conn, _ = srv.accept()
