@@ -65,7 +65,8 @@ asan:
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux \
-        qemu-system-x86 linux-image-amd64
+        qemu-system-x86 linux-image-amd64 \
+        podman conmon containerd umoci
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

@@ -59,5 +59,7 @@ int cmd_pause(const struct global_opts *g, int argc, char **argv);
 int cmd_resume(const struct global_opts *g, int argc, char **argv);
 int cmd_ps(const struct global_opts *g, int argc, char **argv);
 int cmd_events(const struct global_opts *g, int argc, char **argv);
+int cmd_exec(const struct global_opts *g, int argc, char **argv);
+int cmd_features(const struct global_opts *g, int argc, char **argv);
 
 #endif

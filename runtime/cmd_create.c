@@ -7,6 +7,8 @@ static const char usage[] =
     "Usage: rbox-runtime create [flags] ID\n"
     "\n"
     "Create a container from a bundle. Its init waits, fully set up, until 'start'.\n"
+    "process.terminal needs --console-socket. Socket-activation fds (LISTEN_FDS with\n"
+    "LISTEN_PID = this process) are passed on as fds 3.., before the --preserve-fds ones.\n"
     "\n"
     "Flags:\n"
     "  -b, --bundle DIR          bundle directory (default: current directory)\n"

@@ -1,8 +1,10 @@
 /* cmd_run.c - rbox-runtime run: create + start + wait + delete in one process. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "foreground.h"
 #include "hooks.h"
 #include "log.h"
+#include "terminal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,7 +18,9 @@ static const char usage[] =
     "Usage: rbox-runtime run [flags] ID\n"
     "\n"
     "Create and start a container, forward signals to it, wait for it to exit, delete it,\n"
-    "and exit with its status (128+N when killed by signal N).\n"
+    "and exit with its status (128+N when killed by signal N). With process.terminal and no\n"
+    "--console-socket, the container's pty is relayed to this terminal (raw mode, resized on\n"
+    "SIGWINCH). Socket-activation fds (LISTEN_FDS/LISTEN_PID) are passed on as fds 3...\n"
     "\n"
     "Flags:\n"
     "  -b, --bundle DIR          bundle directory (default: current directory)\n"
@@ -41,37 +45,6 @@ static void init_flags(void)
     run_flags[n++] = (struct cli_opt){ "detach", 'd', false, O_DETACH };
     run_flags[n++] = (struct cli_opt){ "keep", 0, false, O_KEEP };
     run_flags[n] = (struct cli_opt){ NULL, 0, false, 0 };
-}
-
-static int exit_code(int status)
-{
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return 1;
-}
-
-/* Forward signals to the init until it exits; returns its wait status. */
-static int wait_forwarding(pid_t init, int sfd)
-{
-    for (;;) {
-        struct signalfd_siginfo si;
-        ssize_t n = read(sfd, &si, sizeof(si));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != sizeof(si))
-            return -1;
-        if (si.ssi_signo != SIGCHLD) {
-            kill(init, (int)si.ssi_signo);
-            continue;
-        }
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-            if (pid == init)
-                return status;
-    }
 }
 
 static int run_failed(rbox_err *err)
@@ -106,19 +79,15 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
     if (cli_require_args(&p, 1, 1, "container ID", &err) < 0)
         return cli_fail(err);
     o.id = argv[p.i];
-    sigset_t mask, old;
-    sigfillset(&mask);
-    sigdelset(&mask, SIGSEGV);
-    sigdelset(&mask, SIGBUS);
-    sigdelset(&mask, SIGFPE);
-    sigdelset(&mask, SIGILL);
+    o.detach = detach;
+    sigset_t old;
     int sfd = -1;
     if (!detach) {
         /* Block before clone so no signal is lost; the init unblocks its own mask. The
          * double-fork path reparents the init to us only if we are a subreaper. */
-        sigprocmask(SIG_BLOCK, &mask, &old);
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if ((sfd = foreground_signals(&old, &err)) < 0)
+            return cli_fail(err);
     }
     struct container *c = NULL;
     if (container_create(g, &o, &c, &err) < 0 || container_start_run(c, &err) < 0) {
@@ -140,10 +109,17 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         container_free(c);
         return 0;
     }
-    int status = wait_forwarding(c->pid, sfd);
+    /* a terminal and no --console-socket: the init sent us the pty master; relay it */
+    _cleanup_close_ int master = -1;
+    if (c->console_fd >= 0 && terminal_recv_master(c->console_fd, &master, &err) < 0) {
+        container_destroy(g, c->dirfd, c->st, true, NULL);
+        container_free(c);
+        return cli_fail(err);
+    }
+    int status = foreground_wait(c->pid, sfd, master);
     int ret = container_destroy(g, c->dirfd, c->st, true, &err);
     container_free(c);
     if (ret < 0)
         log_err_free(err);
-    return status < 0 ? 1 : exit_code(status);
+    return status < 0 ? 1 : foreground_exit_code(status);
 }

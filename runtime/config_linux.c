@@ -632,3 +632,20 @@ void linux_clear(struct rbox_linux *l)
     free(l->mount_label);
     memset(l, 0, sizeof(*l));
 }
+
+/* --- names the parser accepts (for `features`) ---------------------------------------------- */
+
+const char *config_mount_option_name(size_t i)
+{
+    return i < ARRAY_SIZE(mount_opts) ? mount_opts[i].name : NULL;
+}
+
+const char *config_seccomp_arch_name(size_t i)
+{
+    return i < ARRAY_SIZE(seccomp_arch_names) ? seccomp_arch_names[i] : NULL;
+}
+
+const char *config_seccomp_flag_name(size_t i)
+{
+    return i < ARRAY_SIZE(seccomp_flag_names) ? seccomp_flag_names[i] : NULL;
+}

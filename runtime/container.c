@@ -14,6 +14,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "process.h"
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
@@ -44,6 +45,7 @@ struct creating {
     struct cgroup *cg;
     struct seccomp_prog *seccomp;
     int dirfd, sync_fd, start_fd, console_fd, cgroup_fd;
+    int relay_fd; /* foreground run with a terminal: our end of the console socketpair */
     pid_t child; /* the direct child (the init, or the intermediate on the double-fork path) */
     pid_t pid;   /* the init's host pid */
     bool state_dir_made;
@@ -197,6 +199,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         .console_fd = cr->console_fd,
         .no_pivot = cr->o->no_pivot,
         .preserve_fds = cr->o->preserve_fds,
+        .listen_fds = process_listen_fds(),
         .plan = &cr->plan,
         .cg = cr->cg,
         .seccomp = cr->seccomp,
@@ -329,7 +332,8 @@ static void creating_release(struct creating *cr)
     cgroup_free(cr->cg);
     seccomp_prog_free(cr->seccomp);
     config_free(cr->cfg);
-    int *fds[] = { &cr->dirfd, &cr->sync_fd, &cr->start_fd, &cr->console_fd, &cr->cgroup_fd };
+    int *fds[] = { &cr->dirfd,      &cr->sync_fd,   &cr->start_fd,
+                   &cr->console_fd, &cr->cgroup_fd, &cr->relay_fd };
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -346,8 +350,9 @@ static int prepare(struct creating *cr, rbox_err **err)
     const struct rbox_config *cfg = cr->cfg;
     if (!cfg->linux.ns[NS_MOUNT].present)
         return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
-    if (cfg->process.terminal && o->mode == MODE_CREATE && o->console_socket == NULL)
-        return rbox_error(err, 0, "process.terminal is true: --console-socket is required");
+    if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
+        return rbox_error(err, 0, "process.terminal is true: --console-socket is required%s",
+                          o->detach ? " with --detach" : "");
     if (ns_plan_init(cfg, &cr->plan, err) < 0 || seccomp_compile(&cfg->linux.seccomp, &cr->seccomp, err) < 0)
         return -1;
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
@@ -363,6 +368,10 @@ static int prepare(struct creating *cr, rbox_err **err)
         return -1;
     if (o->console_socket && (cr->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
         return -1;
+    /* foreground run: the runtime is the console socket's other end and relays the pty */
+    if (cfg->process.terminal && o->console_socket == NULL &&
+        terminal_socketpair(&cr->relay_fd, &cr->console_fd, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -370,7 +379,8 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
                      struct container **out, rbox_err **err)
 {
     struct creating cr = { .g = g, .o = o, .dirfd = -1, .sync_fd = -1, .start_fd = -1,
-                           .console_fd = -1, .cgroup_fd = -1, .child = -1, .pid = -1 };
+                           .console_fd = -1, .cgroup_fd = -1, .relay_fd = -1, .child = -1,
+                           .pid = -1 };
     for (int i = 0; i < NS_COUNT; i++)
         cr.plan.fds[i] = -1;
     if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
@@ -398,7 +408,7 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
     c->st = st;
     c->dirfd = steal_fd(&cr.dirfd);
     c->sync_fd = steal_fd(&cr.sync_fd);
-    c->console_fd = -1;
+    c->console_fd = steal_fd(&cr.relay_fd);
     c->pid = cr.pid;
     creating_release(&cr);
     *out = c;

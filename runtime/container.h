@@ -24,6 +24,7 @@ struct create_opts {
     bool no_pivot;
     int preserve_fds;
     enum create_mode mode;
+    bool detach; /* run --detach: a terminal then needs --console-socket */
 };
 
 /* A container this process has created and still drives (run mode keeps it). */

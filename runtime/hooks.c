@@ -23,28 +23,86 @@ static int pidfd_open_(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Wait for the hook with an optional timeout (seconds, 0 = none); kill it when it runs over. */
-static int wait_hook(pid_t pid, int64_t timeout, int *status, bool *timed_out)
+/* Keep the last bytes of the hook's stderr (what it says last is what explains a failure). */
+static void keep_tail(char *tail, size_t cap, size_t *len, const char *buf, size_t n)
+{
+    if (n >= cap) {
+        memcpy(tail, buf + n - cap, cap);
+        *len = cap;
+        return;
+    }
+    if (*len + n > cap) {
+        size_t drop = *len + n - cap;
+        memmove(tail, tail + drop, *len - drop);
+        *len -= drop;
+    }
+    memcpy(tail + *len, buf, n);
+    *len += n;
+}
+
+/* Wait for the hook while collecting its stderr; with a timeout (seconds, 0 = none), kill its
+ * whole process group when it runs over. Never blocks on the pipe: a child the hook left
+ * behind may hold it open forever. */
+static void wait_hook(pid_t pid, int errfd, int64_t timeout, int *status, bool *timed_out,
+                      char *tail, size_t cap, size_t *len)
 {
     *timed_out = false;
-    if (timeout > 0) {
-        _cleanup_close_ int pfd = pidfd_open_(pid);
-        if (pfd >= 0) {
-            struct pollfd p = { .fd = pfd, .events = POLLIN };
-            int r;
-            do {
-                r = poll(&p, 1, (int)(timeout * 1000));
-            } while (r < 0 && errno == EINTR);
-            if (r == 0) {
-                *timed_out = true;
-                kill(pid, SIGKILL);
-            }
+    _cleanup_close_ int pfd = pidfd_open_(pid);
+    uint64_t deadline = timeout > 0 ? now_ns_monotonic() + (uint64_t)timeout * 1000000000ULL : 0;
+    fcntl(errfd, F_SETFL, fcntl(errfd, F_GETFL) | O_NONBLOCK);
+    for (bool exited = pfd < 0; !exited;) {
+        struct pollfd p[2] = { { .fd = pfd, .events = POLLIN }, { .fd = errfd, .events = POLLIN } };
+        int ms = -1;
+        if (deadline) {
+            uint64_t now = now_ns_monotonic();
+            ms = now >= deadline ? 0 : (int)((deadline - now) / 1000000 + 1);
         }
+        int r = poll(p, errfd >= 0 ? 2 : 1, ms);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r == 0) {
+            *timed_out = true;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (r > 0 && p[1].revents) {
+            char buf[1024];
+            ssize_t n = read(errfd, buf, sizeof(buf));
+            if (n > 0)
+                keep_tail(tail, cap, len, buf, (size_t)n);
+            else if (n == 0 || errno != EAGAIN)
+                errfd = -1;
+        }
+        exited = r > 0 && p[0].revents;
     }
-    while (waitpid(pid, status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    /* what it wrote just before exiting */
+    char buf[1024];
+    ssize_t n;
+    while (errfd >= 0 && (n = read(errfd, buf, sizeof(buf))) > 0)
+        keep_tail(tail, cap, len, buf, (size_t)n);
+}
+
+static void exec_hook(const struct rbox_hook *h, int in, int errw)
+{
+    /* its own process group, so that a timeout kills what it started too */
+    setpgid(0, 0);
+    dup2(in, 0);
+    dup2(errw, 2);
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull >= 0)
+        dup2(devnull, 1);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    char *fallback[] = { h->path, NULL };
+    char *empty[] = { NULL };
+    char *const *argv = h->args && h->args[0] ? h->args : fallback;
+    execve(h->path, argv, h->env ? h->env : empty);
+    dprintf(2, "exec %s: %s", h->path, strerror(errno));
+    _exit(127);
 }
 
 static int run_one(const struct rbox_hook *h, const char *state_json, rbox_err **err)
@@ -63,25 +121,13 @@ static int run_one(const struct rbox_hook *h, const char *state_json, rbox_err *
         close(in[0]), close(in[1]), close(errp[0]), close(errp[1]);
         return rbox_error(err, saved, "fork");
     }
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(errp[1], 2);
-        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (devnull >= 0)
-            dup2(devnull, 1);
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        char *fallback[] = { h->path, NULL };
-        char *empty[] = { NULL };
-        char *const *argv = h->args && h->args[0] ? h->args : fallback;
-        execve(h->path, argv, h->env ? h->env : empty);
-        dprintf(2, "exec %s: %s", h->path, strerror(errno));
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_hook(h, in[0], errp[1]);
+    setpgid(pid, pid); /* also here: no race with a timeout that fires early */
     close(in[0]);
     close(errp[1]);
-    /* The hook may not read stdin: never block on it (SIGPIPE ignored by MSG semantics). */
+    /* The hook may not read stdin: never block or die on it. The state is far below a pipe's
+     * capacity, so the write completes without a reader. */
     struct sigaction ign = { .sa_handler = SIG_IGN }, old;
     sigaction(SIGPIPE, &ign, &old);
     write_all(in[1], state_json, strlen(state_json));
@@ -90,18 +136,19 @@ static int run_one(const struct rbox_hook *h, const char *state_json, rbox_err *
     int status = 0;
     bool timed_out = false;
     int64_t timeout = h->timeout.set ? h->timeout.v : 0;
-    wait_hook(pid, timeout, &status, &timed_out);
     char tail[512];
-    ssize_t n = read_all(errp[0], tail, sizeof(tail) - 1);
+    size_t n = 0;
+    wait_hook(pid, errp[0], timeout, &status, &timed_out, tail, sizeof(tail) - 1, &n);
     close(errp[0]);
-    tail[n > 0 ? n : 0] = '\0';
+    tail[n] = '\0';
     while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
         tail[--n] = '\0';
     for (char *c = tail; *c; c++)
         if (*c == '\n')
             *c = ' ';
     if (timed_out)
-        return rbox_error(err, ETIMEDOUT, "timed out after %llds", (long long)timeout);
+        return rbox_error_code(err, ETIMEDOUT, "killed after the %llds timeout",
+                               (long long)timeout);
     if (WIFSIGNALED(status))
         return rbox_error(err, 0, "killed by signal %d%s%s", WTERMSIG(status), *tail ? ": " : "",
                           tail);
@@ -118,8 +165,7 @@ int hooks_run(const struct rbox_hooks *hooks, enum hook_kind kind, const char *s
         const struct rbox_hook *h = &hooks->list[kind][i];
         log_debug("running %s hook %s", hook_kind_names[kind], h->path);
         if (run_one(h, state_json, err) < 0)
-            return rbox_error_prefix(err, "%s hook #%zu (%s)", hook_kind_names[kind], i,
-                                     h->path);
+            return rbox_error_prefix(err, "%s hook #%zu (%s)", hook_kind_names[kind], i, h->path);
     }
     return 0;
 }

@@ -177,6 +177,8 @@ static int init_process(struct init_args *a, char **exe, char ***envp, rbox_err 
     if (process_chdir(p, err) < 0)
         return -1;
     *envp = process_env(p);
+    if (a->listen_fds > 0)
+        process_env_listen(envp, a->listen_fds);
     if (process_find_executable(p->args[0], *envp, exe, err) < 0)
         return -1;
     if (p->terminal && a->console_fd >= 0 && terminal_setup(p, a->console_fd, err) < 0)
@@ -219,7 +221,7 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
         if (hooks_run(&cfg->hooks, HOOK_START_CONTAINER, state, err) < 0)
             return -1;
     }
-    if (process_close_fds(a->preserve_fds, err) < 0)
+    if (process_close_fds(a->listen_fds + a->preserve_fds, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rbox_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");

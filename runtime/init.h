@@ -15,6 +15,7 @@ struct init_args {
     int console_fd;     /* connected --console-socket, or -1 */
     bool no_pivot;
     int preserve_fds;
+    int listen_fds;     /* socket activation: LISTEN_FDS fds at 3.., before the preserved ones */
     struct ns_plan *plan;
     struct cgroup *cg;  /* NULL when the container has no cgroup */
     const struct seccomp_prog *seccomp;

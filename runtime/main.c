@@ -31,6 +31,8 @@ const struct verb verbs[] = {
     { "resume", "thaw a paused container", cmd_resume },
     { "ps", "list the processes of a container", cmd_ps },
     { "events", "print a container's resource statistics and OOM events", cmd_events },
+    { "exec", "run a new process in a running container", cmd_exec },
+    { "features", "print the features of this runtime (JSON)", cmd_features },
     { NULL, NULL, NULL },
 };
 
@@ -88,6 +90,7 @@ int main(int argc, char **argv, char **envp)
         fprintf(stderr, "rbox-runtime: %s\n", err->msg);
         return 1;
     }
+    log_init("rbox-runtime", NULL, LOG_FMT_TEXT, false, &err); /* until the flags say more */
     struct global_opts g = { .root = NULL };
     const char *log_path = NULL;
     enum log_format fmt = LOG_FMT_TEXT;

@@ -81,8 +81,8 @@ static int fs_mount_new(const char *type, const char *source, const char *data, 
     } sb[] = { { MS_SYNCHRONOUS, "sync" },
                { MS_DIRSYNC, "dirsync" },
                { MS_LAZYTIME, "lazytime" },
-               { MS_MANDLOCK, "mand" },
-               { MS_SILENT, "silent" } };
+               { MS_MANDLOCK, "mand" } };
+    /* MS_SILENT only quiets the kernel log: fsconfig(2) has no such flag, so it is dropped */
     for (size_t i = 0; i < ARRAY_SIZE(sb); i++)
         if ((flags & sb[i].ms) && fsconfig(fsfd, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
             return fs_error(fsfd, err, errno, sb[i].name);

@@ -170,3 +170,40 @@ int process_close_fds(int preserve_fds, rbox_err **err)
         return rbox_error(err, errno, "close_range");
     return 0;
 }
+
+int process_listen_fds(void)
+{
+    /* systemd socket activation (sd_listen_fds(3)): the fds are ours only when LISTEN_PID is us */
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    int p, n;
+    if (pid == NULL || fds == NULL || parse_int(pid, &p) < 0 || p != getpid() ||
+        parse_int(fds, &n) < 0 || n <= 0)
+        return 0;
+    return n;
+}
+
+static void env_set(char ***env, const char *key, char *entry)
+{
+    size_t kl = strlen(key), n = strv_len(*env);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp((*env)[i], key, kl) == 0 && (*env)[i][kl] == '=') {
+            free((*env)[i]);
+            (*env)[i] = entry;
+            return;
+        }
+    }
+    strv_push(env, &n, entry);
+}
+
+void process_env_listen(char ***env, int listen_fds)
+{
+    /* the fds sit at 3.. in the process that execs, whose pid is ours (1 in a new pid ns) */
+    env_set(env, "LISTEN_FDS", xasprintf("LISTEN_FDS=%d", listen_fds));
+    env_set(env, "LISTEN_PID", xasprintf("LISTEN_PID=%d", (int)getpid()));
+}
+
+void process_env_set(char ***env, const char *kv)
+{
+    _cleanup_free_ char *key = xstrndup(kv, strcspn(kv, "="));
+    env_set(env, key, xstrdup(kv));
+}

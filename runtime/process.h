@@ -20,6 +20,13 @@ int process_find_executable(const char *arg0, char *const *env, char **out, rbox
 int process_set_misc(const struct rbox_process *p, const struct rbox_linux *l, rbox_err **err);
 /* Make fds >= 3 + preserve_fds close on exec; fds 3..3+preserve_fds-1 stay open. */
 int process_close_fds(int preserve_fds, rbox_err **err);
+/* Socket activation: the number of LISTEN_FDS passed to this process (LISTEN_PID must be our
+ * pid), else 0. They sit at fds 3.. and go to the container before the --preserve-fds ones. */
+int process_listen_fds(void);
+/* Set LISTEN_FDS=n and LISTEN_PID=<our pid> in env (replacing any values there). */
+void process_env_listen(char ***env, int listen_fds);
+/* Set KEY=VALUE in env, replacing an existing KEY. */
+void process_env_set(char ***env, const char *kv);
 /* Look a value up in a KEY=VALUE vector. */
 const char *env_get(char *const *env, const char *key);
 

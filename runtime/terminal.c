@@ -85,6 +85,11 @@ static int bind_console(const char *slave, rbox_err **err)
 
 int terminal_setup(const struct rbox_process *p, int sockfd, rbox_err **err)
 {
+    return terminal_setup_ex(p, sockfd, true, err);
+}
+
+int terminal_setup_ex(const struct rbox_process *p, int sockfd, bool console, rbox_err **err)
+{
     _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0)
         return rbox_error(err, errno, "opening /dev/ptmx (is devpts mounted at /dev/pts?)");
@@ -101,8 +106,13 @@ int terminal_setup(const struct rbox_process *p, int sockfd, rbox_err **err)
                               .ws_col = (unsigned short)p->console_width.v };
         if (ioctl(master, TIOCSWINSZ, &ws) < 0)
             return rbox_error(err, errno, "setting the console size");
+    } else {
+        /* a foreground run/exec from a terminal: its size, before the process can ask */
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+            ioctl(master, TIOCSWINSZ, &ws);
     }
-    if (bind_console(name, err) < 0)
+    if (console && bind_console(name, err) < 0)
         return -1;
     if (send_fd(sockfd, master, name, err) < 0)
         return -1;
@@ -113,5 +123,38 @@ int terminal_setup(const struct rbox_process *p, int sockfd, rbox_err **err)
     for (int fd = 0; fd < 3; fd++)
         if (dup2(slave, fd) < 0)
             return rbox_error(err, errno, "dup2 of the pty slave");
+    return 0;
+}
+
+int terminal_socketpair(int *ours, int *theirs, rbox_err **err)
+{
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+        return rbox_error(err, errno, "console socketpair");
+    *ours = sp[0];
+    *theirs = sp[1];
+    return 0;
+}
+
+int terminal_recv_master(int sock, int *master, rbox_err **err)
+{
+    char name[128];
+    struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    ssize_t r;
+    do {
+        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return rbox_error(err, errno, "receiving the pty master");
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (r == 0 || c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        return rbox_error(err, 0, "the container did not send its pty master");
+    memcpy(master, CMSG_DATA(c), sizeof(int));
     return 0;
 }
