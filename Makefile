@@ -24,7 +24,7 @@ COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
              -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS    ?=
-CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -Ilib -Iruntime \
+CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -iquote lib -iquote runtime \
              -DRBOX_VERSION=\"$(VERSION)\" -DRBOX_COMMIT=\"$(COMMIT)\" -MMD -MP
 LDFLAGS   ?=
 LDFLAGS   += $(SAN_FLAGS)

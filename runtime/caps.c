@@ -90,9 +90,15 @@ int caps_apply(const struct rbox_caps *c, rbox_err **err)
 {
     int last = caps_last_cap();
     uint64_t known = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
-    /* The effective set must be within the permitted set: the kernel refuses otherwise. */
-    if (set_sets(c->effective & c->permitted & known, c->permitted & known,
-                 c->inheritable & known, err) < 0)
+    /* The effective set must be within the permitted set: the kernel refuses otherwise (the
+     * config parser checks it too; exec's --cap and process.json land here as well). */
+    uint64_t extra = c->effective & ~c->permitted;
+    if (extra) {
+        int cap = __builtin_ctzll(extra);
+        return rbox_error(err, EPERM, "capability %s is effective but not permitted",
+                          capability_name(cap) ? capability_name(cap) : "?");
+    }
+    if (set_sets(c->effective & known, c->permitted & known, c->inheritable & known, err) < 0)
         return -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return rbox_error(err, errno, "clearing the ambient capabilities");

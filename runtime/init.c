@@ -206,6 +206,19 @@ static int wait_start_gate(int listen_fd, int *conn, rbox_err **err)
     }
 }
 
+/* SCMP_ACT_NOTIFY: hand the listener fd to the runtime on the host (it passes it on to
+ * linux.seccomp.listenerPath) and wait until it did. Runs under the filter already: the
+ * profile must let sendmsg, recvfrom and close through. */
+static int hand_over_notify_fd(int sync_fd, int notify_fd, rbox_err **err)
+{
+    struct sync_msg m;
+    int r = sync_send_fd(sync_fd, SYNC_SECCOMP, notify_fd);
+    close(notify_fd);
+    if (r < 0)
+        return rbox_error(err, errno, "sending the seccomp listener fd to the runtime");
+    return sync_expect(sync_fd, SYNC_ACK, &m, err);
+}
+
 /* Step 4 (last part): hooks, capabilities, seccomp, exec. Returns only on failure. */
 static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char **envp,
                      rbox_err **err)
@@ -221,18 +234,31 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rbox_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-    /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN: without either in the final set,
-     * load it first and drop capabilities after (the profile must then allow capset). */
+    reset_signals();
+    /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN (we still have every permitted
+     * capability raised here). When neither is left in the final sets, the filter must be
+     * loaded before the capabilities are applied (the profile must then allow capset/prctl);
+     * otherwise it is the very last step before execve. */
     bool seccomp_first = a->seccomp && !p->no_new_privileges &&
                          !(p->caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */));
     int notify_fd = -1;
-    if (seccomp_first && seccomp_load(a->seccomp, &notify_fd, err) < 0)
-        return -1;
+    if (seccomp_first) {
+        if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
+            return -1;
+        if (notify_fd >= 0 && hand_over_notify_fd(a->sync_fd, notify_fd, err) < 0)
+            return -1;
+    }
     if (caps_apply(&p->caps, err) < 0)
-        return -1;
-    if (!seccomp_first && a->seccomp && seccomp_load(a->seccomp, &notify_fd, err) < 0)
-        return -1;
-    reset_signals();
+        return seccomp_first ? rbox_error_prefix(err, "after loading the seccomp filter "
+                                                      "(noNewPrivileges is false and "
+                                                      "CAP_SYS_ADMIN is dropped)")
+                             : -1;
+    if (!seccomp_first && a->seccomp) {
+        if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
+            return -1;
+        if (notify_fd >= 0 && hand_over_notify_fd(a->sync_fd, notify_fd, err) < 0)
+            return -1;
+    }
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
 }
@@ -326,6 +352,8 @@ void init_intermediate(struct init_args *a)
         rbox_error(&err, errno, "creating namespaces");
         goto fail;
     }
+    if (ns_write_time_offsets(a->cfg, &err) < 0)
+        goto fail;
     pid_t pid = fork();
     if (pid < 0) {
         rbox_error(&err, errno, "fork");
