@@ -87,7 +87,8 @@ int sync_recv_fd(int fd, struct sync_msg *m, int *passfd)
     *passfd = -1;
     struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        /* room for credentials too: the runtime's end has SO_PASSCRED */
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
         struct cmsghdr align;
     } u;
     struct msghdr msg = {
