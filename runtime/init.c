@@ -352,6 +352,10 @@ void init_intermediate(struct init_args *a)
         rbox_error(&err, errno, "creating namespaces");
         goto fail;
     }
+    /* the uid switch above left us non-dumpable, which hands /proc/self to the host's root:
+     * timens_offsets would not be writable */
+    if (a->new_userns && ns_needs_time_offsets(a->cfg))
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     if (ns_write_time_offsets(a->cfg, &err) < 0)
         goto fail;
     pid_t pid = fork();
