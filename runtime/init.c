@@ -143,8 +143,10 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         goto fail;
     /* process.cwd is created when missing, as runc does */
     int cwdfd = mkdir_all_in_root(env.rootfd, cfg->process.cwd, 0755, err);
-    if (cwdfd < 0)
+    if (cwdfd < 0) {
+        rbox_error_prefix(err, "process.cwd"); /* magic links (/proc/self/fd/N) end here too */
         goto fail;
+    }
     close(cwdfd);
     if (mounts_pivot(&env, a->no_pivot, err) < 0)
         goto fail;

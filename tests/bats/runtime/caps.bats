@@ -131,3 +131,14 @@ caps_of() {
 		assert_equal "$(caps_of $s)" 0000000000000000
 	done
 }
+
+@test "caps: a capability the runtime itself lacks is named (this host's root has no CAP_SYS_RESOURCE)" {
+	local bnd
+	bnd=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)))
+	(((bnd >> 24) & 1)) && skip "this host grants CAP_SYS_RESOURCE"
+	update_config '.process.capabilities |= map_values(. + ["CAP_SYS_RESOURCE"])'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output "rbox-runtime: setting capabilities: CAP_SYS_RESOURCE is not available to the runtime (not in its own permitted set): Operation not permitted"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
