@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "path.h"
 #include "process.h"
@@ -148,7 +149,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         goto fail;
     }
     close(cwdfd);
-    if (mounts_pivot(&env, a->no_pivot, err) < 0)
+    if (lsm_prepare(&cfg->process, err) < 0 || mounts_pivot(&env, a->no_pivot, err) < 0)
         goto fail;
     close(env.rootfd);
     return 0;
@@ -232,7 +233,7 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
         if (hooks_run(&cfg->hooks, HOOK_START_CONTAINER, state, err) < 0)
             return -1;
     }
-    if (process_close_fds(a->preserve_fds, err) < 0)
+    if (process_close_fds(a->preserve_fds, err) < 0 || lsm_apply(p, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rbox_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
