@@ -143,8 +143,9 @@ int caps_apply(const struct rbox_caps *c, rbox_err **err)
             continue;
         /* An ambient capability must be permitted and inheritable; say which one is not. */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            return rbox_error(err, errno, "raising ambient capability %s (it must also be in "
-                                          "the permitted and inheritable sets)",
+            return rbox_error(err, errno,
+                              "raising ambient capability %s (it must also be in "
+                              "the permitted and inheritable sets)",
                               capability_name(cap) ? capability_name(cap) : "?");
     }
     return 0;
