@@ -7,6 +7,11 @@
 
 load ../helpers
 
+# status_is ID STATUS (for wait_for: evaluated on every try)
+status_is() {
+	[ "$(container_status "$1")" = "$2" ]
+}
+
 teardown() {
 	local rc=0
 	teardown_containers || rc=1
@@ -109,9 +114,13 @@ cve_2019_5736() {
 
 @test "CVE-2019-5736: run and create execute from a sealed memfd" {
 	set_args sleep 1000
-	"$RUNTIME_BIN" --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID" </dev/null >/dev/null 2>&1 3>&- &
+	"$RUNTIME_BIN" --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/run.log" 2>&1 3>&- &
 	local rpid=$!
-	wait_for 50 0.1 test "$(container_status "$CTR_ID")" = running
+	wait_for 100 0.1 status_is "$CTR_ID" running || {
+		cat "$BATS_TEST_TMPDIR/run.log"
+		return 1
+	}
 	assert_equal "$(readlink "/proc/$rpid/exe")" "/memfd:rbox-runtime (deleted)"
 	runtime kill "$CTR_ID" KILL
 	wait "$rpid" || true
@@ -127,9 +136,13 @@ cve_2019_5736() {
 	mount --bind "$RO_MOUNT" "$RO_MOUNT"
 	mount -o remount,bind,ro "$RO_MOUNT"
 	set_args sleep 1000
-	"$RO_MOUNT/rbox-runtime" --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID" </dev/null >/dev/null 2>&1 3>&- &
+	"$RO_MOUNT/rbox-runtime" --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/run.log" 2>&1 3>&- &
 	local rpid=$!
-	wait_for 50 0.1 test "$(container_status "$CTR_ID")" = running
+	wait_for 100 0.1 status_is "$CTR_ID" running || {
+		cat "$BATS_TEST_TMPDIR/run.log"
+		return 1
+	}
 	assert_equal "$(readlink "/proc/$rpid/exe")" "$RO_MOUNT/rbox-runtime"
 	runtime kill "$CTR_ID" KILL
 	wait "$rpid" || true

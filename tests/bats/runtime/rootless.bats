@@ -184,3 +184,12 @@ vol_mount() {
 	assert_failure
 	assert_output --regexp '^rbox-runtime: (creating state root|creating state dir|opening state root) /run/rbox-runtime.*: Permission denied$'
 }
+
+@test "rootless: a time namespace with offsets (the double-fork path, unprivileged)" {
+	update_config '.linux.namespaces += [{type: "time"}] | .linux.timeOffsets = {monotonic: {secs: 3600}}'
+	set_args sh -c 'head -1 /proc/self/timens_offsets; id -u'
+	run rl run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 1 --regexp '^monotonic +3600 +0$'
+	assert_line --index 2 0
+}

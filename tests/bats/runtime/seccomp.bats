@@ -4,6 +4,11 @@
 
 load ../helpers
 
+# status_is ID STATUS (for wait_for: evaluated on every try)
+status_is() {
+	[ "$(container_status "$1")" = "$2" ]
+}
+
 PODMAN_PROFILE="$REPO_ROOT/tests/fixtures/podman-seccomp.json"
 AGENT="$REPO_ROOT/tests/helpers/seccomp-agent.py"
 
@@ -135,7 +140,7 @@ status=159" # 128 + SIGSYS (31), and no directory
 	pid=$(container_pid "$CTR_ID")
 	run runtime start "$CTR_ID"
 	assert_success
-	wait_for 50 0.1 test "$(container_status "$CTR_ID")" = stopped
+	wait_for 50 0.1 status_is "$CTR_ID" stopped
 	# the audit record of the container's own process: SECCOMP_RET_LOG for mkdir (83)
 	wait_for 20 0.1 sh -c "dmesg | grep -q 'pid=$pid comm=\"mkdir\" .* syscall=83 .*code=0x7ffc0000'"
 }
