@@ -222,6 +222,14 @@ static int hand_over_notify_fd(int sync_fd, int notify_fd, rbox_err **err)
     return sync_expect(sync_fd, SYNC_ACK, &m, err);
 }
 
+static int load_seccomp(struct init_args *a, rbox_err **err)
+{
+    int notify_fd = -1;
+    if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
+        return -1;
+    return notify_fd >= 0 ? hand_over_notify_fd(a->sync_fd, notify_fd, err) : 0;
+}
+
 /* Step 4 (last part): hooks, capabilities, seccomp, exec. Returns only on failure. */
 static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char **envp,
                      rbox_err **err)
@@ -244,24 +252,15 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
      * otherwise it is the very last step before execve. */
     bool seccomp_first = a->seccomp && !p->no_new_privileges &&
                          !(p->caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */));
-    int notify_fd = -1;
-    if (seccomp_first) {
-        if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
-            return -1;
-        if (notify_fd >= 0 && hand_over_notify_fd(a->sync_fd, notify_fd, err) < 0)
-            return -1;
-    }
+    if (seccomp_first && load_seccomp(a, err) < 0)
+        return -1;
     if (caps_apply(&p->caps, err) < 0)
         return seccomp_first ? rbox_error_prefix(err, "after loading the seccomp filter "
                                                       "(noNewPrivileges is false and "
                                                       "CAP_SYS_ADMIN is dropped)")
                              : -1;
-    if (!seccomp_first && a->seccomp) {
-        if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
-            return -1;
-        if (notify_fd >= 0 && hand_over_notify_fd(a->sync_fd, notify_fd, err) < 0)
-            return -1;
-    }
+    if (!seccomp_first && a->seccomp && load_seccomp(a, err) < 0)
+        return -1;
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
 }
