@@ -24,7 +24,7 @@ COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
              -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS    ?=
-CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -Ilib -Iruntime \
+CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -iquote lib -iquote runtime \
              -DRBOX_VERSION=\"$(VERSION)\" -DRBOX_COMMIT=\"$(COMMIT)\" -MMD -MP
 LDFLAGS   ?=
 LDFLAGS   += $(SAN_FLAGS)
@@ -42,7 +42,8 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 
 BINS      := $(BUILD)/bin/rbox-runtime
 
-.PHONY: all clean deps bundles test test-runtime test-asan lint format install uninstall help asan
+.PHONY: all clean deps bundles test test-runtime test-asan lint format install uninstall help asan \
+        unprotected
 
 all: $(BINS)
 
@@ -61,6 +62,17 @@ $(BUILD)/obj/%.o: %.c
 asan:
 	$(MAKE) SANITIZE=1 all
 
+# Tests and benchmarks only: the runtime without the CVE-2019-5736 re-exec from a sealed memfd
+# (tests/bats/runtime/escapes.bats shows the attack succeeding against it; docs/security.md
+# measures what the protection costs). Never install it.
+UNPROTECTED := $(BUILD)/test/rbox-runtime-unprotected
+unprotected: $(UNPROTECTED)
+$(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) $(LIB_OBJ) runtime/selfexe.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -DRBOX_SELFEXE_UNPROTECTED -c -o $(@D)/selfexe-unprotected.o runtime/selfexe.c
+	@$(CC) $(LDFLAGS) $(STATIC) -o $@ $(filter %.o,$^) $(@D)/selfexe-unprotected.o $(RT_LIBS)
+
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
@@ -77,14 +89,14 @@ bundles/busybox/rootfs/bin/busybox: tools/mkrootfs.sh
 	sh tools/mkrootfs.sh bundles/busybox/rootfs
 
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-test: all bundles
+test: all bundles unprotected
 	RBOX_BUILD=$(BUILD) bats --formatter tap --timing -r tests/bats
 
-test-runtime: all bundles
+test-runtime: all bundles unprotected
 	RBOX_BUILD=$(BUILD) bats --timing -r tests/bats/runtime
 
 test-asan:
-	$(MAKE) SANITIZE=1 all
+	$(MAKE) SANITIZE=1 all unprotected
 	$(MAKE) bundles
 	RBOX_BUILD=build-asan bats -r tests/bats/runtime
 
@@ -112,5 +124,6 @@ help:
 	@echo "make bundles    build the busybox test rootfs into bundles/busybox/rootfs"
 	@echo "make test       run the bats suite (tests/bats)"
 	@echo "make test-asan  run the runtime suite against an ASan+UBSan build"
+	@echo "make unprotected  a test-only runtime without the CVE-2019-5736 protection"
 	@echo "make lint       clang-format check + cppcheck"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"

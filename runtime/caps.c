@@ -68,32 +68,74 @@ static int set_sets(uint64_t eff, uint64_t prm, uint64_t inh, rbox_err **err)
     return 0;
 }
 
-int caps_raise_effective(rbox_err **err)
+/* The calling process's permitted and inheritable masks. */
+static int current_sets(uint64_t *prm, uint64_t *inh, rbox_err **err)
 {
     cap_t cur = cap_get_proc();
     if (cur == NULL)
         return rbox_error(err, errno, "cap_get_proc");
-    uint64_t prm = 0, inh = 0;
+    *prm = *inh = 0;
     int last = caps_last_cap();
     for (int cap = 0; cap <= last; cap++) {
         cap_flag_value_t v;
         if (cap_get_flag(cur, cap, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
-            prm |= 1ULL << cap;
+            *prm |= 1ULL << cap;
         if (cap_get_flag(cur, cap, CAP_INHERITABLE, &v) == 0 && v == CAP_SET)
-            inh |= 1ULL << cap;
+            *inh |= 1ULL << cap;
     }
     cap_free(cur);
+    return 0;
+}
+
+int caps_raise_effective(rbox_err **err)
+{
+    uint64_t prm, inh;
+    if (current_sets(&prm, &inh, err) < 0)
+        return -1;
     return set_sets(prm, prm, inh, err);
+}
+
+static const char *cap_label(uint64_t mask)
+{
+    const char *n = capability_name(__builtin_ctzll(mask));
+    return n ? n : "?";
+}
+
+/* The kernel only answers EPERM: say which capability it could not grant. */
+static int explain_eperm(const struct rbox_caps *c, uint64_t known, rbox_err **err)
+{
+    uint64_t prm, inh;
+    if (current_sets(&prm, &inh, err) < 0)
+        return -1;
+    uint64_t missing = c->permitted & known & ~prm;
+    if (missing)
+        return rbox_error(err, EPERM,
+                          "setting capabilities: %s is not available to the runtime "
+                          "(not in its own permitted set)",
+                          cap_label(missing));
+    missing = c->inheritable & known & ~(inh | c->bounding);
+    if (missing)
+        return rbox_error(err, EPERM,
+                          "setting capabilities: inheritable %s is not in the bounding "
+                          "set",
+                          cap_label(missing));
+    return rbox_error(err, EPERM, "setting capabilities");
 }
 
 int caps_apply(const struct rbox_caps *c, rbox_err **err)
 {
     int last = caps_last_cap();
     uint64_t known = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
-    /* The effective set must be within the permitted set: the kernel refuses otherwise. */
-    if (set_sets(c->effective & c->permitted & known, c->permitted & known,
-                 c->inheritable & known, err) < 0)
-        return -1;
+    /* The effective set must be within the permitted set: the kernel refuses otherwise (the
+     * config parser checks it too; exec's --cap and process.json land here as well). */
+    uint64_t extra = c->effective & ~c->permitted;
+    if (extra) {
+        int cap = __builtin_ctzll(extra);
+        return rbox_error(err, EPERM, "capability %s is effective but not permitted",
+                          capability_name(cap) ? capability_name(cap) : "?");
+    }
+    if (set_sets(c->effective & known, c->permitted & known, c->inheritable & known, err) < 0)
+        return (*err)->errnum == EPERM ? explain_eperm(c, known, err) : -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return rbox_error(err, errno, "clearing the ambient capabilities");
     for (int cap = 0; cap <= last; cap++) {
@@ -101,8 +143,9 @@ int caps_apply(const struct rbox_caps *c, rbox_err **err)
             continue;
         /* An ambient capability must be permitted and inheritable; say which one is not. */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            return rbox_error(err, errno, "raising ambient capability %s (it must also be in "
-                                          "the permitted and inheritable sets)",
+            return rbox_error(err, errno,
+                              "raising ambient capability %s (it must also be in "
+                              "the permitted and inheritable sets)",
                               capability_name(cap) ? capability_name(cap) : "?");
     }
     return 0;

@@ -17,7 +17,10 @@ static const char usage[] =
     "Flags:\n"
     "  -b, --bundle DIR   bundle directory (default: current directory)\n"
     "  --rootless         a config for an unprivileged user: a user namespace mapping the\n"
-    "                     calling user to root, no network namespace, /sys bound read-only\n";
+    "                     calling user to root, no network namespace, /sys bound read-only,\n"
+    "                     no resources (the cgroup is skipped with a warning when the user\n"
+    "                     may not create it). Ranges of /etc/subuid and /etc/subgid may be\n"
+    "                     added to the mappings (they are written with newuidmap/newgidmap)\n";
 
 enum { O_BUNDLE = 1, O_ROOTLESS };
 static const struct cli_opt flags[] = {

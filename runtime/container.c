@@ -18,6 +18,7 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,35 +76,9 @@ static int make_start_socket(int dirfd, rbox_err **err)
     return fd;
 }
 
-static int write_map(pid_t pid, const char *file, const struct rbox_idmap *m, size_t n,
-                     rbox_err **err)
-{
-    _cleanup_free_ char *buf = xstrdup("");
-    for (size_t i = 0; i < n; i++) {
-        char *next = xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id, m[i].size);
-        free(buf);
-        buf = next;
-    }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-    if (write_file_at(AT_FDCWD, path, buf) < 0)
-        return rbox_error(err, errno, "writing %s", file);
-    return 0;
-}
-
 static int write_id_maps(pid_t pid, const struct rbox_config *cfg, rbox_err **err)
 {
-    const struct rbox_linux *l = &cfg->linux;
-    if (geteuid() != 0) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-        if (write_file_at(AT_FDCWD, path, "deny") < 0 && errno != ENOENT)
-            return rbox_error(err, errno, "writing setgroups");
-    }
-    if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0 ||
-        write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
-        return rbox_error_prefix(err, "linux.uidMappings/gidMappings");
-    return 0;
+    return userns_write_maps(pid, cfg, err);
 }
 
 static pid_t clone3_into(uint64_t flags, int cgroup_fd)
@@ -205,7 +180,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         .seccomp = cr->seccomp,
         .new_userns = cr->plan.new_user,
     };
-    bool once = can_clone_once(&cr->plan);
+    bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg);
     uint64_t flags = once ? (uint64_t)(cr->plan.new_flags & ~CLONE_NEWCGROUP) : 0;
     pid_t pid = clone3_into(flags, once ? cr->cgroup_fd : -1);
     if (pid < 0) {
@@ -358,12 +333,20 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;
     cr->state_dir_made = true;
-    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0 ||
-        cgroup_create(cr->cg, err) < 0)
+    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
-    if (cfg->linux.has_resources && cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
+    if (cgroup_create(cr->cg, err) < 0) {
+        if (!userns_may_skip_cgroup(cfg, (*err)->errnum))
+            return -1;
+        log_warn("rootless: running without a cgroup (%s)", (*err)->msg);
+        rbox_err_free(steal_pointer(err));
+        cgroup_destroy(cr->cg, NULL);
+        cgroup_free(steal_pointer(&cr->cg));
+    }
+    if (cr->cg && cfg->linux.has_resources &&
+        cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
         return -1;
-    cr->cgroup_fd = cgroup_v2_dirfd(cr->cg);
+    cr->cgroup_fd = cr->cg ? cgroup_v2_dirfd(cr->cg) : -1;
     if (o->mode == MODE_CREATE && (cr->start_fd = make_start_socket(cr->dirfd, err)) < 0)
         return -1;
     if (o->console_socket && (cr->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
@@ -419,19 +402,50 @@ fail:
     return -1;
 }
 
+/* After "start": serve the init until its execve (EOF) or its error. On the way, a
+ * SYNC_SECCOMP carries the seccomp listener fd for linux.seccomp.listenerPath (cfg is loaded
+ * from the state dir when the caller has none). */
+static int await_exec(int fd, int dirfd, const struct rbox_config *cfg, pid_t pid,
+                      const char *state_json, rbox_err **err)
+{
+    _cleanup_config_ struct rbox_config *loaded = NULL;
+    for (;;) {
+        struct sync_msg m;
+        int nfd = -1;
+        int r = sync_recv_fd(fd, &m, &nfd);
+        if (r <= 0 || m.type != SYNC_SECCOMP) {
+            if (nfd >= 0)
+                close(nfd);
+            if (r < 0)
+                return rbox_error(err, errno, "reading from the container init");
+            if (r > 0 && m.type == SYNC_ERROR)
+                return rbox_error_raw(err, m.value, m.text);
+            return 0; /* EOF: the sync fd was closed by execve */
+        }
+        if (nfd < 0)
+            return rbox_error(err, EPROTO, "the container init sent no seccomp listener fd");
+        if (cfg == NULL && state_load_config(dirfd, &loaded, err) == 0)
+            cfg = loaded;
+        r = cfg ? seccomp_notify_send(&cfg->linux.seccomp, nfd, pid, state_json, err) : -1;
+        close(nfd);
+        if (r < 0) {
+            sync_send_error(fd, *err);
+            return -1;
+        }
+        if (sync_send(fd, SYNC_ACK, 0, NULL) < 0)
+            return rbox_error(err, errno, "container init exited unexpectedly");
+    }
+}
+
 int container_start_run(struct container *c, rbox_err **err)
 {
     if (sync_send(c->sync_fd, SYNC_START, 0, NULL) < 0)
         return rbox_error(err, errno, "container init exited unexpectedly");
-    struct sync_msg m;
-    int r = sync_recv(c->sync_fd, &m);
+    _cleanup_free_ char *state = state_json_from_config(c->cfg, c->st->id, c->pid, ST_CREATED);
+    int r = await_exec(c->sync_fd, c->dirfd, c->cfg, c->pid, state, err);
     close(c->sync_fd);
     c->sync_fd = -1;
-    if (r < 0)
-        return rbox_error(err, errno, "reading from the container init");
-    if (r > 0 && m.type == SYNC_ERROR)
-        return rbox_error_raw(err, m.value, m.text);
-    return 0; /* EOF: the sync fd was closed by execve */
+    return r;
 }
 
 void container_free(struct container *c)
@@ -471,6 +485,9 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
     struct container_ref ref;
     if (container_ref_open(g->root, id, true, &ref, err) < 0)
         return -1;
+    /* declared before the first goto: cleanup attributes must not see them uninitialized */
+    _cleanup_close_ int fd = -1;
+    _cleanup_free_ char *state = NULL;
     int ret = -1;
     enum container_status status = state_status(ref.dirfd, ref.st);
     if (status != ST_CREATED) {
@@ -480,7 +497,7 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
     }
     struct sockaddr_un sa;
     unix_addr(&sa, ref.dirfd, START_SOCKET);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         rbox_error(err, errno, "cannot start container \"%s\": its init is not waiting", id);
         goto out;
@@ -489,13 +506,11 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
         rbox_error(err, errno, "starting container \"%s\"", id);
         goto out;
     }
-    struct sync_msg m;
-    int r = sync_recv(fd, &m);
+    state = state_oci_json(ref.st, ST_CREATED, false);
+    int r = await_exec(fd, ref.dirfd, NULL, ref.st->pid, state, err);
     unlinkat(ref.dirfd, START_SOCKET, 0);
-    if (r > 0 && m.type == SYNC_ERROR) {
-        rbox_error_raw(err, m.value, m.text);
+    if (r < 0)
         goto out;
-    }
     if (ref.st->has_poststart)
         run_hooks_warn(ref.dirfd, ref.st, HOOK_POSTSTART, ST_RUNNING);
     ret = 0;

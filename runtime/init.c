@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "path.h"
 #include "process.h"
@@ -144,11 +145,11 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
     /* process.cwd is created when missing, as runc does */
     int cwdfd = mkdir_all_in_root(env.rootfd, cfg->process.cwd, 0755, err);
     if (cwdfd < 0) {
-        rbox_error_prefix(err, "process.cwd");
+        rbox_error_prefix(err, "process.cwd"); /* magic links (/proc/self/fd/N) end here too */
         goto fail;
     }
     close(cwdfd);
-    if (mounts_pivot(&env, a->no_pivot, err) < 0)
+    if (lsm_prepare(&cfg->process, err) < 0 || mounts_pivot(&env, a->no_pivot, err) < 0)
         goto fail;
     close(env.rootfd);
     return 0;
@@ -210,6 +211,27 @@ static int wait_start_gate(int listen_fd, int *conn, rbox_err **err)
     }
 }
 
+/* SCMP_ACT_NOTIFY: hand the listener fd to the runtime on the host (it passes it on to
+ * linux.seccomp.listenerPath) and wait until it did. Runs under the filter already: the
+ * profile must let sendmsg, recvfrom and close through. */
+static int hand_over_notify_fd(int sync_fd, int notify_fd, rbox_err **err)
+{
+    struct sync_msg m;
+    int r = sync_send_fd(sync_fd, SYNC_SECCOMP, notify_fd);
+    close(notify_fd);
+    if (r < 0)
+        return rbox_error(err, errno, "sending the seccomp listener fd to the runtime");
+    return sync_expect(sync_fd, SYNC_ACK, &m, err);
+}
+
+static int load_seccomp(struct init_args *a, rbox_err **err)
+{
+    int notify_fd = -1;
+    if (seccomp_load(a->seccomp, &notify_fd, err) < 0)
+        return -1;
+    return notify_fd >= 0 ? hand_over_notify_fd(a->sync_fd, notify_fd, err) : 0;
+}
+
 /* Step 4 (last part): hooks, capabilities, seccomp, exec. Returns only on failure. */
 static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char **envp,
                      rbox_err **err)
@@ -221,22 +243,26 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
         if (hooks_run(&cfg->hooks, HOOK_START_CONTAINER, state, err) < 0)
             return -1;
     }
-    if (process_close_fds(a->listen_fds + a->preserve_fds, err) < 0)
+    if (process_close_fds(a->listen_fds + a->preserve_fds, err) < 0 || lsm_apply(p, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rbox_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-    /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN: without either in the final set,
-     * load it first and drop capabilities after (the profile must then allow capset). */
+    reset_signals();
+    /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN (we still have every permitted
+     * capability raised here). When neither is left in the final sets, the filter must be
+     * loaded before the capabilities are applied (the profile must then allow capset/prctl);
+     * otherwise it is the very last step before execve. */
     bool seccomp_first = a->seccomp && !p->no_new_privileges &&
                          !(p->caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */));
-    int notify_fd = -1;
-    if (seccomp_first && seccomp_load(a->seccomp, &notify_fd, err) < 0)
+    if (seccomp_first && load_seccomp(a, err) < 0)
         return -1;
     if (caps_apply(&p->caps, err) < 0)
+        return seccomp_first ? rbox_error_prefix(err, "after loading the seccomp filter "
+                                                      "(noNewPrivileges is false and "
+                                                      "CAP_SYS_ADMIN is dropped)")
+                             : -1;
+    if (!seccomp_first && a->seccomp && load_seccomp(a, err) < 0)
         return -1;
-    if (!seccomp_first && a->seccomp && seccomp_load(a->seccomp, &notify_fd, err) < 0)
-        return -1;
-    reset_signals();
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
 }
@@ -333,6 +359,12 @@ void init_intermediate(struct init_args *a)
         rbox_error(&err, errno, "creating namespaces");
         goto fail;
     }
+    /* the uid switch above left us non-dumpable, which hands /proc/self to the host's root:
+     * timens_offsets would not be writable */
+    if (a->new_userns && ns_needs_time_offsets(a->cfg))
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (ns_write_time_offsets(a->cfg, &err) < 0)
+        goto fail;
     pid_t pid = fork();
     if (pid < 0) {
         rbox_error(&err, errno, "fork");

@@ -128,3 +128,28 @@ int ns_loopback_up(rbox_err **err)
     close(fd);
     return ret;
 }
+
+bool ns_needs_time_offsets(const struct rbox_config *cfg)
+{
+    const struct rbox_linux *l = &cfg->linux;
+    return l->ns[NS_TIME].present && l->ns[NS_TIME].path == NULL &&
+           (l->time_monotonic.set || l->time_boottime.set);
+}
+
+int ns_write_time_offsets(const struct rbox_config *cfg, rbox_err **err)
+{
+    const struct rbox_linux *l = &cfg->linux;
+    if (!ns_needs_time_offsets(cfg))
+        return 0;
+    char buf[128];
+    int n = 0;
+    if (l->time_monotonic.set)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "monotonic %lld %u\n",
+                      (long long)l->time_monotonic.secs, l->time_monotonic.nanosecs);
+    if (l->time_boottime.set)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "boottime %lld %u\n",
+                      (long long)l->time_boottime.secs, l->time_boottime.nanosecs);
+    if (write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf) < 0)
+        return rbox_error(err, errno, "linux.timeOffsets: writing /proc/self/timens_offsets");
+    return 0;
+}

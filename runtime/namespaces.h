@@ -20,6 +20,11 @@ void ns_plan_close(struct ns_plan *plan);
 int ns_join(struct ns_plan *plan, bool user, rbox_err **err);
 /* Join the namespaces of a running process (exec): user first, then the others. */
 int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err);
+/* A new time namespace with linux.timeOffsets: the offsets must be written before any process
+ * lives in it, so it is unshared (not cloned) and the init forked after. */
+bool ns_needs_time_offsets(const struct rbox_config *cfg);
+/* After unshare(CLONE_NEWTIME): write the offsets of the namespace our children will enter. */
+int ns_write_time_offsets(const struct rbox_config *cfg, rbox_err **err);
 
 /* Bring the loopback interface up (in a new network namespace it starts down). */
 int ns_loopback_up(rbox_err **err);

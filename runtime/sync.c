@@ -57,6 +57,62 @@ int sync_expect(int fd, enum sync_type want, struct sync_msg *m, rbox_err **err)
     return 0;
 }
 
+int sync_send_fd(int fd, enum sync_type type, int passfd)
+{
+    struct sync_msg m = { .type = type, .value = 0 };
+    m.text[0] = '\0';
+    struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1 };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+    };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    ssize_t r;
+    do {
+        r = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    return r < 0 ? -1 : 0;
+}
+
+int sync_recv_fd(int fd, struct sync_msg *m, int *passfd)
+{
+    *passfd = -1;
+    struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+    union {
+        /* room for credentials too: the runtime's end has SO_PASSCRED */
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+    };
+    ssize_t r;
+    do {
+        r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+            memcpy(passfd, CMSG_DATA(c), sizeof(int));
+    if (r == 0)
+        return 0;
+    if ((size_t)r < offsetof(struct sync_msg, text) + 1) {
+        errno = EPROTO;
+        return -1;
+    }
+    m->text[SYNC_MSG_MAX - 1] = '\0';
+    return 1;
+}
+
 void sync_send_error(int fd, const rbox_err *err)
 {
     sync_send(fd, SYNC_ERROR, err ? err->errnum : 0, err ? err->msg : "unknown error");

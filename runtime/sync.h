@@ -10,6 +10,9 @@
  *   at any step: init -> parent SYNC_ERROR (errno + one-line message) and the init exits;
  *   EOF seen by the init means the runtime died: the init exits.
  * The double-fork path adds SYNC_PID (the intermediate child reports the init's host PID).
+ * A seccomp filter with SCMP_ACT_NOTIFY adds, right before execve (after the start gate for
+ * create, on the start connection): init -> SYNC_SECCOMP with the listener fd attached;
+ * the runtime hands it to linux.seccomp.listenerPath and answers SYNC_ACK (or SYNC_ERROR).
  */
 #ifndef RBOX_SYNC_H
 #define RBOX_SYNC_H
@@ -27,7 +30,8 @@ enum sync_type {
     SYNC_START,
     SYNC_ERROR,
     SYNC_PID,
-    SYNC_MAPS,  /* init -> parent: in a new user namespace, write my maps now */
+    SYNC_MAPS,    /* init -> parent: in a new user namespace, write my maps now */
+    SYNC_SECCOMP, /* init -> parent: the seccomp listener fd (SCM_RIGHTS) */
 };
 
 #define SYNC_MSG_MAX 1024
@@ -45,6 +49,10 @@ int sync_recv(int fd, struct sync_msg *m);
 /* Receive and require `want`: a SYNC_ERROR becomes err (its text is the message), EOF or another
  * type become "container init exited unexpectedly" / "protocol error". */
 int sync_expect(int fd, enum sync_type want, struct sync_msg *m, rbox_err **err);
+/* Send a message with one fd attached (SCM_RIGHTS); -1 with errno on failure. */
+int sync_send_fd(int fd, enum sync_type type, int passfd);
+/* Like sync_recv; *passfd receives an attached fd (O_CLOEXEC) or -1. */
+int sync_recv_fd(int fd, struct sync_msg *m, int *passfd);
 /* Send an error (init side) */
 void sync_send_error(int fd, const rbox_err *err);
 
