@@ -40,9 +40,18 @@ RT_SRC    := $(wildcard runtime/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 
-BINS      := $(BUILD)/bin/rbox-runtime
+# The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
+# small: only libc and the few objects it needs; one runs per container).
+MON_SRC   := manager/monitor.c manager/monitor_io.c manager/ctrstate.c
+MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c
+MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
+MON_OBJ   := $(MON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/lib/util.o
+MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive libcrypto 2>/dev/null || echo -lyajl -larchive -lcrypto) -lm
+MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 
-.PHONY: all clean deps bundles test test-runtime test-asan lint format install uninstall help asan
+BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor
+
+.PHONY: all clean deps bundles test test-runtime test-manager test-asan lint format install uninstall help asan
 
 all: $(BINS)
 
@@ -51,18 +60,33 @@ $(BUILD)/bin/rbox-runtime: $(RT_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) $(STATIC) -o $@ $^ $(RT_LIBS)
 
+$(BUILD)/bin/rbox: $(MGR_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(MGR_LIBS)
+
+$(BUILD)/bin/rbox-monitor: $(MON_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^
+
+$(BUILD)/obj/manager/%.o: manager/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
--include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d)
+-include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d)
 
 asan:
 	$(MAKE) SANITIZE=1 all
 
 # Debian packages needed to build and test (run as root on a fresh machine).
-DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev \
+DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux
 deps:
@@ -80,6 +104,9 @@ test: all bundles
 
 test-runtime: all bundles
 	RBOX_BUILD=$(BUILD) bats --timing -r tests/bats/runtime
+
+test-manager: all bundles
+	RBOX_BUILD=$(BUILD) bats --timing -r tests/bats/manager
 
 test-asan:
 	$(MAKE) SANITIZE=1 all
@@ -109,6 +136,7 @@ help:
 	@echo "make deps       install Debian build/test dependencies (root)"
 	@echo "make bundles    build the busybox test rootfs into bundles/busybox/rootfs"
 	@echo "make test       run the bats suite (tests/bats)"
+	@echo "make test-manager  run the manager suite (tests/bats/manager)"
 	@echo "make test-asan  run the runtime suite against an ASan+UBSan build"
 	@echo "make lint       clang-format check + cppcheck"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"
