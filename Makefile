@@ -45,7 +45,10 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 MON_SRC   := manager/monitor.c manager/monitor_io.c manager/ctrstate.c
 MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c
 MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
-MON_OBJ   := $(MON_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/lib/util.o
+# rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
+# ~950 kB with a static glibc); sanitizer builds use $(CC).
+MON_CC    ?= $(if $(SAN_FLAGS),$(CC),$(shell command -v musl-gcc 2>/dev/null || echo $(CC)))
+MON_OBJ   := $(patsubst %.c,$(BUILD)/obj-mon/%.o,$(MON_SRC) lib/util.c)
 MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive libcrypto 2>/dev/null || echo -lyajl -larchive -lcrypto) -lm
 MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 
@@ -68,7 +71,12 @@ $(BUILD)/bin/rbox: $(MGR_OBJ) $(LIB_OBJ)
 $(BUILD)/bin/rbox-monitor: $(MON_OBJ)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^
+	@$(MON_CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^
+
+$(BUILD)/obj-mon/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (monitor)"
+	@$(MON_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
 
 $(BUILD)/obj/manager/%.o: manager/%.c
 	@mkdir -p $(@D)
@@ -86,7 +94,7 @@ asan:
 	$(MAKE) SANITIZE=1 all
 
 # Debian packages needed to build and test (run as root on a fresh machine).
-DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev \
+DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux
 deps:

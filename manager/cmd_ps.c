@@ -208,7 +208,7 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
     while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
         if (id == MOPT_HELP || id < 0) {
             margs_free(&p);
-            return id < 0 ? cmd_fail(err) : cmd_help(ps_usage);
+            return id == MOPT_HELP ? cmd_help(ps_usage) : cmd_fail(err);
         }
         if (id == O_ALL)
             all = true;
@@ -428,17 +428,19 @@ int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
     json_w w;
     jw_init(&w, true);
     jw_arr_open(&w);
-    int ret = 0;
+    int ret = 0, found = 0;
     for (int k = 0; k < margs_count(&p); k++) {
         char cid[ID_LEN + 1];
         if (ctr_resolve(c->s, margs_at(&p, k), cid, &err) < 0 ||
             inspect_one(c->s, cid, &w, &err) < 0) {
             ret = cmd_fail(err);
             err = NULL;
+        } else {
+            found++;
         }
     }
     jw_arr_close(&w);
-    printf("%s\n", jw_text(&w, NULL));
+    printf("%s\n", found ? jw_text(&w, NULL) : "[]");
     jw_free(&w);
     margs_free(&p);
     return ret;

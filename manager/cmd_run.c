@@ -368,7 +368,7 @@ int cmd_start(struct cmd_ctx *c, int argc, char **argv)
     while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
         if (id == MOPT_HELP || id < 0) {
             margs_free(&p);
-            return id < 0 ? cmd_fail(err) : cmd_help(start_usage);
+            return id == MOPT_HELP ? cmd_help(start_usage) : cmd_fail(err);
         }
         attach = true;
     }
