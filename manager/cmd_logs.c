@@ -82,7 +82,7 @@ static int parse_since(const char *v, int64_t *out, rbox_err **err)
     errno = 0;
     double secs = strtod(v, &end);
     if (end != v && *end == '\0' && errno == 0 && secs >= 0 && isdigit((unsigned char)v[0])) {
-        *out = (int64_t)(secs * 1e9);
+        *out = secs > 9e9 ? INT64_MAX : (int64_t)(secs * 1e9);
         return 0;
     }
     /* a duration: 1h30m, 10m, 45s, 500ms */
