@@ -14,15 +14,22 @@
 #include <unistd.h>
 
 static const char *const default_caps[] = {
-    "CHOWN",  "DAC_OVERRIDE", "FSETID",           "FOWNER",     "MKNOD", "NET_RAW",
-    "SETGID", "SETUID",       "SETFCAP",          "SETPCAP",    "NET_BIND_SERVICE",
-    "SYS_CHROOT", "KILL",     "AUDIT_WRITE",
+    "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",           "MKNOD",      "NET_RAW", "SETGID",
+    "SETUID", "SETFCAP",      "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",    "AUDIT_WRITE",
 };
 
 static const char *const masked_paths[] = {
-    "/proc/asound",     "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-    "/proc/scsi",       "/sys/firmware",     "/sys/devices/virtual/powercap",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
@@ -149,12 +156,13 @@ static void mounts(json_w *w, const char *ctr_dir)
 {
     static const char *const proc[] = { "nosuid", "noexec", "nodev", NULL };
     static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-    static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                                       "mode=0620", "gid=5", NULL };
+    static const char *const pts[] = { "nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                                       "mode=0620", "gid=5",  NULL };
     static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
     static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
-    static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-                                       NULL };
+    static const char *const shm[] = {
+        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
+    };
     static const char *const bind[] = { "rbind", "rprivate", NULL };
     jw_key(w, "mounts");
     jw_arr_open(w);
@@ -198,8 +206,8 @@ static void resources(json_w *w, const struct ctr_spec *s)
     device_rule(w, false, NULL, -1, -1, "rwm");
     device_rule(w, true, "c", -1, -1, "m");
     device_rule(w, true, "b", -1, -1, "m");
-    static const long chr[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, { 5, 0 },
-                                   { 5, 1 }, { 5, 2 }, { 136, -1 }, { 10, 200 } };
+    static const long chr[][2] = { { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 },    { 1, 9 },
+                                   { 5, 0 }, { 5, 1 }, { 5, 2 }, { 136, -1 }, { 10, 200 } };
     for (size_t i = 0; i < ARRAY_SIZE(chr); i++)
         device_rule(w, true, "c", chr[i][0], chr[i][1], "rwm");
     jw_arr_close(w);

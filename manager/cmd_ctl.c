@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 /* Parse flags (interspersed) for a command over containers; returns MOPT_HELP, -1 or 0. */
-static int parse(struct margs *p, const struct mopt *opts, int (*flag)(void *, int, const char *,
-                                                                      rbox_err **),
-                 void *ud, rbox_err **err)
+static int parse(struct margs *p, const struct mopt *opts,
+                 int (*flag)(void *, int, const char *, rbox_err **), void *ud, rbox_err **err)
 {
     const char *arg;
     int id;
@@ -102,13 +101,11 @@ static int time_flag(void *ud, int id, const char *arg, rbox_err **err)
 {
     (void)id;
     if (parse_int(arg, (int *)ud) < 0 || *(int *)ud < 0)
-        return rbox_error(err, 0, "invalid value \"%s\" for --time: expected seconds (>= 0)",
-                          arg);
+        return rbox_error(err, 0, "invalid value \"%s\" for --time: expected seconds (>= 0)", arg);
     return 0;
 }
 
-static int stop_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
-                    rbox_err **err)
+static int stop_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
 {
     (void)given;
     return ctr_stop(c->s, id, *(int *)ud, err);
@@ -117,8 +114,8 @@ static int stop_one(struct cmd_ctx *c, const char *id, const char *given, void *
 int cmd_stop(struct cmd_ctx *c, int argc, char **argv)
 {
     int timeout = -1;
-    return run_cmd(c, argc, argv, "rbox stop", stop_usage, time_opts, time_flag, &timeout,
-                   stop_one, true);
+    return run_cmd(c, argc, argv, "rbox stop", stop_usage, time_opts, time_flag, &timeout, stop_one,
+                   true);
 }
 
 static int restart_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
@@ -140,13 +137,12 @@ int cmd_restart(struct cmd_ctx *c, int argc, char **argv)
 
 /* ---- kill ---- */
 
-static const char kill_usage[] =
-    "Usage: rbox kill [OPTIONS] CONTAINER [CONTAINER...]\n"
-    "\n"
-    "Send a signal to the main process of running containers.\n"
-    "\n"
-    "Options:\n"
-    "  -s, --signal SIG   signal name or number (default SIGKILL)\n";
+static const char kill_usage[] = "Usage: rbox kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+                                 "\n"
+                                 "Send a signal to the main process of running containers.\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "  -s, --signal SIG   signal name or number (default SIGKILL)\n";
 
 static int signal_flag(void *ud, int id, const char *arg, rbox_err **err)
 {
@@ -158,8 +154,7 @@ static int signal_flag(void *ud, int id, const char *arg, rbox_err **err)
     return 0;
 }
 
-static int kill_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
-                    rbox_err **err)
+static int kill_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
 {
     (void)given;
     return ctr_kill(c->s, id, *(int *)ud, err);
@@ -169,19 +164,16 @@ int cmd_kill(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "signal", 's', true, 1 }, { NULL, 0, false, 0 } };
     int sig = SIGKILL;
-    return run_cmd(c, argc, argv, "rbox kill", kill_usage, opts, signal_flag, &sig, kill_one,
-                   true);
+    return run_cmd(c, argc, argv, "rbox kill", kill_usage, opts, signal_flag, &sig, kill_one, true);
 }
 
 /* ---- wait ---- */
 
-static const char wait_usage[] =
-    "Usage: rbox wait CONTAINER [CONTAINER...]\n"
-    "\n"
-    "Block until containers stop, then print their exit codes.\n";
+static const char wait_usage[] = "Usage: rbox wait CONTAINER [CONTAINER...]\n"
+                                 "\n"
+                                 "Block until containers stop, then print their exit codes.\n";
 
-static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
-                    rbox_err **err)
+static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
 {
     (void)given, (void)ud;
     for (;;) {
@@ -205,8 +197,7 @@ static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *
 
 int cmd_wait(struct cmd_ctx *c, int argc, char **argv)
 {
-    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one,
-                   false);
+    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one, false);
 }
 
 /* ---- rm ---- */
@@ -248,8 +239,9 @@ static const char rename_usage[] = "Usage: rbox rename CONTAINER NEW_NAME\n"
 
 int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
 {
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox rename",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox rename", .interspersed = true
+    };
     rbox_err *err = NULL;
     int r = parse(&p, NULL, no_flags, NULL, &err);
     if (r == MOPT_HELP) {
@@ -258,8 +250,8 @@ int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
     }
     char id[ID_LEN + 1];
     if (r < 0 || margs_require(&p, 2, 2, "a CONTAINER and a NEW_NAME", &err) < 0 ||
-        name_validate(margs_at(&p, 1), &err) < 0 || ctr_resolve(c->s, margs_at(&p, 0), id, &err) < 0 ||
-        store_lock(c->s, &err) < 0) {
+        name_validate(margs_at(&p, 1), &err) < 0 ||
+        ctr_resolve(c->s, margs_at(&p, 0), id, &err) < 0 || store_lock(c->s, &err) < 0) {
         margs_free(&p);
         return cmd_fail(err);
     }
@@ -308,8 +300,9 @@ static const char prune_usage[] =
 int cmd_prune(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox container prune",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox container prune", .interspersed = true
+    };
     rbox_err *err = NULL;
     bool force = false;
     int r = parse(&p, opts, bool_flag, &force, &err);

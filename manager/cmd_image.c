@@ -69,8 +69,9 @@ static int parse_bool_flags(struct margs *p, const struct mopt *opts, bool *flag
 
 int cmd_image_import(struct cmd_ctx *c, int argc, char **argv)
 {
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image import",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image import", .interspersed = true
+    };
     rbox_err *err = NULL;
     bool flags[4] = { false };
     int r = parse_bool_flags(&p, NULL, flags, &err);
@@ -106,8 +107,9 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
                                         { "no-trunc", 0, false, 2 },
                                         { "all", 'a', false, 3 },
                                         { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image ls",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image ls", .interspersed = true
+    };
     rbox_err *err = NULL;
     bool f[4] = { false };
     int r = parse_bool_flags(&p, opts, f, &err);
@@ -151,8 +153,9 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
 int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image rm",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image rm", .interspersed = true
+    };
     rbox_err *err = NULL;
     bool f[2] = { false };
     int r = parse_bool_flags(&p, opts, f, &err);
@@ -176,8 +179,9 @@ int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv)
 
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
 {
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image inspect",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image inspect", .interspersed = true
+    };
     rbox_err *err = NULL;
     bool f[4] = { false };
     int r = parse_bool_flags(&p, NULL, f, &err);
@@ -213,8 +217,9 @@ int cmd_image(struct cmd_ctx *c, int argc, char **argv)
         const char *name;
         cmd_fn fn;
     } sub[] = {
-        { "import", cmd_image_import }, { "ls", cmd_images },        { "list", cmd_images },
-        { "rm", cmd_image_rm },         { "remove", cmd_image_rm },  { "inspect", cmd_image_inspect },
+        { "import", cmd_image_import }, { "ls", cmd_images },
+        { "list", cmd_images },         { "rm", cmd_image_rm },
+        { "remove", cmd_image_rm },     { "inspect", cmd_image_inspect },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? (fputs(image_usage, stderr), 125) : cmd_help(image_usage);

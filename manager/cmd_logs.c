@@ -119,8 +119,8 @@ static int parse_since(const char *v, int64_t *out, rbox_err **err)
 
 struct logs_opts {
     bool follow, timestamps;
-    int64_t since; /* 0: all */
-    long tail;     /* -1: all */
+    int64_t since;    /* 0: all */
+    long tail;        /* -1: all */
     bool at_start[2]; /* at the start of a logical line, per stream */
 };
 
@@ -262,8 +262,9 @@ int cmd_logs(struct cmd_ctx *c, int argc, char **argv)
                                         { "timestamps", 't', false, O_TS },
                                         { "since", 0, true, O_SINCE },
                                         { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox logs",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox logs", .interspersed = true
+    };
     struct logs_opts o = { .tail = -1, .at_start = { true, true } };
     rbox_err *err = NULL;
     const char *arg;

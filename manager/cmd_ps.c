@@ -199,8 +199,7 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
                                         { "format", 0, true, O_FORMAT },
                                         { "no-trunc", 0, false, O_NOTRUNC },
                                         { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox ps",
-                       .interspersed = true };
+    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox ps", .interspersed = true };
     rbox_err *err = NULL;
     bool all = false, quiet = false, json = false, no_trunc = false;
     const char *arg;
@@ -412,8 +411,9 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
 
 int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
 {
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox inspect",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox inspect", .interspersed = true
+    };
     rbox_err *err = NULL;
     const char *arg;
     int id = margs_next(&p, NULL, &arg, &err);

@@ -17,29 +17,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CREATE_FLAGS_HELP                                                                          \
-    "      --cap-add CAP          add a Linux capability (repeatable; ALL for every one)\n"       \
-    "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"      \
-    "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"      \
-    "                             a relative path nests under rbox's own cgroup)\n"              \
-    "      --cpus N               CPU quota in CPUs (e.g. 0.5)\n"                                \
+#define CREATE_FLAGS_HELP                                                                       \
+    "      --cap-add CAP          add a Linux capability (repeatable; ALL for every one)\n"     \
+    "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
+    "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
+    "                             a relative path nests under rbox's own cgroup)\n"             \
+    "      --cpus N               CPU quota in CPUs (e.g. 0.5)\n"                               \
     "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
     "                             after IMAGE become its arguments\n"                           \
-    "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"      \
-    "                             rbox's own value)\n"                                           \
-    "      --env-file FILE        read K=V lines from FILE (# comments)\n"                       \
+    "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
+    "                             rbox's own value)\n"                                          \
+    "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
-    "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"               \
+    "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --network none|host    none: own network namespace with loopback only (default);\n"  \
-    "                             host: the host's network\n"                                    \
+    "                             host: the host's network\n"                                   \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
-    "      --read-only            mount the root filesystem read-only\n"                         \
-    "      --rm                   remove the container when it exits\n"                          \
-    "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                 \
-    "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"            \
+    "      --read-only            mount the root filesystem read-only\n"                        \
+    "      --rm                   remove the container when it exits\n"                         \
+    "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
+    "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
     "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
-    "                             and /etc/group\n"                                              \
+    "                             and /etc/group\n"                                             \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
 static const char run_usage[] =
@@ -50,7 +50,8 @@ static const char run_usage[] =
     "failed, 126: the command cannot be invoked, 127: the command was not found).\n"
     "\n"
     "Options:\n"
-    "  -d, --detach               run in the background and print the container ID\n" CREATE_FLAGS_HELP;
+    "  -d, --detach               run in the background and print the container "
+    "ID\n" CREATE_FLAGS_HELP;
 
 static const char create_usage[] =
     "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -68,9 +69,26 @@ static const char start_usage[] =
     "  -a, --attach   stream the container's output and exit with its code (one container)\n";
 
 enum {
-    F_DETACH = 1, F_RM, F_NAME, F_ENV, F_ENV_FILE, F_WORKDIR, F_USER, F_HOSTNAME, F_ENTRYPOINT,
-    F_MEMORY, F_CPUS, F_PIDS, F_READONLY, F_CAP_ADD, F_CAP_DROP, F_NETWORK, F_NET, F_STOP_SIGNAL,
-    F_STOP_TIMEOUT, F_CGROUP_PARENT,
+    F_DETACH = 1,
+    F_RM,
+    F_NAME,
+    F_ENV,
+    F_ENV_FILE,
+    F_WORKDIR,
+    F_USER,
+    F_HOSTNAME,
+    F_ENTRYPOINT,
+    F_MEMORY,
+    F_CPUS,
+    F_PIDS,
+    F_READONLY,
+    F_CAP_ADD,
+    F_CAP_DROP,
+    F_NETWORK,
+    F_NET,
+    F_STOP_SIGNAL,
+    F_STOP_TIMEOUT,
+    F_CGROUP_PARENT,
 };
 
 static const struct mopt run_opts[] = {
@@ -110,12 +128,24 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     switch (id) {
     case F_DETACH: r->detach = true; return 0;
     case F_RM: s->auto_remove = true; return 0;
-    case F_NAME: free(s->name); s->name = xstrdup(v); return name_validate(v, err);
+    case F_NAME:
+        free(s->name);
+        s->name = xstrdup(v);
+        return name_validate(v, err);
     case F_ENV: return parse_env_arg(v, &s->env, &r->n_env, err);
     case F_ENV_FILE: return parse_env_file(v, &s->env, &r->n_env, err);
-    case F_WORKDIR: free(s->workdir); s->workdir = xstrdup(v); return 0;
-    case F_USER: free(s->user); s->user = xstrdup(v); return 0;
-    case F_HOSTNAME: free(s->hostname); s->hostname = xstrdup(v); return validate_hostname(v, err);
+    case F_WORKDIR:
+        free(s->workdir);
+        s->workdir = xstrdup(v);
+        return 0;
+    case F_USER:
+        free(s->user);
+        s->user = xstrdup(v);
+        return 0;
+    case F_HOSTNAME:
+        free(s->hostname);
+        s->hostname = xstrdup(v);
+        return validate_hostname(v, err);
     case F_ENTRYPOINT:
         strv_free(s->entrypoint);
         s->entrypoint = NULL;
@@ -154,9 +184,8 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     }
     case F_STOP_TIMEOUT:
         if (parse_int(v, &s->stop_timeout) < 0 || s->stop_timeout < 0)
-            return rbox_error(err, 0,
-                              "invalid value \"%s\" for --stop-timeout: expected seconds (>= 0)",
-                              v);
+            return rbox_error(
+                err, 0, "invalid value \"%s\" for --stop-timeout: expected seconds (>= 0)", v);
         return 0;
     case F_CGROUP_PARENT:
         if (*v == '\0' || strstr(v, "..") ||
@@ -174,8 +203,9 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
 static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, struct run_req *r,
                          struct image *img, rbox_err **err)
 {
-    struct margs p = { .argc = argc, .argv = argv, .i = 1,
-                       .cmd = run ? "rbox run" : "rbox create" };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = run ? "rbox run" : "rbox create"
+    };
     r->spec.stop_timeout = 10;
     const char *arg;
     int id;
@@ -359,8 +389,9 @@ int cmd_create(struct cmd_ctx *c, int argc, char **argv)
 int cmd_start(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "attach", 'a', false, 1 }, { NULL, 0, false, 0 } };
-    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox start",
-                       .interspersed = true };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox start", .interspersed = true
+    };
     rbox_err *err = NULL;
     const char *arg;
     bool attach = false;

@@ -176,10 +176,23 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
 {
     _cleanup_free_ char *ctr_dir = ctr_path(s, id, NULL);
     _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
-    const char *argv[] = { s->monitor_bin, "--id",       id,        "--runtime", s->runtime_bin,
-                           "--runtime-root", s->runtime_root, "--store-root", s->root,
-                           "--ctr-dir",      ctr_dir,          "--run-dir",    run_dir,
-                           "--sync-fd",      "3",              "--lock-fd",    "4",
+    const char *argv[] = { s->monitor_bin,
+                           "--id",
+                           id,
+                           "--runtime",
+                           s->runtime_bin,
+                           "--runtime-root",
+                           s->runtime_root,
+                           "--store-root",
+                           s->root,
+                           "--ctr-dir",
+                           ctr_dir,
+                           "--run-dir",
+                           run_dir,
+                           "--sync-fd",
+                           "3",
+                           "--lock-fd",
+                           "4",
                            NULL };
     pid_t pid = fork();
     if (pid < 0)
@@ -259,8 +272,9 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
     if (st.status == CS_RUNNING || st.status == CS_PAUSED)
         return 1;
     if (st.status == CS_DEAD)
-        return rbox_error(err, 0, "container %.12s is dead (its removal failed): remove it with "
-                                  "rm -f",
+        return rbox_error(err, 0,
+                          "container %.12s is dead (its removal failed): remove it with "
+                          "rm -f",
                           id);
     struct image img;
     if (image_load(s, st.image_id, &img, err) < 0)

@@ -24,23 +24,23 @@ enum ctr_status { CS_CREATED = 0, CS_RUNNING, CS_PAUSED, CS_EXITED, CS_DEAD, CS_
 struct ctr_state {
     char id[ID_LEN + 1];
     char name[NAME_MAXLEN + 1];
-    char image[IMAGE_MAXLEN + 1];    /* as the user named it */
+    char image[IMAGE_MAXLEN + 1]; /* as the user named it */
     char image_id[ID_LEN + 1];
-    char command[256];               /* display form for ps (may be cut) */
-    int64_t created_ns;              /* wall clock, ns since the epoch */
+    char command[256];  /* display form for ps (may be cut) */
+    int64_t created_ns; /* wall clock, ns since the epoch */
     enum ctr_status status;
-    pid_t pid;                       /* container init (host pid), 0 when none */
-    unsigned long long pid_start;    /* its start time (field 22 of /proc/pid/stat) */
-    pid_t monitor_pid;               /* 0 when no monitor */
+    pid_t pid;                    /* container init (host pid), 0 when none */
+    unsigned long long pid_start; /* its start time (field 22 of /proc/pid/stat) */
+    pid_t monitor_pid;            /* 0 when no monitor */
     unsigned long long monitor_start;
     char boot_id[40];                /* boot the pids belong to */
     int64_t started_ns, finished_ns; /* 0 when never */
     int exit_code;
-    int exit_signal;                 /* signal that killed the init, 0 if it exited */
-    bool oom_killed;                 /* see docs/manager.md: pending `rbox-runtime events` */
-    bool cleaned;                    /* after exit: runtime state deleted, overlay unmounted */
-    bool auto_remove;                /* --rm */
-    char error[512];                 /* why the last start failed / what reconcile found */
+    int exit_signal;  /* signal that killed the init, 0 if it exited */
+    bool oom_killed;  /* see docs/manager.md: pending `rbox-runtime events` */
+    bool cleaned;     /* after exit: runtime state deleted, overlay unmounted */
+    bool auto_remove; /* --rm */
+    char error[512];  /* why the last start failed / what reconcile found */
 };
 
 const char *ctr_status_name(enum ctr_status s);

@@ -201,8 +201,8 @@ static int find_by_id(struct store *s, const char *ref, char out[ID_LEN + 1], rb
         if (strlen(de->d_name) == ID_LEN && str_has_prefix(de->d_name, ref) && found++ == 0)
             ctr_copy(out, ID_LEN + 1, de->d_name);
     if (found > 1)
-        return rbox_error(err, 0, "image ID prefix \"%s\" is ambiguous: it matches %d images",
-                          ref, found);
+        return rbox_error(err, 0, "image ID prefix \"%s\" is ambiguous: it matches %d images", ref,
+                          found);
     return found ? 0 : 1;
 }
 
@@ -237,9 +237,8 @@ int image_resolve(struct store *s, const char *ref, struct image *out, rbox_err 
     if (norm == NULL)
         return -1;
     if (strcmp(norm, BUILTIN_BUSYBOX_REF) != 0)
-        return rbox_error(err, 0,
-                          "no such image: %s (import one with 'rbox image import FILE %s')", ref,
-                          norm);
+        return rbox_error(err, 0, "no such image: %s (import one with 'rbox image import FILE %s')",
+                          ref, norm);
     /* the built-in image, made once under the store lock */
     bool had_lock = s->lock_fd >= 0;
     if (store_lock(s, err) < 0)
@@ -354,10 +353,8 @@ int image_remove(struct store *s, const char *ref, bool force, rbox_err **err)
     char first[ID_LEN + 1] = "";
     image_users(s, img.id, &users, &running, first);
     if (users && (running || !force)) {
-        r = rbox_error(err, 0,
-                       "image %s is in use by %s container %.12s%s: %s", ref,
-                       running ? "running" : "", first,
-                       users > 1 ? " and others" : "",
+        r = rbox_error(err, 0, "image %s is in use by %s container %.12s%s: %s", ref,
+                       running ? "running" : "", first, users > 1 ? " and others" : "",
                        running ? "stop and remove it first" : "remove it first, or use -f");
         yajl_tree_free(index);
         image_clear(&img);

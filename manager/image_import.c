@@ -221,11 +221,10 @@ static int extract(int fd, int rootfd, struct progress *p, char id[ID_LEN + 1], 
     archive_read_support_format_tar(tar);
     archive_read_support_format_gnutar(tar);
     struct archive *disk = archive_write_disk_new();
-    archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-                                             ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR |
-                                             ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                             ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                             ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+    archive_write_disk_set_options(
+        disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+                  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                  ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
     int ret = -1;
     int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct archive_entry *e;
@@ -365,9 +364,10 @@ static char *applet_list(rbox_err **err)
 
 static int populate(int rootfd, const char *bin, size_t binlen, char *applets, rbox_err **err)
 {
-    static const char *const dirs[] = { "bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc",
-                                        "proc", "sys", "dev", "tmp", "root", "home", "home/user",
-                                        "var", "var/tmp", "run" };
+    static const char *const dirs[] = { "bin",       "sbin", "usr",     "usr/bin",
+                                        "usr/sbin",  "etc",  "proc",    "sys",
+                                        "dev",       "tmp",  "root",    "home",
+                                        "home/user", "var",  "var/tmp", "run" };
     for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
         if (mkdirat(rootfd, dirs[i], 0755) < 0 && errno != EEXIST)
             return rbox_error(err, errno, "creating /%s", dirs[i]);

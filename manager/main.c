@@ -131,8 +131,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (geteuid() != 0) {
-        rbox_error(&err, 0, "rbox needs root (it mounts overlay filesystems and creates "
-                            "namespaces)");
+        rbox_error(&err, 0,
+                   "rbox needs root (it mounts overlay filesystems and creates "
+                   "namespaces)");
         return cmd_fail(err);
     }
     struct store s;

@@ -11,7 +11,7 @@ struct mopt {
     const char *name; /* long name */
     char short_name;  /* 0: none */
     bool has_arg;
-    int id;           /* > 0 */
+    int id; /* > 0 */
 };
 
 struct margs {

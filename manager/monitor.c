@@ -45,8 +45,9 @@ static struct {
     char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
     struct logw log;
     struct attach_srv srv;
-} m = { .ctrfd = -1, .runfd = -1, .sync_fd = -1, .lock_fd = -1, .sigfd = -1, .out_r = -1,
-        .err_r = -1 };
+} m = {
+    .ctrfd = -1, .runfd = -1, .sync_fd = -1, .lock_fd = -1, .sigfd = -1, .out_r = -1, .err_r = -1
+};
 enum { P_RTLOG, P_PIDFILE, P_ROOTFS, P_BUNDLE };
 
 static NORETURN void die(const char *msg)
@@ -106,7 +107,7 @@ static void sync_send(const char *fmt, ...)
  * init, a child of ours, is reaped by the main loop. */
 static int runtime(const char *const *args, int out_fd, int err_fd)
 {
-    const char *argv[16] = { m.runtime,      "--root", m.runtime_root, "--log",
+    const char *argv[16] = { m.runtime,       "--root",       m.runtime_root, "--log",
                              m.path[P_RTLOG], "--log-format", "json" };
     size_t n = 7;
     for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
@@ -310,8 +311,9 @@ static void start_container(void)
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         fail_start(EXIT_RBOX, "monitor: pipe failed");
-    const char *create[] = { "create", "--bundle", m.path[P_BUNDLE], "--pid-file",
-                             m.path[P_PIDFILE], m.id, NULL };
+    const char *create[] = { "create",     "--bundle",        m.path[P_BUNDLE],
+                             "--pid-file", m.path[P_PIDFILE], m.id,
+                             NULL };
     int status = runtime(create, out[1], err[1]);
     close(out[1]);
     close(err[1]);

@@ -19,10 +19,10 @@ void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len
  * reading the container's pipes while any client has a queued message). */
 #define MAX_CLIENTS 16
 struct client {
-    int fd;            /* -1: free slot */
-    unsigned flags;    /* ATTACH_* ; 0 until the client said hello */
+    int fd;         /* -1: free slot */
+    unsigned flags; /* ATTACH_* ; 0 until the client said hello */
     bool hello;
-    size_t plen;       /* queued message length, 0 when none */
+    size_t plen; /* queued message length, 0 when none */
     char pend[PROTO_MSG_MAX];
 };
 struct attach_srv {

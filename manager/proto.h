@@ -30,8 +30,8 @@
 #define PROTO_MSG_MAX  (PROTO_DATA_MAX + 1)
 
 /* Exit codes of the manager (docker's). */
-#define EXIT_RBOX      125
-#define EXIT_CANNOT    126
-#define EXIT_NOTFOUND  127
+#define EXIT_RBOX     125
+#define EXIT_CANNOT   126
+#define EXIT_NOTFOUND 127
 
 #endif

@@ -95,8 +95,7 @@ int overlay_mount(const struct store *s, const char *id, const char *lower, rbox
         return rbox_error(err, errno, "creating %s", target);
     if (overlay_umount(s, id, err) < 0)
         return -1;
-    _cleanup_free_ char *opts =
-        xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
     if (mount("overlay", target, "overlay", 0, opts) < 0)
         return rbox_error(err, errno, "mounting the container's overlay on %s", target);
     return 0;

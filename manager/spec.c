@@ -115,14 +115,46 @@ int parse_pids_limit(const char *v, int64_t *out, rbox_err **err)
 }
 
 static const char *const cap_names[] = {
-    "CHOWN",           "DAC_OVERRIDE",     "DAC_READ_SEARCH", "FOWNER",       "FSETID",
-    "KILL",            "SETGID",           "SETUID",          "SETPCAP",      "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE", "NET_BROADCAST",   "NET_ADMIN",       "NET_RAW",      "IPC_LOCK",
-    "IPC_OWNER",       "SYS_MODULE",       "SYS_RAWIO",       "SYS_CHROOT",   "SYS_PTRACE",
-    "SYS_PACCT",       "SYS_ADMIN",        "SYS_BOOT",        "SYS_NICE",     "SYS_RESOURCE",
-    "SYS_TIME",        "SYS_TTY_CONFIG",   "MKNOD",           "LEASE",        "AUDIT_WRITE",
-    "AUDIT_CONTROL",   "SETFCAP",          "MAC_OVERRIDE",    "MAC_ADMIN",    "SYSLOG",
-    "WAKE_ALARM",      "BLOCK_SUSPEND",    "AUDIT_READ",      "PERFMON",      "BPF",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
     "CHECKPOINT_RESTORE",
 };
 
@@ -159,8 +191,9 @@ int parse_env_arg(const char *v, char ***env, size_t *n, rbox_err **err)
         return rbox_error(err, 0, "invalid environment variable \"%s\": empty name", v);
     for (size_t i = 0; i < klen; i++)
         if (isspace((unsigned char)v[i]))
-            return rbox_error(err, 0, "invalid environment variable \"%s\": the name contains "
-                                      "whitespace",
+            return rbox_error(err, 0,
+                              "invalid environment variable \"%s\": the name contains "
+                              "whitespace",
                               v);
     if (eq) {
         strv_push(env, n, xstrdup(v));
@@ -229,8 +262,7 @@ static int resolve_group(int rootfd, const char *g, uint32_t *gid, rbox_err **er
     _cleanup_close_ int fd = image_file(rootfd, "/etc/group", path);
     gid_t found;
     if (fd < 0 || group_lookup(path, g, &found) < 0)
-        return rbox_error(err, 0, "unable to find group %s: no matching entries in group file",
-                          g);
+        return rbox_error(err, 0, "unable to find group %s: no matching entries in group file", g);
     *gid = found;
     return 0;
 }

@@ -10,15 +10,15 @@
 struct ctr_spec {
     char id[ID_LEN + 1];
     char *name;
-    char *image;    /* as given */
+    char *image; /* as given */
     char *image_id;
     int64_t created_ns;
-    char **entrypoint; /* --entrypoint (NULL: none) */
-    char **cmd;        /* the command given after IMAGE, else the image's */
-    char **env;        /* -e / --env-file, in order (K=V) */
-    char *workdir;     /* -w (NULL: "/") */
-    char *user;        /* -u as given (NULL: root) */
-    char *hostname;    /* --hostname (NULL: short ID) */
+    char **entrypoint;  /* --entrypoint (NULL: none) */
+    char **cmd;         /* the command given after IMAGE, else the image's */
+    char **env;         /* -e / --env-file, in order (K=V) */
+    char *workdir;      /* -w (NULL: "/") */
+    char *user;         /* -u as given (NULL: root) */
+    char *hostname;     /* --hostname (NULL: short ID) */
     int64_t memory;     /* bytes, 0 = unlimited */
     int64_t nano_cpus;  /* 1e9 = one CPU, 0 = unlimited */
     int64_t pids_limit; /* 0 = unlimited */

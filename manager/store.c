@@ -46,8 +46,9 @@ int store_open(struct store *s, const char *root, const char *runroot, rbox_err 
     s->root = abs_path(root && *root ? root : DEFAULT_ROOT);
     s->runroot = abs_path(runroot && *runroot ? runroot : DEFAULT_RUNROOT);
     if (strpbrk(s->root, ",:") || strpbrk(s->runroot, ",:"))
-        return rbox_error(err, 0, "store paths must not contain ',' or ':' (overlayfs options): "
-                                  "%s, %s",
+        return rbox_error(err, 0,
+                          "store paths must not contain ',' or ':' (overlayfs options): "
+                          "%s, %s",
                           s->root, s->runroot);
     if ((s->root_fd = open_dir_p(s->root, "store", err)) < 0 ||
         (s->run_fd = open_dir_p(s->runroot, "runtime directory", err)) < 0)
@@ -225,8 +226,9 @@ int ctr_resolve(const struct store *s, const char *ref, char out[ID_LEN + 1], rb
             if (str_has_prefix(ids[i], ref) && found++ == 0)
                 ctr_copy(out, ID_LEN + 1, ids[i]);
         if (found > 1)
-            return rbox_error(err, 0, "container ID prefix \"%s\" is ambiguous: it matches %zu "
-                                      "containers",
+            return rbox_error(err, 0,
+                              "container ID prefix \"%s\" is ambiguous: it matches %zu "
+                              "containers",
                               ref, found);
         if (found == 1)
             return 0;

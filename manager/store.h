@@ -17,11 +17,11 @@
 
 struct store {
     char *root, *runroot;
-    int root_fd, run_fd;        /* O_DIRECTORY */
+    int root_fd, run_fd; /* O_DIRECTORY */
     char *runtime_bin, *monitor_bin;
-    char *runtime_root;         /* <runroot>/runtime */
+    char *runtime_root; /* <runroot>/runtime */
     char boot_id[40];
-    int lock_fd;                /* store lock when held, else -1 */
+    int lock_fd; /* store lock when held, else -1 */
 };
 
 #define DEFAULT_ROOT    "/var/lib/rbox"
