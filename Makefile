@@ -49,7 +49,14 @@ MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # ~950 kB with a static glibc); sanitizer builds use $(CC).
 MON_CC    ?= $(if $(SAN_FLAGS),$(CC),$(shell command -v musl-gcc 2>/dev/null || echo $(CC)))
 MON_OBJ   := $(patsubst %.c,$(BUILD)/obj-mon/%.o,$(MON_SRC) lib/util.c)
-MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive libcrypto 2>/dev/null || echo -lyajl -larchive -lcrypto) -lm
+# rbox is static too: with the shared libraries libarchive drags in (libxml2 -> ICU ->
+# libstdc++) the dynamic loader alone took ~6 ms of every command, `ps` included. Only the
+# libarchive parts rbox uses are linked (no xar, so no libxml2). Sanitizer builds are dynamic.
+ifeq ($(STATIC),-static)
+MGR_LIBS  := -static -larchive -lnettle -lyajl_s -llzma -lbz2 -lz -lzstd -llz4 -lacl -lm
+else
+MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle 2>/dev/null || echo -lyajl -larchive -lnettle) -lm
+endif
 MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 
 BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor
@@ -94,7 +101,8 @@ asan:
 	$(MAKE) SANITIZE=1 all
 
 # Debian packages needed to build and test (run as root on a fresh machine).
-DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev libssl-dev musl-tools \
+DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
+        musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux
 deps:

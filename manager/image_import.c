@@ -9,7 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +24,11 @@ static void hex(const unsigned char *d, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static void sha_final(EVP_MD_CTX *md, char id[ID_LEN + 1])
+static void sha_final(struct sha256_ctx *md, char id[ID_LEN + 1])
 {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(md, d, &n);
-    hex(d, n, id);
+    unsigned char d[SHA256_DIGEST_SIZE];
+    sha256_digest(md, sizeof(d), d);
+    hex(d, sizeof(d), id);
 }
 
 /* A fresh images/.tmp-<random> dir with rootfs/ in it; returns its relative path. */
@@ -100,7 +99,7 @@ static int install(struct store *s, const char *tmp, const char *id, uint64_t si
  * reader pulls it: one pass gives the contents and the sha256 of the uncompressed tar. */
 struct src {
     struct archive *raw;
-    EVP_MD_CTX *md;
+    struct sha256_ctx md;
     char buf[65536];
     char errmsg[256];
 };
@@ -115,7 +114,7 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **buf)
         return -1;
     }
     if (n > 0)
-        EVP_DigestUpdate(s->md, s->buf, (size_t)n);
+        sha256_update(&s->md, (size_t)n, (const uint8_t *)s->buf);
     *buf = s->buf;
     return n;
 }
@@ -212,8 +211,7 @@ static int extract(int fd, int rootfd, struct progress *p, char id[ID_LEN + 1], 
                    rbox_err **err)
 {
     struct src *s = xzalloc(sizeof(*s));
-    s->md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
+    sha256_init(&s->md);
     s->raw = archive_read_new();
     archive_read_support_filter_all(s->raw);
     archive_read_support_format_raw(s->raw);
@@ -240,8 +238,8 @@ static int extract(int fd, int rootfd, struct progress *p, char id[ID_LEN + 1], 
         /* hash what follows the end-of-archive blocks too: the whole stream */
         la_ssize_t n;
         while ((n = archive_read_data(s->raw, s->buf, sizeof(s->buf))) > 0)
-            EVP_DigestUpdate(s->md, s->buf, (size_t)n);
-        sha_final(s->md, id);
+            sha256_update(&s->md, (size_t)n, (const uint8_t *)s->buf);
+        sha_final(&s->md, id);
         ret = 0;
     }
     if (ret < 0 && s->errmsg[0])
@@ -253,7 +251,6 @@ static int extract(int fd, int rootfd, struct progress *p, char id[ID_LEN + 1], 
     archive_write_free(disk);
     archive_read_free(tar);
     archive_read_free(s->raw);
-    EVP_MD_CTX_free(s->md);
     free(s);
     return ret;
 }
@@ -410,17 +407,16 @@ int builtin_busybox_create(struct store *s, rbox_err **err)
     _cleanup_free_ char *applets = applet_list(err);
     if (applets == NULL)
         return -1;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    struct sha256_ctx md;
+    sha256_init(&md);
     static const char tag[] = "rbox builtin busybox image v1";
-    EVP_DigestUpdate(md, tag, sizeof(tag));
-    EVP_DigestUpdate(md, bin, binlen);
-    EVP_DigestUpdate(md, applets, strlen(applets));
-    EVP_DigestUpdate(md, builtin_passwd, strlen(builtin_passwd));
-    EVP_DigestUpdate(md, builtin_group, strlen(builtin_group));
+    sha256_update(&md, sizeof(tag), (const uint8_t *)tag);
+    sha256_update(&md, binlen, (const uint8_t *)bin);
+    sha256_update(&md, strlen(applets), (const uint8_t *)applets);
+    sha256_update(&md, strlen(builtin_passwd), (const uint8_t *)builtin_passwd);
+    sha256_update(&md, strlen(builtin_group), (const uint8_t *)builtin_group);
     char id[ID_LEN + 1];
-    sha_final(md, id);
-    EVP_MD_CTX_free(md);
+    sha_final(&md, id);
     _cleanup_free_ char *tmp = make_tmp(s, err);
     if (tmp == NULL)
         return -1;
