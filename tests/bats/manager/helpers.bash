@@ -75,6 +75,13 @@ manager_leftovers() {
 teardown() {
 	local id rc=0
 	if [ -x "$RBOX_BIN" ] && [ -d "$RBOX_ROOT/containers" ]; then
+		# the generated bundles join the schema check at the end of the run (zz_schema.bats)
+		mkdir -p "$CONFIG_ARCHIVE"
+		for id in $(ls "$RBOX_ROOT/containers"); do
+			[ -f "$RBOX_ROOT/containers/$id/bundle/config.json" ] &&
+				cp "$RBOX_ROOT/containers/$id/bundle/config.json" \
+					"$CONFIG_ARCHIVE/manager-$(basename "$BATS_TEST_FILENAME" .bats)-$BATS_TEST_NUMBER-${id:0:12}.json"
+		done
 		for id in $(ls "$RBOX_ROOT/containers"); do
 			"$RBOX_BIN" rm -f "$id" >/dev/null 2>&1 || true
 		done

@@ -253,3 +253,26 @@ load helpers
 	run rbox --help
 	assert_line --index 0 'Usage: rbox [OPTIONS] COMMAND [ARG...]'
 }
+
+@test "the generated bundle validates against the schema and carries the flags" {
+	rbox create --name full -e A=1 -w /srv -u user --hostname fh --entrypoint /bin/sh --memory 64m \
+		--cpus 1 --pids-limit 10 --read-only --cap-add NET_ADMIN --cap-drop MKNOD --network host \
+		busybox -c true
+	local cfg="$RBOX_ROOT/containers/$(ctr_id full)/bundle/config.json"
+	run /usr/bin/python3 "$SCHEMA_VALIDATOR" "$cfg"
+	assert_success
+	assert_equal "$(jq -c .process.args "$cfg")" '["/bin/sh","-c","true"]'
+	assert_equal "$(jq -r .process.cwd "$cfg")" /srv
+	assert_equal "$(jq -c .process.user "$cfg")" '{"uid":1000,"gid":1000}'
+	assert_equal "$(jq -r .hostname "$cfg")" fh
+	assert_equal "$(jq -r .root.readonly "$cfg")" true
+	assert_equal "$(jq -r .linux.resources.memory.limit "$cfg")" 67108864
+	assert_equal "$(jq -r .linux.resources.cpu.quota "$cfg")" 100000
+	assert_equal "$(jq -r .linux.resources.pids.limit "$cfg")" 10
+	assert_equal "$(jq -r '.linux.namespaces | map(.type) | index("network")' "$cfg")" null
+	assert_equal "$(jq -r '.process.capabilities.bounding | index("CAP_NET_ADMIN") != null' "$cfg")" true
+	assert_equal "$(jq -r '.process.capabilities.bounding | index("CAP_MKNOD")' "$cfg")" null
+	# a non-root user keeps only the bounding set
+	assert_equal "$(jq -r '.process.capabilities.effective | length' "$cfg")" 0
+	assert_equal "$(jq -r '.linux.cgroupsPath' "$cfg")" "$CG_PREFIX/$(ctr_id full)"
+}
