@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Parse flags (interspersed) for a command over containers; returns MOPT_HELP, -1 or 0. */
@@ -173,9 +174,45 @@ static const char wait_usage[] = "Usage: rbox wait CONTAINER [CONTAINER...]\n"
                                  "\n"
                                  "Block until containers stop, then print their exit codes.\n";
 
+/* Wait on the attach socket: the monitor sends "X<code> <signal>" after the exit, even for an
+ * --rm container that is gone by then. -1 when there is no monitor to ask. */
+static int wait_attached(struct cmd_ctx *c, const char *id)
+{
+    int fd = attach_connect(c->s, id, 0, NULL);
+    if (fd < 0)
+        return -1;
+    char msg[PROTO_MSG_MAX + 1];
+    int code = -1;
+    for (;;) {
+        ssize_t n = recv(fd, msg, PROTO_MSG_MAX, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        msg[n] = '\0';
+        if (msg[0] == 'X') {
+            code = atoi(msg + 1);
+            break;
+        }
+    }
+    close(fd);
+    return code;
+}
+
 static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
 {
     (void)given, (void)ud;
+    struct ctr_state first;
+    if (ctr_read(c->s, id, &first, err) < 0)
+        return -1;
+    if (first.status == CS_RUNNING || first.status == CS_PAUSED) {
+        int code = wait_attached(c, id);
+        if (code >= 0) {
+            printf("%d\n", code);
+            fflush(stdout);
+            return 0;
+        }
+    }
     for (;;) {
         struct ctr_state st;
         if (ctr_read(c->s, id, &st, err) < 0)

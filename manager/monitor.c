@@ -456,7 +456,7 @@ static NORETURN void finish(void)
         st.exit_signal = sig;
         st.finished_ns = now_ns_realtime();
         st.cleaned = false;
-        ctr_state_write(m.ctrfd, &st, true);
+        ctr_state_write(m.ctrfd, &st, !st.auto_remove); /* --rm: it goes anyway */
     }
     const char *del[] = { "delete", "--force", m.id, NULL };
     runtime(del, -1, -1);

@@ -94,6 +94,13 @@ load helpers
 	assert_output 4
 	run rbox wait w1
 	assert_output 4
+	# an --rm container is gone when it stops: wait still gets its code from the monitor
+	rbox run -d --rm --name w2 busybox sh -c 'sleep 0.5; exit 6'
+	run rbox wait w2
+	assert_success
+	assert_output 6
+	run -125 rbox wait w2
+	assert_output "rbox: no such container: w2"
 }
 
 @test "rm: refuses a running container without -f; -f kills and removes everything" {
