@@ -78,21 +78,21 @@ static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n
     size_t nids = 0;
     if (ctr_list_ids(s, &ids, &nids, err) < 0)
         return -1;
-    struct ctr_state *v = xcalloc(nids + 1, sizeof(*v));
-    size_t k = 0;
+    /* grown as needed: fresh pages are faulted in only for containers that are listed */
+    struct ctr_state *v = NULL, st;
+    size_t k = 0, cap = 0;
     for (size_t i = 0; i < nids; i++) {
         char rel[32 + ID_LEN];
-        snprintf(rel, sizeof(rel), "containers/%s", ids[i]);
-        int fd = openat(s->root_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        int r = fd < 0 ? -1 : ctr_state_read(fd, &v[k]);
-        if (fd >= 0)
-            close(fd);
-        if (r < 0)
+        snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, ids[i]);
+        if (ctr_state_read_at(s->root_fd, rel, &st) < 0)
             continue; /* being created or removed */
-        if (ctr_needs_reconcile(s, &v[k]) && ctr_read(s, ids[i], &v[k], NULL) < 0)
+        if (ctr_needs_reconcile(s, &st) && ctr_read(s, ids[i], &st, NULL) < 0)
             continue;
-        if (all || v[k].status == CS_RUNNING || v[k].status == CS_PAUSED)
-            k++;
+        if (!all && st.status != CS_RUNNING && st.status != CS_PAUSED)
+            continue;
+        if (k == cap)
+            v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+        v[k++] = st;
     }
     *out = v;
     *n = k;

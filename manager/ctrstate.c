@@ -233,11 +233,21 @@ int ctr_state_parse(char *text, struct ctr_state *st)
 
 int ctr_state_read(int dirfd, struct ctr_state *st)
 {
+    return ctr_state_read_at(dirfd, CTR_STATE_FILE, st);
+}
+
+int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st)
+{
     char buf[4096];
-    int fd = openat(dirfd, CTR_STATE_FILE, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read_all(fd, buf, sizeof(buf) - 1);
+    /* one read: the file is far smaller than the buffer (ps reads a thousand of them) */
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n == (ssize_t)sizeof(buf) - 1) {
+        errno = E2BIG;
+        n = -1;
+    }
     int saved = errno;
     close(fd);
     if (n < 0) {

@@ -53,6 +53,8 @@ int ctr_state_parse(char *text, struct ctr_state *st);
 
 /* Read <dirfd>/state; -1 with errno (ENOENT: no such container, EINVAL: unreadable). */
 int ctr_state_read(int dirfd, struct ctr_state *st);
+/* The same for a state file at path (relative to dirfd): "containers/<id>/state". */
+int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st);
 /* Write <dirfd>/state atomically; sync: fsync before the rename. -1 with errno. */
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync);
 
