@@ -146,6 +146,9 @@ load helpers
 	assert_output lo
 	run rbox run --network none busybox sh -c 'ls /sys/class/net'
 	assert_output lo
+	# and loopback works (it is up, as in docker)
+	run rbox run busybox sh -c 'ip link show lo | grep -c "<LOOPBACK,UP"; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo ping-ok'
+	assert_output "$(printf '1\nping-ok')"
 	run rbox run --network host busybox sh -c 'ls /sys/class/net | wc -l'
 	assert_output "$(ls /sys/class/net | wc -l)"
 }
