@@ -1,0 +1,381 @@
+/* cmd_ctl.c - rbox stop, kill, restart, wait, rm, rename, container prune. */
+#define _GNU_SOURCE
+#include "ctr.h"
+#include "log.h"
+#include "mcli.h"
+#include "proto.h"
+#include "signals.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Parse flags (interspersed) for a command over containers; returns MOPT_HELP, -1 or 0. */
+static int parse(struct margs *p, const struct mopt *opts,
+                 int (*flag)(void *, int, const char *, rbox_err **), void *ud, rbox_err **err)
+{
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id == MOPT_HELP || id < 0)
+            return id;
+        if (flag(ud, id, arg, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+typedef int (*each_fn)(struct cmd_ctx *c, const char *id, const char *given, void *ud,
+                       rbox_err **err);
+
+/* Run fn for every container argument; errors are printed and the exit status is 125. */
+static int for_each(struct cmd_ctx *c, struct margs *p, each_fn fn, void *ud, bool print)
+{
+    int ret = 0;
+    for (int k = 0; k < margs_count(p); k++) {
+        rbox_err *err = NULL;
+        char id[ID_LEN + 1];
+        const char *given = margs_at(p, k);
+        if (ctr_resolve(c->s, given, id, &err) < 0 || fn(c, id, given, ud, &err) < 0) {
+            ret = cmd_fail(err);
+            continue;
+        }
+        if (print)
+            printf("%s\n", given);
+    }
+    return ret;
+}
+
+static int run_cmd(struct cmd_ctx *c, int argc, char **argv, const char *name, const char *usage,
+                   const struct mopt *opts, int (*flag)(void *, int, const char *, rbox_err **),
+                   void *ud, each_fn fn, bool print)
+{
+    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = name, .interspersed = true };
+    rbox_err *err = NULL;
+    int r = parse(&p, opts, flag, ud, &err);
+    if (r == 0)
+        r = margs_require(&p, 1, -1, "at least one CONTAINER", &err);
+    if (r == 0)
+        r = for_each(c, &p, fn, ud, print);
+    else
+        r = r == MOPT_HELP ? cmd_help(usage) : cmd_fail(err);
+    margs_free(&p);
+    return r;
+}
+
+static int no_flags(void *ud, int id, const char *arg, rbox_err **err)
+{
+    (void)ud, (void)id, (void)arg, (void)err;
+    return 0;
+}
+
+/* ---- stop / restart ---- */
+
+static const char stop_usage[] =
+    "Usage: rbox stop [OPTIONS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Stop running containers: send the stop signal (--stop-signal, default SIGTERM), wait, then\n"
+    "SIGKILL. Returns once the exit is recorded. Stopping a stopped container is not an error.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --time SECONDS   seconds to wait before SIGKILL (default: the container's\n"
+    "                       --stop-timeout, 10 unless set)\n";
+
+static const char restart_usage[] =
+    "Usage: rbox restart [OPTIONS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Stop (as 'rbox stop') and start containers again, in the background.\n"
+    "\n"
+    "Options:\n"
+    "  -t, --time SECONDS   seconds to wait before SIGKILL\n";
+
+static const struct mopt time_opts[] = { { "time", 't', true, 1 },
+                                         { "timeout", 0, true, 1 },
+                                         { NULL, 0, false, 0 } };
+
+static int time_flag(void *ud, int id, const char *arg, rbox_err **err)
+{
+    (void)id;
+    if (parse_int(arg, (int *)ud) < 0 || *(int *)ud < 0)
+        return rbox_error(err, 0, "invalid value \"%s\" for --time: expected seconds (>= 0)", arg);
+    return 0;
+}
+
+static int stop_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
+{
+    (void)given;
+    return ctr_stop(c->s, id, *(int *)ud, err);
+}
+
+int cmd_stop(struct cmd_ctx *c, int argc, char **argv)
+{
+    int timeout = -1;
+    return run_cmd(c, argc, argv, "rbox stop", stop_usage, time_opts, time_flag, &timeout, stop_one,
+                   true);
+}
+
+static int restart_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
+                       rbox_err **err)
+{
+    (void)given;
+    int code;
+    if (ctr_stop(c->s, id, *(int *)ud, err) < 0)
+        return -1;
+    return ctr_start(c->s, id, 0, NULL, &code, err) < 0 ? -1 : 0;
+}
+
+int cmd_restart(struct cmd_ctx *c, int argc, char **argv)
+{
+    int timeout = -1;
+    return run_cmd(c, argc, argv, "rbox restart", restart_usage, time_opts, time_flag, &timeout,
+                   restart_one, true);
+}
+
+/* ---- kill ---- */
+
+static const char kill_usage[] = "Usage: rbox kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+                                 "\n"
+                                 "Send a signal to the main process of running containers.\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "  -s, --signal SIG   signal name or number (default SIGKILL)\n";
+
+static int signal_flag(void *ud, int id, const char *arg, rbox_err **err)
+{
+    (void)id;
+    int sig = signal_parse(arg);
+    if (sig < 0)
+        return rbox_error(err, 0, "invalid value \"%s\" for --signal: unknown signal", arg);
+    *(int *)ud = sig;
+    return 0;
+}
+
+static int kill_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
+{
+    (void)given;
+    return ctr_kill(c->s, id, *(int *)ud, err);
+}
+
+int cmd_kill(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "signal", 's', true, 1 }, { NULL, 0, false, 0 } };
+    int sig = SIGKILL;
+    return run_cmd(c, argc, argv, "rbox kill", kill_usage, opts, signal_flag, &sig, kill_one, true);
+}
+
+/* ---- wait ---- */
+
+static const char wait_usage[] = "Usage: rbox wait CONTAINER [CONTAINER...]\n"
+                                 "\n"
+                                 "Block until containers stop, then print their exit codes.\n";
+
+/* Wait on the attach socket: the monitor sends "X<code> <signal>" after the exit, even for an
+ * --rm container that is gone by then. -1 when there is no monitor to ask. */
+static int wait_attached(struct cmd_ctx *c, const char *id)
+{
+    int fd = attach_connect(c->s, id, 0, NULL);
+    if (fd < 0)
+        return -1;
+    char msg[PROTO_MSG_MAX + 1];
+    int code = -1;
+    for (;;) {
+        ssize_t n = recv(fd, msg, PROTO_MSG_MAX, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        msg[n] = '\0';
+        if (msg[0] == 'X') {
+            code = atoi(msg + 1);
+            break;
+        }
+    }
+    close(fd);
+    return code;
+}
+
+static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
+{
+    (void)given, (void)ud;
+    struct ctr_state first;
+    if (ctr_read(c->s, id, &first, err) < 0)
+        return -1;
+    if (first.status == CS_RUNNING || first.status == CS_PAUSED) {
+        int code = wait_attached(c, id);
+        if (code >= 0) {
+            printf("%d\n", code);
+            fflush(stdout);
+            return 0;
+        }
+    }
+    for (;;) {
+        struct ctr_state st;
+        if (ctr_read(c->s, id, &st, err) < 0)
+            return -1;
+        if (st.status == CS_EXITED || st.status == CS_DEAD ||
+            (st.status == CS_CREATED && st.monitor_pid == 0)) {
+            if (st.status == CS_CREATED) {
+                /* docker waits for a created container to run and exit: so do we */
+                usleep(100000);
+                continue;
+            }
+            printf("%d\n", st.exit_code);
+            fflush(stdout);
+            return 0;
+        }
+        ctr_wait_monitor(&st, 1000);
+    }
+}
+
+int cmd_wait(struct cmd_ctx *c, int argc, char **argv)
+{
+    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one, false);
+}
+
+/* ---- rm ---- */
+
+static const char rm_usage[] =
+    "Usage: rbox rm [OPTIONS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Remove containers: their files, logs, overlay and name. A running container is refused\n"
+    "unless --force, which kills it first.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force   kill a running container, then remove it\n";
+
+static int bool_flag(void *ud, int id, const char *arg, rbox_err **err)
+{
+    (void)id, (void)arg, (void)err;
+    *(bool *)ud = true;
+    return 0;
+}
+
+static int rm_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
+{
+    (void)given;
+    return ctr_remove(c->s, id, *(bool *)ud, err);
+}
+
+int cmd_rm(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+    bool force = false;
+    return run_cmd(c, argc, argv, "rbox rm", rm_usage, opts, bool_flag, &force, rm_one, true);
+}
+
+/* ---- rename ---- */
+
+static const char rename_usage[] = "Usage: rbox rename CONTAINER NEW_NAME\n"
+                                   "\n"
+                                   "Rename a container.\n";
+
+int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox rename", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    int r = parse(&p, NULL, no_flags, NULL, &err);
+    if (r == MOPT_HELP) {
+        margs_free(&p);
+        return cmd_help(rename_usage);
+    }
+    char id[ID_LEN + 1];
+    if (r < 0 || margs_require(&p, 2, 2, "a CONTAINER and a NEW_NAME", &err) < 0 ||
+        name_validate(margs_at(&p, 1), &err) < 0 ||
+        ctr_resolve(c->s, margs_at(&p, 0), id, &err) < 0 || store_lock(c->s, &err) < 0) {
+        margs_free(&p);
+        return cmd_fail(err);
+    }
+    const char *name = margs_at(&p, 1);
+    int lock = ctr_lock(c->s, id, &err);
+    _cleanup_close_ int fd = lock < 0 ? -1 : ctr_open_dir(c->s, id, &err);
+    struct ctr_state st;
+    struct ctr_spec spec;
+    r = -1;
+    if (fd >= 0 && ctr_state_read(fd, &st) == 0 && spec_load(fd, &spec, &err) == 0) {
+        if (strcmp(st.name, name) == 0) {
+            r = rbox_error(&err, 0, "rbox rename: container %s already has that name", name);
+        } else if (name_claim(c->s, name, id, &err) == 0) {
+            char old[NAME_MAXLEN + 1];
+            CTR_SET(old, st.name);
+            CTR_SET(st.name, name);
+            free(spec.name);
+            spec.name = xstrdup(name);
+            if (spec_save(fd, &spec, &err) < 0 || ctr_state_write(fd, &st, true) < 0) {
+                name_release(c->s, name, id);
+                r = err ? -1 : rbox_error(&err, errno, "renaming");
+            } else {
+                name_release(c->s, old, id);
+                r = 0;
+            }
+        }
+        spec_clear(&spec);
+    }
+    if (lock >= 0)
+        close(lock);
+    store_unlock(c->s);
+    margs_free(&p);
+    return r < 0 ? cmd_fail(err) : 0;
+}
+
+/* ---- container prune ---- */
+
+static const char prune_usage[] =
+    "Usage: rbox container prune [OPTIONS]\n"
+    "\n"
+    "Remove every stopped container (created, exited or dead). Asks first unless --force.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force   do not ask for confirmation\n";
+
+int cmd_prune(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox container prune", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool force = false;
+    int r = parse(&p, opts, bool_flag, &force, &err);
+    if (r == 0)
+        r = margs_require(&p, 0, 0, "no arguments", &err);
+    margs_free(&p);
+    if (r != 0)
+        return r == MOPT_HELP ? cmd_help(prune_usage) : cmd_fail(err);
+    if (!force) {
+        printf("WARNING! This will remove all stopped containers.\n"
+               "Are you sure you want to continue? [y/N] ");
+        fflush(stdout);
+        char answer[16] = "";
+        if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
+            return 0;
+    }
+    _cleanup_strv_ char **ids = NULL;
+    size_t n = 0;
+    if (ctr_list_ids(c->s, &ids, &n, &err) < 0)
+        return cmd_fail(err);
+    int ret = 0;
+    bool header = false;
+    for (size_t i = 0; i < n; i++) {
+        struct ctr_state st;
+        if (ctr_read(c->s, ids[i], &st, NULL) < 0 || st.status == CS_RUNNING ||
+            st.status == CS_PAUSED || st.monitor_pid)
+            continue;
+        if (ctr_remove(c->s, ids[i], false, &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+            continue;
+        }
+        if (!header)
+            printf("Deleted Containers:\n");
+        header = true;
+        printf("%s\n", ids[i]);
+    }
+    return ret;
+}

@@ -1,0 +1,232 @@
+/* cmd_image.c - rbox image import|ls|rm|inspect, rbox images. */
+#define _GNU_SOURCE
+#include "image.h"
+#include "json.h"
+#include "mcli.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void human_duration(int64_t ns, char *buf, size_t len);
+
+static const char image_usage[] =
+    "Usage: rbox image COMMAND\n"
+    "\n"
+    "Manage images (root filesystems shared read-only by containers).\n"
+    "\n"
+    "Commands:\n"
+    "  import FILE NAME[:TAG]   import a rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst)\n"
+    "  ls                       list images (also: rbox images)\n"
+    "  rm IMAGE...              remove images (also: rbox rmi)\n"
+    "  inspect IMAGE...         print images as JSON\n"
+    "\n"
+    "The image \"busybox\" is built in: made from the host's static /bin/busybox on first use.\n";
+
+static const char import_usage[] =
+    "Usage: rbox image import FILE NAME[:TAG]\n"
+    "\n"
+    "Import a root filesystem tarball as an image (tag defaults to latest) and print its ID,\n"
+    "the sha256 of the uncompressed tar stream. Compression is detected (gzip, xz, zstd,\n"
+    "bzip2, ...). Shows progress on a terminal.\n";
+
+static const char ls_usage[] = "Usage: rbox image ls [OPTIONS]\n"
+                               "\n"
+                               "List images.\n"
+                               "\n"
+                               "Options:\n"
+                               "  -q, --quiet      only image IDs\n"
+                               "      --no-trunc   full image IDs\n";
+
+static const char rm_usage[] =
+    "Usage: rbox image rm [OPTIONS] IMAGE [IMAGE...]\n"
+    "\n"
+    "Remove images by NAME[:TAG], ID or ID prefix. A tag of an image with other tags is only\n"
+    "untagged. An image used by a container is refused unless --force (never while one of\n"
+    "them runs).\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force   remove even if stopped containers use it\n";
+
+static const char inspect_usage[] = "Usage: rbox image inspect IMAGE [IMAGE...]\n"
+                                    "\n"
+                                    "Print a JSON array describing images.\n";
+
+/* Parse a command with no or simple boolean flags; returns MOPT_HELP, -1, or 0. */
+static int parse_bool_flags(struct margs *p, const struct mopt *opts, bool *flags, rbox_err **err)
+{
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id < 0 || id == MOPT_HELP)
+            return id;
+        flags[id] = true;
+    }
+    return 0;
+}
+
+int cmd_image_import(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image import", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool flags[4] = { false };
+    int r = parse_bool_flags(&p, NULL, flags, &err);
+    if (r == 0)
+        r = margs_require(&p, 2, 2, "a FILE and a NAME[:TAG]", &err);
+    char id[ID_LEN + 1];
+    if (r == 0)
+        r = image_import(c->s, margs_at(&p, 0), margs_at(&p, 1), isatty(STDERR_FILENO), id, &err);
+    margs_free(&p);
+    if (r == MOPT_HELP)
+        return cmd_help(import_usage);
+    if (r < 0)
+        return cmd_fail(err);
+    printf("sha256:%s\n", id);
+    return 0;
+}
+
+static void print_size(uint64_t b, char *buf, size_t len)
+{
+    if (b < 1000)
+        snprintf(buf, len, "%lluB", (unsigned long long)b);
+    else if (b < 1000 * 1000)
+        snprintf(buf, len, "%.3gkB", (double)b / 1e3);
+    else if (b < 1000ull * 1000 * 1000)
+        snprintf(buf, len, "%.3gMB", (double)b / 1e6);
+    else
+        snprintf(buf, len, "%.3gGB", (double)b / 1e9);
+}
+
+int cmd_images(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
+                                        { "no-trunc", 0, false, 2 },
+                                        { "all", 'a', false, 3 },
+                                        { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image ls", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    int r = parse_bool_flags(&p, opts, f, &err);
+    if (r == 0)
+        r = margs_require(&p, 0, 0, "no arguments", &err);
+    margs_free(&p);
+    if (r != 0)
+        return r == MOPT_HELP ? cmd_help(ls_usage) : cmd_fail(err);
+    struct image *v;
+    size_t n;
+    if (image_list(c->s, &v, &n, &err) < 0)
+        return cmd_fail(err);
+    int idw = f[2] ? 71 : 12;
+    if (!f[1])
+        printf("%-30s %-15s %-*s %-18s %s\n", "REPOSITORY", "TAG", idw, "IMAGE ID", "CREATED",
+               "SIZE");
+    int64_t now = now_ns_realtime();
+    for (size_t i = 0; i < n; i++) {
+        char dur[64], size[32];
+        _cleanup_free_ char *id = f[2] ? xasprintf("sha256:%s", v[i].id) : xstrndup(v[i].id, 12);
+        human_duration(now - v[i].created_ns, dur, sizeof(dur));
+        print_size(v[i].size, size, sizeof(size));
+        size_t ntags = strv_len(v[i].tags);
+        for (size_t t = 0; t < (ntags ? ntags : 1); t++) {
+            if (f[1]) {
+                printf("%s\n", id);
+                break;
+            }
+            _cleanup_free_ char *repo = xstrdup(ntags ? v[i].tags[t] : "<none>:<none>");
+            char *colon = strrchr(repo, ':');
+            *colon = '\0';
+            _cleanup_free_ char *ago = xasprintf("%s ago", dur);
+            printf("%-30s %-15s %-*s %-18s %s\n", repo, colon + 1, idw, id, ago, size);
+        }
+        image_clear(&v[i]);
+    }
+    free(v);
+    return 0;
+}
+
+int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image rm", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[2] = { false };
+    int r = parse_bool_flags(&p, opts, f, &err);
+    if (r == 0)
+        r = margs_require(&p, 1, -1, "at least one IMAGE", &err);
+    if (r != 0) {
+        margs_free(&p);
+        return r == MOPT_HELP ? cmd_help(rm_usage) : cmd_fail(err);
+    }
+    int ret = 0;
+    for (int k = 0; k < margs_count(&p); k++) {
+        if (image_remove(c->s, margs_at(&p, k), f[1], &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+        }
+        store_unlock(c->s);
+    }
+    margs_free(&p);
+    return ret;
+}
+
+int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image inspect", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    int r = parse_bool_flags(&p, NULL, f, &err);
+    if (r == 0)
+        r = margs_require(&p, 1, -1, "at least one IMAGE", &err);
+    if (r != 0) {
+        margs_free(&p);
+        return r == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
+    }
+    int ret = 0;
+    printf("[");
+    bool first = true;
+    for (int k = 0; k < margs_count(&p); k++) {
+        struct image img;
+        if (image_resolve(c->s, margs_at(&p, k), &img, &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+            continue;
+        }
+        _cleanup_free_ char *json = image_json(&img, true);
+        printf("%s\n%s", first ? "" : ",", json);
+        first = false;
+        image_clear(&img);
+    }
+    printf("%s]\n", first ? "" : "\n");
+    margs_free(&p);
+    return ret;
+}
+
+int cmd_image(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        cmd_fn fn;
+    } sub[] = {
+        { "import", cmd_image_import }, { "ls", cmd_images },
+        { "list", cmd_images },         { "rm", cmd_image_rm },
+        { "remove", cmd_image_rm },     { "inspect", cmd_image_inspect },
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return argc < 2 ? (fputs(image_usage, stderr), 125) : cmd_help(image_usage);
+    for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+        if (strcmp(argv[1], sub[i].name) == 0)
+            return sub[i].fn(c, argc - 1, argv + 1);
+    rbox_err *err = NULL;
+    rbox_error(&err, 0, "rbox image: unknown command \"%s\" (see 'rbox image --help')", argv[1]);
+    return cmd_fail(err);
+}

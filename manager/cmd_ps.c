@@ -1,0 +1,447 @@
+/* cmd_ps.c - rbox ps and rbox inspect. */
+#define _GNU_SOURCE
+#include "ctr.h"
+#include "json.h"
+#include "mcli.h"
+#include "proto.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* docker's human durations: "Less than a second", "5 seconds", "About a minute", ... */
+void human_duration(int64_t ns, char *buf, size_t len);
+void human_duration(int64_t ns, char *buf, size_t len)
+{
+    int64_t s = ns / 1000000000;
+    int64_t m = s / 60, h = m / 60, d = h / 24;
+    if (s < 1)
+        snprintf(buf, len, "Less than a second");
+    else if (s == 1)
+        snprintf(buf, len, "1 second");
+    else if (s < 60)
+        snprintf(buf, len, "%lld seconds", (long long)s);
+    else if (m == 1)
+        snprintf(buf, len, "About a minute");
+    else if (m < 60)
+        snprintf(buf, len, "%lld minutes", (long long)m);
+    else if (h == 1)
+        snprintf(buf, len, "About an hour");
+    else if (h < 48)
+        snprintf(buf, len, "%lld hours", (long long)h);
+    else if (d < 14)
+        snprintf(buf, len, "%lld days", (long long)d);
+    else if (d < 90)
+        snprintf(buf, len, "%lld weeks", (long long)(d / 7));
+    else if (d < 730)
+        snprintf(buf, len, "%lld months", (long long)(d / 30));
+    else
+        snprintf(buf, len, "%lld years", (long long)(d / 365));
+}
+
+static void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
+{
+    char dur[64];
+    switch (st->status) {
+    case CS_CREATED: snprintf(buf, len, "Created"); break;
+    case CS_RUNNING:
+    case CS_PAUSED:
+        human_duration(now - st->started_ns, dur, sizeof(dur));
+        snprintf(buf, len, "Up %s%s", dur, st->status == CS_PAUSED ? " (Paused)" : "");
+        break;
+    case CS_EXITED:
+        human_duration(now - st->finished_ns, dur, sizeof(dur));
+        snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, dur);
+        break;
+    default: snprintf(buf, len, "Dead"); break;
+    }
+}
+
+static void rfc3339(int64_t ns, char *buf, size_t len)
+{
+    if (ns == 0) {
+        snprintf(buf, len, "0001-01-01T00:00:00Z");
+        return;
+    }
+    struct timespec t = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+    format_time_rfc3339(&t, buf, len);
+}
+
+/* Every container's state; lock-free unless one needs reconciling. */
+static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err)
+{
+    _cleanup_strv_ char **ids = NULL;
+    size_t nids = 0;
+    if (ctr_list_ids(s, &ids, &nids, err) < 0)
+        return -1;
+    /* grown as needed: fresh pages are faulted in only for containers that are listed */
+    struct ctr_state *v = NULL, st;
+    size_t k = 0, cap = 0;
+    for (size_t i = 0; i < nids; i++) {
+        char rel[32 + ID_LEN];
+        snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, ids[i]);
+        if (ctr_state_read_at(s->root_fd, rel, &st) < 0)
+            continue; /* being created or removed */
+        if (ctr_needs_reconcile(s, &st) && ctr_read(s, ids[i], &st, NULL) < 0)
+            continue;
+        if (!all && st.status != CS_RUNNING && st.status != CS_PAUSED)
+            continue;
+        if (k == cap)
+            v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+        v[k++] = st;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+static int by_created_desc(const void *a, const void *b)
+{
+    const struct ctr_state *x = a, *y = b;
+    return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
+}
+
+static const char ps_usage[] =
+    "Usage: rbox ps [OPTIONS]\n"
+    "\n"
+    "List containers (running ones unless --all), newest first.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --all               show every container\n"
+    "  -q, --quiet             only IDs\n"
+    "      --format table|json table (default) or one JSON object per line\n"
+    "      --no-trunc          do not shorten IDs and commands\n";
+
+static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
+{
+    int64_t now = now_ns_realtime();
+    enum { C_ID, C_IMAGE, C_CMD, C_CREATED, C_STATUS, C_NAMES, NCOL };
+    static const char *const head[NCOL] = { "CONTAINER ID", "IMAGE",  "COMMAND",
+                                            "CREATED",      "STATUS", "NAMES" };
+    char *(*cells)[NCOL] = xcalloc(n + 1, sizeof(*cells));
+    size_t w[NCOL];
+    for (int c = 0; c < NCOL; c++)
+        w[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        char buf[128], dur[64];
+        cells[i][C_ID] = xstrndup(v[i].id, no_trunc ? ID_LEN : 12);
+        cells[i][C_IMAGE] = xstrdup(v[i].image);
+        size_t cl = strlen(v[i].command);
+        if (!no_trunc && cl > 20)
+            cells[i][C_CMD] = xasprintf("\"%.19s…\"", v[i].command);
+        else
+            cells[i][C_CMD] = xasprintf("\"%s\"", v[i].command);
+        human_duration(now - v[i].created_ns, dur, sizeof(dur));
+        cells[i][C_CREATED] = xasprintf("%s ago", dur);
+        status_text(&v[i], now, buf, sizeof(buf));
+        cells[i][C_STATUS] = xstrdup(buf);
+        cells[i][C_NAMES] = xstrdup(v[i].name);
+        for (int c = 0; c < NCOL; c++) {
+            size_t len = strlen(cells[i][c]);
+            if (c == C_CMD && strstr(cells[i][c], "…"))
+                len -= 2; /* one column, three bytes */
+            if (len > w[c])
+                w[c] = len;
+        }
+    }
+    for (int c = 0; c < NCOL - 1; c++)
+        printf("%-*s   ", (int)w[c], head[c]);
+    printf("%s\n", head[NCOL - 1]);
+    for (size_t i = 0; i < n; i++) {
+        for (int c = 0; c < NCOL; c++) {
+            size_t len = strlen(cells[i][c]);
+            size_t pad = w[c] - (c == C_CMD && strstr(cells[i][c], "…") ? len - 2 : len);
+            if (c == NCOL - 1)
+                printf("%s\n", cells[i][c]);
+            else
+                printf("%s%*s   ", cells[i][c], (int)pad, "");
+            free(cells[i][c]);
+        }
+    }
+    free(cells);
+}
+
+static void print_json_lines(struct ctr_state *v, size_t n)
+{
+    int64_t now = now_ns_realtime();
+    for (size_t i = 0; i < n; i++) {
+        json_w w;
+        char buf[128];
+        jw_init(&w, false);
+        jw_obj_open(&w);
+        jw_kstr(&w, "ID", v[i].id);
+        jw_kstr(&w, "Names", v[i].name);
+        jw_kstr(&w, "Image", v[i].image);
+        jw_kstr(&w, "ImageID", v[i].image_id);
+        jw_kstr(&w, "Command", v[i].command);
+        rfc3339(v[i].created_ns, buf, sizeof(buf));
+        jw_kstr(&w, "CreatedAt", buf);
+        jw_kstr(&w, "State", ctr_status_name(v[i].status));
+        status_text(&v[i], now, buf, sizeof(buf));
+        jw_kstr(&w, "Status", buf);
+        jw_kint(&w, "ExitCode", v[i].exit_code);
+        jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
+        jw_obj_close(&w);
+        printf("%s\n", jw_text(&w, NULL));
+        jw_free(&w);
+    }
+}
+
+int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
+{
+    enum { O_ALL = 1, O_QUIET, O_FORMAT, O_NOTRUNC };
+    static const struct mopt opts[] = { { "all", 'a', false, O_ALL },
+                                        { "quiet", 'q', false, O_QUIET },
+                                        { "format", 0, true, O_FORMAT },
+                                        { "no-trunc", 0, false, O_NOTRUNC },
+                                        { NULL, 0, false, 0 } };
+    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox ps", .interspersed = true };
+    rbox_err *err = NULL;
+    bool all = false, quiet = false, json = false, no_trunc = false;
+    const char *arg;
+    int id;
+    while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
+        if (id == MOPT_HELP || id < 0) {
+            margs_free(&p);
+            return id == MOPT_HELP ? cmd_help(ps_usage) : cmd_fail(err);
+        }
+        if (id == O_ALL)
+            all = true;
+        else if (id == O_QUIET)
+            quiet = true;
+        else if (id == O_NOTRUNC)
+            no_trunc = true;
+        else if (strcmp(arg, "json") == 0 || strcmp(arg, "{{json .}}") == 0)
+            json = true;
+        else if (strcmp(arg, "table") != 0) {
+            margs_free(&p);
+            rbox_error(&err, 0, "rbox ps: unknown --format \"%s\" (table or json)", arg);
+            return cmd_fail(err);
+        }
+    }
+    int r = margs_require(&p, 0, 0, "no arguments", &err);
+    margs_free(&p);
+    struct ctr_state *v = NULL;
+    size_t n = 0;
+    if (r < 0 || load_all(c->s, all, &v, &n, &err) < 0)
+        return cmd_fail(err);
+    qsort(v, n, sizeof(*v), by_created_desc);
+    if (quiet)
+        for (size_t i = 0; i < n; i++)
+            printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);
+    else if (json)
+        print_json_lines(v, n);
+    else
+        print_table(v, n, no_trunc);
+    free(v);
+    return 0;
+}
+
+/* ---- inspect ---- */
+
+static const char inspect_usage[] = "Usage: rbox inspect CONTAINER [CONTAINER...]\n"
+                                    "\n"
+                                    "Print a JSON array describing containers: configuration,\n"
+                                    "state, limits, mounts and paths.\n";
+
+static void jw_strv_k(json_w *w, const char *key, char *const *v)
+{
+    jw_key(w, key);
+    if (v == NULL) {
+        jw_null(w);
+        return;
+    }
+    jw_arr_open(w);
+    for (size_t i = 0; v[i]; i++)
+        jw_str(w, v[i]);
+    jw_arr_close(w);
+}
+
+static void inspect_state(json_w *w, const struct ctr_state *st)
+{
+    char buf[48];
+    bool running = st->status == CS_RUNNING || st->status == CS_PAUSED;
+    jw_key(w, "State");
+    jw_obj_open(w);
+    jw_kstr(w, "Status", ctr_status_name(st->status));
+    jw_kbool(w, "Running", running);
+    jw_kbool(w, "Paused", st->status == CS_PAUSED);
+    jw_kbool(w, "Dead", st->status == CS_DEAD);
+    jw_kbool(w, "OOMKilled", st->oom_killed);
+    jw_kint(w, "Pid", running ? st->pid : 0);
+    jw_kint(w, "ExitCode", st->exit_code);
+    jw_kint(w, "ExitSignal", st->exit_signal);
+    jw_kstr(w, "Error", st->error);
+    rfc3339(st->started_ns, buf, sizeof(buf));
+    jw_kstr(w, "StartedAt", buf);
+    rfc3339(st->finished_ns, buf, sizeof(buf));
+    jw_kstr(w, "FinishedAt", buf);
+    jw_kint(w, "MonitorPid", st->monitor_pid);
+    jw_obj_close(w);
+}
+
+static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
+{
+    jw_key(w, "HostConfig");
+    jw_obj_open(w);
+    jw_kint(w, "Memory", sp->memory);
+    jw_kint(w, "NanoCpus", sp->nano_cpus);
+    jw_kint(w, "CpuQuota", sp->nano_cpus ? sp->nano_cpus * 100000 / 1000000000 : 0);
+    jw_kint(w, "CpuPeriod", sp->nano_cpus ? 100000 : 0);
+    jw_kint(w, "PidsLimit", sp->pids_limit);
+    jw_kbool(w, "ReadonlyRootfs", sp->read_only);
+    jw_strv_k(w, "CapAdd", sp->cap_add);
+    jw_strv_k(w, "CapDrop", sp->cap_drop);
+    jw_kstr(w, "NetworkMode", sp->network);
+    jw_kbool(w, "AutoRemove", sp->auto_remove);
+    jw_kstr(w, "CgroupParent", sp->cgroup_parent);
+    jw_obj_close(w);
+}
+
+static void inspect_paths(json_w *w, struct store *s, const struct ctr_spec *sp)
+{
+    _cleanup_free_ char *dir = ctr_path(s, sp->id, NULL);
+    _cleanup_free_ char *run = ctr_run_path(s, sp->id, NULL);
+    _cleanup_free_ char *lower = xasprintf("%s/images/%s/rootfs", s->root, sp->image_id);
+    jw_key(w, "LogPath");
+    _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);
+    jw_str(w, log);
+    jw_key(w, "Paths");
+    jw_obj_open(w);
+    jw_kstr(w, "Dir", dir);
+    _cleanup_free_ char *bundle = xasprintf("%s/bundle", dir);
+    jw_kstr(w, "Bundle", bundle);
+    jw_kstr(w, "Log", log);
+    jw_kstr(w, "RunDir", run);
+    _cleanup_free_ char *sock = xasprintf("%s/%s", run, ATTACH_SOCKET);
+    jw_kstr(w, "AttachSocket", sock);
+    jw_obj_close(w);
+    jw_key(w, "GraphDriver");
+    jw_obj_open(w);
+    jw_kstr(w, "Name", "overlay");
+    jw_key(w, "Data");
+    jw_obj_open(w);
+    jw_kstr(w, "LowerDir", lower);
+    _cleanup_free_ char *upper = xasprintf("%s/diff", dir);
+    _cleanup_free_ char *work = xasprintf("%s/work", dir);
+    _cleanup_free_ char *merged = xasprintf("%s/rootfs", run);
+    jw_kstr(w, "UpperDir", upper);
+    jw_kstr(w, "WorkDir", work);
+    jw_kstr(w, "MergedDir", merged);
+    jw_obj_close(w);
+    jw_obj_close(w);
+    jw_key(w, "Mounts");
+    jw_arr_open(w);
+    static const char *const files[] = { "hostname", "hosts", "resolv.conf" };
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        _cleanup_free_ char *src = xasprintf("%s/%s", dir, files[i]);
+        _cleanup_free_ char *dst = xasprintf("/etc/%s", files[i]);
+        jw_obj_open(w);
+        jw_kstr(w, "Type", "bind");
+        jw_kstr(w, "Source", src);
+        jw_kstr(w, "Destination", dst);
+        jw_kbool(w, "RW", true);
+        jw_obj_close(w);
+    }
+    jw_arr_close(w);
+}
+
+/* process.env of the generated bundle: what the container really gets. */
+static void inspect_env(json_w *w, int ctrfd)
+{
+    _cleanup_free_ char *text = NULL;
+    yajl_val v = NULL;
+    jw_key(w, "Env");
+    if (read_file_at(ctrfd, "bundle/config.json", &text, NULL) < 0 ||
+        json_parse(text, "bundle", &v, NULL) < 0) {
+        jw_null(w);
+        return;
+    }
+    jw_value(w, json_get(json_get(v, "process"), "env"));
+    yajl_tree_free(v);
+}
+
+static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **err)
+{
+    struct ctr_state st;
+    struct ctr_spec sp;
+    if (ctr_read(s, id, &st, err) < 0)
+        return -1;
+    _cleanup_close_ int fd = ctr_open_dir(s, id, err);
+    if (fd < 0 || spec_load(fd, &sp, err) < 0)
+        return -1;
+    char buf[48];
+    _cleanup_strv_ char **args = spec_args(&sp);
+    jw_obj_open(w);
+    jw_kstr(w, "Id", st.id);
+    rfc3339(st.created_ns, buf, sizeof(buf));
+    jw_kstr(w, "Created", buf);
+    jw_kstr(w, "Path", args[0]);
+    jw_strv_k(w, "Args", args[0] ? args + 1 : args);
+    inspect_state(w, &st);
+    _cleanup_free_ char *img = xasprintf("sha256:%s", st.image_id);
+    jw_kstr(w, "Image", img);
+    jw_kstr(w, "ImageName", st.image);
+    _cleanup_free_ char *name = xasprintf("/%s", st.name);
+    jw_kstr(w, "Name", name);
+    inspect_paths(w, s, &sp);
+    jw_key(w, "Config");
+    jw_obj_open(w);
+    char shortid[13];
+    ctr_copy(shortid, sizeof(shortid), st.id);
+    jw_kstr(w, "Hostname", sp.hostname ? sp.hostname : shortid);
+    jw_kstr(w, "User", sp.user ? sp.user : "");
+    inspect_env(w, fd);
+    jw_strv_k(w, "Cmd", sp.cmd);
+    jw_strv_k(w, "Entrypoint", sp.entrypoint);
+    jw_kstr(w, "WorkingDir", sp.workdir ? sp.workdir : "/");
+    jw_kstr(w, "Image", sp.image);
+    jw_kstr(w, "StopSignal", sp.stop_signal);
+    jw_kint(w, "StopTimeout", sp.stop_timeout);
+    jw_obj_close(w);
+    inspect_host_config(w, &sp);
+    jw_obj_close(w);
+    spec_clear(&sp);
+    return 0;
+}
+
+int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox inspect", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    const char *arg;
+    int id = margs_next(&p, NULL, &arg, &err);
+    if (id != 0) {
+        margs_free(&p);
+        return id == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
+    }
+    if (margs_require(&p, 1, -1, "at least one CONTAINER", &err) < 0) {
+        margs_free(&p);
+        return cmd_fail(err);
+    }
+    json_w w;
+    jw_init(&w, true);
+    jw_arr_open(&w);
+    int ret = 0, found = 0;
+    for (int k = 0; k < margs_count(&p); k++) {
+        char cid[ID_LEN + 1];
+        if (ctr_resolve(c->s, margs_at(&p, k), cid, &err) < 0 ||
+            inspect_one(c->s, cid, &w, &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+        } else {
+            found++;
+        }
+    }
+    jw_arr_close(&w);
+    printf("%s\n", found ? jw_text(&w, NULL) : "[]");
+    jw_free(&w);
+    margs_free(&p);
+    return ret;
+}

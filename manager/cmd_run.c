@@ -1,0 +1,428 @@
+/* cmd_run.c - rbox run, create and start. */
+#define _GNU_SOURCE
+#include "ctr.h"
+#include "log.h"
+#include "mcli.h"
+#include "proto.h"
+#include "signals.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CREATE_FLAGS_HELP                                                                       \
+    "      --cap-add CAP          add a Linux capability (repeatable; ALL for every one)\n"     \
+    "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
+    "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
+    "                             a relative path nests under rbox's own cgroup)\n"             \
+    "      --cpus N               CPU quota in CPUs (e.g. 0.5)\n"                               \
+    "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
+    "                             after IMAGE become its arguments\n"                           \
+    "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
+    "                             rbox's own value)\n"                                          \
+    "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
+    "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
+    "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
+    "      --name NAME            container name (default: a generated adjective_noun)\n"       \
+    "      --network none|host    none: own network namespace with loopback only (default);\n"  \
+    "                             host: the host's network\n"                                   \
+    "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
+    "      --read-only            mount the root filesystem read-only\n"                        \
+    "      --rm                   remove the container when it exits\n"                         \
+    "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
+    "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
+    "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
+    "                             and /etc/group\n"                                             \
+    "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
+
+static const char run_usage[] =
+    "Usage: rbox run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create and start a container. In the foreground (the default) its stdout and stderr are\n"
+    "streamed here, signals are forwarded to it, and rbox exits with its exit code (125: rbox\n"
+    "failed, 126: the command cannot be invoked, 127: the command was not found).\n"
+    "\n"
+    "Options:\n"
+    "  -d, --detach               run in the background and print the container "
+    "ID\n" CREATE_FLAGS_HELP;
+
+static const char create_usage[] =
+    "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+    "\n"
+    "Create a container (status 'created') without starting it; prints its ID.\n"
+    "\n"
+    "Options:\n" CREATE_FLAGS_HELP;
+
+static const char start_usage[] =
+    "Usage: rbox start [OPTIONS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Start created or exited containers (a running one is left alone). Prints each name given.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --attach   stream the container's output and exit with its code (one container)\n";
+
+enum {
+    F_DETACH = 1,
+    F_RM,
+    F_NAME,
+    F_ENV,
+    F_ENV_FILE,
+    F_WORKDIR,
+    F_USER,
+    F_HOSTNAME,
+    F_ENTRYPOINT,
+    F_MEMORY,
+    F_CPUS,
+    F_PIDS,
+    F_READONLY,
+    F_CAP_ADD,
+    F_CAP_DROP,
+    F_NETWORK,
+    F_NET,
+    F_STOP_SIGNAL,
+    F_STOP_TIMEOUT,
+    F_CGROUP_PARENT,
+};
+
+static const struct mopt run_opts[] = {
+    { "detach", 'd', false, F_DETACH },
+    { "rm", 0, false, F_RM },
+    { "name", 0, true, F_NAME },
+    { "env", 'e', true, F_ENV },
+    { "env-file", 0, true, F_ENV_FILE },
+    { "workdir", 'w', true, F_WORKDIR },
+    { "user", 'u', true, F_USER },
+    { "hostname", 'h', true, F_HOSTNAME },
+    { "entrypoint", 0, true, F_ENTRYPOINT },
+    { "memory", 'm', true, F_MEMORY },
+    { "cpus", 0, true, F_CPUS },
+    { "pids-limit", 0, true, F_PIDS },
+    { "read-only", 0, false, F_READONLY },
+    { "cap-add", 0, true, F_CAP_ADD },
+    { "cap-drop", 0, true, F_CAP_DROP },
+    { "network", 0, true, F_NETWORK },
+    { "net", 0, true, F_NET },
+    { "stop-signal", 0, true, F_STOP_SIGNAL },
+    { "stop-timeout", 0, true, F_STOP_TIMEOUT },
+    { "cgroup-parent", 0, true, F_CGROUP_PARENT },
+    { NULL, 0, false, 0 },
+};
+
+struct run_req {
+    struct ctr_spec spec;
+    bool run, detach;
+    size_t n_env, n_add, n_drop;
+};
+
+static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
+{
+    struct ctr_spec *s = &r->spec;
+    char *cap = NULL;
+    switch (id) {
+    case F_DETACH: r->detach = true; return 0;
+    case F_RM: s->auto_remove = true; return 0;
+    case F_NAME:
+        free(s->name);
+        s->name = xstrdup(v);
+        return name_validate(v, err);
+    case F_ENV: return parse_env_arg(v, &s->env, &r->n_env, err);
+    case F_ENV_FILE: return parse_env_file(v, &s->env, &r->n_env, err);
+    case F_WORKDIR:
+        free(s->workdir);
+        s->workdir = xstrdup(v);
+        return 0;
+    case F_USER:
+        free(s->user);
+        s->user = xstrdup(v);
+        return 0;
+    case F_HOSTNAME:
+        free(s->hostname);
+        s->hostname = xstrdup(v);
+        return validate_hostname(v, err);
+    case F_ENTRYPOINT:
+        strv_free(s->entrypoint);
+        s->entrypoint = NULL;
+        if (*v) {
+            size_t n = 0;
+            strv_push(&s->entrypoint, &n, xstrdup(v));
+        }
+        return 0;
+    case F_MEMORY: return parse_memory(v, &s->memory, err);
+    case F_CPUS: return parse_cpus(v, &s->nano_cpus, err);
+    case F_PIDS: return parse_pids_limit(v, &s->pids_limit, err);
+    case F_READONLY: s->read_only = true; return 0;
+    case F_CAP_ADD:
+    case F_CAP_DROP:
+        if (parse_capability(v, id == F_CAP_ADD ? "--cap-add" : "--cap-drop", &cap, err) < 0)
+            return -1;
+        if (id == F_CAP_ADD)
+            strv_push(&s->cap_add, &r->n_add, cap);
+        else
+            strv_push(&s->cap_drop, &r->n_drop, cap);
+        return 0;
+    case F_NETWORK:
+    case F_NET:
+        if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0)
+            return rbox_error(err, 0, "invalid value \"%s\" for --network: use none or host", v);
+        free(s->network);
+        s->network = xstrdup(v);
+        return 0;
+    case F_STOP_SIGNAL: {
+        int sig = signal_parse(v);
+        if (sig < 0 || signal_name(sig) == NULL)
+            return rbox_error(err, 0, "invalid value \"%s\" for --stop-signal: unknown signal", v);
+        free(s->stop_signal);
+        s->stop_signal = xstrdup(signal_name(sig));
+        return 0;
+    }
+    case F_STOP_TIMEOUT:
+        if (parse_int(v, &s->stop_timeout) < 0 || s->stop_timeout < 0)
+            return rbox_error(
+                err, 0, "invalid value \"%s\" for --stop-timeout: expected seconds (>= 0)", v);
+        return 0;
+    case F_CGROUP_PARENT:
+        if (*v == '\0' || strstr(v, "..") ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") !=
+                strlen(v))
+            return rbox_error(err, 0, "invalid value \"%s\" for --cgroup-parent", v);
+        free(s->cgroup_parent);
+        s->cgroup_parent = xstrdup(v);
+        return 0;
+    }
+    return 0;
+}
+
+/* Parse run/create flags and IMAGE [CMD...]; then the image. Nothing is created here. */
+static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, struct run_req *r,
+                         struct image *img, rbox_err **err)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = run ? "rbox run" : "rbox create"
+    };
+    r->spec.stop_timeout = 10;
+    const char *arg;
+    int id;
+    while ((id = margs_next(&p, run_opts, &arg, err)) != 0) {
+        if (id == MOPT_HELP)
+            return MOPT_HELP;
+        if (id < 0)
+            return -1;
+        if (id == F_DETACH && !run)
+            return rbox_error(err, 0, "rbox create: unknown flag -d (see 'rbox create --help')");
+        if (set_flag(r, id, arg, err) < 0)
+            return -1;
+    }
+    if (margs_require(&p, 1, -1, "an IMAGE", err) < 0)
+        return -1;
+    r->spec.image = xstrdup(margs_at(&p, 0));
+    if (margs_count(&p) > 1)
+        r->spec.cmd = strv_dup(argv + p.i + 1);
+    if (r->spec.network == NULL)
+        r->spec.network = xstrdup("none");
+    if (r->spec.stop_signal == NULL)
+        r->spec.stop_signal = xstrdup("SIGTERM");
+    const char *cgp = getenv("RBOX_CGROUP_PARENT");
+    if (r->spec.cgroup_parent == NULL)
+        r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : "/rbox");
+    if (image_resolve(c->s, r->spec.image, img, err) < 0)
+        return -1;
+    return spec_resolve(&r->spec, img, err);
+}
+
+static void forward_signal(int afd, int sig)
+{
+    char msg[16];
+    int n = snprintf(msg, sizeof(msg), "K%d", sig);
+    (void)send(afd, msg, (size_t)n, MSG_NOSIGNAL);
+}
+
+/* Stream a foreground container until its monitor reports the exit. */
+static int stream(struct store *s, const char *id, int afd, int sfd)
+{
+    static char msg[PROTO_MSG_MAX + 1];
+    bool out_ok = true, err_ok = true;
+    for (;;) {
+        struct pollfd p[2] = { { .fd = afd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof(si)) == sizeof(si))
+                forward_signal(afd, (int)si.ssi_signo);
+        }
+        if (!p[0].revents)
+            continue;
+        ssize_t n = recv(afd, msg, PROTO_MSG_MAX, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        msg[n] = '\0';
+        if (msg[0] == 'O' && out_ok)
+            out_ok = write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1) >= 0;
+        else if (msg[0] == 'E' && err_ok)
+            err_ok = write_all(STDERR_FILENO, msg + 1, (size_t)n - 1) >= 0;
+        else if (msg[0] == 'X')
+            return atoi(msg + 1);
+    }
+    /* the monitor went away without a word: trust the state (reconciled) */
+    struct ctr_state st;
+    rbox_err *err = NULL;
+    if (ctr_read(s, id, &st, &err) == 0 && st.status == CS_EXITED)
+        return st.exit_code;
+    if (err)
+        return cmd_fail(err);
+    log_error("lost the connection to the monitor of container %.12s", id);
+    return EXIT_RBOX;
+}
+
+static int foreground(struct store *s, const char *id)
+{
+    static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+        sigaddset(&mask, fwd[i]);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    int afd = -1, code;
+    rbox_err *err = NULL;
+    int r = ctr_start(s, id, ATTACH_STDOUT | ATTACH_STDERR, &afd, &code, &err);
+    if (r == 1) /* already running (start -a): attach to it */
+        afd = attach_connect(s, id, ATTACH_STDOUT | ATTACH_STDERR, &err);
+    if (r < 0 || afd < 0) {
+        log_err_free(err);
+        close(sfd);
+        return r < 0 ? code : EXIT_RBOX;
+    }
+    r = stream(s, id, afd, sfd);
+    close(afd);
+    close(sfd);
+    return r;
+}
+
+static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id);
+
+static int run_or_create(struct cmd_ctx *c, int argc, char **argv, bool run)
+{
+    struct run_req r;
+    memset(&r, 0, sizeof(r));
+    r.run = run;
+    struct image img = { 0 };
+    rbox_err *err = NULL;
+    int ret = parse_request(c, argc, argv, run, &r, &img, &err);
+    if (ret == MOPT_HELP) {
+        ret = cmd_help(run ? run_usage : create_usage);
+        goto out;
+    }
+    if (ret < 0 || ctr_create(c->s, &r.spec, &img, &err) < 0) {
+        ret = cmd_fail(err);
+        goto out;
+    }
+    char id[ID_LEN + 1];
+    ctr_copy(id, sizeof(id), r.spec.id);
+    ret = start_new(c, &r, id);
+out:
+    spec_clear(&r.spec);
+    image_clear(&img);
+    return ret;
+}
+
+/* --rm after a failed start: the monitor removes the container; wait for it (briefly). */
+static void wait_removed(struct store *s, const char *id)
+{
+    for (int i = 0; i < 500; i++) {
+        _cleanup_close_ int fd = ctr_open_dir(s, id, NULL);
+        if (fd < 0)
+            return;
+        usleep(10000);
+    }
+}
+
+static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id)
+{
+    rbox_err *err = NULL;
+    int ret;
+    if (!r->run) {
+        printf("%s\n", id);
+        return 0;
+    }
+    if (r->detach) {
+        int code;
+        if (ctr_start(c->s, id, 0, NULL, &code, &err) < 0) {
+            log_err_free(err);
+            ret = code;
+        } else {
+            printf("%s\n", id);
+            ret = 0;
+        }
+    } else {
+        fflush(stdout);
+        ret = foreground(c->s, id);
+    }
+    if (ret != 0 && r->spec.auto_remove)
+        wait_removed(c->s, id);
+    return ret;
+}
+
+int cmd_run(struct cmd_ctx *c, int argc, char **argv)
+{
+    return run_or_create(c, argc, argv, true);
+}
+
+int cmd_create(struct cmd_ctx *c, int argc, char **argv)
+{
+    return run_or_create(c, argc, argv, false);
+}
+
+int cmd_start(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "attach", 'a', false, 1 }, { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox start", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    const char *arg;
+    bool attach = false;
+    int id, ret = 0;
+    while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
+        if (id == MOPT_HELP || id < 0) {
+            margs_free(&p);
+            return id == MOPT_HELP ? cmd_help(start_usage) : cmd_fail(err);
+        }
+        attach = true;
+    }
+    if (margs_require(&p, 1, attach ? 1 : -1, "at least one CONTAINER", &err) < 0) {
+        margs_free(&p);
+        return cmd_fail(err);
+    }
+    for (int k = 0; k < margs_count(&p); k++) {
+        char cid[ID_LEN + 1];
+        int code = EXIT_RBOX;
+        if (ctr_resolve(c->s, margs_at(&p, k), cid, &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+        } else if (attach) {
+            ret = foreground(c->s, cid);
+        } else if (ctr_start(c->s, cid, 0, NULL, &code, &err) < 0) {
+            log_err_free(err);
+            err = NULL;
+            ret = code;
+        } else {
+            printf("%s\n", margs_at(&p, k));
+        }
+    }
+    margs_free(&p);
+    return ret;
+}

@@ -1,0 +1,468 @@
+/* ctr.c - create, reconcile, start, kill, stop, remove. */
+#define _GNU_SOURCE
+#include "ctr.h"
+#include "proto.h"
+#include "rtclient.h"
+#include "signals.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int make_entry(struct store *s, struct ctr_spec *spec, rbox_err **err)
+{
+    _cleanup_free_ char *dir = ctr_path(s, spec->id, NULL);
+    if (mkdir(dir, 0700) < 0)
+        return rbox_error(err, errno, "creating %s", dir);
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || mkdirat(fd, "diff", 0755) < 0 || mkdirat(fd, "work", 0700) < 0)
+        return rbox_error(err, errno, "creating %s", dir);
+    if (spec_save(fd, spec, err) < 0 || bundle_write(s, spec, err) < 0)
+        return -1;
+    struct ctr_state st;
+    memset(&st, 0, sizeof(st));
+    CTR_SET(st.id, spec->id);
+    CTR_SET(st.name, spec->name);
+    CTR_SET(st.image, spec->image);
+    CTR_SET(st.image_id, spec->image_id);
+    _cleanup_free_ char *cmd = spec_command_line(spec);
+    CTR_SET(st.command, cmd);
+    st.created_ns = spec->created_ns;
+    st.status = CS_CREATED;
+    st.auto_remove = spec->auto_remove;
+    /* the state file comes last: a directory without it is not a container yet */
+    if (ctr_state_write(fd, &st, true) < 0)
+        return rbox_error(err, errno, "writing the container state");
+    return 0;
+}
+
+int ctr_create(struct store *s, struct ctr_spec *spec, const struct image *img, rbox_err **err)
+{
+    id_generate(spec->id);
+    spec->created_ns = now_ns_realtime();
+    free(spec->image_id);
+    spec->image_id = xstrdup(img->id);
+    if (store_lock(s, err) < 0)
+        return -1;
+    char name[NAME_MAXLEN + 1];
+    int r = spec->name ? name_claim(s, spec->name, spec->id, err)
+                       : name_generate_claim(s, spec->id, name, sizeof(name), err);
+    if (r < 0) {
+        store_unlock(s);
+        return -1;
+    }
+    if (spec->name == NULL)
+        spec->name = xstrdup(name);
+    if (make_entry(s, spec, err) < 0) {
+        _cleanup_free_ char *dir = ctr_path(s, spec->id, NULL);
+        rm_rf_at(AT_FDCWD, dir);
+        name_release(s, spec->name, spec->id);
+        store_unlock(s);
+        return rbox_error_prefix(err, "creating the container");
+    }
+    store_unlock(s);
+    return 0;
+}
+
+bool ctr_needs_reconcile(const struct store *s, const struct ctr_state *st)
+{
+    bool active = st->status == CS_RUNNING || st->status == CS_PAUSED || st->monitor_pid != 0 ||
+                  (st->status == CS_EXITED && !st->cleaned);
+    if (!active)
+        return false;
+    if (strcmp(st->boot_id, s->boot_id) != 0)
+        return true;
+    return !proc_alive(st->monitor_pid, st->monitor_start);
+}
+
+/* Undo what a container holds in the kernel: runtime state (and so its cgroup and processes),
+ * the overlay mount, the attach socket. Errors are not fatal: what can be removed is. */
+static void release_resources(struct store *s, const char *id)
+{
+    rbox_err *e = NULL;
+    if (rt_has_state(s, id)) {
+        const char *args[] = { "delete", "--force", id, NULL };
+        rt_run(s, args, &e);
+        rbox_err_free(e);
+        e = NULL;
+    }
+    overlay_umount(s, id, &e);
+    rbox_err_free(e);
+    _cleanup_free_ char *sock = ctr_run_path(s, id, ATTACH_SOCKET);
+    unlink(sock);
+}
+
+/* Under the container lock: make the state true again. *remove: --rm container to delete. */
+static int reconcile_locked(struct store *s, int ctrfd, struct ctr_state *st, bool *remove)
+{
+    *remove = false;
+    if (!ctr_needs_reconcile(s, st))
+        return 0;
+    bool same_boot = strcmp(st->boot_id, s->boot_id) == 0;
+    if (st->status == CS_RUNNING || st->status == CS_PAUSED) {
+        bool init_alive = same_boot && proc_alive(st->pid, st->pid_start);
+        if (init_alive) {
+            /* nobody holds its output or will reap it: like containerd after a dead shim */
+            const char *args[] = { "delete", "--force", st->id, NULL };
+            rbox_err *e = NULL;
+            rt_run(s, args, &e);
+            rbox_err_free(e);
+            st->exit_code = 128 + SIGKILL;
+            st->exit_signal = SIGKILL;
+            snprintf(st->error, sizeof(st->error),
+                     "rbox-monitor (pid %d) died; the container was killed", st->monitor_pid);
+        } else {
+            st->exit_code = 255;
+            st->exit_signal = 0;
+            if (same_boot)
+                snprintf(st->error, sizeof(st->error),
+                         "rbox-monitor (pid %d) died; the container's exit status is unknown",
+                         st->monitor_pid);
+            else
+                ctr_copy(st->error, sizeof(st->error),
+                         "the host rebooted while the container ran; its exit status is unknown");
+        }
+        st->status = CS_EXITED;
+        st->finished_ns = now_ns_realtime();
+    }
+    release_resources(s, st->id);
+    st->monitor_pid = 0;
+    st->monitor_start = 0;
+    st->pid = 0;
+    st->cleaned = true;
+    ctr_state_write(ctrfd, st, true);
+    *remove = st->auto_remove && st->status == CS_EXITED;
+    return 0;
+}
+
+int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **err)
+{
+    _cleanup_close_ int fd = ctr_open_dir(s, id, err);
+    if (fd < 0)
+        return -1;
+    if (ctr_state_read(fd, st) < 0)
+        return errno == ENOENT ? rbox_error(err, 0, "no such container: %s", id)
+                               : rbox_error(err, errno, "reading the state of %s", id);
+    if (!ctr_needs_reconcile(s, st))
+        return 0;
+    _cleanup_close_ int lock = ctr_lock(s, id, err);
+    if (lock < 0 || ctr_state_read(fd, st) < 0)
+        return lock < 0 ? -1 : rbox_error(err, errno, "reading the state of %s", id);
+    bool remove = false;
+    reconcile_locked(s, fd, st, &remove);
+    close(lock);
+    lock = -1;
+    if (remove) {
+        ctr_remove(s, id, true, NULL);
+        return rbox_error(err, 0, "no such container: %s", id);
+    }
+    return 0;
+}
+
+/* Double fork + setsid + exec rbox-monitor with the sync socket as fd 3, the lock as fd 4. */
+static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int lock_fd,
+                           rbox_err **err)
+{
+    _cleanup_free_ char *ctr_dir = ctr_path(s, id, NULL);
+    _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
+    const char *argv[] = { s->monitor_bin,
+                           "--id",
+                           id,
+                           "--runtime",
+                           s->runtime_bin,
+                           "--runtime-root",
+                           s->runtime_root,
+                           "--store-root",
+                           s->root,
+                           "--ctr-dir",
+                           ctr_dir,
+                           "--run-dir",
+                           run_dir,
+                           "--sync-fd",
+                           "3",
+                           "--lock-fd",
+                           "4",
+                           NULL };
+    pid_t pid = fork();
+    if (pid < 0)
+        return rbox_error(err, errno, "fork");
+    if (pid == 0) {
+        setsid();
+        if (fork() != 0)
+            _exit(0);
+        int a = fcntl(sync_fd, F_DUPFD, 10), b = fcntl(lock_fd, F_DUPFD, 10);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        dup2(a, 3);
+        dup2(b, 4);
+        syscall(SYS_close_range, 5, ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int sig = 1; sig < NSIG; sig++)
+            signal(sig, SIG_DFL);
+        umask(022);
+        execv(s->monitor_bin, (char **)argv);
+        _exit(EXIT_CANNOT);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return pid;
+}
+
+/* One message from the monitor; "" on EOF. */
+static int monitor_recv(int fd, char *buf, size_t len, rbox_err **err)
+{
+    ssize_t n;
+    do {
+        n = recv(fd, buf, len - 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return rbox_error(err, errno, "reading from rbox-monitor");
+    buf[n] = '\0';
+    return 0;
+}
+
+int attach_connect(const struct store *s, const char *id, unsigned flags, rbox_err **err)
+{
+    _cleanup_free_ char *dir = ctr_run_path(s, id, NULL);
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, ATTACH_SOCKET);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (dfd < 0 || fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return rbox_error(err, saved, "connecting to the monitor of %.12s", id);
+    }
+    char hello[2] = { 'A', (char)flags };
+    if (send(fd, hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+        int saved = errno;
+        close(fd);
+        return rbox_error(err, saved, "attaching to %.12s", id);
+    }
+    return fd;
+}
+
+/* The part of start that runs with the container locked. */
+static int start_locked(struct store *s, const char *id, int lock, unsigned attach_flags,
+                        int *attach_fd, int *code, rbox_err **err)
+{
+    _cleanup_close_ int fd = ctr_open_dir(s, id, err);
+    struct ctr_state st;
+    if (fd < 0 || ctr_state_read(fd, &st) < 0)
+        return fd < 0 ? -1 : rbox_error(err, errno, "reading the state of %s", id);
+    bool remove;
+    reconcile_locked(s, fd, &st, &remove);
+    if (st.status == CS_RUNNING || st.status == CS_PAUSED)
+        return 1;
+    if (st.status == CS_DEAD)
+        return rbox_error(err, 0,
+                          "container %.12s is dead (its removal failed): remove it with "
+                          "rm -f",
+                          id);
+    struct image img;
+    if (image_load(s, st.image_id, &img, err) < 0)
+        return rbox_error_prefix(err, "cannot start container %.12s", id);
+    int r = overlay_mount(s, id, img.rootfs, err);
+    image_clear(&img);
+    if (r < 0)
+        return -1;
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        overlay_umount(s, id, NULL);
+        return rbox_error(err, errno, "socketpair");
+    }
+    _cleanup_close_ int sync = sp[0];
+    r = spawn_monitor(s, id, sp[1], lock, err);
+    close(sp[1]);
+    char msg[1024];
+    if (r < 0 || monitor_recv(sync, msg, sizeof(msg), err) < 0 || msg[0] != 'R') {
+        overlay_umount(s, id, NULL);
+        if (r >= 0 && msg[0] == 'F')
+            return rbox_error(err, 0, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
+        return r < 0 ? -1 : rbox_error(err, 0, "rbox-monitor (%s) failed to start", s->monitor_bin);
+    }
+    if (attach_flags && (*attach_fd = attach_connect(s, id, attach_flags, err)) < 0)
+        return -1; /* closing sync tells the monitor to give up */
+    if (send(sync, "G", 1, MSG_NOSIGNAL) != 1 || monitor_recv(sync, msg, sizeof(msg), err) < 0)
+        return rbox_error(err, errno, "talking to rbox-monitor");
+    if (msg[0] == 'S')
+        return 0;
+    if (msg[0] == 'F') {
+        char *text = strchr(msg, ' ');
+        *code = atoi(msg + 1);
+        return rbox_error(err, 0, "%s", text ? text + 1 : "start failed");
+    }
+    return rbox_error(err, 0, "rbox-monitor exited before the container started");
+}
+
+int ctr_start(struct store *s, const char *id, unsigned attach_flags, int *attach_fd, int *code,
+              rbox_err **err)
+{
+    *code = EXIT_RBOX;
+    if (attach_fd)
+        *attach_fd = -1;
+    int lock = ctr_lock(s, id, err);
+    if (lock < 0)
+        return -1;
+    int r = start_locked(s, id, lock, attach_flags, attach_fd, code, err);
+    close(lock);
+    if (r < 0 && attach_fd && *attach_fd >= 0) {
+        close(*attach_fd);
+        *attach_fd = -1;
+    }
+    return r;
+}
+
+int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
+{
+    struct ctr_state st;
+    if (ctr_read(s, id, &st, err) < 0)
+        return -1;
+    if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+        return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
+    char num[16];
+    snprintf(num, sizeof(num), "%d", sig);
+    const char *args[] = { "kill", st.id, num, NULL };
+    if (rt_run(s, args, err) < 0) {
+        /* it may have exited meanwhile */
+        struct ctr_state again;
+        if (ctr_read(s, id, &again, NULL) == 0 && again.status != CS_RUNNING &&
+            again.status != CS_PAUSED)
+            return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
+        return rbox_error_prefix(err, "cannot kill container %s", st.name);
+    }
+    return 0;
+}
+
+int ctr_wait_monitor(const struct ctr_state *st, int timeout_ms)
+{
+    if (st->monitor_pid <= 0)
+        return 0;
+    int pfd = (int)syscall(SYS_pidfd_open, st->monitor_pid, 0);
+    if (pfd < 0)
+        return 0;
+    int r = 0;
+    if (proc_start_time(st->monitor_pid) == st->monitor_start) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        int n;
+        while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+            ;
+        r = n == 0 ? 1 : 0;
+    }
+    close(pfd);
+    return r;
+}
+
+int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
+{
+    struct ctr_state st;
+    if (ctr_read(s, id, &st, err) < 0)
+        return -1;
+    if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+        return 0; /* docker: stopping a stopped container succeeds */
+    struct ctr_spec spec;
+    _cleanup_close_ int fd = ctr_open_dir(s, id, err);
+    if (fd < 0 || spec_load(fd, &spec, err) < 0)
+        return -1;
+    int sig = signal_parse(spec.stop_signal ? spec.stop_signal : "SIGTERM");
+    if (timeout < 0)
+        timeout = spec.stop_timeout;
+    spec_clear(&spec);
+    rbox_err *e = NULL;
+    if (ctr_kill(s, id, sig > 0 ? sig : SIGTERM, &e) < 0) {
+        rbox_err_free(e);
+        e = NULL;
+    } else if (ctr_wait_monitor(&st, timeout * 1000) == 0) {
+        return 0;
+    }
+    if (ctr_kill(s, id, SIGKILL, &e) < 0)
+        rbox_err_free(e);
+    ctr_wait_monitor(&st, 30000);
+    return 0;
+}
+
+static int remove_locked(struct store *s, const char *id, int fd, bool force, rbox_err **err)
+{
+    struct ctr_state st;
+    if (ctr_state_read(fd, &st) < 0)
+        return rbox_error(err, 0, "no such container: %s", id);
+    bool unused;
+    reconcile_locked(s, fd, &st, &unused);
+    if (st.status == CS_RUNNING || st.status == CS_PAUSED || st.monitor_pid) {
+        if (!force)
+            return rbox_error(err, 0,
+                              "cannot remove container %s: it is running (stop it first, or use "
+                              "rm -f)",
+                              st.name);
+        return 1; /* kill it without the locks held */
+    }
+    release_resources(s, id);
+    /* the state file first: from now on the container no longer exists for readers */
+    if (unlinkat(fd, CTR_STATE_FILE, 0) < 0 && errno != ENOENT) {
+        st.status = CS_DEAD;
+        ctr_state_write(fd, &st, true);
+        return rbox_error(err, errno, "removing container %s", st.name);
+    }
+    name_release(s, st.name, st.id);
+    _cleanup_free_ char *run = ctr_run_path(s, id, NULL);
+    _cleanup_free_ char *dir = ctr_path(s, id, NULL);
+    if (rm_rf_at(AT_FDCWD, run) < 0 || rm_rf_at(AT_FDCWD, dir) < 0)
+        return rbox_error(err, errno, "removing the files of container %s", st.name);
+    return 0;
+}
+
+int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        bool had = s->lock_fd >= 0;
+        if (store_lock(s, err) < 0)
+            return -1;
+        int lock = ctr_lock(s, id, err);
+        int r = -1;
+        if (lock >= 0) {
+            _cleanup_close_ int fd = ctr_open_dir(s, id, err);
+            r = fd < 0 ? -1 : remove_locked(s, id, fd, force, err);
+            close(lock);
+        }
+        /* never wait for a monitor with the store lock held: a --rm monitor needs it */
+        store_unlock(s);
+        if (r != 1) {
+            if (had)
+                store_lock(s, NULL);
+            return r;
+        }
+        /* running and forced: kill, wait for the monitor to record it, then remove */
+        struct ctr_state st;
+        if (ctr_read(s, id, &st, NULL) < 0) {
+            if (had)
+                store_lock(s, NULL);
+            return 0; /* --rm removed it meanwhile */
+        }
+        rbox_err *e = NULL;
+        if (ctr_kill(s, id, SIGKILL, &e) < 0)
+            rbox_err_free(e);
+        ctr_wait_monitor(&st, 30000);
+        if (had)
+            store_lock(s, NULL);
+        if (ctr_read(s, id, &st, NULL) < 0)
+            return 0;
+    }
+    return rbox_error(err, 0, "cannot remove container %s: it keeps running", id);
+}

@@ -1,0 +1,69 @@
+/* ctrstate.h - a container's small state file (containers/<id>/state), shared by rbox and
+ * rbox-monitor.
+ *
+ * Format: "key=value" lines (values escape '\\' and newlines), parsed without a JSON library so
+ * that the monitor stays small and `rbox ps` reads a thousand of them quickly. The struct has
+ * fixed-size fields: the monitor keeps one in static memory. Writers hold the container's lock
+ * and replace the file atomically (temp file, optional fsync, rename).
+ */
+#ifndef RBOX_CTRSTATE_H
+#define RBOX_CTRSTATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CTR_STATE_FILE "state"
+#define CTR_LOCK_FILE  "lock"
+#define ID_LEN         64
+#define NAME_MAXLEN    128
+#define IMAGE_MAXLEN   255
+
+enum ctr_status { CS_CREATED = 0, CS_RUNNING, CS_PAUSED, CS_EXITED, CS_DEAD, CS_COUNT };
+
+struct ctr_state {
+    char id[ID_LEN + 1];
+    char name[NAME_MAXLEN + 1];
+    char image[IMAGE_MAXLEN + 1]; /* as the user named it */
+    char image_id[ID_LEN + 1];
+    char command[256];  /* display form for ps (may be cut) */
+    int64_t created_ns; /* wall clock, ns since the epoch */
+    enum ctr_status status;
+    pid_t pid;                    /* container init (host pid), 0 when none */
+    unsigned long long pid_start; /* its start time (field 22 of /proc/pid/stat) */
+    pid_t monitor_pid;            /* 0 when no monitor */
+    unsigned long long monitor_start;
+    char boot_id[40];                /* boot the pids belong to */
+    int64_t started_ns, finished_ns; /* 0 when never */
+    int exit_code;
+    int exit_signal;  /* signal that killed the init, 0 if it exited */
+    bool oom_killed;  /* see docs/manager.md: pending `rbox-runtime events` */
+    bool cleaned;     /* after exit: runtime state deleted, overlay unmounted */
+    bool auto_remove; /* --rm */
+    char error[512];  /* why the last start failed / what reconcile found */
+};
+
+const char *ctr_status_name(enum ctr_status s);
+
+/* Serialize into buf (returns the length, or -1 when it does not fit). */
+int ctr_state_format(const struct ctr_state *st, char *buf, size_t len);
+/* Parse text (NUL-terminated, modified in place). Unknown keys are ignored. -1 when the id is
+ * missing (a torn or foreign file). */
+int ctr_state_parse(char *text, struct ctr_state *st);
+
+/* Read <dirfd>/state; -1 with errno (ENOENT: no such container, EINVAL: unreadable). */
+int ctr_state_read(int dirfd, struct ctr_state *st);
+/* The same for a state file at path (relative to dirfd): "containers/<id>/state". */
+int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st);
+/* Write <dirfd>/state atomically; sync: fsync before the rename. -1 with errno. */
+int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync);
+
+/* Copy a string into a fixed field, cutting it when too long. */
+void ctr_copy(char *dst, size_t size, const char *src);
+#define CTR_SET(field, src) ctr_copy((field), sizeof(field), (src))
+
+int64_t now_ns_realtime(void);
+/* The kernel's boot id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
+void read_boot_id(char out[40]);
+
+#endif

@@ -1,0 +1,149 @@
+/* main.c - rbox: global flags, then one command (docker's command line). */
+#define _GNU_SOURCE
+#include "log.h"
+#include "mcli.h"
+#include "proto.h"
+#include "rtclient.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef RBOX_VERSION
+#define RBOX_VERSION "0.0.0"
+#endif
+#ifndef RBOX_COMMIT
+#define RBOX_COMMIT "unknown"
+#endif
+
+static const struct command {
+    const char *name;
+    cmd_fn fn;
+    const char *summary;
+} commands[] = {
+    { "run", cmd_run, "create and start a container" },
+    { "create", cmd_create, "create a container" },
+    { "start", cmd_start, "start containers" },
+    { "stop", cmd_stop, "stop containers (stop signal, then SIGKILL)" },
+    { "restart", cmd_restart, "restart containers" },
+    { "kill", cmd_kill, "send a signal to containers" },
+    { "rm", cmd_rm, "remove containers" },
+    { "ps", cmd_ps, "list containers" },
+    { "inspect", cmd_inspect, "show containers as JSON" },
+    { "logs", cmd_logs, "print a container's output" },
+    { "wait", cmd_wait, "wait for containers to stop; print exit codes" },
+    { "rename", cmd_rename, "rename a container" },
+    { "container", NULL, "container commands (prune, ls, and the ones above)" },
+    { "image", cmd_image, "image commands (import, ls, rm, inspect)" },
+    { "images", cmd_images, "list images" },
+    { "import", cmd_image_import, "import a rootfs tarball as an image" },
+    { "rmi", cmd_image_rm, "remove images" },
+    { NULL, NULL, NULL },
+};
+
+static const char usage[] =
+    "Usage: rbox [OPTIONS] COMMAND [ARG...]\n"
+    "\n"
+    "rbox runs containers like docker, one small rbox-monitor per container and no daemon.\n"
+    "\n"
+    "Options:\n"
+    "      --root DIR      store directory (default $RBOX_ROOT, else " DEFAULT_ROOT ")\n"
+    "      --runroot DIR   runtime directory (default $RBOX_RUNROOT, else " DEFAULT_RUNROOT ")\n"
+    "  -v, --version       print the version\n"
+    "  -h, --help          print this help\n"
+    "\n"
+    "Commands:\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(usage, f);
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nRun 'rbox COMMAND --help' for a command's options.\n");
+}
+
+static const char container_usage[] =
+    "Usage: rbox container COMMAND\n"
+    "\n"
+    "Commands:\n"
+    "  prune      remove every stopped container\n"
+    "  ls, ps     list containers\n"
+    "  run, create, start, stop, restart, kill, rm, inspect, logs, wait, rename\n";
+
+static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    const char *name = argv[0];
+    if (strcmp(name, "container") == 0) {
+        if (argc < 2) {
+            fputs(container_usage, stderr);
+            return EXIT_RBOX;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+            return cmd_help(container_usage);
+        const char *sub = argv[1];
+        if (strcmp(sub, "prune") == 0)
+            return cmd_prune(ctx, argc - 1, argv + 1);
+        if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+            return cmd_ps(ctx, argc - 1, argv + 1);
+        if (strcmp(sub, "container") != 0 && strcmp(sub, "image") != 0 &&
+            strcmp(sub, "images") != 0 && strcmp(sub, "import") != 0 && strcmp(sub, "rmi") != 0)
+            return dispatch(ctx, argc - 1, argv + 1);
+        name = sub;
+    } else {
+        for (const struct command *c = commands; c->name; c++)
+            if (c->fn && strcmp(c->name, name) == 0)
+                return c->fn(ctx, argc, argv);
+    }
+    rbox_err *err = NULL;
+    rbox_error(&err, 0, "unknown command \"%s\" (see 'rbox --help')", name);
+    return cmd_fail(err);
+}
+
+int main(int argc, char **argv)
+{
+    log_init("rbox", NULL, LOG_FMT_TEXT, false, NULL);
+    enum { G_ROOT = 1, G_RUNROOT, G_VERSION };
+    static const struct mopt opts[] = { { "root", 0, true, G_ROOT },
+                                        { "runroot", 0, true, G_RUNROOT },
+                                        { "version", 'v', false, G_VERSION },
+                                        { NULL, 0, false, 0 } };
+    struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox" };
+    const char *root = NULL, *runroot = NULL, *arg;
+    rbox_err *err = NULL;
+    int id;
+    while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
+        switch (id) {
+        case -1: return cmd_fail(err);
+        case MOPT_HELP: print_usage(stdout); return 0;
+        case G_VERSION: printf("rbox version %s, commit %s\n", RBOX_VERSION, RBOX_COMMIT); return 0;
+        case G_ROOT: root = arg; break;
+        case G_RUNROOT: runroot = arg; break;
+        }
+    }
+    if (p.i >= argc) {
+        print_usage(stderr);
+        return EXIT_RBOX;
+    }
+    if (strcmp(argv[p.i], "help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (geteuid() != 0) {
+        rbox_error(&err, 0,
+                   "rbox needs root (it mounts overlay filesystems and creates "
+                   "namespaces)");
+        return cmd_fail(err);
+    }
+    struct store s;
+    if (store_open(&s, root, runroot, &err) < 0)
+        return cmd_fail(err);
+    find_helpers(&s);
+    struct cmd_ctx ctx = { .s = &s };
+    fflush(stdout);
+    int r = dispatch(&ctx, argc - p.i, argv + p.i);
+    fflush(stdout);
+    store_close(&s);
+    return r;
+}

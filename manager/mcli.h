@@ -1,0 +1,68 @@
+/* mcli.h - rbox's command line: docker-style flags (long "--name value" / "--name=value", short
+ * "-d", combined "-aq", "-e K=V", repeated flags), one table per command, --help text. */
+#ifndef RBOX_MCLI_H
+#define RBOX_MCLI_H
+
+#include "error.h"
+#include "store.h"
+#include <stdbool.h>
+
+struct mopt {
+    const char *name; /* long name */
+    char short_name;  /* 0: none */
+    bool has_arg;
+    int id; /* > 0 */
+};
+
+struct margs {
+    int argc;
+    char **argv;
+    int i;
+    const char *cmd;   /* "rbox run", for messages */
+    bool interspersed; /* flags may follow arguments (all but run/create) */
+    char **pos;        /* positional arguments (interspersed mode) */
+    size_t npos;
+    const char *shorts; /* pending combined short flags */
+};
+
+#define MOPT_HELP (-2)
+/* Next flag id; 0 when done (then positional args are pos[] in interspersed mode, or
+ * argv[i..] otherwise); MOPT_HELP for -h/--help; -1 on error. */
+int margs_next(struct margs *p, const struct mopt *opts, const char **arg, rbox_err **err);
+void margs_free(struct margs *p);
+/* Positional arguments once flags are done. */
+int margs_count(const struct margs *p);
+char *margs_at(const struct margs *p, int k);
+int margs_require(const struct margs *p, int min, int max, const char *what, rbox_err **err);
+
+/* Every command handler. */
+struct cmd_ctx {
+    struct store *s;
+};
+typedef int (*cmd_fn)(struct cmd_ctx *c, int argc, char **argv);
+
+/* Print one error line (the CLI's single print) and return 125. */
+int cmd_fail(rbox_err *err);
+/* Print usage to stdout, return 0. */
+int cmd_help(const char *usage);
+
+int cmd_run(struct cmd_ctx *c, int argc, char **argv);
+int cmd_create(struct cmd_ctx *c, int argc, char **argv);
+int cmd_start(struct cmd_ctx *c, int argc, char **argv);
+int cmd_stop(struct cmd_ctx *c, int argc, char **argv);
+int cmd_kill(struct cmd_ctx *c, int argc, char **argv);
+int cmd_restart(struct cmd_ctx *c, int argc, char **argv);
+int cmd_wait(struct cmd_ctx *c, int argc, char **argv);
+int cmd_rm(struct cmd_ctx *c, int argc, char **argv);
+int cmd_rename(struct cmd_ctx *c, int argc, char **argv);
+int cmd_prune(struct cmd_ctx *c, int argc, char **argv);
+int cmd_ps(struct cmd_ctx *c, int argc, char **argv);
+int cmd_inspect(struct cmd_ctx *c, int argc, char **argv);
+int cmd_logs(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image(struct cmd_ctx *c, int argc, char **argv);
+int cmd_images(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_import(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
+
+#endif

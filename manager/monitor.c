@@ -1,0 +1,542 @@
+/* monitor.c - rbox-monitor: one small process per container, like conmon.
+ *
+ * rbox starts it detached (double fork, setsid) with the container's lock held through an
+ * inherited fd. It is a child subreaper, so the container's init becomes its child. Steps
+ * (the startup messages are in proto.h):
+ *   1. open the log, listen on the attach socket, record itself in the state, send "R"
+ *   2. wait for "G" (a foreground client has connected by then)
+ *   3. rbox-runtime create (stdout/stderr = pipes it holds), rbox-runtime start
+ *   4. state: running; send "S"; release the lock
+ *   5. log every line, forward output to attach clients, until the init is reaped and the
+ *      pipes are at EOF
+ *   6. state: exited + exit code (fsync), rbox-runtime delete, unmount the overlay; with --rm
+ *      remove the container; state: cleaned; send "X" to clients; exit
+ * It allocates nothing after startup: every buffer is static.
+ */
+#define _GNU_SOURCE
+#include "ctrstate.h"
+#include "monitor.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct {
+    const char *id, *runtime, *runtime_root, *store_root, *ctr_dir, *run_dir;
+    int ctrfd, runfd, sync_fd, lock_fd, sigfd, out_r, err_r;
+    pid_t pid;
+    bool reaped;
+    int wstatus;
+    char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
+    struct logw log;
+    struct attach_srv srv;
+} m = {
+    .ctrfd = -1, .runfd = -1, .sync_fd = -1, .lock_fd = -1, .sigfd = -1, .out_r = -1, .err_r = -1
+};
+enum { P_RTLOG, P_PIDFILE, P_ROOTFS, P_BUNDLE };
+
+static NORETURN void die(const char *msg)
+{
+    /* only before the sync socket exists: stderr is still rbox's */
+    dprintf(STDERR_FILENO, "rbox-monitor: %s\n", msg);
+    _exit(EXIT_RBOX);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (strcmp(k, "--id") == 0)
+            m.id = v;
+        else if (strcmp(k, "--runtime") == 0)
+            m.runtime = v;
+        else if (strcmp(k, "--runtime-root") == 0)
+            m.runtime_root = v;
+        else if (strcmp(k, "--store-root") == 0)
+            m.store_root = v;
+        else if (strcmp(k, "--ctr-dir") == 0)
+            m.ctr_dir = v;
+        else if (strcmp(k, "--run-dir") == 0)
+            m.run_dir = v;
+        else if (strcmp(k, "--sync-fd") == 0)
+            m.sync_fd = atoi(v);
+        else if (strcmp(k, "--lock-fd") == 0)
+            m.lock_fd = atoi(v);
+        else
+            die("unknown argument (rbox-monitor is started by rbox)");
+    }
+    if (!m.id || !m.runtime || !m.runtime_root || !m.store_root || !m.ctr_dir || !m.run_dir ||
+        m.sync_fd < 0 || m.lock_fd < 0)
+        die("missing arguments (rbox-monitor is started by rbox)");
+    snprintf(m.path[P_RTLOG], PATH_MAX, "%s/runtime.log", m.run_dir);
+    snprintf(m.path[P_PIDFILE], PATH_MAX, "%s/pid", m.run_dir);
+    snprintf(m.path[P_ROOTFS], PATH_MAX, "%s/rootfs", m.run_dir);
+    snprintf(m.path[P_BUNDLE], PATH_MAX, "%s/bundle", m.ctr_dir);
+}
+
+static void sync_send(const char *fmt, ...) PRINTF(1, 2);
+static void sync_send(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (m.sync_fd >= 0 && n > 0)
+        (void)send(m.sync_fd, msg, (size_t)(n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1),
+                   MSG_NOSIGNAL);
+}
+
+/* Run rbox-runtime with the given verb arguments; stdout/stderr as given (-1: /dev/null).
+ * Returns its wait status, -1 if it could not run. Only this pid is waited for: the container's
+ * init, a child of ours, is reaped by the main loop. */
+static int runtime(const char *const *args, int out_fd, int err_fd)
+{
+    const char *argv[16] = { m.runtime,       "--root",       m.runtime_root, "--log",
+                             m.path[P_RTLOG], "--log-format", "json" };
+    size_t n = 7;
+    for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    unlink(m.path[P_RTLOG]);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        dup2(null, STDIN_FILENO);
+        dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+        dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO);
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        execv(m.runtime, (char **)argv);
+        _exit(EXIT_CANNOT);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return status;
+}
+
+/* The message of the last error line of the runtime's JSON log. */
+static void runtime_error(char *out, size_t len)
+{
+    static char buf[16384];
+    ctr_copy(out, len, "rbox-runtime failed without a message");
+    int fd = open(m.path[P_RTLOG], O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read_all(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    char *line = NULL;
+    for (char *p = buf; (p = strstr(p, "\"level\":\"error\"")); p++)
+        line = p;
+    char *msg = line ? strstr(line, "\"msg\":\"") : NULL;
+    if (msg == NULL)
+        return;
+    msg += 7;
+    size_t w = 0;
+    for (char *p = msg; *p && *p != '"' && w + 1 < len; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            if (*p == 'u') {
+                out[w++] = '?';
+                p += strnlen(p, 5) > 4 ? 4 : 0;
+                continue;
+            }
+            out[w++] = *p == 'n' ? ' ' : *p == 't' ? ' ' : *p;
+        } else {
+            out[w++] = *p;
+        }
+    }
+    out[w] = '\0';
+}
+
+/* docker's exit codes for a process that could not start */
+static int start_error_code(const char *msg)
+{
+    if (strncmp(msg, "exec: ", 6) != 0)
+        return EXIT_RBOX;
+    if (strstr(msg, "not found") || strstr(msg, "No such file"))
+        return EXIT_NOTFOUND;
+    return EXIT_CANNOT;
+}
+
+static void unmount_rootfs(void)
+{
+    if (umount2(m.path[P_ROOTFS], UMOUNT_NOFOLLOW) < 0 && errno == EBUSY)
+        umount2(m.path[P_ROOTFS], MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
+static int lock_at(int dirfd, const char *name)
+{
+    int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
+/* --rm: remove everything of the container (store lock, then container lock: rbox's order). */
+static void remove_container(void)
+{
+    int sfd = open(m.store_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int slock = sfd >= 0 ? lock_at(sfd, "lock") : -1;
+    int clock = lock_at(m.ctrfd, CTR_LOCK_FILE);
+    struct ctr_state st;
+    if (ctr_state_read(m.ctrfd, &st) == 0 && strcmp(st.id, m.id) == 0) {
+        char link[PATH_MAX], target[ID_LEN + 2];
+        snprintf(link, sizeof(link), "names/%s", st.name);
+        ssize_t n = sfd >= 0 ? readlinkat(sfd, link, target, sizeof(target) - 1) : -1;
+        if (n == ID_LEN) {
+            target[n] = '\0';
+            if (strcmp(target, m.id) == 0)
+                unlinkat(sfd, link, 0);
+        }
+        rm_rf_at(AT_FDCWD, m.run_dir);
+        rm_rf_at(AT_FDCWD, m.ctr_dir);
+    }
+    if (clock >= 0)
+        close(clock);
+    if (slock >= 0)
+        close(slock);
+    if (sfd >= 0)
+        close(sfd);
+}
+
+/* Start failed: undo, record why (status unchanged, like docker), tell rbox, exit. */
+static NORETURN void fail_start(int code, const char *msg)
+{
+    static const char *const del[] = { "delete", "--force", NULL, NULL };
+    const char *args[4] = { del[0], del[1], m.id, NULL };
+    runtime(args, -1, -1);
+    unmount_rootfs();
+    unlinkat(m.runfd, ATTACH_SOCKET, 0);
+    struct ctr_state st;
+    bool rm = false;
+    if (ctr_state_read(m.ctrfd, &st) == 0) {
+        rm = st.auto_remove;
+        st.exit_code = code;
+        st.monitor_pid = 0;
+        st.monitor_start = 0;
+        st.pid = 0;
+        st.cleaned = true;
+        CTR_SET(st.error, msg);
+        ctr_state_write(m.ctrfd, &st, true);
+    }
+    sync_send("F%d %s", code, msg);
+    close(m.sync_fd);
+    m.sync_fd = -1;
+    close(m.lock_fd); /* rbox closes its copy when it reads "F"; then --rm can lock */
+    if (rm)
+        remove_container();
+    _exit(0);
+}
+
+static int listen_attach(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", m.runfd, ATTACH_SOCKET);
+    unlinkat(m.runfd, ATTACH_SOCKET, 0);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 32) < 0)
+        return -1;
+    return fd;
+}
+
+/* 1: everything that can fail before the container exists. */
+static void setup(void)
+{
+    m.ctrfd = open(m.ctr_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    m.runfd = open(m.run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m.ctrfd < 0 || m.runfd < 0)
+        fail_start(EXIT_RBOX, "monitor: opening the container's directories failed");
+    m.log.fd = openat(m.ctrfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (m.log.fd < 0)
+        fail_start(EXIT_RBOX, "monitor: opening the container log failed");
+    int lfd = listen_attach();
+    if (lfd < 0)
+        fail_start(EXIT_RBOX, "monitor: creating the attach socket failed");
+    attach_init(&m.srv, lfd);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    m.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (m.sigfd < 0)
+        fail_start(EXIT_RBOX, "monitor: signalfd failed");
+    struct ctr_state st;
+    if (ctr_state_read(m.ctrfd, &st) < 0)
+        fail_start(EXIT_RBOX, "monitor: reading the container state failed");
+    st.monitor_pid = getpid();
+    st.monitor_start = proc_start_time(st.monitor_pid);
+    read_boot_id(st.boot_id);
+    st.cleaned = false;
+    if (ctr_state_write(m.ctrfd, &st, false) < 0)
+        fail_start(EXIT_RBOX, "monitor: writing the container state failed");
+}
+
+/* A new network namespace comes with "lo" down; bring it up, as docker's "none" network (and
+ * CNI's loopback plugin) do: network setup is the manager's part, like the overlay mount. In a
+ * short-lived child, so the monitor never leaves its own namespace. Nothing to do when the
+ * container shares the monitor's network namespace (--network host). */
+static int loopback_up(pid_t pid)
+{
+    char path[64];
+    struct stat mine, theirs;
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+    if (stat("/proc/self/ns/net", &mine) < 0 || stat(path, &theirs) < 0)
+        return -1;
+    if (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+        return 0;
+    pid_t child = fork();
+    if (child < 0)
+        return -1;
+    if (child == 0) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+            _exit(1);
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        ctr_copy(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+            _exit(1);
+        ifr.ifr_flags |= IFF_UP;
+        _exit(ioctl(sock, SIOCSIFFLAGS, &ifr) < 0 ? 1 : 0);
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* 3-4: create and start the container. */
+static void start_container(void)
+{
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+        fail_start(EXIT_RBOX, "monitor: pipe failed");
+    const char *create[] = { "create",     "--bundle",        m.path[P_BUNDLE],
+                             "--pid-file", m.path[P_PIDFILE], m.id,
+                             NULL };
+    int status = runtime(create, out[1], err[1]);
+    close(out[1]);
+    close(err[1]);
+    m.out_r = out[0];
+    m.err_r = err[0];
+    fcntl(m.out_r, F_SETFL, O_NONBLOCK);
+    fcntl(m.err_r, F_SETFL, O_NONBLOCK);
+    char msg[512];
+    if (status != 0) {
+        runtime_error(msg, sizeof(msg));
+        if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CANNOT &&
+                             access(m.runtime, X_OK) < 0))
+            snprintf(msg, sizeof(msg), "cannot run %s", m.runtime);
+        fail_start(start_error_code(msg), msg);
+    }
+    char pidbuf[32] = "";
+    int fd = open(m.path[P_PIDFILE], O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read_all(fd, pidbuf, sizeof(pidbuf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    pidbuf[n > 0 ? n : 0] = '\0';
+    if (parse_int(pidbuf, &m.pid) < 0 || m.pid <= 0)
+        fail_start(EXIT_RBOX, "rbox-runtime create wrote no pid file");
+    unsigned long long pid_start = proc_start_time(m.pid);
+    if (loopback_up(m.pid) < 0)
+        fail_start(EXIT_RBOX, "bringing up the container's loopback interface failed");
+    attach_accept(&m.srv); /* clients that connected before "go" see every byte */
+    const char *start[] = { "start", m.id, NULL };
+    if (runtime(start, -1, -1) != 0) {
+        runtime_error(msg, sizeof(msg));
+        fail_start(EXIT_RBOX, msg);
+    }
+    struct ctr_state st;
+    if (ctr_state_read(m.ctrfd, &st) == 0) {
+        st.status = CS_RUNNING;
+        st.pid = m.pid;
+        st.pid_start = pid_start;
+        st.started_ns = now_ns_realtime();
+        st.finished_ns = 0;
+        st.exit_code = 0;
+        st.exit_signal = 0;
+        st.oom_killed = false;
+        st.cleaned = false;
+        st.error[0] = '\0';
+        ctr_state_write(m.ctrfd, &st, false);
+    }
+    sync_send("S%d", (int)m.pid);
+    close(m.sync_fd);
+    m.sync_fd = -1;
+    close(m.lock_fd);
+    m.lock_fd = -1;
+}
+
+static void reap(void)
+{
+    struct signalfd_siginfo si;
+    while (read(m.sigfd, &si, sizeof(si)) == sizeof(si))
+        ; /* SIGTERM & co are ignored: the monitor lives as long as the container */
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+        if (p == m.pid && !m.reaped) {
+            m.reaped = true;
+            m.wstatus = status;
+        }
+}
+
+static void read_pipe(int *fd, const char *stream, char type)
+{
+    static char buf[PROTO_DATA_MAX];
+    ssize_t n = read(*fd, buf, sizeof(buf));
+    if (n > 0) {
+        logw_chunk(&m.log, stream, buf, (size_t)n);
+        attach_forward(&m.srv, type, buf, (size_t)n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* 5: until the init is reaped and its output drained. */
+static void main_loop(void)
+{
+    int grace_ms = -1;
+    while (!m.reaped || m.out_r >= 0 || m.err_r >= 0) {
+        struct pollfd p[4 + MAX_CLIENTS];
+        int n = 0;
+        bool gate = attach_any_pending(&m.srv);
+        p[n++] = (struct pollfd){ .fd = m.sigfd, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = m.srv.listen_fd, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = gate ? -1 : m.out_r, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = gate ? -1 : m.err_r, .events = POLLIN };
+        for (int i = 0; i < MAX_CLIENTS; i++)
+            p[n++] = (struct pollfd){ .fd = m.srv.c[i].fd,
+                                      .events = POLLIN | (m.srv.c[i].plen ? POLLOUT : 0) };
+        /* after the init died its pid namespace is gone; only a leaked pipe end keeps the
+         * pipes open: give it a few seconds, not forever */
+        if (m.reaped && grace_ms < 0)
+            grace_ms = 5000;
+        int r = poll(p, (nfds_t)n, m.reaped ? grace_ms : -1);
+        if (r == 0)
+            break;
+        if (r < 0)
+            continue;
+        if (p[0].revents)
+            reap();
+        if (p[1].revents)
+            attach_accept(&m.srv);
+        if (p[2].revents)
+            read_pipe(&m.out_r, "stdout", 'O');
+        if (p[3].revents)
+            read_pipe(&m.err_r, "stderr", 'E');
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            short ev = p[4 + i].revents;
+            if (ev & POLLOUT)
+                attach_flush(&m.srv, i);
+            if (ev & (POLLIN | POLLHUP | POLLERR)) {
+                int sig = attach_read(&m.srv, i);
+                if (sig > 0 && !m.reaped)
+                    kill(m.pid, sig); /* our child, not yet reaped: the pid is still its */
+            }
+        }
+    }
+}
+
+/* 6: record the exit, clean up, tell the clients. */
+static NORETURN void finish(void)
+{
+    int code = 255, sig = 0;
+    if (m.reaped && WIFEXITED(m.wstatus)) {
+        code = WEXITSTATUS(m.wstatus);
+    } else if (m.reaped && WIFSIGNALED(m.wstatus)) {
+        sig = WTERMSIG(m.wstatus);
+        code = 128 + sig;
+    }
+    int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
+    struct ctr_state st;
+    bool have = ctr_state_read(m.ctrfd, &st) == 0;
+    if (have) {
+        st.status = CS_EXITED;
+        st.exit_code = code;
+        st.exit_signal = sig;
+        st.finished_ns = now_ns_realtime();
+        st.cleaned = false;
+        ctr_state_write(m.ctrfd, &st, !st.auto_remove); /* --rm: it goes anyway */
+    }
+    const char *del[] = { "delete", "--force", m.id, NULL };
+    runtime(del, -1, -1);
+    unmount_rootfs();
+    unlinkat(m.runfd, ATTACH_SOCKET, 0);
+    unlinkat(m.runfd, "pid", 0);
+    unlinkat(m.runfd, "runtime.log", 0);
+    if (have && !st.auto_remove) {
+        st.cleaned = true;
+        st.monitor_pid = 0;
+        st.monitor_start = 0;
+        ctr_state_write(m.ctrfd, &st, false);
+    }
+    if (lock >= 0)
+        close(lock);
+    if (have && st.auto_remove)
+        remove_container();
+    attach_finish(&m.srv, code, sig);
+    _exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    fcntl(m.sync_fd, F_SETFD, FD_CLOEXEC);
+    fcntl(m.lock_fd, F_SETFD, FD_CLOEXEC);
+    signal(SIGPIPE, SIG_IGN);
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    setup();
+    sync_send("R%d", (int)getpid());
+    char go[8];
+    ssize_t n;
+    do {
+        n = recv(m.sync_fd, go, sizeof(go), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0 || go[0] != 'G')
+        fail_start(EXIT_RBOX, "rbox went away before the container started");
+    start_container();
+    main_loop();
+    finish();
+}

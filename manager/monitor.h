@@ -1,0 +1,45 @@
+/* monitor.h - rbox-monitor's parts: the log writer and the attach server (monitor_io.c). */
+#ifndef RBOX_MONITOR_H
+#define RBOX_MONITOR_H
+
+#include "proto.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The k8s-file log: "<RFC3339Nano> stdout|stderr F|P <text>\n". One write per chunk read. */
+struct logw {
+    int fd;
+    size_t n;
+    char buf[16384];
+};
+void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len);
+
+/* Attach clients: fixed slots, at most one queued message each (backpressure: the monitor stops
+ * reading the container's pipes while any client has a queued message). */
+#define MAX_CLIENTS 16
+struct client {
+    int fd;         /* -1: free slot */
+    unsigned flags; /* ATTACH_* ; 0 until the client said hello */
+    bool hello;
+    size_t plen; /* queued message length, 0 when none */
+    char pend[PROTO_MSG_MAX];
+};
+struct attach_srv {
+    int listen_fd;
+    struct client c[MAX_CLIENTS];
+};
+void attach_init(struct attach_srv *s, int listen_fd);
+/* Accept every pending connection (non-blocking) and read their hellos. */
+void attach_accept(struct attach_srv *s);
+/* Forward container output: type 'O' or 'E'. */
+void attach_forward(struct attach_srv *s, char type, const char *data, size_t len);
+bool attach_any_pending(const struct attach_srv *s);
+/* Try to send queued messages of client i. */
+void attach_flush(struct attach_srv *s, int i);
+/* Handle input from client i: returns a signal to deliver (> 0) or 0. */
+int attach_read(struct attach_srv *s, int i);
+/* Send 'X' to everyone (waiting briefly for queued data) and close all clients. */
+void attach_finish(struct attach_srv *s, int exit_code, int signal);
+
+#endif

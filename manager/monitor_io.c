@@ -1,0 +1,185 @@
+/* monitor_io.c - rbox-monitor's log writer and attach server. Fixed memory, no allocation. */
+#define _GNU_SOURCE
+#include "monitor.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static void logw_flush(struct logw *w)
+{
+    if (w->n && w->fd >= 0)
+        (void)write_all(w->fd, w->buf, w->n); /* a full disk loses log lines, not the container */
+    w->n = 0;
+}
+
+static void logw_put(struct logw *w, const char *s, size_t len)
+{
+    while (len) {
+        if (w->n == sizeof(w->buf))
+            logw_flush(w);
+        size_t k = sizeof(w->buf) - w->n;
+        if (k > len)
+            k = len;
+        memcpy(w->buf + w->n, s, k);
+        w->n += k;
+        s += k;
+        len -= k;
+    }
+}
+
+void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len)
+{
+    struct timespec now;
+    char ts[48];
+    clock_gettime(CLOCK_REALTIME, &now);
+    format_time_rfc3339(&now, ts, sizeof(ts));
+    size_t tslen = strlen(ts), slen = strlen(stream);
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        logw_put(w, ts, tslen);
+        logw_put(w, " ", 1);
+        logw_put(w, stream, slen);
+        logw_put(w, nl ? " F " : " P ", 3);
+        logw_put(w, data + i, end - i);
+        logw_put(w, "\n", 1);
+        i = end + (nl ? 1 : 0);
+    }
+    logw_flush(w);
+}
+
+void attach_init(struct attach_srv *s, int listen_fd)
+{
+    s->listen_fd = listen_fd;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        s->c[i].fd = -1;
+        s->c[i].plen = 0;
+    }
+}
+
+static void drop(struct attach_srv *s, int i)
+{
+    close(s->c[i].fd);
+    s->c[i].fd = -1;
+    s->c[i].plen = 0;
+    s->c[i].hello = false;
+    s->c[i].flags = 0;
+}
+
+void attach_accept(struct attach_srv *s)
+{
+    for (;;) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        int slot = -1;
+        for (int i = 0; i < MAX_CLIENTS && slot < 0; i++)
+            if (s->c[i].fd < 0)
+                slot = i;
+        if (slot < 0) {
+            close(fd);
+            continue;
+        }
+        s->c[slot].fd = fd;
+        s->c[slot].hello = false;
+        s->c[slot].flags = 0;
+        s->c[slot].plen = 0;
+        /* the hello is usually queued already (foreground run sends it before "go") */
+        attach_read(s, slot);
+    }
+}
+
+static void send_to(struct attach_srv *s, int i, const char *msg, size_t len)
+{
+    ssize_t r = send(s->c[i].fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r == (ssize_t)len)
+        return;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        memcpy(s->c[i].pend, msg, len);
+        s->c[i].plen = len;
+        return;
+    }
+    drop(s, i);
+}
+
+void attach_forward(struct attach_srv *s, char type, const char *data, size_t len)
+{
+    static char msg[PROTO_MSG_MAX];
+    unsigned want = type == 'O' ? ATTACH_STDOUT : ATTACH_STDERR;
+    if (len > PROTO_DATA_MAX)
+        len = PROTO_DATA_MAX;
+    msg[0] = type;
+    memcpy(msg + 1, data, len);
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (s->c[i].fd >= 0 && (s->c[i].flags & want))
+            send_to(s, i, msg, len + 1);
+}
+
+bool attach_any_pending(const struct attach_srv *s)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (s->c[i].fd >= 0 && s->c[i].plen)
+            return true;
+    return false;
+}
+
+void attach_flush(struct attach_srv *s, int i)
+{
+    if (s->c[i].fd < 0 || s->c[i].plen == 0)
+        return;
+    size_t len = s->c[i].plen;
+    s->c[i].plen = 0;
+    send_to(s, i, s->c[i].pend, len);
+}
+
+int attach_read(struct attach_srv *s, int i)
+{
+    char msg[64];
+    ssize_t n = recv(s->c[i].fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    if (n <= 0) {
+        drop(s, i);
+        return 0;
+    }
+    msg[n] = '\0';
+    if (msg[0] == 'A' && n >= 2) {
+        s->c[i].flags = (unsigned char)msg[1];
+        s->c[i].hello = true;
+    } else if (msg[0] == 'K') {
+        int sig;
+        if (parse_int(msg + 1, &sig) == 0 && sig > 0 && sig < 65)
+            return sig;
+    }
+    return 0;
+}
+
+void attach_finish(struct attach_srv *s, int exit_code, int signal)
+{
+    char msg[64];
+    int n = snprintf(msg, sizeof(msg), "X%d %d", exit_code, signal);
+    struct timeval tv = { .tv_sec = 2 };
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        if (s->c[i].fd < 0)
+            continue;
+        int fl = fcntl(s->c[i].fd, F_GETFL);
+        fcntl(s->c[i].fd, F_SETFL, fl & ~O_NONBLOCK);
+        setsockopt(s->c[i].fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (s->c[i].plen &&
+            send(s->c[i].fd, s->c[i].pend, s->c[i].plen, MSG_NOSIGNAL) != (ssize_t)s->c[i].plen) {
+            drop(s, i);
+            continue;
+        }
+        s->c[i].plen = 0;
+        (void)send(s->c[i].fd, msg, (size_t)n, MSG_NOSIGNAL);
+        drop(s, i);
+    }
+}

@@ -1,0 +1,23 @@
+/* rtclient.h - running rbox-runtime (the only way rbox touches the kernel, besides mounting the
+ * container's overlay) and the overlay mount itself. */
+#ifndef RBOX_RTCLIENT_H
+#define RBOX_RTCLIENT_H
+
+#include "store.h"
+
+/* rbox-runtime --root <runroot>/runtime ARGS...: 0 on success, else err holds its one error
+ * line (without the "rbox-runtime: " prefix). */
+int rt_run(const struct store *s, const char *const *args, rbox_err **err);
+/* Does the runtime hold state for this container? */
+bool rt_has_state(const struct store *s, const char *id);
+
+/* Mount the container's overlay (lower = image rootfs, upper/work in its store dir) on
+ * <runroot>/containers/<id>/rootfs; an old mount there is replaced. */
+int overlay_mount(const struct store *s, const char *id, const char *lower, rbox_err **err);
+/* Unmount it (nothing mounted is fine). */
+int overlay_umount(const struct store *s, const char *id, rbox_err **err);
+
+/* Where rbox-runtime and rbox-monitor live: RBOX_RUNTIME / RBOX_MONITOR, else next to rbox. */
+void find_helpers(struct store *s);
+
+#endif

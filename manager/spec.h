@@ -1,0 +1,66 @@
+/* spec.h - what the user asked for a container (its config.json in the store), the parsing
+ * and validation of run/create flags, and the OCI bundle generated from it (bundle.c). */
+#ifndef RBOX_SPEC_H
+#define RBOX_SPEC_H
+
+#include "image.h"
+#include "store.h"
+#include <stdint.h>
+
+struct ctr_spec {
+    char id[ID_LEN + 1];
+    char *name;
+    char *image; /* as given */
+    char *image_id;
+    int64_t created_ns;
+    char **entrypoint;  /* --entrypoint (NULL: none) */
+    char **cmd;         /* the command given after IMAGE, else the image's */
+    char **env;         /* -e / --env-file, in order (K=V) */
+    char *workdir;      /* -w (NULL: "/") */
+    char *user;         /* -u as given (NULL: root) */
+    char *hostname;     /* --hostname (NULL: short ID) */
+    int64_t memory;     /* bytes, 0 = unlimited */
+    int64_t nano_cpus;  /* 1e9 = one CPU, 0 = unlimited */
+    int64_t pids_limit; /* 0 = unlimited */
+    bool read_only, auto_remove;
+    char **cap_add, **cap_drop; /* upper case, "CAP_" prefixed, or "ALL" */
+    char *network;              /* "none" or "host" */
+    char *stop_signal;          /* "SIGTERM" */
+    int stop_timeout;           /* seconds */
+    char *cgroup_parent;
+    /* resolved from the image at create */
+    uint32_t uid, gid;
+    uint32_t *groups;
+    size_t n_groups;
+    char *home;
+};
+void spec_clear(struct ctr_spec *s);
+
+/* Flag value parsers: one clear error naming the flag. */
+int parse_memory(const char *v, int64_t *out, rbox_err **err);
+int parse_cpus(const char *v, int64_t *nano, rbox_err **err);
+int parse_pids_limit(const char *v, int64_t *out, rbox_err **err);
+int parse_capability(const char *v, const char *flag, char **out, rbox_err **err);
+int parse_env_file(const char *path, char ***env, size_t *n, rbox_err **err);
+int parse_env_arg(const char *v, char ***env, size_t *n, rbox_err **err);
+int validate_hostname(const char *h, rbox_err **err);
+
+/* Capability names (without "CAP_") indexed by number. */
+size_t cap_count(void);
+const char *cap_name_at(size_t i);
+
+/* Complete and check the spec against its image: command, user, workdir. */
+int spec_resolve(struct ctr_spec *s, const struct image *img, rbox_err **err);
+
+/* config.json in the container's dir. */
+int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err);
+int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err);
+/* The final process arguments (entrypoint + cmd). */
+char **spec_args(const struct ctr_spec *s);
+/* The command as ps shows it: args joined by spaces. */
+char *spec_command_line(const struct ctr_spec *s);
+
+/* Write <ctr dir>/bundle/config.json and the /etc files it bind-mounts. */
+int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **err);
+
+#endif
