@@ -14,8 +14,8 @@
 #include "util.h"
 
 typedef struct rbox_err {
-    int errnum;  /* errno that caused it, 0 if none */
-    char *msg;   /* full message, including ": strerror(errnum)" when errnum != 0 */
+    int errnum; /* errno that caused it, 0 if none */
+    char *msg;  /* full message, including ": strerror(errnum)" when errnum != 0 */
 } rbox_err;
 
 /* Set *err (replacing any previous one) and return -1. errnum 0 means "no errno". */

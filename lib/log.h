@@ -17,10 +17,10 @@ void log_msg(enum log_level lvl, const char *fmt, ...) PRINTF(2, 3);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                                                             \
-    do {                                                                                           \
-        if (log_debug_enabled())                                                                   \
-            log_msg(LOG_DEBUG, __VA_ARGS__);                                                       \
+#define log_debug(...)                       \
+    do {                                     \
+        if (log_debug_enabled())             \
+            log_msg(LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 /* Print an error (the CLI layer's single print) and free it. */
 void log_err_free(rbox_err *err);

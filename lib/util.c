@@ -333,8 +333,7 @@ static int rm_rf_children(int dfd, dev_t dev)
                 ret = -1;
                 continue;
             }
-            int cfd = openat(dirfd(d), de->d_name,
-                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (cfd < 0 || rm_rf_children(cfd, dev) < 0)
                 ret = -1;
             if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)

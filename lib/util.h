@@ -36,11 +36,11 @@ void cleanup_strvp(char ***v);
 #define _cleanup_strv_     __attribute__((cleanup(cleanup_strvp)))
 
 /* Hand ownership on: returns the value and clears the owner. */
-#define steal_pointer(pp)                                                                          \
-    ({                                                                                             \
-        __typeof__(*(pp)) _v = *(pp);                                                              \
-        *(pp) = NULL;                                                                              \
-        _v;                                                                                        \
+#define steal_pointer(pp)             \
+    ({                                \
+        __typeof__(*(pp)) _v = *(pp); \
+        *(pp) = NULL;                 \
+        _v;                           \
     })
 static inline int steal_fd(int *fd)
 {

@@ -11,13 +11,13 @@ struct cli_opt {
     const char *name; /* long name without "--" */
     char short_name;  /* 0 if none */
     bool has_arg;
-    int id;           /* > 0 */
+    int id; /* > 0 */
 };
 
 struct cli_parser {
     int argc;
     char **argv;
-    int i;           /* next argv index */
+    int i;            /* next argv index */
     const char *verb; /* for messages */
 };
 

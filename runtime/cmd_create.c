@@ -40,8 +40,7 @@ int create_flag(struct create_opts *o, int id, const char *arg, rbox_err **err)
     case O_NOPIVOT: o->no_pivot = true; return 1;
     case O_NOKEYRING: return 1;
     case O_PRESERVE:
-        return cli_parse_int("--preserve-fds", arg, 0, 1 << 20, &o->preserve_fds, err) < 0 ? -1
-                                                                                          : 1;
+        return cli_parse_int("--preserve-fds", arg, 0, 1 << 20, &o->preserve_fds, err) < 0 ? -1 : 1;
     }
     return 0;
 }

@@ -45,7 +45,7 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
             rbox_err_free(err);
             err = NULL;
             ret = state_dir_remove(g->root, cid) < 0 ? rbox_error(&err, errno, "removing %s", cid)
-                                                      : 0;
+                                                     : 0;
         } else {
             ret = -1;
         }

@@ -71,8 +71,8 @@ static void print_table(struct entry *e, size_t n)
     for (size_t i = 0; i < n; i++)
         if (strlen(e[i].st->id) > w)
             w = strlen(e[i].st->id);
-    printf("%-*s   %-8s %-10s %-40s %-30s %s\n", (int)w, "ID", "PID", "STATUS", "BUNDLE",
-           "CREATED", "OWNER");
+    printf("%-*s   %-8s %-10s %-40s %-30s %s\n", (int)w, "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+           "OWNER");
     for (size_t i = 0; i < n; i++) {
         struct pw_entry pw = { 0 };
         char owner[32];

@@ -90,12 +90,13 @@ static void mounts(json_w *w, bool rootless)
 {
     static const char *const proc[] = { "nosuid", "noexec", "nodev", NULL };
     static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-    static const char *const pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                                       "mode=0620", "gid=5", NULL };
-    static const char *const pts_rootless[] = { "nosuid", "noexec", "newinstance",
+    static const char *const pts[] = { "nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+                                       "mode=0620", "gid=5",  NULL };
+    static const char *const pts_rootless[] = { "nosuid",        "noexec",    "newinstance",
                                                 "ptmxmode=0666", "mode=0620", NULL };
-    static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-                                       NULL };
+    static const char *const shm[] = {
+        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
+    };
     static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
     static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
     static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
@@ -130,12 +131,18 @@ static void idmap(json_w *w, const char *key, unsigned id)
 
 static void linux_section(json_w *w, bool rootless)
 {
-    static const char *const masked[] = {
-        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-        "/proc/scsi", NULL
-    };
-    static const char *const ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+    static const char *const masked[] = { "/proc/acpi",
+                                          "/proc/asound",
+                                          "/proc/kcore",
+                                          "/proc/keys",
+                                          "/proc/latency_stats",
+                                          "/proc/timer_list",
+                                          "/proc/timer_stats",
+                                          "/proc/sched_debug",
+                                          "/sys/firmware",
+                                          "/proc/scsi",
+                                          NULL };
+    static const char *const ro[] = { "/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
                                       "/proc/sysrq-trigger", NULL };
     static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", NULL };
     static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };

@@ -2,10 +2,11 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
-static const char usage[] = "Usage: rbox-runtime start ID\n"
-                            "\n"
-                            "Start the user's process in a created container. Returns once it runs\n"
-                            "(after the poststart hooks).\n";
+static const char usage[] =
+    "Usage: rbox-runtime start ID\n"
+    "\n"
+    "Start the user's process in a created container. Returns once it runs\n"
+    "(after the poststart hooks).\n";
 
 int cmd_start(const struct global_opts *g, int argc, char **argv)
 {

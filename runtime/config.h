@@ -18,9 +18,18 @@
 #undef linux
 
 /* Optional scalars: .set tells whether the key was present. */
-typedef struct { bool set; int64_t v; } opt_i64;
-typedef struct { bool set; uint64_t v; } opt_u64;
-typedef struct { bool set; bool v; } opt_bool;
+typedef struct {
+    bool set;
+    int64_t v;
+} opt_i64;
+typedef struct {
+    bool set;
+    uint64_t v;
+} opt_u64;
+typedef struct {
+    bool set;
+    bool v;
+} opt_bool;
 
 struct rbox_idmap {
     uint32_t container_id, host_id, size;
@@ -38,9 +47,9 @@ struct rbox_mount {
     unsigned long propagation; /* MS_PRIVATE|MS_SHARED|MS_SLAVE|MS_UNBINDABLE, optionally |MS_REC */
     /* Recursive attributes (mount_setattr(2) AT_RECURSIVE): "rro", "rnosuid", ... */
     uint64_t rec_attr_set, rec_attr_clr;
-    char *data;          /* comma-joined filesystem options passed to mount(2) (may be NULL) */
-    bool tmpcopyup;      /* runc extension: copy the rootfs dir's contents into a new tmpfs */
-    bool idmap;          /* "idmap"/"ridmap" (runtime-spec 1.2): needs uid/gidMappings below */
+    char *data;     /* comma-joined filesystem options passed to mount(2) (may be NULL) */
+    bool tmpcopyup; /* runc extension: copy the rootfs dir's contents into a new tmpfs */
+    bool idmap;     /* "idmap"/"ridmap" (runtime-spec 1.2): needs uid/gidMappings below */
     bool recursive_idmap;
     struct rbox_idmap *uid_mappings, *gid_mappings; /* runtime-spec 1.2 idmapped mounts */
     size_t n_uid_mappings, n_gid_mappings;
@@ -94,9 +103,9 @@ struct rbox_process {
 };
 
 struct rbox_hook {
-    char *path;  /* absolute */
-    char **args; /* NULL-terminated (may be empty: then argv is just {path}) */
-    char **env;  /* NULL-terminated */
+    char *path;      /* absolute */
+    char **args;     /* NULL-terminated (may be empty: then argv is just {path}) */
+    char **env;      /* NULL-terminated */
     opt_i64 timeout; /* seconds, > 0 */
 };
 
@@ -116,10 +125,20 @@ struct rbox_hooks {
     size_t count[HOOK_KIND_COUNT];
 };
 
-enum ns_type { NS_PID = 0, NS_NET, NS_MOUNT, NS_IPC, NS_UTS, NS_USER, NS_CGROUP, NS_TIME, NS_COUNT };
-extern const char *const ns_type_names[NS_COUNT];     /* OCI names: "pid", "network", "mount", ... */
-extern const char *const ns_proc_names[NS_COUNT];     /* /proc/<pid>/ns names: "pid", "net", "mnt" */
-extern const int ns_clone_flags[NS_COUNT];            /* CLONE_NEWPID, ... */
+enum ns_type {
+    NS_PID = 0,
+    NS_NET,
+    NS_MOUNT,
+    NS_IPC,
+    NS_UTS,
+    NS_USER,
+    NS_CGROUP,
+    NS_TIME,
+    NS_COUNT
+};
+extern const char *const ns_type_names[NS_COUNT]; /* OCI names: "pid", "network", "mount", ... */
+extern const char *const ns_proc_names[NS_COUNT]; /* /proc/<pid>/ns names: "pid", "net", "mnt" */
+extern const int ns_clone_flags[NS_COUNT];        /* CLONE_NEWPID, ... */
 
 struct rbox_namespace {
     bool present; /* listed in linux.namespaces */
@@ -136,7 +155,7 @@ struct rbox_device {
 
 struct rbox_device_rule {
     bool allow;
-    char type;    /* 'a', 'c', 'b' ('a' when absent) */
+    char type;            /* 'a', 'c', 'b' ('a' when absent) */
     int64_t major, minor; /* -1 = wildcard */
     char access[4];       /* subset of "rwm"; "rwm" when absent */
 };
@@ -184,8 +203,8 @@ struct rbox_resources {
         opt_u64 weight, leaf_weight;
         struct rbox_weight_device *weight_device;
         size_t n_weight_device;
-        struct rbox_throttle_device *throttle_read_bps, *throttle_write_bps,
-            *throttle_read_iops, *throttle_write_iops;
+        struct rbox_throttle_device *throttle_read_bps, *throttle_write_bps, *throttle_read_iops,
+            *throttle_write_iops;
         size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
             n_throttle_write_iops;
     } block_io;
@@ -270,8 +289,8 @@ struct rbox_linux {
     size_t n_sysctl;
     struct rbox_seccomp seccomp;
     unsigned long rootfs_propagation; /* 0 when absent, else MS_SHARED|MS_SLAVE|... (|MS_REC) */
-    char **masked_paths;   /* NULL-terminated */
-    char **readonly_paths; /* NULL-terminated */
+    char **masked_paths;              /* NULL-terminated */
+    char **readonly_paths;            /* NULL-terminated */
     char *mount_label;
     bool has_personality;
     unsigned long personality; /* PER_LINUX or PER_LINUX32 | flags */
@@ -295,9 +314,9 @@ struct rbox_config {
     struct rbox_linux linux;
 
     /* Filled by config_load(), not from JSON: */
-    char *bundle;    /* absolute bundle directory */
-    char *rootfs;    /* absolute root filesystem path (root_path resolved against bundle) */
-    char *raw;       /* the file's text, kept so the state dir can store an exact copy */
+    char *bundle; /* absolute bundle directory */
+    char *rootfs; /* absolute root filesystem path (root_path resolved against bundle) */
+    char *raw;    /* the file's text, kept so the state dir can store an exact copy */
     size_t raw_len;
 };
 
@@ -323,9 +342,9 @@ int config_parse_resources(const char *text, const char *what, struct rbox_resou
 void config_resources_clear(struct rbox_resources *r);
 
 /* Helpers used by other mechanisms. */
-int capability_from_name(const char *name);   /* "CAP_SYS_ADMIN" -> 21, -1 if unknown */
-const char *capability_name(int cap);         /* 21 -> "CAP_SYS_ADMIN", NULL if unknown */
-int rlimit_from_name(const char *name);       /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 if unknown */
+int capability_from_name(const char *name); /* "CAP_SYS_ADMIN" -> 21, -1 if unknown */
+const char *capability_name(int cap);       /* 21 -> "CAP_SYS_ADMIN", NULL if unknown */
+int rlimit_from_name(const char *name);     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 if unknown */
 /* Parse one mount option list into m's parsed fields (used for config mounts and by callers
  * that synthesize mounts). Unknown options go to data. Returns -1 for invalid ones. */
 int mount_options_parse(struct rbox_mount *m, const char *path, rbox_err **err);

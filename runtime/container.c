@@ -47,8 +47,8 @@ struct creating {
     struct seccomp_prog *seccomp;
     int dirfd, sync_fd, start_fd, console_fd, cgroup_fd;
     int relay_fd; /* foreground run with a terminal: our end of the console socketpair */
-    pid_t child; /* the direct child (the init, or the intermediate on the double-fork path) */
-    pid_t pid;   /* the init's host pid */
+    pid_t child;  /* the direct child (the init, or the intermediate on the double-fork path) */
+    pid_t pid;    /* the init's host pid */
     bool state_dir_made;
 };
 
@@ -110,8 +110,9 @@ static int recv_pid_creds(int fd, struct sync_msg *m, pid_t *pid, rbox_err **err
         char buf[CMSG_SPACE(sizeof(struct ucred))];
         struct cmsghdr align;
     } u;
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                          .msg_controllen = sizeof(u.buf) };
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
+    };
     ssize_t r;
     do {
         r = recvmsg(fd, &msg, 0);
@@ -229,8 +230,8 @@ static int await_ready(struct creating *cr, rbox_err **err)
             return 0;
         if (m.type != SYNC_HOOKS)
             return rbox_error(err, 0, "protocol error: unexpected message %d", m.type);
-        _cleanup_free_ char *state = state_json_from_config(cr->cfg, cr->o->id, cr->pid,
-                                                            ST_CREATING);
+        _cleanup_free_ char *state =
+            state_json_from_config(cr->cfg, cr->o->id, cr->pid, ST_CREATING);
         if (hooks_run(&cr->cfg->hooks, HOOK_PRESTART, state, err) < 0 ||
             hooks_run(&cr->cfg->hooks, HOOK_CREATE_RUNTIME, state, err) < 0)
             return -1;
@@ -328,7 +329,8 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
         return rbox_error(err, 0, "process.terminal is true: --console-socket is required%s",
                           o->detach ? " with --detach" : "");
-    if (ns_plan_init(cfg, &cr->plan, err) < 0 || seccomp_compile(&cfg->linux.seccomp, &cr->seccomp, err) < 0)
+    if (ns_plan_init(cfg, &cr->plan, err) < 0 ||
+        seccomp_compile(&cfg->linux.seccomp, &cr->seccomp, err) < 0)
         return -1;
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;
@@ -361,20 +363,29 @@ static int prepare(struct creating *cr, rbox_err **err)
 int container_create(const struct global_opts *g, const struct create_opts *o,
                      struct container **out, rbox_err **err)
 {
-    struct creating cr = { .g = g, .o = o, .dirfd = -1, .sync_fd = -1, .start_fd = -1,
-                           .console_fd = -1, .cgroup_fd = -1, .relay_fd = -1, .child = -1,
+    struct creating cr = { .g = g,
+                           .o = o,
+                           .dirfd = -1,
+                           .sync_fd = -1,
+                           .start_fd = -1,
+                           .console_fd = -1,
+                           .cgroup_fd = -1,
+                           .relay_fd = -1,
+                           .child = -1,
                            .pid = -1 };
     for (int i = 0; i < NS_COUNT; i++)
         cr.plan.fds[i] = -1;
     if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
         goto fail;
     /* 3. ready: record it */
-    if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) < 0) {
+    if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) <
+        0) {
         rbox_error(err, errno, "saving config.json in the state dir");
         goto fail;
     }
     struct rbox_state *st = make_state(&cr);
-    if (state_write(cr.dirfd, st, err) < 0 || (o->pid_file && write_pid_file(o->pid_file, cr.pid, err) < 0)) {
+    if (state_write(cr.dirfd, st, err) < 0 ||
+        (o->pid_file && write_pid_file(o->pid_file, cr.pid, err) < 0)) {
         cr.cg = steal_pointer(&st->cgroup);
         state_free(st);
         goto fail;
@@ -538,8 +549,9 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
 {
     enum container_status status = state_status(dirfd, st);
     if ((status == ST_RUNNING || status == ST_PAUSED) && !force)
-        return rbox_error(err, 0, "cannot delete container \"%s\": it is %s (stop it first, or "
-                                  "use --force)",
+        return rbox_error(err, 0,
+                          "cannot delete container \"%s\": it is %s (stop it first, or "
+                          "use --force)",
                           st->id, status_name(status));
     bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
     if (status != ST_STOPPED || leftovers) {

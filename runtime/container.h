@@ -9,9 +9,9 @@
 #include "state.h"
 
 struct global_opts {
-    const char *root;     /* --root */
-    bool systemd_cgroup;  /* --systemd-cgroup */
-    bool rootless;        /* running without root (state under $XDG_RUNTIME_DIR) */
+    const char *root;    /* --root */
+    bool systemd_cgroup; /* --systemd-cgroup */
+    bool rootless;       /* running without root (state under $XDG_RUNTIME_DIR) */
 };
 
 enum create_mode { MODE_CREATE, MODE_RUN };
@@ -31,10 +31,10 @@ struct create_opts {
 struct container {
     struct rbox_config *cfg;
     struct rbox_state *st;
-    int dirfd;     /* state dir */
-    int sync_fd;   /* run mode: our end of the sync socket, kept until the exec */
+    int dirfd;      /* state dir */
+    int sync_fd;    /* run mode: our end of the sync socket, kept until the exec */
     int console_fd; /* run mode with a terminal and no --console-socket: our end */
-    pid_t pid;     /* host pid of the init */
+    pid_t pid;      /* host pid of the init */
 };
 
 /* Create the container: on success it is "created" (init blocked before the user's process);

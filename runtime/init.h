@@ -10,16 +10,16 @@
 struct init_args {
     const struct rbox_config *cfg;
     const char *id;
-    int sync_fd;        /* the init's end of the sync socketpair */
-    int start_fd;       /* create: listening start-gate socket; run: -1 (START comes on sync_fd) */
-    int console_fd;     /* connected --console-socket, or -1 */
+    int sync_fd;    /* the init's end of the sync socketpair */
+    int start_fd;   /* create: listening start-gate socket; run: -1 (START comes on sync_fd) */
+    int console_fd; /* connected --console-socket, or -1 */
     bool no_pivot;
     int preserve_fds;
-    int listen_fds;     /* socket activation: LISTEN_FDS fds at 3.., before the preserved ones */
+    int listen_fds; /* socket activation: LISTEN_FDS fds at 3.., before the preserved ones */
     struct ns_plan *plan;
-    struct cgroup *cg;  /* NULL when the container has no cgroup */
+    struct cgroup *cg; /* NULL when the container has no cgroup */
     const struct seccomp_prog *seccomp;
-    bool report_pid;    /* double-fork path: send our pid with SCM_CREDENTIALS first */
+    bool report_pid; /* double-fork path: send our pid with SCM_CREDENTIALS first */
     bool new_userns;
 };
 

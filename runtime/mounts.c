@@ -259,7 +259,8 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
 
     _cleanup_close_ int mfd = -1;
     if (bind) {
-        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+        unsigned flags =
+            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
         mfd = open_tree(AT_FDCWD, src, flags);
         if (mfd < 0)
             return rbox_error(err, errno, "bind from %s", src);
@@ -320,8 +321,9 @@ static int cgroup_hier_mount(struct mount_env *env, size_t i, unsigned long flag
     if (env->new_cgroupns && !env->userns) {
         /* v1: the controllers as flags; a named hierarchy also needs "none" */
         _cleanup_free_ char *data = h->v2 ? NULL
-                                    : str_has_prefix(h->name, "name=") ? xasprintf("none,%s", h->name)
-                                                                      : xstrdup(h->name);
+                                    : str_has_prefix(h->name, "name=")
+                                        ? xasprintf("none,%s", h->name)
+                                        : xstrdup(h->name);
         mfd = fs_mount_new(h->v2 ? "cgroup2" : "cgroup", "cgroup", data, flags, err);
     } else {
         mfd = open_tree(AT_FDCWD, h->dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -381,7 +383,8 @@ bool mounts_dev_is_bind(const struct rbox_config *cfg)
 {
     for (size_t i = 0; i < cfg->n_mounts; i++) {
         const struct rbox_mount *m = &cfg->mounts[i];
-        if (strcmp(m->destination, "/dev") == 0 && ((m->flags & MS_BIND) || str_eq(m->type, "bind")))
+        if (strcmp(m->destination, "/dev") == 0 &&
+            ((m->flags & MS_BIND) || str_eq(m->type, "bind")))
             return true;
     }
     return false;
@@ -413,8 +416,7 @@ int mounts_prepare_root(struct mount_env *env, rbox_err **err)
     const struct rbox_config *cfg = env->cfg;
     /* Nothing we mount may propagate back to the host unless the config asks for it
      * (rootfsPropagation); by default the tree is a slave of the host's, as with runc. */
-    unsigned long prop = cfg->linux.rootfs_propagation ? cfg->linux.rootfs_propagation
-                                                       : MS_SLAVE;
+    unsigned long prop = cfg->linux.rootfs_propagation ? cfg->linux.rootfs_propagation : MS_SLAVE;
     if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
         return rbox_error(err, errno, "setting / propagation");
     if (prop & MS_SHARED) {
@@ -446,8 +448,8 @@ static int mask_path(int rootfd, const char *path, rbox_err **err)
         return rbox_error(err, errno, "maskedPaths: %s", path);
     _cleanup_close_ int mfd = -1;
     if (S_ISDIR(st.st_mode))
-        mfd = fs_mount_new("tmpfs", "tmpfs", NULL, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                           err);
+        mfd =
+            fs_mount_new("tmpfs", "tmpfs", NULL, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
     else if ((mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
         rbox_error(err, errno, "bind /dev/null");
     if (mfd < 0)

@@ -14,11 +14,11 @@
 
 struct mount_env {
     const struct rbox_config *cfg;
-    int rootfd;          /* O_PATH fd of the rootfs mount, set by mounts_prepare_root() */
-    bool userns;         /* in a new user namespace: bind devices, keep locked flags */
-    bool new_cgroupns;   /* cgroup mounts may mount the filesystem instead of binding */
-    bool new_netns;      /* sysfs may be mounted fresh */
-    struct cgroup *cg;   /* the container's cgroup (NULL when none) */
+    int rootfd;        /* O_PATH fd of the rootfs mount, set by mounts_prepare_root() */
+    bool userns;       /* in a new user namespace: bind devices, keep locked flags */
+    bool new_cgroupns; /* cgroup mounts may mount the filesystem instead of binding */
+    bool new_netns;    /* sysfs may be mounted fresh */
+    struct cgroup *cg; /* the container's cgroup (NULL when none) */
 };
 
 /* Make / a slave (or rootfsPropagation) tree and bind the rootfs onto itself; opens rootfd. */

@@ -94,8 +94,8 @@ int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err)
             return rbox_error(err, saved, "opening %s", path);
         }
     }
-    static const int order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_TIME,
-                                 NS_MOUNT };
+    static const int order[] = { NS_USER, NS_IPC,    NS_UTS,  NS_NET,
+                                 NS_PID,  NS_CGROUP, NS_TIME, NS_MOUNT };
     int ret = 0;
     for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
         int i = order[k];

@@ -6,10 +6,10 @@
 #include "error.h"
 
 struct ns_plan {
-    int fds[NS_COUNT];   /* open fds of namespaces to join (by path), -1 otherwise */
-    int new_flags;       /* CLONE_NEW* to create */
-    bool new_user;       /* a new user namespace */
-    bool join_user;      /* joining a user namespace by path */
+    int fds[NS_COUNT]; /* open fds of namespaces to join (by path), -1 otherwise */
+    int new_flags;     /* CLONE_NEW* to create */
+    bool new_user;     /* a new user namespace */
+    bool join_user;    /* joining a user namespace by path */
 };
 
 /* Open (and check the type of) every namespace path; compute the flags of new ones. */

@@ -29,8 +29,8 @@ int process_set_rlimits(const struct rbox_process *p, rbox_err **err)
                 return rbox_error(err, EPERM,
                                   "setting %s to %llu/%llu: raising the hard limit above %llu "
                                   "needs CAP_SYS_RESOURCE",
-                                  r->name, (unsigned long long)r->soft,
-                                  (unsigned long long)r->hard, (unsigned long long)cur.rlim_max);
+                                  r->name, (unsigned long long)r->soft, (unsigned long long)r->hard,
+                                  (unsigned long long)cur.rlim_max);
             return rbox_error(err, errno, "setting %s", r->name);
         }
     }
@@ -56,8 +56,9 @@ int process_set_user(const struct rbox_process *p, bool setgroups_allowed, rbox_
         if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
             return rbox_error(err, errno, "setgroups");
     } else if (u->n_additional_gids > 0) {
-        return rbox_error(err, EPERM, "process.user.additionalGids: setgroups is denied in this "
-                                      "user namespace");
+        return rbox_error(err, EPERM,
+                          "process.user.additionalGids: setgroups is denied in this "
+                          "user namespace");
     }
     if (setresgid(u->gid, u->gid, u->gid) < 0)
         return rbox_error(err, errno, "setting gid %u", u->gid);

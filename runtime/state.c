@@ -147,8 +147,10 @@ int state_read(int dirfd, const char *id, struct rbox_state **out, rbox_err **er
     _cleanup_free_ char *text = NULL;
     if (read_file_at(dirfd, STATE_FILE, &text, NULL) < 0) {
         if (errno == ENOENT)
-            return rbox_error(err, 0, "container \"%s\" does not exist (it is being created or "
-                                      "deleted)", id);
+            return rbox_error(err, 0,
+                              "container \"%s\" does not exist (it is being created or "
+                              "deleted)",
+                              id);
         return rbox_error(err, errno, "reading state of \"%s\"", id);
     }
     yajl_val v;
@@ -281,7 +283,8 @@ int container_ref_open(const char *root, const char *id, bool lock, struct conta
     ref->st = NULL;
     if (state_dir_open(root, id, &ref->dirfd, err) < 0)
         return -1;
-    if ((lock && state_lock(ref->dirfd, err) < 0) || state_read(ref->dirfd, id, &ref->st, err) < 0) {
+    if ((lock && state_lock(ref->dirfd, err) < 0) ||
+        state_read(ref->dirfd, id, &ref->st, err) < 0) {
         container_ref_close(ref);
         return -1;
     }

@@ -32,7 +32,7 @@ struct rbox_state {
     bool systemd_cgroup;
     bool rootless;
     bool has_poststart, has_poststop; /* saves parsing the config copy when there are none */
-    struct cgroup *cgroup; /* NULL when cgroups were skipped (rootless) */
+    struct cgroup *cgroup;            /* NULL when cgroups were skipped (rootless) */
     struct rbox_kv *annotations;
     size_t n_annotations;
 };

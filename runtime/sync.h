@@ -5,8 +5,8 @@
  *   2. init   -> parent SYNC_HOOKS     mounts prepared, not pivoted: run prestart/createRuntime
  *      parent -> init   SYNC_ACK       (only when the config has such hooks)
  *   3. init   -> parent SYNC_READY     init is set up and blocked before the user's process
- *   4. parent -> init   SYNC_COMMIT    state.json written (create); init now waits on the start gate
- *      or parent -> init SYNC_START    (run) exec now; EOF on the socket then means "exec happened"
+ *   4. parent -> init   SYNC_COMMIT    state.json written (create); init now waits on the start
+ * gate or parent -> init SYNC_START    (run) exec now; EOF on the socket then means "exec happened"
  *   at any step: init -> parent SYNC_ERROR (errno + one-line message) and the init exits;
  *   EOF seen by the init means the runtime died: the init exits.
  * The double-fork path adds SYNC_PID (the intermediate child reports the init's host PID).
