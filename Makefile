@@ -61,7 +61,7 @@ MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 
 BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor
 
-.PHONY: all clean deps bundles test test-runtime test-manager test-asan lint format install uninstall help asan \
+.PHONY: all clean deps bundles bench test test-runtime test-manager test-asan lint format install uninstall help asan \
         unprotected
 
 all: $(BINS)
@@ -118,7 +118,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd umoci
+        podman conmon containerd umoci hyperfine time
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
@@ -142,6 +142,10 @@ test-asan:
 	$(MAKE) SANITIZE=1 all unprotected
 	$(MAKE) bundles
 	RBOX_BUILD=build-asan bats -r tests/bats/runtime
+
+# Benchmarks against runc, crun and podman (docs/performance.md). QUICK=1 for a smoke run.
+bench: all bundles
+	RBOX_BUILD=$(BUILD) bench/run.sh
 
 lint:
 	clang-format --dry-run --Werror lib/*.[ch] runtime/*.[ch] $(wildcard manager/*.[ch])

@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# bench/run.sh - rbox against runc, crun and podman, side by side (make bench).
+#
+# Every scenario runs all its contenders in the same run, interleaved: R rounds, and in each round
+# hyperfine times every contender K times (-N: no shell in between). Medians are taken over all
+# rounds. Peak RSS comes from /usr/bin/time -f %M. Contenders missing on this machine are skipped
+# with a visible line. Output: a table on stdout and JSON in bench/results/<timestamp>.json
+# (also bench/results/latest.json).
+#
+# Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
+set -uo pipefail
+export LC_ALL=C
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+BUILD="${RBOX_BUILD:-$REPO/build}"
+RT="$BUILD/bin/rbox-runtime"
+RBOX="$BUILD/bin/rbox"
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-10}
+if [ "${QUICK:-}" = 1 ]; then ROUNDS=2; RUNS=3; fi
+WORK=$(mktemp -d /tmp/rbox-bench.XXXXXX)
+RESULTS="$HERE/results"
+mkdir -p "$RESULTS"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+JSON_PARTS="$WORK/parts"
+mkdir -p "$JSON_PARTS"
+CG="rbox-bench-$$"
+
+say() { printf '%s\n' "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+cleanup() {
+	set +e
+	for r in "$WORK/st-rbox" "$WORK/st-runc" "$WORK/st-crun"; do
+		[ -d "$r" ] || continue
+		for id in $(ls "$r" 2>/dev/null); do
+			case "$r" in
+			*rbox) "$RT" --root "$r" delete -f "$id" ;;
+			*runc) runc --root "$r" delete -f "$id" ;;
+			*crun) "$WORK/crun-nohybrid" --root "$r" delete -f "$id" ;;
+			esac
+		done >/dev/null 2>&1
+	done
+	[ -n "${PODMAN_STORE:-}" ] && podman_cmd system reset -f >/dev/null 2>&1
+	[ -n "${RBOX_BENCH_ROOT:-}" ] && "$RBOX" --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" rm -f -a >/dev/null 2>&1
+	find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$CG*" -exec rmdir {} \; 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# --- the bundle: busybox rootfs, /bin/true, cgroups on (relative path) --------------------------
+setup_bundle() {
+	[ -x "$REPO/bundles/busybox/rootfs/bin/busybox" ] || make -C "$REPO" bundles >/dev/null
+	B="$WORK/bundle"
+	mkdir -p "$B"
+	cp -a "$REPO/bundles/busybox/rootfs" "$B/rootfs"
+	# ociVersion 1.0.2: crun 1.8 refuses newer spec versions
+	jq '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] | .root.path = "rootfs" | .process.terminal = false' \
+		"$REPO/bundles/busybox/config.json" >"$B/config.json"
+	# crun 1.8 refuses this machine's hybrid layout: run it in a private mount namespace without
+	# the cgroup2 mount at /sys/fs/cgroup/unified (see ../shared/reference/orchestrators.md).
+	cat >"$WORK/crun-nohybrid" <<'SH'
+#!/bin/sh
+exec unshare -m sh -c 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"
+SH
+	chmod +x "$WORK/crun-nohybrid"
+}
+
+# measure NAME "label=command" ... : interleaved rounds of hyperfine; writes a JSON part.
+measure() {
+	local name=$1
+	shift
+	local i round labels=() cmds=()
+	for i in "$@"; do
+		labels+=("${i%%=*}")
+		cmds+=("${i#*=}")
+	done
+	say "== $name: ${labels[*]} ($ROUNDS rounds x $RUNS runs)"
+	for ((round = 0; round < ROUNDS; round++)); do
+		local args=()
+		for ((i = 0; i < ${#cmds[@]}; i++)); do
+			args+=(-n "${labels[$i]}" "${cmds[$i]}")
+		done
+		hyperfine -N -w 2 -r "$RUNS" --style none --export-json "$WORK/$name.$round.json" \
+			"${args[@]}" >/dev/null 2>"$WORK/hf.err" || { say "   hyperfine failed: $(tail -3 "$WORK/hf.err")"; return 1; }
+	done
+	jq -s --arg name "$name" '
+		[.[].results[]] | group_by(.command) | map({
+			name: .[0].command,
+			runs: ([.[].times[]] | length),
+			median_ms: ([.[].times[]] | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end * 1000),
+			mean_ms: ([.[].times[]] | add / length * 1000),
+			min_ms: ([.[].times[]] | min * 1000)
+		}) | {scenario: $name, contenders: .}' "$WORK/$name".*.json >"$JSON_PARTS/$name.json"
+}
+
+# peak RSS (KB) of one command, median of 5
+peak_rss() {
+	local i out=()
+	for i in 1 2 3 4 5; do
+		/usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null 2>&1
+		out+=("$(tail -1 "$WORK/rss")")
+	done
+	printf '%s\n' "${out[@]}" | sort -n | sed -n 3p
+}
+
+# --- scenarios -------------------------------------------------------------------------------
+
+# `run` of /bin/true in the busybox bundle, cgroups on, plus the floors.
+scenario_run() {
+	local c=("rbox-runtime=$RT --root $WORK/st-rbox run -b $B bench-run")
+	have runc && c+=("runc=runc --root $WORK/st-runc run -b $B bench-run") || say "   (runc missing: skipped)"
+	have crun && c+=("crun=$WORK/crun-nohybrid --root $WORK/st-crun run -b $B bench-run") || say "   (crun missing: skipped)"
+	c+=("floor-chroot=chroot $B/rootfs /bin/true")
+	c+=("floor-unshare-chroot=unshare --mount --uts --ipc --net --pid --fork chroot $B/rootfs /bin/true")
+	# what the crun wrapper itself costs (a private mount namespace + sh + umount)
+	have crun && c+=("crun-wrapper-alone=unshare -m sh -c 'umount -l /sys/fs/cgroup/unified; exec /bin/true'")
+	measure run "${c[@]}"
+}
+
+# create + start + wait + delete as separate commands (through one sh -c for all contenders).
+scenario_lifecycle() {
+	cat >"$WORK/lifecycle.sh" <<'SH'
+#!/bin/sh
+# lifecycle.sh RUNTIME ROOT BUNDLE ID: create, start, wait for the process to exit, delete
+rt=$1 root=$2 b=$3 id=$4
+$rt --root "$root" create -b "$b" --pid-file "$b/$id.pid" "$id" </dev/null >/dev/null 2>&1 || exit 1
+pid=$(cat "$b/$id.pid")
+$rt --root "$root" start "$id" || exit 1
+while [ -e "/proc/$pid/stat" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat")" != Z ]; do :; done
+$rt --root "$root" delete "$id"
+SH
+	chmod +x "$WORK/lifecycle.sh"
+	local c=("rbox-runtime=$WORK/lifecycle.sh $RT $WORK/st-rbox $B bench-lc")
+	have runc && c+=("runc=$WORK/lifecycle.sh runc $WORK/st-runc $B bench-lc")
+	have crun && c+=("crun=$WORK/lifecycle.sh $WORK/crun-nohybrid $WORK/st-crun $B bench-lc")
+	measure lifecycle "${c[@]}"
+}
+
+# 50 containers started at once (`run` each, all in parallel, wait for all).
+scenario_concurrent() {
+	cat >"$WORK/concurrent.sh" <<'SH'
+#!/bin/sh
+# concurrent.sh RUNTIME ROOT BUNDLE N
+rt=$1 root=$2 b=$3 n=$4 i=0
+while [ $i -lt "$n" ]; do
+	$rt --root "$root" run -b "$b" "bench-c$i" >/dev/null 2>&1 &
+	i=$((i + 1))
+done
+wait
+SH
+	chmod +x "$WORK/concurrent.sh"
+	local c=("rbox-runtime=$WORK/concurrent.sh $RT $WORK/st-rbox $B 50")
+	have runc && c+=("runc=$WORK/concurrent.sh runc $WORK/st-runc $B 50")
+	have crun && c+=("crun=$WORK/concurrent.sh $WORK/crun-nohybrid $WORK/st-crun $B 50")
+	local saved_rounds=$ROUNDS saved_runs=$RUNS
+	ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) RUNS=$(( RUNS < 3 ? RUNS : 3 ))
+	measure concurrent50 "${c[@]}"
+	ROUNDS=$saved_rounds RUNS=$saved_runs
+}
+
+scenario_rss() {
+	say "== peak RSS of the runtime process (/usr/bin/time %M, median of 5 runs)"
+	local parts=("{\"name\":\"rbox-runtime\",\"peak_rss_kb\":$(peak_rss "$RT" --root "$WORK/st-rbox" run -b "$B" bench-rss)}")
+	have runc && parts+=("{\"name\":\"runc\",\"peak_rss_kb\":$(peak_rss runc --root "$WORK/st-runc" run -b "$B" bench-rss)}")
+	if have crun; then
+		# crun itself, measured inside the wrapper's namespace (not the wrapper)
+		cat >"$WORK/crun-rss" <<SH
+#!/bin/sh
+exec unshare -m sh -c 'umount -l /sys/fs/cgroup/unified; /usr/bin/time -f %M -o $WORK/crun.rss /usr/bin/crun --root $WORK/st-crun run -b $B bench-rss >/dev/null 2>&1'
+SH
+		chmod +x "$WORK/crun-rss"
+		local i v=()
+		for i in 1 2 3 4 5; do
+			"$WORK/crun-rss"
+			v+=("$(tail -1 "$WORK/crun.rss")")
+		done
+		parts+=("{\"name\":\"crun\",\"peak_rss_kb\":$(printf '%s\n' "${v[@]}" | sort -n | sed -n 3p)}")
+	fi
+	(IFS=,; echo "{\"scenario\":\"peak_rss\",\"contenders\":[${parts[*]}]}") >"$JSON_PARTS/peak_rss.json"
+}
+
+# --- the manager --------------------------------------------------------------------------------
+
+rbox_cmd() { "$RBOX" --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" "$@"; }
+
+setup_rbox() {
+	[ -x "$RBOX" ] || { say "   (rbox not built: manager scenarios skipped)"; return 1; }
+	RBOX_BENCH_ROOT="$WORK/rbox-root"
+	RBOX_BENCH_RUNROOT="$WORK/rbox-run"
+	export RBOX_CGROUP_PARENT="$CG-rbox"
+	rbox_cmd run --rm busybox true >/dev/null || { say "   rbox run failed"; return 1; }
+}
+
+podman_cmd() {
+	CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" \
+		CONTAINERS_REGISTRIES_CONF="$PODMAN_STORE/registries.conf" \
+		podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/runroot" --tmpdir "$PODMAN_STORE/tmp" \
+		--storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
+		--network-config-dir "$PODMAN_STORE/net" "$@"
+}
+
+# podman offline with a private store, cgroupfs, no network, and runc (crun 1.8 refuses this
+# machine's hybrid cgroup layout).
+setup_podman() {
+	have podman && have conmon && have runc || { say "   (podman/conmon/runc missing: podman skipped)"; return 1; }
+	PODMAN_STORE="$WORK/podman"
+	mkdir -p "$PODMAN_STORE"/{root,runroot,tmp,net}
+	cat >"$PODMAN_STORE/containers.conf" <<CONF
+[containers]
+netns = "none"
+cgroups = "no-conmon"
+default_ulimits = ["nofile=1024:4096", "nproc=4096:8192"]
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PODMAN_STORE/events.log"
+lock_type = "file"
+tmp_dir = "$PODMAN_STORE/tmp"
+static_dir = "$PODMAN_STORE/root/libpod"
+volume_path = "$PODMAN_STORE/root/volumes"
+runtime = "runc"
+[network]
+network_config_dir = "$PODMAN_STORE/net"
+CONF
+	printf '[storage]\ndriver = "overlay"\nrunroot = "%s/runroot"\ngraphroot = "%s/root"\n' \
+		"$PODMAN_STORE" "$PODMAN_STORE" >"$PODMAN_STORE/storage.conf"
+	echo 'unqualified-search-registries = []' >"$PODMAN_STORE/registries.conf"
+	tar -C "$B/rootfs" --numeric-owner -cf "$PODMAN_STORE/rootfs.tar" .
+	podman_cmd import --change 'CMD ["/bin/sh"]' "$PODMAN_STORE/rootfs.tar" localhost/bench-busybox >/dev/null 2>&1 ||
+		{ say "   podman import failed: podman skipped"; PODMAN_STORE=; return 1; }
+	podman_cmd run --rm --network none --cgroup-parent "/$CG-podman" localhost/bench-busybox true >/dev/null ||
+		{ say "   podman run failed: podman skipped"; return 1; }
+}
+
+scenario_manager_run() {
+	local c=()
+	c+=("rbox run --rm=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT run --rm busybox true")
+	c+=("rbox-runtime run=$RT --root $WORK/st-rbox run -b $B bench-mrun")
+	[ -n "${PODMAN_STORE:-}" ] && c+=("podman run --rm=$WORK/podman-run")
+	if [ -n "${PODMAN_STORE:-}" ]; then
+		cat >"$WORK/podman-run" <<SH
+#!/bin/sh
+CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" CONTAINERS_REGISTRIES_CONF="$PODMAN_STORE/registries.conf" exec podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/runroot" --tmpdir "$PODMAN_STORE/tmp" --storage-driver overlay --cgroup-manager cgroupfs --events-backend file --network-config-dir "$PODMAN_STORE/net" run --rm --network none --cgroup-parent "/$CG-podman" localhost/bench-busybox true
+SH
+		chmod +x "$WORK/podman-run"
+	fi
+	measure manager_run "${c[@]}"
+}
+
+# idle RSS of one rbox-monitor vs one conmon (VmRSS / VmHWM of the monitor process)
+scenario_monitor_rss() {
+	say "== RSS of the per-container monitor for an idle container"
+	local parts=() id pid
+	id=$(rbox_cmd run -d busybox sleep 1000)
+	sleep 0.5
+	pid=$(rbox_cmd inspect "$id" | jq -r '.[0].State.MonitorPid // .[0].MonitorPid // empty')
+	if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
+		parts+=("{\"name\":\"rbox-monitor\",\"rss_kb\":$(awk '/^VmRSS/ {print $2}' /proc/$pid/status),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)}")
+	else
+		say "   could not find the rbox monitor's pid"
+	fi
+	rbox_cmd rm -f "$id" >/dev/null
+	if [ -n "${PODMAN_STORE:-}" ]; then
+		id=$(podman_cmd run -d --network none --cgroup-parent "/$CG-podman" localhost/bench-busybox sleep 1000)
+		sleep 0.5
+		pid=$(podman_cmd inspect "$id" | jq -r '.[0].State.ConmonPid')
+		parts+=("{\"name\":\"conmon\",\"rss_kb\":$(awk '/^VmRSS/ {print $2}' /proc/$pid/status),\"hwm_kb\":$(awk '/^VmHWM/ {print $2}' /proc/$pid/status)}")
+		podman_cmd rm -f -t 0 "$id" >/dev/null
+	fi
+	(IFS=,; echo "{\"scenario\":\"monitor_rss\",\"contenders\":[${parts[*]}]}") >"$JSON_PARTS/monitor_rss.json"
+}
+
+# `rbox ps -a` with 1,000 containers in the store
+scenario_ps() {
+	say "== creating 1,000 containers for rbox ps -a"
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		rbox_cmd create --name "bench-ps-$i" busybox true >/dev/null || { say "   create failed at $i"; return 1; }
+	done
+	local saved=$ROUNDS
+	measure ps_1000 "rbox ps -a=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT ps -a"
+	ROUNDS=$saved
+	rbox_cmd rm -f $(rbox_cmd ps -aq) >/dev/null 2>&1
+}
+
+# --- report -------------------------------------------------------------------------------------
+
+machine_json() {
+	jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
+		--argjson cores "$(nproc)" --arg mem "$(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo)" \
+		--arg layout "$(stat -fc %T /sys/fs/cgroup)$( [ -d /sys/fs/cgroup/unified ] && echo ' + cgroup2 at unified (hybrid)')" \
+		--arg runc "$(runc --version 2>/dev/null | head -1)" --arg crun "$(crun --version 2>/dev/null | head -1)" \
+		--arg podman "$(podman --version 2>/dev/null)" --arg rbox "$("$RT" --version | head -1)" \
+		--arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg date "$STAMP" \
+		'{date: $date, kernel: $kernel, cpu: $cpu, cores: $cores, memory: $mem, cgroups: $layout,
+		  versions: {rbox: $rbox, runc: $runc, crun: $crun, podman: $podman}, loadavg_at_start: $load,
+		  method: "hyperfine -N, interleaved rounds; medians"}'
+}
+
+report() {
+	local out="$RESULTS/$STAMP.json"
+	jq -n --argjson machine "$(machine_json)" --slurpfile s <(cat "$JSON_PARTS"/*.json) \
+		--argjson rounds "$ROUNDS" --argjson runs "$RUNS" \
+		'{machine: $machine, rounds: $rounds, runs_per_round: $runs, scenarios: $s}' >"$out"
+	cp "$out" "$RESULTS/latest.json"
+	jq -r -f "$HERE/table.jq" "$out"
+	say ""
+	say "JSON: $out"
+}
+
+main() {
+	have hyperfine || { say "hyperfine is needed (apt-get install hyperfine)"; exit 1; }
+	[ -x "$RT" ] || { say "build $RT first (make)"; exit 1; }
+	setup_bundle
+	local only="${1:-all}"
+	case "$only" in all | runtime)
+		scenario_run
+		scenario_lifecycle
+		scenario_concurrent
+		scenario_rss ;;
+	esac
+	case "$only" in all | manager)
+		if setup_rbox; then
+			setup_podman || true
+			scenario_manager_run
+			scenario_monitor_rss
+			scenario_ps
+		fi ;;
+	esac
+	report
+}
+
+main "$@"
