@@ -24,10 +24,10 @@ COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
              -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS    ?=
-CFLAGS    += -std=gnu11 $(OPT) $(WARN) $(SAN_FLAGS) -iquote lib -iquote runtime \
+CFLAGS    += -std=gnu11 $(OPT) -ffunction-sections -fdata-sections $(WARN) $(SAN_FLAGS) -iquote lib -iquote runtime \
              -DRBOX_VERSION=\"$(VERSION)\" -DRBOX_COMMIT=\"$(COMMIT)\" -MMD -MP
 LDFLAGS   ?=
-LDFLAGS   += $(SAN_FLAGS)
+LDFLAGS   += $(SAN_FLAGS) -Wl,--gc-sections
 
 RT_LIBS   := $(shell $(PKG_CONFIG) --libs --static yajl libseccomp libcap 2>/dev/null || echo -lyajl -lseccomp -lcap)
 # Debian ships yajl's static archive as libyajl_s.a.

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "selfexe.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -39,6 +40,27 @@ bool selfexe_needed(int argc, char **argv)
     return false;
 }
 
+/* How much of the binary execve needs: up to the end of the last PT_LOAD segment. Debug info
+ * and section headers come after it and are never mapped, so they need not be copied (in a -g
+ * build that is almost half of the file). Falls back to the whole file. */
+static off_t loadable_size(int exefd, off_t file_size)
+{
+    Elf64_Ehdr eh;
+    if (pread(exefd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64)
+        return file_size;
+    Elf64_Phdr ph[64];
+    size_t len = (size_t)eh.e_phnum * sizeof(Elf64_Phdr);
+    if (pread(exefd, ph, len, (off_t)eh.e_phoff) != (ssize_t)len)
+        return file_size;
+    off_t end = (off_t)(eh.e_phoff + len);
+    for (int i = 0; i < eh.e_phnum; i++)
+        if (ph[i].p_type == PT_LOAD && (off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+            end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+    return end > 0 && end <= file_size ? end : file_size;
+}
+
 static bool already_protected(int exefd)
 {
     /* a sealed memfd: our own earlier re-exec (or a caller who did the same) */
@@ -65,9 +87,9 @@ int selfexe_protect(char **argv, char **envp, rbox_err **err)
         mfd = memfd_create("rbox-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (mfd < 0)
         return rbox_error(err, errno, "memfd_create");
-    off_t off = 0;
-    while (off < st.st_size) {
-        ssize_t n = sendfile(mfd, exefd, &off, (size_t)(st.st_size - off));
+    off_t off = 0, size = loadable_size(exefd, st.st_size);
+    while (off < size) {
+        ssize_t n = sendfile(mfd, exefd, &off, (size_t)(size - off));
         if (n <= 0) {
             int saved = n < 0 ? errno : EIO;
             close(mfd);
