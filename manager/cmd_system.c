@@ -139,19 +139,20 @@ static void check_namespaces(struct checker *c)
         { "pid", CLONE_NEWPID, true, "every container" },
         { "ipc", CLONE_NEWIPC, true, "every container" },
         { "uts", CLONE_NEWUTS, true, "every container" },
-        { "network", CLONE_NEWNET, true, "--network none (the default)" },
+        { "network", CLONE_NEWNET, true, "--network none, the default" },
         { "cgroup", CLONE_NEWCGROUP, true, "every container" },
-        { "user", CLONE_NEWUSER, false, "rootless containers, user namespace mappings" },
-        { "time", CLONE_NEWTIME, false, "linux.timeOffsets (not used by rbox run)" },
+        { "user", CLONE_NEWUSER, false, "rootless containers and uid mappings" },
+        { "time", CLONE_NEWTIME, false, "linux.timeOffsets, which rbox run does not use" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
         char what[32];
         snprintf(what, sizeof(what), "namespace %s", ns[i].name);
         int e = probe_unshare(ns[i].flag);
         if (e == 0)
-            line(c, PASS, what, "unshared in a child (%s)", ns[i].use);
+            line(c, PASS, what, "unshared in a child; for %s", ns[i].use);
         else
-            line(c, ns[i].needed ? FAIL : WARN, what, "unshare: %s (%s)", strerror(e), ns[i].use);
+            line(c, ns[i].needed ? FAIL : WARN, what, "unshare: %s; for %s", strerror(e),
+                 ns[i].use);
     }
 }
 
@@ -179,10 +180,10 @@ static void check_cgroups(struct checker *c)
     } ctl[] = {
         { "memory", false, "--memory, OOM kill and peak memory in the report" },
         { "cpu", false, "--cpus" },
-        { "cpuacct", false, "CPU time in the report (v1)" },
+        { "cpuacct", false, "CPU time in the report" },
         { "pids", false, "--pids-limit, pids peak in the report" },
-        { "devices", true, "the device rules of every container (v1)" },
-        { "freezer", true, "rm -f and kill --all (v1)" },
+        { "devices", true, "the device rules of every container" },
+        { "freezer", true, "rm -f and kill --all" },
         { "cpuset", false, "cpuset limits" },
         { "blkio", false, "block I/O limits" },
     };
@@ -201,10 +202,9 @@ static void check_cgroups(struct checker *c)
             _cleanup_free_ char *padded = xasprintf(" %s ", have ? have : "");
             padded[strcspn(padded, "\n")] = ' ';
             if (strstr(padded, word))
-                line(c, PASS, what, "v2 controller (%s)", ctl[i].use);
+                line(c, PASS, what, "v2 controller; for %s", ctl[i].use);
             else
-                line(c, WARN, what, "not offered by /sys/fs/cgroup/cgroup.controllers (%s)",
-                     ctl[i].use);
+                line(c, WARN, what, "not in /sys/fs/cgroup/cgroup.controllers; for %s", ctl[i].use);
         }
         return;
     }
@@ -221,9 +221,9 @@ static void check_cgroups(struct checker *c)
         char what[40], path[256];
         snprintf(what, sizeof(what), "cgroup %s", ctl[i].name);
         if (v1_controller(ctl[i].name, path, sizeof(path)))
-            line(c, PASS, what, "v1 at %s (%s)", path, ctl[i].use);
+            line(c, PASS, what, "v1 at %s; for %s", path, ctl[i].use);
         else
-            line(c, ctl[i].needed_v1 ? FAIL : WARN, what, "no v1 hierarchy mounted (%s)",
+            line(c, ctl[i].needed_v1 ? FAIL : WARN, what, "no v1 hierarchy mounted; for %s",
                  ctl[i].use);
     }
 }
@@ -267,7 +267,7 @@ static void check_pidfd(struct checker *c)
     int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     if (fd >= 0) {
         close(fd);
-        line(c, PASS, "pidfd", "pidfd_open (stop and wait follow the monitor with it)");
+        line(c, PASS, "pidfd", "pidfd_open works; for stop and wait, which follow the monitor");
     } else {
         line(c, FAIL, "pidfd", "pidfd_open: %s (Linux 5.3 or later)", strerror(errno));
     }
@@ -309,9 +309,10 @@ static void check_userns(struct checker *c)
     long n = max ? strtol(max, NULL, 10) : -1;
     int e = probe_unshare(CLONE_NEWUSER);
     if (n > 0 && e == 0)
-        line(c, PASS, "user namespaces", "max_user_namespaces=%ld (optional: rootless use)", n);
+        line(c, PASS, "user namespaces", "max_user_namespaces=%ld, unshared in a child; optional",
+             n);
     else
-        line(c, WARN, "user namespaces", "max_user_namespaces=%ld, unshare: %s (optional)", n,
+        line(c, WARN, "user namespaces", "max_user_namespaces=%ld, unshare: %s; optional", n,
              e ? strerror(e) : "ok");
 }
 

@@ -386,7 +386,7 @@ static void start_container(void)
     if (loopback_up(m.pid) < 0)
         fail_start(EXIT_RBOX, "bringing up the container's loopback interface failed");
     attach_accept(&m.srv); /* clients that connected before "go" see every byte */
-    mreport_started(m.ctrfd);
+    int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
     if (runtime(start, -1, -1) != 0) {
         runtime_error(msg, sizeof(msg));
@@ -397,7 +397,7 @@ static void start_container(void)
         st.status = CS_RUNNING;
         st.pid = m.pid;
         st.pid_start = pid_start;
-        st.started_ns = now_ns_realtime();
+        st.started_ns = started; /* the report's started_at too */
         st.finished_ns = 0;
         st.exit_code = 0;
         st.exit_signal = 0;

@@ -30,13 +30,14 @@ int mreport_load(int ctrfd)
     return sandbox_conf_read(ctrfd, &r.conf);
 }
 
-void mreport_started(int ctrfd)
+int64_t mreport_started(int ctrfd)
 {
     unlinkat(ctrfd, REPORT_FILE, 0); /* the last run's verdict is not this one's */
     r.t0 = now_ns_monotonic();
     r.started_ns = now_ns_realtime();
     r.t_end = 0;
     r.timed_out = false;
+    return r.started_ns;
 }
 
 void mreport_reaped(void)

@@ -48,21 +48,30 @@ int parse_duration(const char *v, const char *flag, int64_t *ns, rbox_err **err)
         return 0;
     }
     while (ok && *p) {
-        char *end;
-        if (!isdigit((unsigned char)*p) && *p != '.') {
+        /* digits with an optional fraction (no sign, no exponent), then a unit */
+        size_t len = strspn(p, "0123456789.");
+        char num[32];
+        if (len == 0 || len >= sizeof(num)) {
             ok = false;
             break;
         }
-        double n = strtod(p, &end);
+        memcpy(num, p, len);
+        num[len] = '\0';
+        char *end;
+        double n = strtod(num, &end);
+        ok = *end == '\0' && strchr(num, '.') == strrchr(num, '.');
+        p += len;
         size_t best = 0, best_len = 0;
         for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-            size_t len = strlen(units[i].unit);
-            if (strncmp(end, units[i].unit, len) == 0 && len > best_len)
-                best = i, best_len = len;
+            size_t ulen = strlen(units[i].unit);
+            if (strncmp(p, units[i].unit, ulen) == 0 && ulen > best_len) {
+                best = i;
+                best_len = ulen;
+            }
         }
-        ok = end != p && best_len > 0;
+        ok = ok && best_len > 0;
         total += n * units[best].ns;
-        p = end + best_len;
+        p += best_len;
     }
     if (!ok || total > 9.2e18)
         return rbox_error(err, 0,

@@ -12,6 +12,7 @@
  *   ptrace       ptrace(PTRACE_TRACEME)                   (default: not in any graded level)
  *   unshare      unshare(CLONE_NEWUTS)                    (default: only with CAP_SYS_ADMIN)
  *   setuid UID   setuid(UID)
+ *   id           prints "uid=N gid=N" (getuid, getgid: minimal)
  * Exit status: 0 when every call succeeded, 1 otherwise, 2 on a usage error. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,6 +65,12 @@ static long probe(const char *what, const char *arg)
         return syscall(SYS_unshare, CLONE_NEWUTS);
     if (strcmp(what, "setuid") == 0)
         return syscall(SYS_setuid, atoi(arg));
+    if (strcmp(what, "id") == 0) {
+        char buf[64];
+        int n = snprintf(buf, sizeof(buf), "uid=%ld gid=%ld\n", syscall(SYS_getuid),
+                         syscall(SYS_getgid));
+        return write(STDOUT_FILENO, buf, (size_t)n) == n ? 0 : -1;
+    }
     const char msg[] = "sandbox-probe: unknown probe\n";
     if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
         _exit(3);
@@ -82,7 +89,8 @@ int main(int argc, char **argv)
             arg = argv[++i];
         }
         long r = probe(what, arg);
-        say(what, r);
+        if (strcmp(what, "id") != 0)
+            say(what, r);
         failed |= r < 0;
     }
     return failed;
