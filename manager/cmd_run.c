@@ -54,7 +54,8 @@
     "                             and pids (-: to stdout after the output; foreground run)\n"  \
     "      --security-opt OPT     seccomp=PROFILE: default, minimal, io-heavy, compute,\n"     \
     "                             network, unconfined or a .json file (default: default);\n"   \
-    "                             no-new-privileges[=true|false]\n"                            \
+    "                             no-new-privileges[=true|false] (minimal, io-heavy,\n"        \
+    "                             compute and network imply it)\n"                             \
     "  -v, --volume SRC:DST[:ro]  bind mount an absolute host path, or a named volume\n"       \
     "                             (created on first use), at DST (repeatable)\n"               \
     "      --tmpfs DST[:OPTS]     a tmpfs at DST (OPTS: size=64m, mode=, uid=, gid=, ro,\n"    \

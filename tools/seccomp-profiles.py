@@ -136,7 +136,7 @@ for g in minimal + files + compute + network:
         everyone |= set(g["names"])
 everyone -= {"get_mempolicy", "set_mempolicy", "mbind"}  # CAP_SYS_NICE below, as docker
 everyone |= {
-    "newfstatat", "ioctl", "socket", "capget", "capset", "prctl", "seccomp", "ptrace",
+    "newfstatat", "ioctl", "capget", "capset", "prctl", "seccomp", "ptrace",
     "futex_waitv", "futex_wake", "futex_wait", "futex_requeue", "get_thread_area",
     "set_thread_area", "setrlimit", "ugetrlimit", "waitpid", "mknod", "mknodat",
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups",
@@ -161,7 +161,8 @@ everyone |= {
     "sched_rr_get_interval_time64", "io_pgetevents_time64", "send", "recv",
     "breakpoint", "cacheflush", "set_tls", "riscv_flush_icache",
 }
-everyone -= {"clone", "clone3"}
+everyone -= {"clone", "clone3", "socket"}
+AF_VSOCK = 40
 
 default_rules = [
     rule("default: what containers normally do (processes, files, memory, sockets, IPC, "
@@ -170,6 +171,8 @@ default_rules = [
          "userfaultfd, kexec, swapon/swapoff, the old and obsolete calls, and everything "
          "below unless the container holds the capability",
          sorted(everyone)),
+    rule("default: sockets of every address family but AF_VSOCK (a way out to the host or "
+         "hypervisor)", ["socket"], args=[{"index": 0, "value": AF_VSOCK, "op": "SCMP_CMP_NE"}]),
     rule("default: personality() only for the Linux personalities (and the query)",
          ["personality"], args=[{"index": 0, "value": v, "op": "SCMP_CMP_EQ"}
                                 for v in (0x0, 0x8, 0x20000, 0x20008, 0xffffffff)]),

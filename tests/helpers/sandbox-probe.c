@@ -9,6 +9,7 @@
  *   fork         fork(2), the child exits, wait4(2)       (compute)
  *   socket       socket(AF_INET, SOCK_STREAM)             (network)
  *   socketpair   socketpair(AF_UNIX, SOCK_STREAM)         (network)
+ *   vsock        socket(AF_VSOCK, SOCK_STREAM)            (never in rbox's profiles)
  *   ptrace       ptrace(PTRACE_TRACEME)                   (default: not in any graded level)
  *   unshare      unshare(CLONE_NEWUTS)                    (default: only with CAP_SYS_ADMIN)
  *   setuid UID   setuid(UID)
@@ -55,6 +56,8 @@ static long probe(const char *what, const char *arg)
     }
     if (strcmp(what, "socket") == 0)
         return syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+    if (strcmp(what, "vsock") == 0)
+        return syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
     if (strcmp(what, "socketpair") == 0) {
         int sv[2];
         return syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);

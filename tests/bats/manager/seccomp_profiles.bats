@@ -77,6 +77,12 @@ probe() {
 	run probe default -- ptrace
 	assert_success
 	assert_output "ptrace: ok"
+	# the default profile refuses one address family: AF_VSOCK (a way out to the host)
+	run -1 probe default -- socket vsock
+	assert_line "socket: ok"
+	assert_line "vsock: EPERM"
+	run probe unconfined -- vsock
+	refute_output "vsock: EPERM"
 }
 
 @test "seccomp=default: privileged calls only with their capability (unshare needs CAP_SYS_ADMIN)" {
@@ -142,12 +148,17 @@ probe() {
 	local d="$BATS_TEST_TMPDIR/docker.json"
 	cat >"$d" <<-'EOF'
 		{"defaultAction": "SCMP_ACT_ALLOW",
-		 "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": []}],
+		 "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": null},
+		             {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
 		 "syscalls": [
 		  {"comment": "mkdir only for CAP_SYS_ADMIN", "names": ["mkdir", "mkdirat"],
 		   "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
 		  {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
-		   "includes": {"arches": ["s390x"]}}]}
+		   "includes": {"arches": ["s390x"]}},
+		  {"names": ["unlink"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		   "includes": {"minKernel": "99.0"}},
+		  {"names": ["getpid"], "action": "SCMP_ACT_ALLOW",
+		   "includes": {"minKernel": "4.8"}}]}
 	EOF
 	run -1 rbox run --rm --security-opt "seccomp=$d" busybox mkdir /x
 	assert_output "mkdir: can't create directory '/x': Operation not permitted"
@@ -159,7 +170,7 @@ probe() {
 	assert_equal "$(rbox inspect ff | jq -r '.[0].HostConfig.SecurityOpt[0]')" "seccomp=$d"
 	local cfg="$RBOX_ROOT/containers/$(ctr_id ff)/bundle/config.json"
 	assert_equal "$(jq -c '.linux.seccomp.architectures' "$cfg")" '["SCMP_ARCH_X86_64"]'
-	assert_equal "$(jq -c '[.linux.seccomp.syscalls[].names]' "$cfg")" '[["mkdir","mkdirat"]]'
+	assert_equal "$(jq -c '[.linux.seccomp.syscalls[].names]' "$cfg")" '[["mkdir","mkdirat"],["getpid"]]'
 }
 
 @test "seccomp: unknown profiles and bad files are one line, exit 125, nothing created" {
