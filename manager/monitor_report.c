@@ -48,8 +48,8 @@ void mreport_reaped(void)
 
 int mreport_timeout_ms(void)
 {
-    if (r.conf.timeout_ns <= 0 || r.t0 == 0)
-        return -1;
+    if (r.conf.timeout_ns <= 0 || r.t0 == 0 || r.timed_out)
+        return -1; /* once killed, wait for the reap (a frozen cgroup may delay it) */
     uint64_t deadline = r.t0 + (uint64_t)r.conf.timeout_ns, now = now_ns_monotonic();
     if (now >= deadline)
         return 0;

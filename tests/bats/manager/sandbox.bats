@@ -190,3 +190,22 @@ pids_peak_supported() {
 	rbox start -a rel
 	assert_equal "$(jq -r .exit_code "$BATS_TEST_TMPDIR/out.json")" 0
 }
+
+@test "run --timeout: a frozen container dies when thawed; the monitor waits without spinning" {
+	rbox run -d --name frozen --timeout 200ms busybox sleep 100
+	local id mon
+	id=$(ctr_id frozen)
+	"$RUNTIME_BIN" --root "$RBOX_RUNROOT/runtime" pause "$id"
+	mon=$(inspect_field frozen .State.MonitorPid)
+	sleep 0.5
+	# past the deadline: one SIGKILL is pending in the frozen cgroup, the monitor sleeps in poll
+	local before after
+	before=$(awk '{ print $14 + $15 }' "/proc/$mon/stat")
+	sleep 1
+	after=$(awk '{ print $14 + $15 }' "/proc/$mon/stat")
+	[ $((after - before)) -le 1 ] # CPU ticks in a second (spinning would be ~100)
+	"$RUNTIME_BIN" --root "$RBOX_RUNROOT/runtime" resume "$id"
+	run rbox wait frozen
+	assert_output 137
+	assert_equal "$(inspect_field frozen .State.Report.timed_out)" true
+}
