@@ -40,8 +40,7 @@
     "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
     "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
     "                             and /etc/group\n"                                             \
-    "  -w, --workdir DIR          working directory (absolute; created when "                   \
-    "missing)\n" SANDBOX_FLAGS_HELP
+    "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
 /* sandbox mode and volumes (sandbox.c, ctr_mounts.c; docs/sandbox.md) */
 #define SANDBOX_FLAGS_HELP                                                                     \
@@ -70,14 +69,14 @@ static const char run_usage[] =
     "\n"
     "Options:\n"
     "  -d, --detach               run in the background and print the container "
-    "ID\n" CREATE_FLAGS_HELP;
+    "ID\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char create_usage[] =
     "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
     "\n"
     "Create a container (status 'created') without starting it; prints its ID.\n"
     "\n"
-    "Options:\n" CREATE_FLAGS_HELP;
+    "Options:\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char start_usage[] =
     "Usage: rbox start [OPTIONS] CONTAINER [CONTAINER...]\n"
