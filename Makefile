@@ -43,7 +43,9 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 # The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
 # small: only libc and the few objects it needs; one runs per container).
 MON_SRC   := manager/monitor.c manager/monitor_io.c manager/ctrstate.c
-MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c
+# the verdict (--timeout, --report): report.c is shared with rbox
+MON_SRC   += manager/monitor_report.c manager/report.c
+MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c manager/report.c
 MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
 # ~950 kB with a static glibc); sanitizer builds use $(CC).
@@ -95,6 +97,9 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
+
+# the built-in seccomp profiles are embedded with .incbin
+$(BUILD)/obj/manager/seccomp_profiles.o: $(wildcard manager/profiles/*.json)
 
 -include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d)
 
@@ -158,9 +163,12 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
+	install -m 0644 manager/profiles/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
+	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 
 clean:
 	rm -rf build build-asan

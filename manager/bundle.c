@@ -133,7 +133,7 @@ static void process(json_w *w, const struct ctr_spec *s, const char *hostname)
     cap_list(w, "effective", s->uid == 0 ? caps : 0);
     cap_list(w, "permitted", s->uid == 0 ? caps : 0);
     jw_obj_close(w);
-    jw_kbool(w, "noNewPrivileges", false);
+    jw_kbool(w, "noNewPrivileges", sbx_no_new_privs(&s->sbx));
     jw_obj_close(w);
 }
 
@@ -152,7 +152,7 @@ static void mount(json_w *w, const char *dest, const char *type, const char *src
     jw_obj_close(w);
 }
 
-static void mounts(json_w *w, const char *ctr_dir)
+static void mounts(json_w *w, const char *ctr_dir, const struct store *st, const struct ctr_spec *s)
 {
     static const char *const proc[] = { "nosuid", "noexec", "nodev", NULL };
     static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
@@ -179,6 +179,7 @@ static void mounts(json_w *w, const char *ctr_dir)
         _cleanup_free_ char *src = xasprintf("%s/%s", ctr_dir, files[i]);
         mount(w, dest, "bind", src, bind);
     }
+    sbx_mounts_write(w, st, &s->sbx); /* -v, --tmpfs */
     jw_arr_close(w);
 }
 
@@ -268,6 +269,7 @@ static void linux_section(json_w *w, const struct ctr_spec *s)
     for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++)
         jw_str(w, readonly_paths[i]);
     jw_arr_close(w);
+    sbx_seccomp_write(w, &s->sbx, capability_set(s));
     jw_obj_close(w);
 }
 
@@ -304,7 +306,8 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     char shortid[13];
     ctr_copy(shortid, sizeof(shortid), s->id);
     const char *hostname = s->hostname ? s->hostname : shortid;
-    if (etc_files(ctrfd, s, hostname, err) < 0)
+    if (etc_files(ctrfd, s, hostname, err) < 0 ||
+        sbx_create_extras(st, ctrfd, s->id, &s->sbx, err) < 0)
         return -1;
     if (mkdirat(ctrfd, "bundle", 0700) < 0 && errno != EEXIST)
         return rbox_error(err, errno, "creating the bundle directory");
@@ -319,7 +322,7 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     jw_kbool(&w, "readonly", s->read_only);
     jw_obj_close(&w);
     jw_kstr(&w, "hostname", hostname);
-    mounts(&w, ctr_dir);
+    mounts(&w, ctr_dir, st, s);
     linux_section(&w, s);
     jw_key(&w, "annotations");
     jw_obj_open(&w);

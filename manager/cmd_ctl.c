@@ -6,6 +6,7 @@
 #include "proto.h"
 #include "signals.h"
 #include "util.h"
+#include "volume.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -243,10 +244,28 @@ static const char rm_usage[] =
     "Usage: rbox rm [OPTIONS] CONTAINER [CONTAINER...]\n"
     "\n"
     "Remove containers: their files, logs, overlay and name. A running container is refused\n"
-    "unless --force, which kills it first.\n"
+    "unless --force, which kills it first. Named volumes are kept.\n"
     "\n"
     "Options:\n"
-    "  -f, --force   kill a running container, then remove it\n";
+    "  -f, --force     kill a running container, then remove it\n"
+    "  -v, --volumes   also remove the named volumes the container created on first use\n"
+    "                  (not those made with 'volume create', nor those another container\n"
+    "                  uses)\n";
+
+struct rm_opts {
+    bool force, volumes;
+};
+
+static int rm_flag(void *ud, int id, const char *arg, rbox_err **err)
+{
+    (void)arg, (void)err;
+    struct rm_opts *o = ud;
+    if (id == 1)
+        o->force = true;
+    else
+        o->volumes = true;
+    return 0;
+}
 
 static int bool_flag(void *ud, int id, const char *arg, rbox_err **err)
 {
@@ -258,14 +277,21 @@ static int bool_flag(void *ud, int id, const char *arg, rbox_err **err)
 static int rm_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
 {
     (void)given;
-    return ctr_remove(c->s, id, *(bool *)ud, err);
+    const struct rm_opts *o = ud;
+    _cleanup_strv_ char **vols = o->volumes ? volume_names_of(c->s, id) : NULL;
+    if (ctr_remove(c->s, id, o->force, err) < 0)
+        return -1;
+    volumes_remove_created_by(c->s, id, vols);
+    return 0;
 }
 
 int cmd_rm(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
-    bool force = false;
-    return run_cmd(c, argc, argv, "rbox rm", rm_usage, opts, bool_flag, &force, rm_one, true);
+    static const struct mopt opts[] = { { "force", 'f', false, 1 },
+                                        { "volumes", 'v', false, 2 },
+                                        { NULL, 0, false, 0 } };
+    struct rm_opts o = { false, false };
+    return run_cmd(c, argc, argv, "rbox rm", rm_usage, opts, rm_flag, &o, rm_one, true);
 }
 
 /* ---- rename ---- */

@@ -261,7 +261,7 @@ static void jw_strv_k(json_w *w, const char *key, char *const *v)
     jw_arr_close(w);
 }
 
-static void inspect_state(json_w *w, const struct ctr_state *st)
+static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
 {
     char buf[48];
     bool running = st->status == CS_RUNNING || st->status == CS_PAUSED;
@@ -281,6 +281,7 @@ static void inspect_state(json_w *w, const struct ctr_state *st)
     rfc3339(st->finished_ns, buf, sizeof(buf));
     jw_kstr(w, "FinishedAt", buf);
     jw_kint(w, "MonitorPid", st->monitor_pid);
+    sbx_inspect_report(w, ctrfd); /* the verdict of the last run (--report) */
     jw_obj_close(w);
 }
 
@@ -299,6 +300,7 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kstr(w, "NetworkMode", sp->network);
     jw_kbool(w, "AutoRemove", sp->auto_remove);
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
+    sbx_inspect_host_config(w, &sp->sbx);
     jw_obj_close(w);
 }
 
@@ -347,6 +349,7 @@ static void inspect_paths(json_w *w, struct store *s, const struct ctr_spec *sp)
         jw_kbool(w, "RW", true);
         jw_obj_close(w);
     }
+    sbx_inspect_mounts(w, s, &sp->sbx);
     jw_arr_close(w);
 }
 
@@ -382,7 +385,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "Created", buf);
     jw_kstr(w, "Path", args[0]);
     jw_strv_k(w, "Args", args[0] ? args + 1 : args);
-    inspect_state(w, &st);
+    inspect_state(w, &st, fd);
     _cleanup_free_ char *img = xasprintf("sha256:%s", st.image_id);
     jw_kstr(w, "Image", img);
     jw_kstr(w, "ImageName", st.image);

@@ -42,6 +42,24 @@
     "                             and /etc/group\n"                                             \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
+/* sandbox mode and volumes (sandbox.c, ctr_mounts.c; docs/sandbox.md) */
+#define SANDBOX_FLAGS_HELP                                                                     \
+    "\n"                                                                                       \
+    "Sandbox and volumes:\n"                                                                   \
+    "      --timeout DURATION     kill the container (SIGKILL) when it has run this long\n"    \
+    "                             (10s, 1m30s, 500ms; 0: none)\n"                              \
+    "      --report FILE|-        write a JSON verdict when the container ends: exit code,\n"  \
+    "                             signal, OOM kill, timeout, wall and CPU time, peak memory\n" \
+    "                             and pids (-: to stdout after the output; foreground run)\n"  \
+    "      --security-opt OPT     seccomp=PROFILE: default, minimal, io-heavy, compute,\n"     \
+    "                             network, unconfined or a .json file (default: default);\n"   \
+    "                             no-new-privileges[=true|false] (minimal, io-heavy,\n"        \
+    "                             compute and network imply it)\n"                             \
+    "  -v, --volume SRC:DST[:ro]  bind mount an absolute host path, or a named volume\n"       \
+    "                             (created on first use), at DST (repeatable)\n"               \
+    "      --tmpfs DST[:OPTS]     a tmpfs at DST (OPTS: size=64m, mode=, uid=, gid=, ro,\n"    \
+    "                             exec, suid, dev; default nosuid,nodev,noexec,mode=1777)\n"
+
 static const char run_usage[] =
     "Usage: rbox run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
     "\n"
@@ -51,14 +69,14 @@ static const char run_usage[] =
     "\n"
     "Options:\n"
     "  -d, --detach               run in the background and print the container "
-    "ID\n" CREATE_FLAGS_HELP;
+    "ID\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char create_usage[] =
     "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
     "\n"
     "Create a container (status 'created') without starting it; prints its ID.\n"
     "\n"
-    "Options:\n" CREATE_FLAGS_HELP;
+    "Options:\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char start_usage[] =
     "Usage: rbox start [OPTIONS] CONTAINER [CONTAINER...]\n"
@@ -89,6 +107,11 @@ enum {
     F_STOP_SIGNAL,
     F_STOP_TIMEOUT,
     F_CGROUP_PARENT,
+    F_TIMEOUT, /* sandbox.c from here */
+    F_REPORT,
+    F_SECURITY_OPT,
+    F_VOLUME,
+    F_TMPFS,
 };
 
 static const struct mopt run_opts[] = {
@@ -112,6 +135,11 @@ static const struct mopt run_opts[] = {
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
+    { "timeout", 0, true, F_TIMEOUT },
+    { "report", 0, true, F_REPORT },
+    { "security-opt", 0, true, F_SECURITY_OPT },
+    { "volume", 'v', true, F_VOLUME },
+    { "tmpfs", 0, true, F_TMPFS },
     { NULL, 0, false, 0 },
 };
 
@@ -195,6 +223,11 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         free(s->cgroup_parent);
         s->cgroup_parent = xstrdup(v);
         return 0;
+    case F_TIMEOUT: return sbx_set_flag(&s->sbx, "timeout", v, err);
+    case F_REPORT: return sbx_set_flag(&s->sbx, "report", v, err);
+    case F_SECURITY_OPT: return sbx_set_flag(&s->sbx, "security-opt", v, err);
+    case F_VOLUME: return sbx_set_flag(&s->sbx, "volume", v, err);
+    case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
     }
     return 0;
 }
@@ -219,7 +252,8 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         if (set_flag(r, id, arg, err) < 0)
             return -1;
     }
-    if (margs_require(&p, 1, -1, "an IMAGE", err) < 0)
+    if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
+        sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
     r->spec.image = xstrdup(margs_at(&p, 0));
     if (margs_count(&p) > 1)
@@ -272,6 +306,8 @@ static int stream(struct store *s, const char *id, int afd, int sfd)
             out_ok = write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1) >= 0;
         else if (msg[0] == 'E' && err_ok)
             err_ok = write_all(STDERR_FILENO, msg + 1, (size_t)n - 1) >= 0;
+        else if (msg[0] == 'V')
+            sbx_report_keep(msg + 1, (size_t)n - 1); /* --report - */
         else if (msg[0] == 'X')
             return atoi(msg + 1);
     }
@@ -302,6 +338,7 @@ static int foreground(struct store *s, const char *id)
     if (r == 1) /* already running (start -a): attach to it */
         afd = attach_connect(s, id, ATTACH_STDOUT | ATTACH_STDERR, &err);
     if (r < 0 || afd < 0) {
+        sbx_report_failed(code, err); /* --report - */
         log_err_free(err);
         close(sfd);
         return r < 0 ? code : EXIT_RBOX;
@@ -370,6 +407,8 @@ static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id)
     } else {
         fflush(stdout);
         ret = foreground(c->s, id);
+        if (str_eq(r->spec.sbx.report, "-"))
+            sbx_report_print(id, r->spec.name);
     }
     if (ret != 0 && r->spec.auto_remove)
         wait_removed(c->s, id);

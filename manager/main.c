@@ -40,6 +40,8 @@ static const struct command {
     { "images", cmd_images, "list images" },
     { "import", cmd_image_import, "import a rootfs tarball as an image" },
     { "rmi", cmd_image_rm, "remove images" },
+    { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
+    { "system", cmd_system, "system commands (check: what this host supports)" },
     { NULL, NULL, NULL },
 };
 

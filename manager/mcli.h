@@ -64,5 +64,7 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_import(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
+int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "ctrstate.h"
 #include "monitor.h"
+#include "report.h"
 #include "util.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -244,6 +246,7 @@ static NORETURN void fail_start(int code, const char *msg)
     struct ctr_state st;
     bool rm = false;
     if (ctr_state_read(m.ctrfd, &st) == 0) {
+        mreport_failed(m.ctrfd, m.id, st.name, code, msg);
         rm = st.auto_remove;
         st.exit_code = code;
         st.monitor_pid = 0;
@@ -301,6 +304,8 @@ static void setup(void)
     struct ctr_state st;
     if (ctr_state_read(m.ctrfd, &st) < 0)
         fail_start(EXIT_RBOX, "monitor: reading the container state failed");
+    if (mreport_load(m.ctrfd) < 0)
+        fail_start(EXIT_RBOX, "monitor: reading " SANDBOX_CONF " failed");
     st.monitor_pid = getpid();
     st.monitor_start = proc_start_time(st.monitor_pid);
     read_boot_id(st.boot_id);
@@ -381,6 +386,7 @@ static void start_container(void)
     if (loopback_up(m.pid) < 0)
         fail_start(EXIT_RBOX, "bringing up the container's loopback interface failed");
     attach_accept(&m.srv); /* clients that connected before "go" see every byte */
+    int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
     if (runtime(start, -1, -1) != 0) {
         runtime_error(msg, sizeof(msg));
@@ -391,7 +397,7 @@ static void start_container(void)
         st.status = CS_RUNNING;
         st.pid = m.pid;
         st.pid_start = pid_start;
-        st.started_ns = now_ns_realtime();
+        st.started_ns = started; /* the report's started_at too */
         st.finished_ns = 0;
         st.exit_code = 0;
         st.exit_signal = 0;
@@ -418,6 +424,7 @@ static void reap(void)
         if (p == m.pid && !m.reaped) {
             m.reaped = true;
             m.wstatus = status;
+            mreport_reaped();
         }
 }
 
@@ -453,7 +460,13 @@ static void main_loop(void)
          * pipes open: give it a few seconds, not forever */
         if (m.reaped && grace_ms < 0)
             grace_ms = 5000;
-        int r = poll(p, (nfds_t)n, m.reaped ? grace_ms : -1);
+        int r = poll(p, (nfds_t)n, m.reaped ? grace_ms : mreport_timeout_ms());
+        if (r == 0 && !m.reaped) {
+            /* --timeout: SIGKILL to the init of the pid namespace kills every process in it */
+            mreport_timed_out();
+            kill(m.pid, SIGKILL);
+            continue;
+        }
         if (r == 0)
             break;
         if (r < 0)
@@ -479,6 +492,24 @@ static void main_loop(void)
     }
 }
 
+/* The container's final cgroup counters, read before `delete` removes the cgroup (the runtime
+ * answers `events --stats` for a stopped container). Through a memfd: no pipe to drain while
+ * waiting. NULL when they cannot be read. */
+static const char *final_stats(void)
+{
+    static char buf[65536];
+    int fd = memfd_create("rbox-stats", MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    const char *args[] = { "events", "--stats", m.id, NULL };
+    ssize_t n = runtime(args, fd, -1) == 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
 /* 6: record the exit, clean up, tell the clients. */
 static NORETURN void finish(void)
 {
@@ -489,10 +520,12 @@ static NORETURN void finish(void)
         sig = WTERMSIG(m.wstatus);
         code = 128 + sig;
     }
+    const char *stats = final_stats();
     int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
     struct ctr_state st;
     bool have = ctr_state_read(m.ctrfd, &st) == 0;
     if (have) {
+        st.oom_killed = mreport_finish(m.ctrfd, m.id, st.name, code, sig, stats);
         st.status = CS_EXITED;
         st.exit_code = code;
         st.exit_signal = sig;
@@ -516,6 +549,7 @@ static NORETURN void finish(void)
         close(lock);
     if (have && st.auto_remove)
         remove_container();
+    mreport_send(&m.srv);
     attach_finish(&m.srv, code, sig);
     _exit(0);
 }

@@ -5,6 +5,7 @@
 #include "proto.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The k8s-file log: "<RFC3339Nano> stdout|stderr F|P <text>\n". One write per chunk read. */
@@ -41,5 +42,21 @@ void attach_flush(struct attach_srv *s, int i);
 int attach_read(struct attach_srv *s, int i);
 /* Send 'X' to everyone (waiting briefly for queued data) and close all clients. */
 void attach_finish(struct attach_srv *s, int exit_code, int signal);
+
+/* The sandbox part (monitor_report.c): --timeout and the verdict (--report, inspect). */
+int mreport_load(int ctrfd); /* sandbox.conf; -1 with errno */
+/* right before `rbox-runtime start`: the clock starts; returns the wall-clock time (StartedAt) */
+int64_t mreport_started(int ctrfd);
+void mreport_reaped(void);    /* the init was reaped: the clock stops */
+int mreport_timeout_ms(void); /* ms left before the timeout; -1 when there is none */
+void mreport_timed_out(void); /* the monitor killed the container at the deadline */
+/* The container ended: build the verdict (stats = `events --stats` output, or NULL), write
+ * report.json and the --report file. Returns whether the kernel OOM-killed a process. */
+bool mreport_finish(int ctrfd, const char *id, const char *name, int code, int sig,
+                    const char *stats);
+/* The start failed: the same files, with started=false and the error. */
+void mreport_failed(int ctrfd, const char *id, const char *name, int code, const char *msg);
+/* 'V' + the report to the attached clients (before attach_finish sends 'X'). */
+void mreport_send(struct attach_srv *s);
 
 #endif

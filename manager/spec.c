@@ -36,6 +36,7 @@ void spec_clear(struct ctr_spec *s)
     free(s->cgroup_parent);
     free(s->groups);
     free(s->home);
+    sbx_clear(&s->sbx);
     memset(s, 0, sizeof(*s));
 }
 
@@ -403,6 +404,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
         jw_uint(&w, s->groups[i]);
     jw_arr_close(&w);
     jw_kstr(&w, "home", s->home);
+    sbx_save(&w, &s->sbx);
     jw_obj_close(&w);
     size_t len;
     const char *text = jw_text(&w, &len);
@@ -480,6 +482,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
                 s->groups[s->n_groups++] = (uint32_t)YAJL_GET_INTEGER(g->u.array.values[i]);
     }
     s->home = get_str(v, "home");
+    sbx_load(json_get(v, "sandbox"), &s->sbx);
     yajl_tree_free(v);
     return 0;
 }

@@ -4,6 +4,7 @@
 #define RBOX_SPEC_H
 
 #include "image.h"
+#include "sandbox.h"
 #include "store.h"
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct ctr_spec {
     uint32_t *groups;
     size_t n_groups;
     char *home;
+    struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
 };
 void spec_clear(struct ctr_spec *s);
 

@@ -254,6 +254,8 @@ static void pids_stats(json_w *w, const char *d)
     jw_obj_open(w);
     jw_kuint(w, "current", rd(d, "pids.current"));
     jw_kuint(w, "limit", limit == UINT64_MAX ? 0 : limit);
+    if (d && cg_has(d, "pids.peak")) /* rbox addition: kernels >= 6.1, v1 and v2 */
+        jw_kuint(w, "peak", rd(d, "pids.peak"));
     jw_obj_close(w);
 }
 

@@ -1,0 +1,255 @@
+/* cmd_volume.c - rbox volume create, ls, inspect, rm. */
+#define _GNU_SOURCE
+#include "json.h"
+#include "mcli.h"
+#include "proto.h"
+#include "util.h"
+#include "volume.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char volume_usage[] =
+    "Usage: rbox volume COMMAND\n"
+    "\n"
+    "Named volumes: directories in the store (<root>/volumes/NAME/_data) that containers mount\n"
+    "with -v NAME:/path. They outlive the containers that use them.\n"
+    "\n"
+    "Commands:\n"
+    "  create [NAME]     create a volume (a generated name without NAME); prints its name\n"
+    "  ls [-q] [--format table|json]\n"
+    "                    list volumes\n"
+    "  inspect NAME...   print a JSON array describing volumes\n"
+    "  rm [-f] NAME...   remove volumes\n";
+
+static const char create_usage[] =
+    "Usage: rbox volume create [NAME]\n"
+    "\n"
+    "Create a named volume (NAME: [a-zA-Z0-9][a-zA-Z0-9_.-]+, 2-255 characters; a random name\n"
+    "without it) and print its name. Creating an existing volume only prints its name.\n"
+    "'run -v NAME:/path' creates a missing volume too.\n";
+
+static const char ls_usage[] = "Usage: rbox volume ls [OPTIONS]\n"
+                               "\n"
+                               "List volumes, by name.\n"
+                               "\n"
+                               "Options:\n"
+                               "  -q, --quiet       only the names\n"
+                               "      --format F    table (default) or json (one object per "
+                               "line)\n";
+
+static const char inspect_usage[] = "Usage: rbox volume inspect NAME [NAME...]\n"
+                                    "\n"
+                                    "Print a JSON array describing volumes.\n";
+
+static const char rm_usage[] =
+    "Usage: rbox volume rm [OPTIONS] NAME [NAME...]\n"
+    "\n"
+    "Remove volumes and their data. A volume that a container uses (running or not) is\n"
+    "refused.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force   remove it even when stopped containers use it (never while one runs;\n"
+    "                those containers then fail to start)\n";
+
+/* Flags of a volume subcommand; returns MOPT_HELP, -1 or 0. format: --format's value. */
+static int parse(struct margs *p, const struct mopt *opts, bool *flags, const char **format,
+                 rbox_err **err)
+{
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id < 0 || id == MOPT_HELP)
+            return id;
+        if (id == 3)
+            *format = arg;
+        else
+            flags[id] = true;
+    }
+    return 0;
+}
+
+static int volume_create_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume create", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    const char *format = NULL;
+    int r = parse(&p, NULL, f, &format, &err);
+    if (r == 0)
+        r = margs_require(&p, 0, 1, "at most one NAME", &err);
+    char generated[ID_LEN + 1];
+    id_generate(generated);
+    _cleanup_free_ char *vname =
+        xstrdup(r == 0 && margs_count(&p) == 1 ? margs_at(&p, 0) : generated);
+    margs_free(&p);
+    if (r != 0)
+        return r == MOPT_HELP ? cmd_help(create_usage) : cmd_fail(err);
+    if (store_lock(c->s, &err) < 0 || volume_create(c->s, vname, NULL, NULL, &err) < 0) {
+        store_unlock(c->s);
+        return cmd_fail(err);
+    }
+    store_unlock(c->s);
+    printf("%s\n", vname);
+    return 0;
+}
+
+static void rfc3339(int64_t ns, char *buf, size_t len)
+{
+    struct timespec t = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+    format_time_rfc3339(&t, buf, len);
+}
+
+static void volume_json(json_w *w, const struct volume *v)
+{
+    char created[48];
+    rfc3339(v->created_ns, created, sizeof(created));
+    jw_obj_open(w);
+    jw_kstr(w, "CreatedAt", created);
+    jw_kstr(w, "Driver", "local");
+    jw_key(w, "Labels");
+    jw_obj_open(w);
+    jw_obj_close(w);
+    jw_kstr(w, "Mountpoint", v->mountpoint);
+    jw_kstr(w, "Name", v->name);
+    jw_key(w, "Options");
+    jw_obj_open(w);
+    jw_obj_close(w);
+    jw_kstr(w, "Scope", "local");
+    jw_kstr(w, "CreatedBy", v->created_by); /* rbox: the container that created it */
+    jw_obj_close(w);
+}
+
+static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
+                                        { "format", 0, true, 3 },
+                                        { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume ls", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    const char *format = "table";
+    int r = parse(&p, opts, f, &format, &err);
+    if (r == 0)
+        r = margs_require(&p, 0, 0, "no arguments", &err);
+    margs_free(&p);
+    if (r == 0 && strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+        r = rbox_error(&err, 0, "invalid value \"%s\" for --format: use table or json", format);
+    if (r != 0)
+        return r == MOPT_HELP ? cmd_help(ls_usage) : cmd_fail(err);
+    _cleanup_strv_ char **names = NULL;
+    size_t n;
+    if (volume_list(c->s, &names, &n, &err) < 0)
+        return cmd_fail(err);
+    bool json = strcmp(format, "json") == 0;
+    if (!f[1] && !json)
+        printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+    for (size_t i = 0; i < n; i++) {
+        struct volume v;
+        if (volume_load(c->s, names[i], &v, NULL) < 0)
+            continue; /* removed meanwhile */
+        if (json) {
+            json_w w;
+            jw_init(&w, false);
+            volume_json(&w, &v);
+            printf("%s\n", jw_text(&w, NULL));
+            jw_free(&w);
+        } else if (f[1]) {
+            printf("%s\n", v.name);
+        } else {
+            printf("%-10s%s\n", "local", v.name);
+        }
+        volume_clear(&v);
+    }
+    return 0;
+}
+
+static int volume_inspect_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume inspect", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    const char *format = NULL;
+    int r = parse(&p, NULL, f, &format, &err);
+    if (r == 0)
+        r = margs_require(&p, 1, -1, "at least one NAME", &err);
+    if (r != 0) {
+        margs_free(&p);
+        return r == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
+    }
+    json_w w;
+    jw_init(&w, true);
+    jw_arr_open(&w);
+    int ret = 0;
+    for (int k = 0; k < margs_count(&p); k++) {
+        struct volume v;
+        if (volume_load(c->s, margs_at(&p, k), &v, &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+            continue;
+        }
+        volume_json(&w, &v);
+        volume_clear(&v);
+    }
+    jw_arr_close(&w);
+    printf("%s\n", jw_text(&w, NULL));
+    jw_free(&w);
+    margs_free(&p);
+    return ret;
+}
+
+static int volume_rm_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume rm", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    const char *format = NULL;
+    int r = parse(&p, opts, f, &format, &err);
+    if (r == 0)
+        r = margs_require(&p, 1, -1, "at least one NAME", &err);
+    if (r != 0) {
+        margs_free(&p);
+        return r == MOPT_HELP ? cmd_help(rm_usage) : cmd_fail(err);
+    }
+    int ret = 0;
+    for (int k = 0; k < margs_count(&p); k++) {
+        if (volume_remove(c->s, margs_at(&p, k), f[1], &err) < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+        } else {
+            printf("%s\n", margs_at(&p, k));
+        }
+    }
+    margs_free(&p);
+    return ret;
+}
+
+int cmd_volume(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        cmd_fn fn;
+    } sub[] = {
+        { "create", volume_create_cmd },   { "ls", volume_ls_cmd }, { "list", volume_ls_cmd },
+        { "inspect", volume_inspect_cmd }, { "rm", volume_rm_cmd }, { "remove", volume_rm_cmd },
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return argc < 2 ? (fputs(volume_usage, stderr), EXIT_RBOX) : cmd_help(volume_usage);
+    for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+        if (strcmp(argv[1], sub[i].name) == 0)
+            return sub[i].fn(c, argc - 1, argv + 1);
+    rbox_err *err = NULL;
+    rbox_error(&err, 0, "rbox volume: unknown command \"%s\" (see 'rbox volume --help')", argv[1]);
+    return cmd_fail(err);
+}
