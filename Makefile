@@ -42,7 +42,7 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
 # small: only libc and the few objects it needs; one runs per container).
-MON_SRC   := manager/monitor.c manager/monitor_io.c manager/ctrstate.c
+MON_SRC   := manager/monitor.c manager/monitor_io.c manager/monitor_tty.c manager/ctrstate.c
 MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c
 MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
