@@ -402,6 +402,9 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "Image", sp.image);
     jw_kstr(w, "StopSignal", sp.stop_signal);
     jw_kint(w, "StopTimeout", sp.stop_timeout);
+    jw_kbool(w, "Tty", sp.tty);
+    jw_kbool(w, "OpenStdin", sp.open_stdin);
+    jw_kbool(w, "StdinOnce", sp.stdin_once);
     jw_obj_close(w);
     inspect_host_config(w, &sp);
     jw_obj_close(w);
