@@ -108,14 +108,21 @@ int attach_signals(void)
     return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
-void attach_send_size(int afd, int extra)
+/* "W rows cols" of our terminal (stdin's, else stdout's); false when there is none. */
+static bool size_msg(int extra, char *msg, size_t len)
 {
     struct winsize ws;
     if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
-        return;
+        return false;
+    snprintf(msg, len, "W%u %u", ws.ws_row + extra, ws.ws_col + extra);
+    return true;
+}
+
+void attach_send_size(int afd, int extra)
+{
     char msg[32];
-    int n = snprintf(msg, sizeof(msg), "W%u %u", ws.ws_row + extra, ws.ws_col + extra);
-    (void)send(afd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (size_msg(extra, msg, sizeof(msg)))
+        (void)send(afd, msg, strlen(msg), MSG_NOSIGNAL);
 }
 
 struct streamer {
@@ -243,12 +250,12 @@ static void on_signal(struct streamer *st)
     struct signalfd_siginfo si;
     if (read(st->sfd, &si, sizeof(si)) != sizeof(si))
         return;
+    char msg[32];
     if (si.ssi_signo == SIGWINCH) {
-        if (st->o->tty)
-            attach_send_size(st->afd, 0);
+        if (st->o->tty && size_msg(0, msg, sizeof(msg)))
+            control(st, msg);
         return;
     }
-    char msg[16];
     snprintf(msg, sizeof(msg), "K%u", si.ssi_signo);
     control(st, msg);
 }

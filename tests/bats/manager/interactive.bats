@@ -264,9 +264,8 @@ EOF
 	assert_output "rbox: the input device is not a TTY"
 	# --no-stdin: output only
 	rbox_bg "$BATS_TEST_TMPDIR/out" attach --no-stdin nt
-	sleep 0.5
-	rbox exec nt sh -c 'echo via-exec >/proc/1/fd/1'
-	wait_for 50 0.1 grep -q via-exec "$BATS_TEST_TMPDIR/out"
+	# written to the container's terminal until the client (connecting meanwhile) shows it
+	wait_for 50 0.2 sh -c "'$RBOX_BIN' exec nt sh -c 'echo via-exec >/proc/1/fd/1'; grep -q via-exec '$BATS_TEST_TMPDIR/out'"
 	rbox kill nt
 	local rc=0
 	wait "$BG_PID" || rc=$?
