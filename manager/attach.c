@@ -245,19 +245,24 @@ static int read_monitor(struct streamer *st)
     }
 }
 
-static void on_signal(struct streamer *st)
+/* Our signals: SIGWINCH resizes, the others are forwarded; true for SIGHUP with a terminal:
+ * ours is gone, so the client leaves and the container runs on (a closed docker window). */
+static bool on_signal(struct streamer *st)
 {
     struct signalfd_siginfo si;
     if (read(st->sfd, &si, sizeof(si)) != sizeof(si))
-        return;
+        return false;
     char msg[32];
     if (si.ssi_signo == SIGWINCH) {
         if (st->o->tty && size_msg(0, msg, sizeof(msg)))
             control(st, msg);
-        return;
+        return false;
     }
+    if (si.ssi_signo == SIGHUP && st->o->tty)
+        return true;
     snprintf(msg, sizeof(msg), "K%u", si.ssi_signo);
     control(st, msg);
+    return false;
 }
 
 /* Deliver what is queued (briefly waiting for the monitor), then say goodbye. */
@@ -292,8 +297,10 @@ static int relay(struct streamer *st)
             if (r != -2)
                 return r;
         }
-        if (p[1].revents)
-            on_signal(st);
+        if (p[1].revents && on_signal(st)) {
+            detach(st);
+            return 128 + SIGHUP;
+        }
         if (p[2].revents && read_input(st)) {
             detach(st);
             return ATTACH_DETACHED;

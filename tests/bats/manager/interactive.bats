@@ -321,13 +321,26 @@ spawn a -- $RBOX_BIN attach kc
 spawn b -- $RBOX_BIN attach kc
 send a "echo one\r"
 expect b "one"
-sh kill -KILL \$(pgrep -f "^$RBOX_BIN attach kc" | head -1)
-sleep 0.3
+sh kill -KILL \$(pgrep -o -f "^$RBOX_BIN attach kc")
+wait a
 send b "echo two\r"
 expect b "two"
 send b "exit\r"
 wait b
 EOF
 	assert_success
+	assert_line "a exit=-9"
 	assert_line "b exit=0"
+}
+
+@test "SIGHUP to a client with a terminal (its terminal went away): it leaves (129), the container runs on" {
+	drive <<EOF
+spawn a -- $RBOX_BIN run -it --name hup busybox sh
+expect a "/ # "
+sh kill -HUP \$(pgrep -f "^$RBOX_BIN run -it --name hup")
+wait a
+EOF
+	assert_success
+	assert_line "a exit=129"
+	assert_equal "$(ctr_status hup)" running
 }

@@ -10,7 +10,8 @@ Usage: ttydrive.py < SCRIPT   (one command per line, shell-like quoting; '#' com
   noexpect NAME REGEX SECS  fail if the output matches within SECS
   resize NAME ROWS COLS     change the pty's size (the kernel sends SIGWINCH)
   wait NAME [SECS]          wait for CMD to exit; prints "NAME exit=N"
-  sh CMD...                 run a shell command; prints its output and "sh exit=N"
+  sh CMD...                 run the rest of the line with sh; prints its output and
+                            "sh exit=N"
   sleep SECS
   dump NAME                 print everything NAME's pty showed so far
 
@@ -139,7 +140,7 @@ def step(words):
         s.read()
         print("%s exit=%d" % (s.name, s.proc.returncode))
     elif cmd == "sh":
-        r = subprocess.run(" ".join(args), shell=True, stdout=subprocess.PIPE,
+        r = subprocess.run(args[0], shell=True, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         sys.stdout.write(r.stdout.decode("utf-8", "replace"))
         print("sh exit=%d" % r.returncode)
@@ -163,7 +164,10 @@ def main():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        step(shlex.split(line))
+        if line.startswith("sh "):  # the rest of the line as it is, for the shell
+            step(["sh", line[3:]])
+        else:
+            step(shlex.split(line))
     finish(0)
 
 
