@@ -229,7 +229,8 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
     size_t n = 0;
     if (r < 0 || load_all(c->s, all, &v, &n, &err) < 0)
         return cmd_fail(err);
-    qsort(v, n, sizeof(*v), by_created_desc);
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+        qsort(v, n, sizeof(*v), by_created_desc);
     if (quiet)
         for (size_t i = 0; i < n; i++)
             printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);

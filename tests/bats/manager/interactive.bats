@@ -6,6 +6,9 @@ load helpers
 
 TTYDRIVE="$REPO_ROOT/tests/bats/tools/ttydrive.py"
 
+# Every client spawned on an attach waits for the prompt its resize redraws: then it is
+# attached (attach shows no earlier output).
+
 # drive <<EOF ... EOF: run a ttydrive script (status/output of the driver)
 drive() {
 	run python3 "$TTYDRIVE"
@@ -50,6 +53,7 @@ send a "\x10\x11"
 wait a
 sh $RBOX_BIN ps --format json | jq -r .State
 spawn b -- $RBOX_BIN attach keep
+expect b "/ # "
 send b "echo \$KEPT\r"
 expect b "still-here"
 send b "exit 4\r"
@@ -67,8 +71,9 @@ EOF
 	rbox run -dit --name d1 busybox sh >/dev/null
 	drive <<EOF
 spawn a -- $RBOX_BIN attach d1
-send a "echo attached-ok\r"
-expect a "attached-ok"
+expect a "/ # "
+send a "echo attached-\$((1+1))\r"
+expect a "attached-2"
 send a "\x10\x11"
 expect a "read escape sequence"
 wait a
@@ -82,7 +87,9 @@ EOF
 	rbox run -dit --name two busybox sh >/dev/null
 	drive <<EOF
 spawn a -- $RBOX_BIN attach two
+expect a "/ # "
 spawn b -- $RBOX_BIN attach two
+expect b "/ # "
 send a "echo from-\$((1+1))a\r"
 expect a "from-2a"
 expect b "from-2a"
@@ -114,6 +121,7 @@ expect a "44 120"
 send a "\x10\x11"
 wait a
 spawn b 25 90 -- $RBOX_BIN attach sz
+expect b "/ # "
 sleep 0.3
 send b "stty size\r"
 expect b "25 90"
@@ -149,6 +157,7 @@ EOF
 	rbox run -dit --name dk2 busybox sh >/dev/null
 	drive <<EOF
 spawn b -- $RBOX_BIN attach --detach-keys a,b dk2
+expect b "/ # "
 send b "echo xaz\r"
 expect b "\r\nxaz\r\n"
 send b "ab"
@@ -307,6 +316,7 @@ expect a "/ # "
 send a "\x10\x11"
 wait a
 spawn b -- $RBOX_BIN attach rmme
+expect b "/ # "
 send b "exit\r"
 wait b
 EOF
@@ -318,7 +328,9 @@ EOF
 	rbox run -dit --name kc busybox sh >/dev/null
 	drive <<EOF
 spawn a -- $RBOX_BIN attach kc
+expect a "/ # "
 spawn b -- $RBOX_BIN attach kc
+expect b "/ # "
 send a "echo one\r"
 expect b "one"
 sh kill -KILL \$(pgrep -o -f "^$RBOX_BIN attach kc")
