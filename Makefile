@@ -42,7 +42,7 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 
 # The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
 # small: only libc and the few objects it needs; one runs per container).
-MON_SRC   := manager/monitor.c manager/monitor_io.c manager/ctrstate.c
+MON_SRC   := manager/monitor.c manager/monitor_io.c manager/monitor_tty.c manager/ctrstate.c
 # the verdict (--timeout, --report): report.c is shared with rbox
 MON_SRC   += manager/monitor_report.c manager/report.c
 MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c manager/report.c

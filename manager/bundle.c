@@ -87,7 +87,7 @@ static void process(json_w *w, const struct ctr_spec *s, const char *hostname)
 {
     jw_key(w, "process");
     jw_obj_open(w);
-    jw_kbool(w, "terminal", false);
+    jw_kbool(w, "terminal", s->tty);
     jw_key(w, "user");
     jw_obj_open(w);
     jw_kuint(w, "uid", s->uid);
@@ -117,6 +117,11 @@ static void process(json_w *w, const struct ctr_spec *s, const char *hostname)
         jw_str(w, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     _cleanup_free_ char *hn = xasprintf("HOSTNAME=%s", hostname);
     jw_str(w, hn);
+    bool term = false; /* -t: TERM=xterm unless given (docker) */
+    for (size_t i = 0; s->env && s->env[i]; i++)
+        term = term || str_has_prefix(s->env[i], "TERM=");
+    if (s->tty && !term)
+        jw_str(w, "TERM=xterm");
     for (size_t i = 0; s->env && s->env[i]; i++)
         jw_str(w, s->env[i]);
     if (!home) {

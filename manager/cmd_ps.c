@@ -229,7 +229,8 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
     size_t n = 0;
     if (r < 0 || load_all(c->s, all, &v, &n, &err) < 0)
         return cmd_fail(err);
-    qsort(v, n, sizeof(*v), by_created_desc);
+    if (n > 1) /* qsort(NULL, 0, ...) is undefined (UBSan) */
+        qsort(v, n, sizeof(*v), by_created_desc);
     if (quiet)
         for (size_t i = 0; i < n; i++)
             printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);
@@ -405,6 +406,9 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "Image", sp.image);
     jw_kstr(w, "StopSignal", sp.stop_signal);
     jw_kint(w, "StopTimeout", sp.stop_timeout);
+    jw_kbool(w, "Tty", sp.tty);
+    jw_kbool(w, "OpenStdin", sp.open_stdin);
+    jw_kbool(w, "StdinOnce", sp.stdin_once);
     jw_obj_close(w);
     inspect_host_config(w, &sp);
     jw_obj_close(w);

@@ -1,5 +1,6 @@
 /* cmd_run.c - rbox run, create and start. */
 #define _GNU_SOURCE
+#include "attach.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -29,6 +30,8 @@
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
+    "  -i, --interactive          keep the container's stdin open (fed by attached clients;\n"  \
+    "                             at run/create the first client's end of input closes it)\n"   \
     "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --network none|host    none: own network namespace with loopback only (default);\n"  \
@@ -38,6 +41,8 @@
     "      --rm                   remove the container when it exits\n"                         \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
     "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
+    "  -t, --tty                  give the container a terminal (its output is logged as\n"     \
+    "                             stdout; TERM=xterm)\n"                                        \
     "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
     "                             and /etc/group\n"                                             \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
@@ -66,10 +71,14 @@ static const char run_usage[] =
     "Create and start a container. In the foreground (the default) its stdout and stderr are\n"
     "streamed here, signals are forwarded to it, and rbox exits with its exit code (125: rbox\n"
     "failed, 126: the command cannot be invoked, 127: the command was not found).\n"
+    "With -i this stdin goes to the container; with -it this terminal is put into raw mode and\n"
+    "relayed to the container's, and the detach sequence (ctrl-p,ctrl-q) leaves the container\n"
+    "running ('rbox attach' reconnects) and exits with 0.\n"
     "\n"
     "Options:\n"
-    "  -d, --detach               run in the background and print the container "
-    "ID\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
+    "  -d, --detach               run in the background and print the container ID\n"
+    "      --detach-keys KEYS     the detach sequence (docker's format, e.g. "
+    "ctrl-x,y)\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char create_usage[] =
     "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -84,7 +93,10 @@ static const char start_usage[] =
     "Start created or exited containers (a running one is left alone). Prints each name given.\n"
     "\n"
     "Options:\n"
-    "  -a, --attach   stream the container's output and exit with its code (one container)\n";
+    "  -a, --attach             stream the container's output and exit with its code (one\n"
+    "                           container; a running one is attached to)\n"
+    "      --detach-keys KEYS   the detach sequence with a terminal (default ctrl-p,ctrl-q)\n"
+    "  -i, --interactive        send this stdin to the container (implies -a)\n";
 
 enum {
     F_DETACH = 1,
@@ -112,6 +124,10 @@ enum {
     F_SECURITY_OPT,
     F_VOLUME,
     F_TMPFS,
+    /* interactive */
+    F_INTERACTIVE,
+    F_TTY,
+    F_DETACH_KEYS,
 };
 
 static const struct mopt run_opts[] = {
@@ -140,6 +156,9 @@ static const struct mopt run_opts[] = {
     { "security-opt", 0, true, F_SECURITY_OPT },
     { "volume", 'v', true, F_VOLUME },
     { "tmpfs", 0, true, F_TMPFS },
+    { "interactive", 'i', false, F_INTERACTIVE },
+    { "tty", 't', false, F_TTY },
+    { "detach-keys", 0, true, F_DETACH_KEYS },
     { NULL, 0, false, 0 },
 };
 
@@ -147,6 +166,8 @@ struct run_req {
     struct ctr_spec spec;
     bool run, detach;
     size_t n_env, n_add, n_drop;
+    struct attach_opts ao; /* foreground run: detach keys (the rest comes from the spec) */
+    const char *detach_keys;
 };
 
 static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
@@ -215,6 +236,11 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
             return rbox_error(
                 err, 0, "invalid value \"%s\" for --stop-timeout: expected seconds (>= 0)", v);
         return 0;
+    case F_INTERACTIVE: s->open_stdin = true; return 0;
+    case F_TTY: s->tty = true; return 0;
+    case F_DETACH_KEYS:
+        r->detach_keys = v;
+        return *v ? detach_keys_parse(v, r->ao.keys, &r->ao.nkeys, err) : 0;
     case F_CGROUP_PARENT:
         if (*v == '\0' || strstr(v, "..") ||
             strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") !=
@@ -249,12 +275,19 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
             return -1;
         if (id == F_DETACH && !run)
             return rbox_error(err, 0, "rbox create: unknown flag -d (see 'rbox create --help')");
+        if (id == F_DETACH_KEYS && !run)
+            return rbox_error(err, 0,
+                              "rbox create: unknown flag --detach-keys (see 'rbox create --help')");
         if (set_flag(r, id, arg, err) < 0)
             return -1;
     }
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
+    /* docker's StdinOnce: -i with the client attached (run in the foreground, or create) */
+    r->spec.stdin_once = r->spec.open_stdin && !r->detach;
+    if (run && !r->detach && r->spec.tty && r->spec.open_stdin && !isatty(STDIN_FILENO))
+        return rbox_error(err, 0, "the input device is not a TTY");
     r->spec.image = xstrdup(margs_at(&p, 0));
     if (margs_count(&p) > 1)
         r->spec.cmd = strv_dup(argv + p.i + 1);
@@ -270,83 +303,26 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     return spec_resolve(&r->spec, img, err);
 }
 
-static void forward_signal(int afd, int sig)
+/* Start (or, for start -a on a running one, attach) and stream until the container exits or
+ * the user detaches (then 0, as docker). */
+static int foreground(struct store *s, const char *id, const struct attach_opts *ao)
 {
-    char msg[16];
-    int n = snprintf(msg, sizeof(msg), "K%d", sig);
-    (void)send(afd, msg, (size_t)n, MSG_NOSIGNAL);
-}
-
-/* Stream a foreground container until its monitor reports the exit. */
-static int stream(struct store *s, const char *id, int afd, int sfd)
-{
-    static char msg[PROTO_MSG_MAX + 1];
-    bool out_ok = true, err_ok = true;
-    for (;;) {
-        struct pollfd p[2] = { { .fd = afd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (p[1].revents) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof(si)) == sizeof(si))
-                forward_signal(afd, (int)si.ssi_signo);
-        }
-        if (!p[0].revents)
-            continue;
-        ssize_t n = recv(afd, msg, PROTO_MSG_MAX, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        msg[n] = '\0';
-        if (msg[0] == 'O' && out_ok)
-            out_ok = write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1) >= 0;
-        else if (msg[0] == 'E' && err_ok)
-            err_ok = write_all(STDERR_FILENO, msg + 1, (size_t)n - 1) >= 0;
-        else if (msg[0] == 'V')
-            sbx_report_keep(msg + 1, (size_t)n - 1); /* --report - */
-        else if (msg[0] == 'X')
-            return atoi(msg + 1);
-    }
-    /* the monitor went away without a word: trust the state (reconciled) */
-    struct ctr_state st;
-    rbox_err *err = NULL;
-    if (ctr_read(s, id, &st, &err) == 0 && st.status == CS_EXITED)
-        return st.exit_code;
-    if (err)
-        return cmd_fail(err);
-    log_error("lost the connection to the monitor of container %.12s", id);
-    return EXIT_RBOX;
-}
-
-static int foreground(struct store *s, const char *id)
-{
-    static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
-        sigaddset(&mask, fwd[i]);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    int sfd = attach_signals(); /* before the start: no signal is lost meanwhile */
     int afd = -1, code;
     rbox_err *err = NULL;
-    int r = ctr_start(s, id, ATTACH_STDOUT | ATTACH_STDERR, &afd, &code, &err);
+    int r = ctr_start(s, id, attach_flags(ao), &afd, &code, &err);
     if (r == 1) /* already running (start -a): attach to it */
-        afd = attach_connect(s, id, ATTACH_STDOUT | ATTACH_STDERR, &err);
+        afd = attach_connect(s, id, attach_flags(ao), &err);
     if (r < 0 || afd < 0) {
         sbx_report_failed(code, err); /* --report - */
         log_err_free(err);
         close(sfd);
         return r < 0 ? code : EXIT_RBOX;
     }
-    r = stream(s, id, afd, sfd);
+    r = attach_stream(s, id, afd, sfd, ao);
     close(afd);
     close(sfd);
-    return r;
+    return r == ATTACH_DETACHED ? 0 : r;
 }
 
 static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id);
@@ -406,7 +382,13 @@ static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id)
         }
     } else {
         fflush(stdout);
-        ret = foreground(c->s, id);
+        struct attach_opts *ao = &r->ao;
+        if (r->detach_keys == NULL || *r->detach_keys == '\0')
+            detach_keys_parse(DETACH_KEYS_DEFAULT, ao->keys, &ao->nkeys, NULL);
+        ao->tty = r->spec.tty;
+        ao->in = r->spec.open_stdin;
+        ao->stdin_once = r->spec.stdin_once && !r->spec.tty;
+        ret = foreground(c->s, id, ao);
         if (str_eq(r->spec.sbx.report, "-"))
             sbx_report_print(id, r->spec.name);
     }
@@ -427,20 +409,26 @@ int cmd_create(struct cmd_ctx *c, int argc, char **argv)
 
 int cmd_start(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const struct mopt opts[] = { { "attach", 'a', false, 1 }, { NULL, 0, false, 0 } };
+    enum { S_ATTACH = 1, S_INTERACTIVE, S_KEYS };
+    static const struct mopt opts[] = { { "attach", 'a', false, S_ATTACH },
+                                        { "interactive", 'i', false, S_INTERACTIVE },
+                                        { "detach-keys", 0, true, S_KEYS },
+                                        { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox start", .interspersed = true
     };
     rbox_err *err = NULL;
-    const char *arg;
-    bool attach = false;
+    const char *arg, *keys = NULL;
+    bool attach = false, interactive = false;
     int id, ret = 0;
     while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
         if (id == MOPT_HELP || id < 0) {
             margs_free(&p);
             return id == MOPT_HELP ? cmd_help(start_usage) : cmd_fail(err);
         }
-        attach = true;
+        attach = attach || id == S_ATTACH || id == S_INTERACTIVE;
+        interactive = interactive || id == S_INTERACTIVE;
+        keys = id == S_KEYS ? arg : keys;
     }
     if (margs_require(&p, 1, attach ? 1 : -1, "at least one CONTAINER", &err) < 0) {
         margs_free(&p);
@@ -453,7 +441,13 @@ int cmd_start(struct cmd_ctx *c, int argc, char **argv)
             ret = cmd_fail(err);
             err = NULL;
         } else if (attach) {
-            ret = foreground(c->s, cid);
+            struct attach_opts ao;
+            if (attach_opts_for(c->s, cid, interactive, keys, &ao, &err) < 0) {
+                ret = cmd_fail(err);
+                err = NULL;
+            } else {
+                ret = foreground(c->s, cid, &ao);
+            }
         } else if (ctr_start(c->s, cid, 0, NULL, &code, &err) < 0) {
             log_err_free(err);
             err = NULL;

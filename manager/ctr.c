@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -176,6 +177,8 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
 {
     _cleanup_free_ char *ctr_dir = ctr_path(s, id, NULL);
     _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
+    bool tty = false, open_stdin = false; /* -t, -i: the monitor holds the pty / stdin pipe */
+    spec_stdio(s, id, &tty, &open_stdin);
     const char *argv[] = { s->monitor_bin,
                            "--id",
                            id,
@@ -193,6 +196,10 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
                            "3",
                            "--lock-fd",
                            "4",
+                           "--terminal",
+                           tty ? "1" : "0",
+                           "--stdin",
+                           open_stdin ? "1" : "0",
                            NULL };
     pid_t pid = fork();
     if (pid < 0)
@@ -250,8 +257,13 @@ int attach_connect(const struct store *s, const char *id, unsigned flags, rbox_e
             close(fd);
         return rbox_error(err, saved, "connecting to the monitor of %.12s", id);
     }
-    char hello[2] = { 'A', (char)flags };
-    if (send(fd, hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+    char hello[32] = { 'A', (char)flags };
+    size_t hlen = 2;
+    struct winsize ws;
+    if ((flags & ATTACH_RESIZE) &&
+        (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
+        hlen += (size_t)snprintf(hello + 2, sizeof(hello) - 2, " %u %u", ws.ws_row, ws.ws_col);
+    if (send(fd, hello, hlen, MSG_NOSIGNAL) != (ssize_t)hlen) {
         int saved = errno;
         close(fd);
         return rbox_error(err, saved, "attaching to %.12s", id);

@@ -35,6 +35,10 @@ static const struct command {
     { "logs", cmd_logs, "print a container's output" },
     { "wait", cmd_wait, "wait for containers to stop; print exit codes" },
     { "rename", cmd_rename, "rename a container" },
+    { "attach", cmd_attach, "attach this terminal to a running container" },
+    { "exec", cmd_exec, "run a command in a running container" },
+    { "stats", cmd_stats, "show containers' resource use" },
+    { "top", cmd_top, "show a container's processes" },
     { "container", NULL, "container commands (prune, ls, and the ones above)" },
     { "image", cmd_image, "image commands (import, ls, rm, inspect)" },
     { "images", cmd_images, "list images" },
@@ -72,7 +76,8 @@ static const char container_usage[] =
     "Commands:\n"
     "  prune      remove every stopped container\n"
     "  ls, ps     list containers\n"
-    "  run, create, start, stop, restart, kill, rm, inspect, logs, wait, rename\n";
+    "  run, create, start, stop, restart, kill, rm, inspect, logs, wait, rename,\n"
+    "  attach, exec, stats, top\n";
 
 static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
 {

@@ -66,5 +66,10 @@ int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+/* interactive */
+int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
+int cmd_exec(struct cmd_ctx *c, int argc, char **argv);
+int cmd_stats(struct cmd_ctx *c, int argc, char **argv);
+int cmd_top(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

@@ -47,6 +47,7 @@ static struct {
     int ctrfd, runfd, sync_fd, lock_fd, sigfd, out_r, err_r;
     pid_t pid;
     bool reaped;
+    bool terminal, open_stdin; /* -t, -i: see monitor_tty.c */
     int wstatus;
     char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
     struct logw log;
@@ -83,6 +84,10 @@ static void parse_args(int argc, char **argv)
             m.sync_fd = atoi(v);
         else if (strcmp(k, "--lock-fd") == 0)
             m.lock_fd = atoi(v);
+        else if (strcmp(k, "--terminal") == 0)
+            m.terminal = strcmp(v, "1") == 0;
+        else if (strcmp(k, "--stdin") == 0)
+            m.open_stdin = strcmp(v, "1") == 0;
         else
             die("unknown argument (rbox-monitor is started by rbox)");
     }
@@ -113,7 +118,7 @@ static void sync_send(const char *fmt, ...)
  * init, a child of ours, is reaped by the main loop. */
 static int runtime(const char *const *args, int out_fd, int err_fd)
 {
-    const char *argv[16] = { m.runtime,       "--root",       m.runtime_root, "--log",
+    const char *argv[64] = { m.runtime,       "--root",       m.runtime_root, "--log",
                              m.path[P_RTLOG], "--log-format", "json" };
     size_t n = 7;
     for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
@@ -125,7 +130,7 @@ static int runtime(const char *const *args, int out_fd, int err_fd)
         return -1;
     if (pid == 0) {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        dup2(null, STDIN_FILENO);
+        dup2(mtty_child_stdin() >= 0 ? mtty_child_stdin() : null, STDIN_FILENO); /* -i */
         dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
         dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO);
         sigset_t all;
@@ -243,6 +248,7 @@ static NORETURN void fail_start(int code, const char *msg)
     runtime(args, -1, -1);
     unmount_rootfs();
     unlinkat(m.runfd, ATTACH_SOCKET, 0);
+    unlinkat(m.runfd, CONSOLE_SOCKET, 0);
     struct ctr_state st;
     bool rm = false;
     if (ctr_state_read(m.ctrfd, &st) == 0) {
@@ -290,6 +296,8 @@ static void setup(void)
     if (lfd < 0)
         fail_start(EXIT_RBOX, "monitor: creating the attach socket failed");
     attach_init(&m.srv, lfd);
+    if (mtty_init(m.terminal, m.open_stdin) < 0)
+        fail_start(EXIT_RBOX, "monitor: creating the stdin pipe failed");
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
@@ -356,12 +364,24 @@ static void start_container(void)
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         fail_start(EXIT_RBOX, "monitor: pipe failed");
-    const char *create[] = { "create",     "--bundle",        m.path[P_BUNDLE],
-                             "--pid-file", m.path[P_PIDFILE], m.id,
-                             NULL };
+    const char *create[] = {
+        "create", "--bundle", m.path[P_BUNDLE], "--pid-file", m.path[P_PIDFILE], m.id, NULL,
+        NULL,     NULL
+    };
+    char console[PATH_MAX];
+    if (m.terminal) {
+        /* -t: the runtime sends the pty master over this socket during create */
+        snprintf(console, sizeof(console), "%s/%s", m.run_dir, CONSOLE_SOCKET);
+        if (mtty_console_listen(m.runfd) < 0)
+            fail_start(EXIT_RBOX, "monitor: creating the console socket failed");
+        create[5] = "--console-socket";
+        create[6] = console;
+        create[7] = m.id;
+    }
     int status = runtime(create, out[1], err[1]);
     close(out[1]);
     close(err[1]);
+    mtty_after_create();
     m.out_r = out[0];
     m.err_r = err[0];
     fcntl(m.out_r, F_SETFL, O_NONBLOCK);
@@ -382,6 +402,9 @@ static void start_container(void)
     pidbuf[n > 0 ? n : 0] = '\0';
     if (parse_int(pidbuf, &m.pid) < 0 || m.pid <= 0)
         fail_start(EXIT_RBOX, "rbox-runtime create wrote no pid file");
+    if (m.terminal && mtty_receive_master(m.runfd, 5000) < 0)
+        fail_start(EXIT_RBOX, "monitor: the container's terminal did not arrive on the console "
+                              "socket");
     unsigned long long pid_start = proc_start_time(m.pid);
     if (loopback_up(m.pid) < 0)
         fail_start(EXIT_RBOX, "bringing up the container's loopback interface failed");
@@ -441,21 +464,40 @@ static void read_pipe(int *fd, const char *stream, char type)
     }
 }
 
+/* -t: what the pty prints goes to the clients as it is, to the log as stdout lines. */
+static void read_tty(void)
+{
+    static char buf[PROTO_DATA_MAX + 1]; /* + the '\r' mtty_log_text may put back */
+    ssize_t n = read(mtty_master(), buf, PROTO_DATA_MAX);
+    if (n > 0) {
+        attach_forward(&m.srv, 'O', buf, (size_t)n);
+        size_t len = mtty_log_text(buf, (size_t)n);
+        if (len)
+            logw_chunk(&m.log, "stdout", buf, len);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        mtty_master_closed(); /* EIO: every slave fd is closed */
+    }
+}
+
 /* 5: until the init is reaped and its output drained. */
 static void main_loop(void)
 {
     int grace_ms = -1;
-    while (!m.reaped || m.out_r >= 0 || m.err_r >= 0) {
-        struct pollfd p[4 + MAX_CLIENTS];
+    while (!m.reaped || m.out_r >= 0 || m.err_r >= 0 || mtty_master() >= 0) {
+        struct pollfd p[6 + MAX_CLIENTS];
         int n = 0;
         bool gate = attach_any_pending(&m.srv);
+        bool input_full = mtty_input_pending(); /* no client message until it drains */
         p[n++] = (struct pollfd){ .fd = m.sigfd, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = m.srv.listen_fd, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = gate ? -1 : m.out_r, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = gate ? -1 : m.err_r, .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = gate ? -1 : mtty_master(), .events = POLLIN };
+        p[n++] = (struct pollfd){ .fd = input_full ? mtty_input_fd() : -1, .events = POLLOUT };
         for (int i = 0; i < MAX_CLIENTS; i++)
             p[n++] = (struct pollfd){ .fd = m.srv.c[i].fd,
-                                      .events = POLLIN | (m.srv.c[i].plen ? POLLOUT : 0) };
+                                      .events = (input_full ? 0 : POLLIN) |
+                                                (m.srv.c[i].plen ? POLLOUT : 0) };
         /* after the init died its pid namespace is gone; only a leaked pipe end keeps the
          * pipes open: give it a few seconds, not forever */
         if (m.reaped && grace_ms < 0)
@@ -479,11 +521,17 @@ static void main_loop(void)
             read_pipe(&m.out_r, "stdout", 'O');
         if (p[3].revents)
             read_pipe(&m.err_r, "stderr", 'E');
+        if (p[4].revents)
+            read_tty();
+        if (p[5].revents)
+            mtty_flush_input();
         for (int i = 0; i < MAX_CLIENTS; i++) {
-            short ev = p[4 + i].revents;
+            short ev = p[6 + i].revents;
             if (ev & POLLOUT)
                 attach_flush(&m.srv, i);
-            if (ev & (POLLIN | POLLHUP | POLLERR)) {
+            /* a client that went away is read even while input waits: no busy loop on
+             * POLLHUP; what does not fit of its last input is lost with it */
+            if (((ev & POLLIN) && !mtty_input_pending()) || (ev & (POLLHUP | POLLERR))) {
                 int sig = attach_read(&m.srv, i);
                 if (sig > 0 && !m.reaped)
                     kill(m.pid, sig); /* our child, not yet reaped: the pid is still its */
@@ -508,6 +556,40 @@ static const char *final_stats(void)
         return NULL;
     buf[n] = '\0';
     return buf;
+}
+
+/* 'P' (rbox exec -d): run "rbox-runtime exec --detach FLAGS ID CMD..." here, so that the
+ * process ends up in the monitor's subtree (it is a child subreaper) and is reaped by it, as
+ * conmon does for exec sessions; stdio is /dev/null (docker drops a detached exec's output).
+ * The payload is NUL-separated: FLAGS..., "--", CMD... */
+void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len)
+{
+    const char *args[56] = { "exec", "--detach" };
+    size_t n = 2;
+    bool cmd = false;
+    char *end = payload + len;
+    for (char *p = payload; p < end && n + 2 < ARRAY_SIZE(args); p += strlen(p) + 1) {
+        if (!cmd && strcmp(p, "--") == 0) {
+            args[n++] = m.id;
+            cmd = true;
+        } else {
+            args[n++] = p;
+        }
+    }
+    args[n] = NULL;
+    char reply[600];
+    int status = cmd && !m.reaped ? runtime(args, -1, -1) : -1;
+    if (status == 0) {
+        snprintf(reply, sizeof(reply), "R0");
+    } else {
+        char msg[512];
+        if (!cmd || m.reaped)
+            ctr_copy(msg, sizeof(msg), cmd ? "the container exited" : "bad exec request");
+        else
+            runtime_error(msg, sizeof(msg));
+        snprintf(reply, sizeof(reply), "R%d %s", start_error_code(msg), msg);
+    }
+    attach_send(s, i, reply, strlen(reply));
 }
 
 /* 6: record the exit, clean up, tell the clients. */

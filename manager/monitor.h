@@ -42,6 +42,29 @@ void attach_flush(struct attach_srv *s, int i);
 int attach_read(struct attach_srv *s, int i);
 /* Send 'X' to everyone (waiting briefly for queued data) and close all clients. */
 void attach_finish(struct attach_srv *s, int exit_code, int signal);
+/* Send one message to client i (queued when the socket is full). */
+void attach_send(struct attach_srv *s, int i, const char *msg, size_t len);
+/* 'P' from client i (monitor.c): run rbox-runtime exec --detach, answer 'R'. */
+void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len);
+
+/* The container's input (monitor_tty.c): the pty master or the stdin pipe. */
+int mtty_init(bool tty, bool open_stdin); /* -1: pipe failed */
+bool mtty_is_tty(void);
+int mtty_child_stdin(void); /* the pipe's read end for `rbox-runtime create`, or -1 */
+void mtty_after_create(void);
+/* Console socket (<run dir>/console.sock) before create; the master after it. -1 on failure. */
+int mtty_console_listen(int runfd);
+int mtty_receive_master(int runfd, int timeout_ms);
+int mtty_master(void);
+void mtty_master_closed(void); /* EIO: every slave fd is closed */
+void mtty_input(const char *data, size_t len);
+bool mtty_input_pending(void);
+int mtty_input_fd(void); /* poll it for POLLOUT while input is pending */
+void mtty_flush_input(void);
+void mtty_close_stdin(void);
+void mtty_resize(unsigned rows, unsigned cols);
+/* In place: "\r\n" -> "\n" across chunks; buf needs one spare byte. Returns the length. */
+size_t mtty_log_text(char *buf, size_t len);
 
 /* The sandbox part (monitor_report.c): --timeout and the verdict (--report, inspect). */
 int mreport_load(int ctrfd); /* sandbox.conf; -1 with errno */

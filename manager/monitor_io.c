@@ -92,8 +92,10 @@ void attach_accept(struct attach_srv *s)
         s->c[slot].hello = false;
         s->c[slot].flags = 0;
         s->c[slot].plen = 0;
-        /* the hello is usually queued already (foreground run sends it before "go") */
-        attach_read(s, slot);
+        /* the hello (and a first resize) is usually queued already: foreground run sends it
+         * before "go" */
+        for (int k = 0; k < 4 && s->c[slot].fd >= 0 && !mtty_input_pending(); k++)
+            attach_read(s, slot);
     }
 }
 
@@ -140,26 +142,59 @@ void attach_flush(struct attach_srv *s, int i)
     send_to(s, i, s->c[i].pend, len);
 }
 
+/* The hello: flags, then " rows cols" when the client drives the terminal size. */
+static void hello(struct attach_srv *s, int i, const char *msg, ssize_t n)
+{
+    s->c[i].flags = (unsigned char)msg[1];
+    s->c[i].hello = true;
+    unsigned rows, cols;
+    if ((s->c[i].flags & ATTACH_RESIZE) && n > 2 && sscanf(msg + 2, " %u %u", &rows, &cols) == 2)
+        mtty_resize(rows, cols);
+}
+
 int attach_read(struct attach_srv *s, int i)
 {
-    char msg[64];
-    ssize_t n = recv(s->c[i].fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+    static char msg[PROTO_MSG_MAX + 1];
+    ssize_t n = recv(s->c[i].fd, msg, PROTO_MSG_MAX, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return 0;
-    if (n <= 0) {
+    if (n <= 0 || msg[0] == 'D') {
         drop(s, i);
         return 0;
     }
     msg[n] = '\0';
-    if (msg[0] == 'A' && n >= 2) {
-        s->c[i].flags = (unsigned char)msg[1];
-        s->c[i].hello = true;
-    } else if (msg[0] == 'K') {
-        int sig;
+    unsigned rows, cols;
+    int sig;
+    switch (msg[0]) {
+    case 'A':
+        if (n >= 2)
+            hello(s, i, msg, n);
+        break;
+    case 'K':
         if (parse_int(msg + 1, &sig) == 0 && sig > 0 && sig < 65)
             return sig;
+        break;
+    case 'I':
+        if (s->c[i].flags & ATTACH_STDIN)
+            mtty_input(msg + 1, (size_t)n - 1);
+        break;
+    case 'C':
+        if (s->c[i].flags & ATTACH_STDIN)
+            mtty_close_stdin();
+        break;
+    case 'W':
+        if (sscanf(msg + 1, "%u %u", &rows, &cols) == 2)
+            mtty_resize(rows, cols);
+        break;
+    case 'P': monitor_exec_request(s, i, msg + 1, (size_t)n - 1); break;
     }
     return 0;
+}
+
+void attach_send(struct attach_srv *s, int i, const char *msg, size_t len)
+{
+    if (s->c[i].fd >= 0 && s->c[i].plen == 0)
+        send_to(s, i, msg, len);
 }
 
 void attach_finish(struct attach_srv *s, int exit_code, int signal)

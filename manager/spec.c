@@ -405,6 +405,9 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_arr_close(&w);
     jw_kstr(&w, "home", s->home);
     sbx_save(&w, &s->sbx);
+    jw_kbool(&w, "tty", s->tty);
+    jw_kbool(&w, "open_stdin", s->open_stdin);
+    jw_kbool(&w, "stdin_once", s->stdin_once);
     jw_obj_close(&w);
     size_t len;
     const char *text = jw_text(&w, &len);
@@ -483,6 +486,26 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     }
     s->home = get_str(v, "home");
     sbx_load(json_get(v, "sandbox"), &s->sbx);
+    json_get_bool(v, "tty", &s->tty);
+    json_get_bool(v, "open_stdin", &s->open_stdin);
+    json_get_bool(v, "stdin_once", &s->stdin_once);
     yajl_tree_free(v);
     return 0;
+}
+
+void spec_stdio(const struct store *st, const char *id, bool *tty, bool *open_stdin)
+{
+    struct ctr_spec s;
+    _cleanup_close_ int fd = ctr_open_dir(st, id, NULL);
+    *tty = *open_stdin = false;
+    if (fd < 0 || spec_load(fd, &s, NULL) < 0)
+        return;
+    *tty = s.tty;
+    *open_stdin = s.open_stdin;
+    spec_clear(&s);
+}
+
+int spec_resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err)
+{
+    return resolve_user(s, rootfd, err);
 }

@@ -29,6 +29,10 @@ struct ctr_spec {
     char *stop_signal;          /* "SIGTERM" */
     int stop_timeout;           /* seconds */
     char *cgroup_parent;
+    /* interactive: -t (process.terminal), -i (the monitor holds a stdin pipe or feeds the pty),
+     * stdin_once (-i when attached at run/create: the client's EOF closes the container's
+     * stdin, docker's StdinOnce) */
+    bool tty, open_stdin, stdin_once;
     /* resolved from the image at create */
     uint32_t uid, gid;
     uint32_t *groups;
@@ -61,6 +65,12 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err);
 char **spec_args(const struct ctr_spec *s);
 /* The command as ps shows it: args joined by spaces. */
 char *spec_command_line(const struct ctr_spec *s);
+
+/* -t and -i of a stored container (false when unreadable). */
+void spec_stdio(const struct store *st, const char *id, bool *tty, bool *open_stdin);
+/* -u USER[:GROUP] resolved in a root (the image, or a running container's rootfs): fills
+ * uid, gid, groups and home of s from s->user. */
+int spec_resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err);
 
 /* Write <ctr dir>/bundle/config.json and the /etc files it bind-mounts. */
 int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **err);
