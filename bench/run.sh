@@ -85,8 +85,10 @@ measure() {
 			"${args[@]}" >/dev/null 2>"$WORK/hf.err" || { say "   hyperfine failed: $(tail -3 "$WORK/hf.err")"; return 1; }
 	done
 	jq -s --arg name "$name" '
-		[.[].results[]] | group_by(.command) | map({
-			name: .[0].command,
+		[.[].results[]] as $all
+		| ($all | map(.command) | reduce .[] as $c ([]; if index([$c]) then . else . + [$c] end))
+		| map(. as $n | [$all[] | select(.command == $n)] | {
+			name: $n,
 			runs: ([.[].times[]] | length),
 			median_ms: ([.[].times[]] | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end * 1000),
 			mean_ms: ([.[].times[]] | add / length * 1000),

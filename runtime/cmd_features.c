@@ -112,7 +112,7 @@ static bool seccomp_enabled(void)
     };
     struct seccomp_prog *prog = NULL;
     rbox_err *err = NULL;
-    int r = seccomp_compile(&s, &prog, &err);
+    int r = seccomp_compile(&s, NULL, &prog, &err);
     seccomp_prog_free(prog);
     rbox_err_free(err);
     return r == 0;

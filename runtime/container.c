@@ -330,7 +330,7 @@ static int prepare(struct creating *cr, rbox_err **err)
         return rbox_error(err, 0, "process.terminal is true: --console-socket is required%s",
                           o->detach ? " with --detach" : "");
     if (ns_plan_init(cfg, &cr->plan, err) < 0 ||
-        seccomp_compile(&cfg->linux.seccomp, &cr->seccomp, err) < 0)
+        seccomp_compile(&cfg->linux.seccomp, cr->g->root, &cr->seccomp, err) < 0)
         return -1;
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;

@@ -259,7 +259,7 @@ static int prepare(struct exec_ctx *x, const struct global_opts *g, rbox_err **e
     if (state_load_config(x->ref.dirfd, &x->cfg, err) < 0 || load_process(x, err) < 0)
         return -1;
     const struct rbox_seccomp *sc = x->sc_cfg ? &x->sc_cfg->linux.seccomp : &x->cfg->linux.seccomp;
-    if (seccomp_compile(sc, &x->seccomp, err) < 0)
+    if (seccomp_compile(sc, g->root, &x->seccomp, err) < 0)
         return -1;
     for (int i = 0; i < NS_COUNT; i++)
         x->which[i] = !same_ns(x->ref.st->pid, ns_proc_names[i]);

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "log.h"
 #include "seccomp.h"
+#include "seccomp_cache.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -239,7 +240,25 @@ static int export_bpf(scmp_filter_ctx ctx, struct seccomp_prog *p, rbox_err **er
     return 0;
 }
 
-int seccomp_compile(const struct rbox_seccomp *s, struct seccomp_prog **out, rbox_err **err)
+static int compile(const struct rbox_seccomp *s, struct seccomp_prog *p, rbox_err **err)
+{
+    uint32_t def = action_value(s->default_action, s->default_errno_ret);
+    scmp_filter_ctx ctx = seccomp_init(def);
+    if (ctx == NULL)
+        return rbox_error(err, EINVAL, "linux.seccomp.defaultAction: %s is not supported here",
+                          seccomp_action_names[s->default_action]);
+    /* binary-tree dispatch: podman's profile has ~400 syscalls */
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    int r = 0;
+    if (add_architectures(ctx, s, err) < 0 || add_rules(ctx, s, def, err) < 0 ||
+        export_bpf(ctx, p, err) < 0)
+        r = -1;
+    seccomp_release(ctx);
+    return r;
+}
+
+int seccomp_compile(const struct rbox_seccomp *s, const char *cache_root, struct seccomp_prog **out,
+                    rbox_err **err)
 {
     *out = NULL;
     if (!s->present)
@@ -252,24 +271,22 @@ int seccomp_compile(const struct rbox_seccomp *s, struct seccomp_prog **out, rbo
         free(p);
         return -1;
     }
-    uint32_t def = action_value(s->default_action, s->default_errno_ret);
-    scmp_filter_ctx ctx = seccomp_init(def);
-    if (ctx == NULL) {
-        free(p);
-        return rbox_error(err, EINVAL, "linux.seccomp.defaultAction: %s is not supported here",
-                          seccomp_action_names[s->default_action]);
+    _cleanup_free_ char *key = cache_root ? seccomp_cache_key(s) : NULL;
+    unsigned int cached_flags;
+    if (key && seccomp_cache_get(cache_root, key, &p->fprog, &cached_flags) == 0 &&
+        cached_flags == p->flags) {
+        log_debug("seccomp: %u BPF instructions from the cache", p->fprog.len);
+        *out = p;
+        return 0;
     }
-    /* binary-tree dispatch: podman's profile has ~400 syscalls */
-    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-    int r = 0;
-    if (add_architectures(ctx, s, err) < 0 || add_rules(ctx, s, def, err) < 0 ||
-        export_bpf(ctx, p, err) < 0)
-        r = -1;
-    seccomp_release(ctx);
-    if (r < 0) {
+    free(p->fprog.filter);
+    p->fprog.filter = NULL;
+    if (compile(s, p, err) < 0) {
         seccomp_prog_free(p);
         return -1;
     }
+    if (key)
+        seccomp_cache_put(cache_root, key, &p->fprog, p->flags);
     log_debug("seccomp: %u BPF instructions, flags 0x%x", p->fprog.len, p->flags);
     *out = p;
     return 0;

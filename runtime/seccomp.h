@@ -12,8 +12,10 @@ struct seccomp_prog; /* a compiled filter (struct sock_fprog + flags) */
  * rbox_seccomp_load, callers keep the short name. */
 #define seccomp_load rbox_seccomp_load
 
-/* Compile; *out stays NULL when the config has no seccomp section. */
-int seccomp_compile(const struct rbox_seccomp *s, struct seccomp_prog **out, rbox_err **err);
+/* Compile; *out stays NULL when the config has no seccomp section. With cache_root (the state
+ * root), a program compiled earlier for the same profile is reused (seccomp_cache.c). */
+int seccomp_compile(const struct rbox_seccomp *s, const char *cache_root, struct seccomp_prog **out,
+                    rbox_err **err);
 /* Load into the calling process (needs no_new_privs or CAP_SYS_ADMIN). Returns the notify fd in
  * *notify_fd for SCMP_ACT_NOTIFY filters (else -1). */
 int seccomp_load(const struct seccomp_prog *p, int *notify_fd, rbox_err **err);

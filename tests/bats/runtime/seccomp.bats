@@ -290,7 +290,7 @@ status=1"
 	run runtime run -b "$BUNDLE" "$CTR_ID"
 	assert_failure
 	assert_output "rbox-runtime: linux.seccomp.listenerPath: connecting to $BATS_TEST_TMPDIR/agent.sock: No such file or directory"
-	assert_equal "$(ls -A "$STATE_ROOT")" ""
+	assert_equal "$(ls "$STATE_ROOT")" ""
 }
 
 @test "seccomp: NOTIFY together with TSYNC loads (TSYNC_ESRCH is added)" {
@@ -326,4 +326,40 @@ status=1"
 		assert_output "rbox-runtime: ${c#* => }"
 		assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 	done
+}
+
+@test "seccomp: a compiled profile is reused from the state root's cache, never for another profile" {
+	deny_mkdir SCMP_ACT_ERRNO
+	set_args mkdir /tmp/d
+	run "$RUNTIME_BIN" --debug --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_line --partial 'debug: seccomp: '
+	refute_line --partial 'from the cache'
+	assert_line "mkdir: can't create directory '/tmp/d': Operation not permitted"
+	run find "$STATE_ROOT/.seccomp-cache" -type f -name '*.bpf'
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(stat -c %a "$STATE_ROOT/.seccomp-cache")" 700
+	# the same profile again: the program comes from the cache and acts the same
+	run "$RUNTIME_BIN" --debug --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID-2"
+	assert_failure
+	assert_line --partial 'BPF instructions from the cache'
+	assert_line "mkdir: can't create directory '/tmp/d': Operation not permitted"
+	# a different errno is a different profile: compiled, not taken from the cache
+	deny_mkdir SCMP_ACT_ERRNO '{"errnoRet": 38}'
+	run "$RUNTIME_BIN" --debug --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID-3"
+	assert_failure
+	refute_line --partial 'from the cache'
+	assert_line "mkdir: can't create directory '/tmp/d': Function not implemented"
+	# a damaged entry is ignored and rewritten
+	local f
+	for f in "$STATE_ROOT"/.seccomp-cache/*.bpf; do truncate -s 20 "$f"; done
+	run "$RUNTIME_BIN" --debug --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID-4"
+	refute_line --partial 'from the cache'
+	assert_line "mkdir: can't create directory '/tmp/d': Function not implemented"
+	run "$RUNTIME_BIN" --debug --root "$STATE_ROOT" run -b "$BUNDLE" "$CTR_ID-5"
+	assert_line --partial 'BPF instructions from the cache'
+	assert_line "mkdir: can't create directory '/tmp/d': Function not implemented"
+	# the cache is not a container: list does not show it
+	run runtime list -q
+	assert_output ""
 }
