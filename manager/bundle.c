@@ -337,7 +337,7 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     jw_obj_close(&w);
     size_t len;
     const char *text = jw_text(&w, &len);
-    int r = write_file_atomic_at(ctrfd, "bundle/config.json", text, len, 0600, true);
+    int r = write_file_atomic_at(ctrfd, "bundle/config.json", text, len, 0600, !s->auto_remove);
     int saved = errno;
     jw_free(&w);
     if (r < 0)

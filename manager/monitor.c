@@ -23,7 +23,6 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -322,42 +320,6 @@ static void setup(void)
         fail_start(EXIT_RBOX, "monitor: writing the container state failed");
 }
 
-/* A new network namespace comes with "lo" down; bring it up, as docker's "none" network (and
- * CNI's loopback plugin) do: network setup is the manager's part, like the overlay mount. In a
- * short-lived child, so the monitor never leaves its own namespace. Nothing to do when the
- * container shares the monitor's network namespace (--network host). */
-static int loopback_up(pid_t pid)
-{
-    char path[64];
-    struct stat mine, theirs;
-    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-    if (stat("/proc/self/ns/net", &mine) < 0 || stat(path, &theirs) < 0)
-        return -1;
-    if (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
-        return 0;
-    pid_t child = fork();
-    if (child < 0)
-        return -1;
-    if (child == 0) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-            _exit(1);
-        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr;
-        memset(&ifr, 0, sizeof(ifr));
-        ctr_copy(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-        if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
-            _exit(1);
-        ifr.ifr_flags |= IFF_UP;
-        _exit(ioctl(sock, SIOCSIFFLAGS, &ifr) < 0 ? 1 : 0);
-    }
-    int status;
-    while (waitpid(child, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 /* 3-4: create and start the container. */
 static void start_container(void)
 {
@@ -406,8 +368,6 @@ static void start_container(void)
         fail_start(EXIT_RBOX, "monitor: the container's terminal did not arrive on the console "
                               "socket");
     unsigned long long pid_start = proc_start_time(m.pid);
-    if (loopback_up(m.pid) < 0)
-        fail_start(EXIT_RBOX, "bringing up the container's loopback interface failed");
     attach_accept(&m.srv); /* clients that connected before "go" see every byte */
     int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
@@ -602,10 +562,11 @@ static NORETURN void finish(void)
         sig = WTERMSIG(m.wstatus);
         code = 128 + sig;
     }
-    const char *stats = final_stats();
     int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
     struct ctr_state st;
     bool have = ctr_state_read(m.ctrfd, &st) == 0;
+    /* an --rm container without --report leaves nothing that shows them: no stats to read */
+    const char *stats = have && st.auto_remove && !mreport_requested() ? NULL : final_stats();
     if (have) {
         st.oom_killed = mreport_finish(m.ctrfd, m.id, st.name, code, sig, stats);
         st.status = CS_EXITED;

@@ -73,6 +73,7 @@ int64_t mreport_started(int ctrfd);
 void mreport_reaped(void);    /* the init was reaped: the clock stops */
 int mreport_timeout_ms(void); /* ms left before the timeout; -1 when there is none */
 void mreport_timed_out(void); /* the monitor killed the container at the deadline */
+bool mreport_requested(void); /* --report FILE or - was given */
 /* The container ended: build the verdict (stats = `events --stats` output, or NULL), write
  * report.json and the --report file. Returns whether the kernel OOM-killed a process. */
 bool mreport_finish(int ctrfd, const char *id, const char *name, int code, int sig,

@@ -57,6 +57,11 @@ int mreport_timeout_ms(void)
     return ms > 86400000 ? 86400000 : (int)ms;
 }
 
+bool mreport_requested(void)
+{
+    return r.conf.report[0] != '\0';
+}
+
 void mreport_timed_out(void)
 {
     r.timed_out = true;

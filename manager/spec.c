@@ -411,7 +411,8 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_obj_close(&w);
     size_t len;
     const char *text = jw_text(&w, &len);
-    int r = write_file_atomic_at(ctrfd, "config.json", text, len, 0600, true);
+    /* --rm containers are volatile (as podman makes them): not worth an fsync, they go anyway */
+    int r = write_file_atomic_at(ctrfd, "config.json", text, len, 0600, !s->auto_remove);
     int saved = errno;
     jw_free(&w);
     if (r < 0)

@@ -68,7 +68,7 @@ run_bad() {
 @test "a missing rbox-runtime or rbox-monitor is reported; nothing is left running" {
 	rbox create --name nort busybox true
 	RBOX_MONITOR=/nonexistent/rbox-monitor run -125 rbox start nort
-	assert_output "rbox: rbox-monitor (/nonexistent/rbox-monitor) failed to start"
+	assert_output "rbox: cannot start rbox-monitor (/nonexistent/rbox-monitor): No such file or directory"
 	assert_equal "$(ctr_status nort)" created
 	RBOX_RUNTIME=/nonexistent/rbox-runtime run -125 rbox start nort
 	assert_output "rbox: cannot run /nonexistent/rbox-runtime"
