@@ -7,6 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __GLIBC__
+const char *rbox_strerror(int errnum)
+{
+    return strerror(errnum);
+}
+#else
+/* musl words many errors differently from glibc; rbox (glibc) and rbox-runtime (musl, see
+ * Makefile) must say the same thing, and users search for the man pages' words */
+#include "errno_text.h"
+
+const char *rbox_strerror(int errnum)
+{
+    if (errnum > 0 && (size_t)errnum < sizeof(errno_text) / sizeof(errno_text[0]) &&
+        errno_text[errnum] != NULL)
+        return errno_text[errnum];
+    return strerror(errnum);
+}
+#endif
+
 static int set_error(rbox_err **err, int errnum, char *msg)
 {
     if (err == NULL) {
@@ -32,7 +51,7 @@ int rbox_error(rbox_err **err, int errnum, const char *fmt, ...)
     va_end(ap);
     if (errnum == 0)
         return set_error(err, 0, what);
-    char *msg = xasprintf("%s: %s", what, strerror(errnum));
+    char *msg = xasprintf("%s: %s", what, rbox_strerror(errnum));
     free(what);
     return set_error(err, errnum, msg);
 }

@@ -28,6 +28,8 @@ int rbox_error_prefix(rbox_err **err, const char *fmt, ...) PRINTF(2, 3);
 /* Build an error from a raw message and errno (used when an error crosses a process boundary). */
 int rbox_error_raw(rbox_err **err, int errnum, const char *msg);
 void rbox_err_free(rbox_err *err);
+/* strerror() in glibc's words whichever libc this is built with (see error.c) */
+const char *rbox_strerror(int errnum);
 void cleanup_errp(rbox_err **err);
 #define _cleanup_err_ __attribute__((cleanup(cleanup_errp)))
 

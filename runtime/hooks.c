@@ -101,7 +101,7 @@ static void exec_hook(const struct rbox_hook *h, int in, int errw)
     char *empty[] = { NULL };
     char *const *argv = h->args && h->args[0] ? h->args : fallback;
     execve(h->path, argv, h->env ? h->env : empty);
-    dprintf(2, "exec %s: %s", h->path, strerror(errno));
+    dprintf(2, "exec %s: %s", h->path, rbox_strerror(errno));
     _exit(127);
 }
 

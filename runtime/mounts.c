@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include "mountapi.h"
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -154,7 +154,7 @@ void seccomp_cache_put(const char *root, const char *key, const struct sock_fpro
         return;
     _cleanup_free_ char *dir = xasprintf("%s/" CACHE_DIR, root);
     if (mkdir_p(dir, 0700) < 0) {
-        log_debug("seccomp cache: %s: %s", dir, strerror(errno));
+        log_debug("seccomp cache: %s: %s", dir, rbox_strerror(errno));
         return;
     }
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -173,5 +173,5 @@ void seccomp_cache_put(const char *root, const char *key, const struct sock_fpro
     memcpy(w, p->filter, n * sizeof(struct sock_filter));
     _cleanup_free_ char *name = entry_name(key);
     if (write_file_atomic_at(dfd, name, buf, len, 0600, false) < 0)
-        log_debug("seccomp cache: writing %s: %s", name, strerror(errno));
+        log_debug("seccomp cache: writing %s: %s", name, rbox_strerror(errno));
 }

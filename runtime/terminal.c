@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
+#include "mountapi.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>

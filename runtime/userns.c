@@ -103,7 +103,7 @@ static int run_helper(pid_t pid, const struct idmap_kind *k, const struct rbox_i
         dup2(errp[1], 1);
         dup2(errp[1], 2);
         execve(exe, argv, environ);
-        dprintf(2, "exec %s: %s", exe, strerror(errno));
+        dprintf(2, "exec %s: %s", exe, rbox_strerror(errno));
         _exit(127);
     }
     close(errp[1]);
