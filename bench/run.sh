@@ -7,6 +7,7 @@
 # with a visible line. Output: a table on stdout and JSON in bench/results/<timestamp>.json
 # (also bench/results/latest.json).
 #
+# Usage: bench/run.sh [all|runtime|manager|rss] (default all).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
 set -uo pipefail
 export LC_ALL=C
@@ -96,15 +97,6 @@ measure() {
 		}) | {scenario: $name, contenders: .}' "$WORK/$name".*.json >"$JSON_PARTS/$name.json"
 }
 
-# peak RSS (KB) of one command, median of 5
-peak_rss() {
-	local i out=()
-	for i in 1 2 3 4 5; do
-		/usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null 2>&1
-		out+=("$(tail -1 "$WORK/rss")")
-	done
-	printf '%s\n' "${out[@]}" | sort -n | sed -n 3p
-}
 
 # --- scenarios -------------------------------------------------------------------------------
 
@@ -161,15 +153,18 @@ SH
 	ROUNDS=$saved_rounds RUNS=$saved_runs
 }
 
+# Peak RSS of the runtime's own process: /usr/bin/time of `create` (+ `delete -f` after each).
+# Not `run`: there the container's /bin/true is a waited-for descendant and ru_maxrss would be
+# the larger of the two (busybox, ~1.3 MB), not the runtime's.
 scenario_rss() {
-	say "== peak RSS of the runtime process (/usr/bin/time %M, median of 5 runs)"
-	local parts=("{\"name\":\"rbox-runtime\",\"peak_rss_kb\":$(peak_rss "$RT" --root "$WORK/st-rbox" run -b "$B" bench-rss)}")
-	have runc && parts+=("{\"name\":\"runc\",\"peak_rss_kb\":$(peak_rss runc --root "$WORK/st-runc" run -b "$B" bench-rss)}")
+	say "== peak RSS of the runtime process (/usr/bin/time %M of create, median of 5 runs)"
+	local parts=("{\"name\":\"rbox-runtime\",\"peak_rss_kb\":$(create_rss "$RT" --root "$WORK/st-rbox")}")
+	have runc && parts+=("{\"name\":\"runc\",\"peak_rss_kb\":$(create_rss runc --root "$WORK/st-runc")}")
 	if have crun; then
 		# crun itself, measured inside the wrapper's namespace (not the wrapper)
 		cat >"$WORK/crun-rss" <<SH
 #!/bin/sh
-exec unshare -m sh -c 'umount -l /sys/fs/cgroup/unified; /usr/bin/time -f %M -o $WORK/crun.rss /usr/bin/crun --root $WORK/st-crun run -b $B bench-rss >/dev/null 2>&1'
+exec unshare -m sh -c 'umount -l /sys/fs/cgroup/unified; /usr/bin/time -f %M -o $WORK/crun.rss /usr/bin/crun --root $WORK/st-crun create -b $B bench-rss >/dev/null 2>&1; /usr/bin/crun --root $WORK/st-crun delete -f bench-rss >/dev/null 2>&1'
 SH
 		chmod +x "$WORK/crun-rss"
 		local i v=()
@@ -180,6 +175,17 @@ SH
 		parts+=("{\"name\":\"crun\",\"peak_rss_kb\":$(printf '%s\n' "${v[@]}" | sort -n | sed -n 3p)}")
 	fi
 	(IFS=,; echo "{\"scenario\":\"peak_rss\",\"contenders\":[${parts[*]}]}") >"$JSON_PARTS/peak_rss.json"
+}
+
+# create_rss RUNTIME-COMMAND...: median peak RSS (KB) of 5 `create`s, each deleted after
+create_rss() {
+	local i out=()
+	for i in 1 2 3 4 5; do
+		/usr/bin/time -f %M -o "$WORK/rss" "$@" create -b "$B" bench-rss </dev/null >/dev/null 2>&1
+		out+=("$(tail -1 "$WORK/rss")")
+		"$@" delete -f bench-rss >/dev/null 2>&1
+	done
+	printf '%s\n' "${out[@]}" | sort -n | sed -n 3p
 }
 
 # --- the manager --------------------------------------------------------------------------------
@@ -317,6 +323,7 @@ main() {
 	[ -x "$RT" ] || { say "build $RT first (make)"; exit 1; }
 	setup_bundle
 	local only="${1:-all}"
+	case "$only" in rss) scenario_rss ;; esac
 	case "$only" in all | runtime)
 		scenario_run
 		scenario_lifecycle

@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,21 +124,30 @@ static int runtime(const char *const *args, int out_fd, int err_fd)
         argv[n++] = args[i];
     argv[n] = NULL;
     unlink(m.path[P_RTLOG]);
-    pid_t pid = fork();
-    if (pid < 0)
+    /* posix_spawn (musl: a CLONE_VFORK clone) rather than fork: no page tables to copy */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, pipe_only;
+    sigemptyset(&none);
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    posix_spawn_file_actions_init(&fa);
+    const int std[3] = { mtty_child_stdin(), out_fd, err_fd }; /* stdin: -i's pipe */
+    for (int i = 0; i < 3; i++)
+        if (std[i] >= 0)
+            posix_spawn_file_actions_adddup2(&fa, std[i], i);
+        else
+            posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &pipe_only);
+    pid_t pid;
+    int r = posix_spawn(&pid, m.runtime, &fa, &at, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (r != 0)
         return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        dup2(mtty_child_stdin() >= 0 ? mtty_child_stdin() : null, STDIN_FILENO); /* -i */
-        dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
-        dup2(err_fd >= 0 ? err_fd : null, STDERR_FILENO);
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        execv(m.runtime, (char **)argv);
-        _exit(EXIT_CANNOT);
-    }
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)

@@ -139,40 +139,52 @@ int cg_v1_resolve(struct cgroup *cg, const char *rel, bool absolute, bool hybrid
     return 0;
 }
 
-/* cpuset.cpus/mems start empty in a new v1 cgroup: copy them down from the nearest ancestor. */
+static bool cpuset_empty(const char *dir, const char *file)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+    _cleanup_free_ char *val = NULL;
+    if (read_file_at(AT_FDCWD, path, &val, NULL) < 0)
+        return false; /* not a cpuset cgroup (the mount root's parent): stop there */
+    return val[strspn(val, " \n")] == '\0';
+}
+
+/* cpuset.cpus/mems start empty in a new v1 cgroup, and no process can join it then: fill the
+ * container's cgroup and every empty ancestor, top down, from the nearest non-empty one (as runc
+ * does). Not only the directories this call created: a concurrent rbox-runtime may have created
+ * a shared parent a moment ago and not filled it yet. A cgroup with an empty cpuset cannot hold
+ * a process, so this never changes one that is in use. */
 static int cpuset_init(struct cg_hier *h, rbox_err **err)
 {
     static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
-    _cleanup_free_ char *p = xstrdup(h->dir);
-    /* the directories we created, from the top one down */
-    char *dirs[64];
-    int n = 0;
-    for (int i = 0; i < h->created && n < 64; i++) {
-        dirs[n++] = xstrdup(p);
-        char *slash = strrchr(p, '/');
-        if (slash == NULL)
-            break;
-        *slash = '\0';
-    }
-    int ret = 0;
-    for (int i = n - 1; i >= 0; i--) {
-        _cleanup_free_ char *parent = xstrdup(dirs[i]);
-        *strrchr(parent, '/') = '\0';
-        for (size_t f = 0; f < ARRAY_SIZE(files) && ret == 0; f++) {
+    for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+        char *dirs[64];
+        int n = 0;
+        _cleanup_free_ char *p = xstrdup(h->dir);
+        while (n < 64 && cpuset_empty(p, files[f])) {
+            dirs[n++] = xstrdup(p);
+            char *slash = strrchr(p, '/');
+            if (slash == NULL || slash == p)
+                break;
+            *slash = '\0';
+        }
+        int ret = 0;
+        for (int i = n - 1; i >= 0 && ret == 0; i--) {
+            _cleanup_free_ char *parent = xstrdup(dirs[i]);
+            *strrchr(parent, '/') = '\0';
             _cleanup_free_ char *src = xasprintf("%s/%s", parent, files[f]);
             _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
             _cleanup_free_ char *val = NULL;
-            if (read_file_at(AT_FDCWD, src, &val, NULL) < 0) {
+            if (read_file_at(AT_FDCWD, src, &val, NULL) < 0)
                 ret = rbox_error(err, errno, "reading %s", src);
-                break;
-            }
-            if (write_file_at(AT_FDCWD, dst, val) < 0)
+            else if (write_file_at(AT_FDCWD, dst, val) < 0)
                 ret = rbox_error(err, errno, "writing %s", dst);
         }
+        for (int i = 0; i < n; i++)
+            free(dirs[i]);
+        if (ret < 0)
+            return -1;
     }
-    for (int i = 0; i < n; i++)
-        free(dirs[i]);
-    return ret;
+    return 0;
 }
 
 int cg_v1_prepare(struct cgroup *cg, rbox_err **err)

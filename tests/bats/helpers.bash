@@ -149,11 +149,13 @@ check_leftovers() {
 	return $bad
 }
 
-# Remove the (empty) cgroup prefix dirs this test process made.
+# Remove the (empty) cgroup prefix dirs this test process made, and any empty dirs under them
+# (intermediate parents a test used, or what a failed test left: reported above already).
 remove_cg_prefix() {
 	local d
 	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
-		find "$d" -maxdepth 4 -depth -type d -name "$CG_PREFIX" -exec rmdir {} \; 2>/dev/null || true
+		find "$d" -maxdepth 6 -depth -type d \( -name "$CG_PREFIX" -o -path "*/$CG_PREFIX/*" \) \
+			-exec rmdir {} \; 2>/dev/null || true
 	done
 }
 

@@ -67,6 +67,43 @@ assert_one_line_error() { # TEXT
 	assert_equal "$leftover" ""
 }
 
+@test "cgroups: concurrent containers under a new shared parent all get a cpuset" {
+	# One of them creates the shared parent; the others must not copy its cpuset before the
+	# creator has filled it (an empty cpuset refuses every process: ENOSPC).
+	local round i pids gate="$BATS_TEST_TMPDIR/gate"
+	for round in 1 2 3 4 5; do
+		local parent="$CG_PREFIX/shared$round"
+		pids=()
+		rm -f "$gate"
+		mkfifo "$gate"
+		for i in 1 2 3 4 5 6 7 8; do
+			jq --arg cg "$parent/c$i" '.linux.cgroupsPath = $cg | .process.args = ["true"]' \
+				"$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/c$round-$i.json"
+			mkdir -p "$BATS_TEST_TMPDIR/b$round-$i"
+			cp "$BATS_TEST_TMPDIR/c$round-$i.json" "$BATS_TEST_TMPDIR/b$round-$i/config.json"
+			# all eight wait on the gate, then start together
+			(
+				read -r _ <"$gate" || true
+				exec "$RUNTIME_BIN" --root "$STATE_ROOT" run -b "$BATS_TEST_TMPDIR/b$round-$i" \
+					"$CTR_ID-$round-$i" </dev/null
+			) >"$BATS_TEST_TMPDIR/out$round-$i" 2>&1 3>&- &
+			pids+=($!)
+		done
+		sleep 0.2
+		: >"$gate"
+		for i in "${!pids[@]}"; do
+			wait "${pids[$i]}" || fail "run $((i + 1)) of round $round: $(cat "$BATS_TEST_TMPDIR/out$round-$((i + 1))")"
+		done
+	done
+	# every leaf is gone; the shared parents are the test's to remove
+	local d
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+		run find "$d" -maxdepth 5 -type d -path "*/$CG_PREFIX/shared*/c*"
+		assert_output ""
+		find "$d" -maxdepth 5 -depth -type d -path "*/$CG_PREFIX/shared*" -exec rmdir {} \; 2>/dev/null || true
+	done
+}
+
 @test "cgroups: an existing cgroup with processes in it is refused" {
 	start_detached
 	local first=$CTR_ID
