@@ -44,13 +44,13 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # Sanitizer builds use $(CC); RT_CC=gcc forces glibc.
 RT_CC     ?= $(if $(SAN_FLAGS),$(CC),$(shell command -v musl-gcc 2>/dev/null || echo $(CC)))
 RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj-rt/%.o) $(LIB_SRC:%.c=$(BUILD)/obj-rt/%.o)
-ifneq ($(filter %musl-gcc,$(RT_CC)),)
-# musl's include directory first; the library and kernel headers from the system's after it
-RT_CFLAGS := -idirafter /usr/include -idirafter /usr/include/$(shell $(CC) -print-multiarch) \
-             -I$(BUILD)/gen
-RT_GEN    := $(BUILD)/gen/errno_text.h
-RT_LIBS   := $(foreach a,libyajl_s.a libseccomp.a libcap.a,$(shell $(CC) -print-file-name=$(a)))
-endif
+# Expanded when a recipe runs, not when make reads this file: `make deps all` on a fresh machine
+# installs musl-tools first. With musl: its include directory first, the library and kernel
+# headers from the system's after it, Debian's static archives by path.
+RT_MUSL    = $(filter %musl-gcc,$(RT_CC))
+RT_CFLAGS  = $(if $(RT_MUSL),-idirafter /usr/include -idirafter /usr/include/$(shell $(CC) -print-multiarch) -I$(BUILD)/gen)
+RT_LIBS_GLIBC := $(RT_LIBS)
+RT_LIBS    = $(if $(RT_MUSL),$(foreach a,libyajl_s.a libseccomp.a libcap.a,$(shell $(CC) -print-file-name=$(a))),$(RT_LIBS_GLIBC))
 
 # The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
 # small: only libc and the few objects it needs; one runs per container).
@@ -101,7 +101,7 @@ $(BUILD)/gen/errno_text.h: tools/errno-text.c
 	@echo "  GEN     $@"
 	@$(CC) -o $(@D)/errno-text $< && $(@D)/errno-text >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj-rt/%.o: %.c | $(RT_GEN)
+$(BUILD)/obj-rt/%.o: %.c | $(BUILD)/gen/errno_text.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (runtime)"
 	@$(RT_CC) $(CFLAGS) $(RT_CFLAGS) -c -o $@ $<
