@@ -112,11 +112,13 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
     return 0;
 }
 
+#define DEFAULT_PARENT "rbox-runtime"
+
 static int resolve_path(const char *cgroups_path, const char *id, bool systemd, char **rel,
                         bool *absolute, rbox_err **err)
 {
     if (cgroups_path == NULL || *cgroups_path == '\0') {
-        *rel = xasprintf("rbox-runtime/%s", id);
+        *rel = xasprintf(DEFAULT_PARENT "/%s", id);
         *absolute = false;
         return 0;
     }
@@ -154,6 +156,7 @@ int cgroup_resolve(const char *cgroups_path, const char *id, bool systemd, struc
     _cleanup_cgroup_ struct cgroup *cg = xzalloc(sizeof(*cg));
     cg->layout = layout;
     cg->path = xstrdup(rel);
+    cg->default_parent = cgroups_path == NULL || *cgroups_path == '\0';
     if (layout == CG_LAYOUT_V2) {
         if (cg_v2_resolve(cg, rel, absolute, err) < 0)
             return -1;
@@ -301,9 +304,24 @@ int cgroup_destroy(struct cgroup *cg, rbox_err **err)
 {
     int ret = 0;
     /* Children first: on a hybrid host remove the v1 dirs and the unified one alike. */
-    for (size_t i = 0; i < cg->n; i++)
-        if (cg_rmdir(&cg->h[i], ret < 0 ? NULL : err) < 0)
+    for (size_t i = 0; i < cg->n; i++) {
+        if (cg_rmdir(&cg->h[i], ret < 0 ? NULL : err) < 0) {
             ret = -1;
+            continue;
+        }
+        /* The shared default parent belongs to whichever container created it, which may have
+         * gone while others still used it: the last one out removes it (rmdir only succeeds
+         * when it is empty; a concurrent create that loses it retries, see cg_mkdir). */
+        if (cg->default_parent && cg->h[i].created > 0) {
+            _cleanup_free_ char *parent = xstrdup(cg->h[i].dir);
+            char *slash = strrchr(parent, '/');
+            if (slash && strcmp(slash + 1, "") != 0) {
+                *slash = '\0';
+                if (str_has_suffix(parent, "/" DEFAULT_PARENT))
+                    rmdir(parent);
+            }
+        }
+    }
     return ret;
 }
 
@@ -435,6 +453,7 @@ void cgroup_to_json(struct cgroup *cg, json_w *w)
     jw_obj_open(w);
     jw_kstr(w, "layout", cgroup_layout_name(cg->layout));
     jw_kstr(w, "path", cg->path);
+    jw_kbool(w, "defaultParent", cg->default_parent);
     jw_key(w, "hierarchies");
     jw_arr_open(w);
     for (size_t i = 0; i < cg->n; i++) {
@@ -460,6 +479,7 @@ int cgroup_from_json(yajl_val v, struct cgroup **out, rbox_err **err)
                  : strcmp(layout, "hybrid") == 0 ? CG_LAYOUT_HYBRID
                                                  : CG_LAYOUT_V1;
     cg->path = xstrdup(json_get_str(v, "path"));
+    json_get_bool(v, "defaultParent", &cg->default_parent);
     for (size_t i = 0; i < hs->u.array.len; i++) {
         yajl_val h = hs->u.array.values[i];
         const char *name = json_get_str(h, "name"), *dir = json_get_str(h, "dir");

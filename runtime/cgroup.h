@@ -31,6 +31,7 @@ struct cg_hier {
 struct cgroup {
     enum cgroup_layout layout;
     char *path; /* the path inside each hierarchy as requested (for messages), e.g. "/a/b" */
+    bool default_parent; /* no cgroupsPath: under the shared "rbox-runtime" dir (see destroy) */
     struct cg_hier *h;
     size_t n;
 };

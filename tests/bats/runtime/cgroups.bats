@@ -49,6 +49,39 @@ assert_one_line_error() { # TEXT
 	done
 }
 
+@test "cgroups: without cgroupsPath, <own>/rbox-runtime/<id>; the last container out removes the shared parent" {
+	local ctrl own parents=()
+	for ctrl in memory pids freezer; do
+		own=$(proc_cgroup_of $$ "$ctrl")
+		parents+=("/sys/fs/cgroup/$ctrl${own%/}/rbox-runtime")
+	done
+	local p
+	for p in "${parents[@]}"; do
+		# another user of the default parent on this machine would make the last check moot
+		[ ! -e "$p" ] || skip "$p exists already (another container uses the default parent)"
+	done
+	update_config 'del(.linux.cgroupsPath)'
+	run_bg run -d -b "$BUNDLE" "$CTR_ID-a"
+	assert_success
+	run_bg run -d -b "$BUNDLE" "$CTR_ID-b"
+	assert_success
+	local pid
+	pid=$(container_pid "$CTR_ID-b")
+	own=$(proc_cgroup_of $$ pids)
+	assert_equal "$(proc_cgroup_of "$pid" pids)" "${own%/}/rbox-runtime/$CTR_ID-b"
+	# a created the parent but leaves first: the parent stays for b
+	runtime delete --force "$CTR_ID-a"
+	for p in "${parents[@]}"; do
+		assert_dir_exists "$p/$CTR_ID-b"
+		assert_dir_not_exists "$p/$CTR_ID-a"
+	done
+	# b did not create it, but it is the last one out
+	runtime delete --force "$CTR_ID-b"
+	for p in "${parents[@]}"; do
+		assert_dir_not_exists "$p"
+	done
+}
+
 @test "cgroups: an absolute cgroupsPath starts at each hierarchy's root and is removed by delete" {
 	local top="rbox-abs-$$-$RANDOM"
 	update_config '.linux.cgroupsPath = $p' --arg p "/$top/ctr"

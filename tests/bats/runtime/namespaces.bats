@@ -58,9 +58,17 @@ ping-ok"
 	assert_line --regexp '^[0-9]+:memory:/$'
 }
 
+teardown() {
+	if [ -n "${NETNS:-}" ]; then
+		ip netns delete "$NETNS" 2>/dev/null || true
+	fi
+	teardown_containers
+}
+
 @test "namespaces: joining a network namespace by path" {
 	requires cmd:ip
 	local ns="rbox-test-$$-$RANDOM"
+	NETNS=$ns # teardown deletes it if the test stops early
 	ip netns add "$ns"
 	ip -n "$ns" addr add 10.123.45.67/32 dev lo
 	update_config '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' --arg p "/run/netns/$ns"
