@@ -52,7 +52,7 @@ RT_CFLAGS  = $(if $(RT_MUSL),-idirafter /usr/include -idirafter /usr/include/$(s
 RT_LIBS_GLIBC := $(RT_LIBS)
 RT_LIBS    = $(if $(RT_MUSL),$(foreach a,libyajl_s.a libseccomp.a libcap.a,$(shell $(CC) -print-file-name=$(a))),$(RT_LIBS_GLIBC))
 
-# The manager: rbox (dynamically linked: libarchive, libcrypto) and rbox-monitor (static and
+# The manager: rbox (static, see MGR_LIBS below) and rbox-monitor (static and
 # small: only libc and the few objects it needs; one runs per container).
 MON_SRC   := manager/monitor.c manager/monitor_io.c manager/monitor_tty.c manager/ctrstate.c
 # the verdict (--timeout, --report): report.c is shared with rbox
