@@ -1,8 +1,9 @@
-/* cmd_volume.c - rbox volume create, ls, inspect, rm. */
+/* cmd_volume.c - rbox volume create, ls, inspect, rm, prune. */
 #define _GNU_SOURCE
 #include "json.h"
 #include "mcli.h"
 #include "proto.h"
+#include "store.h"
 #include "util.h"
 #include "volume.h"
 
@@ -22,7 +23,8 @@ static const char volume_usage[] =
     "  ls [-q] [--format table|json]\n"
     "                    list volumes\n"
     "  inspect NAME...   print a JSON array describing volumes\n"
-    "  rm [-f] NAME...   remove volumes\n";
+    "  rm [-f] NAME...   remove volumes\n"
+    "  prune [-f]        remove every volume no container uses\n";
 
 static const char create_usage[] =
     "Usage: rbox volume create [NAME]\n"
@@ -235,6 +237,67 @@ static int volume_rm_cmd(struct cmd_ctx *c, int argc, char **argv)
     return ret;
 }
 
+static const char prune_usage[] =
+    "Usage: rbox volume prune [OPTIONS]\n"
+    "\n"
+    "Remove every volume that no container uses, running or not (as podman does; rbox has no\n"
+    "anonymous volumes, so docker's --all is implied). Asks first unless --force.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --force   do not ask for confirmation\n";
+
+static int volume_prune_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+    static const struct mopt opts[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
+    struct margs p = {
+        .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume prune", .interspersed = true
+    };
+    rbox_err *err = NULL;
+    bool f[4] = { false };
+    const char *format = NULL;
+    int r = parse(&p, opts, f, &format, &err);
+    if (r == 0)
+        r = margs_require(&p, 0, 0, "no arguments", &err);
+    margs_free(&p);
+    if (r != 0)
+        return r == MOPT_HELP ? cmd_help(prune_usage) : cmd_fail(err);
+    if (!f[1]) {
+        printf("WARNING! This will remove all volumes not used by at least one container.\n"
+               "Are you sure you want to continue? [y/N] ");
+        fflush(stdout);
+        char answer[16] = "";
+        if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
+            return 0;
+    }
+    /* one store lock for the whole pass: no container can start using a volume meanwhile */
+    if (store_lock(c->s, &err) < 0)
+        return cmd_fail(err);
+    _cleanup_strv_ char **names = NULL;
+    size_t n = 0;
+    if (volume_list(c->s, &names, &n, &err) < 0)
+        return cmd_fail(err);
+    int ret = 0;
+    bool header = false;
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_strv_ char **users = NULL;
+        size_t nusers, running;
+        if (volume_users(c->s, names[i], &users, &nusers, &running, &err) < 0 ||
+            (nusers == 0 && volume_remove(c->s, names[i], false, &err) < 0)) {
+            ret = cmd_fail(err);
+            err = NULL;
+            continue;
+        }
+        if (nusers)
+            continue;
+        if (!header)
+            printf("Deleted Volumes:\n");
+        header = true;
+        printf("%s\n", names[i]);
+    }
+    store_unlock(c->s);
+    return ret;
+}
+
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct {
@@ -243,6 +306,7 @@ int cmd_volume(struct cmd_ctx *c, int argc, char **argv)
     } sub[] = {
         { "create", volume_create_cmd },   { "ls", volume_ls_cmd }, { "list", volume_ls_cmd },
         { "inspect", volume_inspect_cmd }, { "rm", volume_rm_cmd }, { "remove", volume_rm_cmd },
+        { "prune", volume_prune_cmd },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? (fputs(volume_usage, stderr), EXIT_RBOX) : cmd_help(volume_usage);

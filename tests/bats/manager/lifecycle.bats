@@ -255,6 +255,11 @@ load helpers
 		assert_success
 		assert_line --index 0 --regexp "^Usage: rbox image $c"
 	done
+	for c in create ls inspect rm prune; do
+		run rbox volume "$c" --help
+		assert_success
+		assert_line --index 0 --regexp "^Usage: rbox volume $c"
+	done
 	run rbox --version
 	assert_output --regexp '^rbox version [0-9.]+, commit '
 	run rbox --help

@@ -98,6 +98,39 @@ load helpers
 	assert_output --partial "volumes/shared/_data"
 }
 
+@test "volume prune: removes the volumes no container uses; asks first unless -f" {
+	rbox volume create unused1 >/dev/null
+	rbox volume create unused2 >/dev/null
+	rbox create --name stopped -v by-stopped:/s busybox true >/dev/null
+	rbox run -d --name running -v by-running:/s busybox sleep 100 >/dev/null
+	# "n" (or no answer) keeps everything
+	run rbox volume prune <<<"n"
+	assert_success
+	assert_output --partial "Are you sure you want to continue? [y/N]"
+	run rbox volume ls -q
+	assert_output "$(printf '%s\n' by-running by-stopped unused1 unused2)"
+	run rbox volume prune <<<"y"
+	assert_success
+	# (the answer's newline is the user's: piped, the list follows the prompt on its line)
+	assert_output --partial "[y/N] Deleted Volumes:"
+	assert_line unused1
+	assert_line unused2
+	refute_line --partial by-
+	run rbox volume ls -q
+	assert_output "$(printf '%s\n' by-running by-stopped)"
+	[ ! -e "$RBOX_ROOT/volumes/unused1" ]
+	# once their containers are gone, -f removes them without asking
+	rbox rm -f running stopped >/dev/null
+	run rbox volume prune -f
+	assert_success
+	assert_output "$(printf '%s\n' 'Deleted Volumes:' by-running by-stopped)"
+	run rbox volume prune -f
+	assert_success
+	assert_output ""
+	run -125 rbox volume prune extra
+	assert_output "rbox: rbox volume prune: unexpected argument \"extra\" (see 'rbox volume prune --help')"
+}
+
 @test "rm -v: removes the volumes the container created on first use, not the others" {
 	rbox volume create made
 	rbox run --name first -v made:/a -v auto:/b -v both:/c busybox true
