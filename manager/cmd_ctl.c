@@ -374,14 +374,8 @@ int cmd_prune(struct cmd_ctx *c, int argc, char **argv)
     margs_free(&p);
     if (r != 0)
         return r == MOPT_HELP ? cmd_help(prune_usage) : cmd_fail(err);
-    if (!force) {
-        printf("WARNING! This will remove all stopped containers.\n"
-               "Are you sure you want to continue? [y/N] ");
-        fflush(stdout);
-        char answer[16] = "";
-        if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
-            return 0;
-    }
+    if (!force && !cmd_confirm("This will remove all stopped containers."))
+        return 0;
     _cleanup_strv_ char **ids = NULL;
     size_t n = 0;
     if (ctr_list_ids(c->s, &ids, &n, &err) < 0)

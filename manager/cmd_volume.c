@@ -261,14 +261,8 @@ static int volume_prune_cmd(struct cmd_ctx *c, int argc, char **argv)
     margs_free(&p);
     if (r != 0)
         return r == MOPT_HELP ? cmd_help(prune_usage) : cmd_fail(err);
-    if (!f[1]) {
-        printf("WARNING! This will remove all volumes not used by at least one container.\n"
-               "Are you sure you want to continue? [y/N] ");
-        fflush(stdout);
-        char answer[16] = "";
-        if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
-            return 0;
-    }
+    if (!f[1] && !cmd_confirm("This will remove all volumes not used by at least one container."))
+        return 0;
     /* one store lock for the whole pass: no container can start using a volume meanwhile */
     if (store_lock(c->s, &err) < 0)
         return cmd_fail(err);

@@ -21,6 +21,14 @@ int cmd_help(const char *usage)
     return 0;
 }
 
+bool cmd_confirm(const char *warning)
+{
+    printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+    fflush(stdout);
+    char answer[16] = "";
+    return fgets(answer, sizeof(answer), stdin) != NULL && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
 static const struct mopt *find_long(const struct mopt *opts, const char *name, size_t len)
 {
     for (const struct mopt *o = opts; o && o->name; o++)

@@ -45,6 +45,8 @@ typedef int (*cmd_fn)(struct cmd_ctx *c, int argc, char **argv);
 int cmd_fail(rbox_err *err);
 /* Print usage to stdout, return 0. */
 int cmd_help(const char *usage);
+/* docker's prune question: print the warning and "Are you sure...? [y/N] ", true on y/Y. */
+bool cmd_confirm(const char *warning);
 
 int cmd_run(struct cmd_ctx *c, int argc, char **argv);
 int cmd_create(struct cmd_ctx *c, int argc, char **argv);
