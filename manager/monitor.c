@@ -23,7 +23,6 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>

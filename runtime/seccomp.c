@@ -378,28 +378,11 @@ int seccomp_notify_send(const struct rbox_seccomp *s, int notify_fd, pid_t pid,
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return rbox_error(err, errno, "linux.seccomp.listenerPath: connecting to %s", path);
     _cleanup_free_ char *text = process_state_json(s, pid, state_json);
-    struct iovec iov = { .iov_base = text, .iov_len = strlen(text) };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-    ssize_t n;
-    do {
-        n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = send_fd(fd, text, strlen(text), notify_fd);
     if (n < 0)
         return rbox_error(err, errno, "linux.seccomp.listenerPath: sending the listener fd to %s",
                           path);
-    if ((size_t)n != iov.iov_len)
+    if ((size_t)n != strlen(text))
         return rbox_error(err, EIO, "linux.seccomp.listenerPath: short write to %s", path);
     return 0;
 }

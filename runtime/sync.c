@@ -61,25 +61,7 @@ int sync_send_fd(int fd, enum sync_type type, int passfd)
 {
     struct sync_msg m = { .type = type, .value = 0 };
     m.text[0] = '\0';
-    struct iovec iov = { .iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-    ssize_t r;
-    do {
-        r = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    return r < 0 ? -1 : 0;
+    return send_fd(fd, &m, offsetof(struct sync_msg, text) + 1, passfd) < 0 ? -1 : 0;
 }
 
 int sync_recv_fd(int fd, struct sync_msg *m, int *passfd)

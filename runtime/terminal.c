@@ -40,31 +40,6 @@ int terminal_connect_socket(const char *path, rbox_err **err)
     return fd;
 }
 
-static int send_fd(int sock, int fd, const char *name, rbox_err **err)
-{
-    struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    ssize_t r;
-    do {
-        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return rbox_error(err, errno, "sending the pty master over the console socket");
-    return 0;
-}
-
 /* /dev/console: the pty slave bind-mounted over it (as runc does). */
 static int bind_console(const char *slave, rbox_err **err)
 {
@@ -115,8 +90,8 @@ int terminal_setup_ex(const struct rbox_process *p, int sockfd, bool console, rb
     }
     if (console && bind_console(name, err) < 0)
         return -1;
-    if (send_fd(sockfd, master, name, err) < 0)
-        return -1;
+    if (send_fd(sockfd, name, strlen(name), master) < 0)
+        return rbox_error(err, errno, "sending the pty master over the console socket");
     if (setsid() < 0 && errno != EPERM)
         return rbox_error(err, errno, "setsid");
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
