@@ -113,6 +113,18 @@ void jw_kstr(json_w *w, const char *k, const char *s)
     jw_key(w, k);
     jw_str(w, s);
 }
+void jw_kstrv(json_w *w, const char *k, char *const *v)
+{
+    jw_key(w, k);
+    if (v == NULL) {
+        jw_null(w);
+        return;
+    }
+    jw_arr_open(w);
+    for (size_t i = 0; v[i]; i++)
+        jw_str(w, v[i]);
+    jw_arr_close(w);
+}
 void jw_kint(json_w *w, const char *k, long long v)
 {
     jw_key(w, k);

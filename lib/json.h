@@ -35,6 +35,8 @@ void jw_kstr(json_w *w, const char *k, const char *s);
 void jw_kint(json_w *w, const char *k, long long v);
 void jw_kuint(json_w *w, const char *k, unsigned long long v);
 void jw_kbool(json_w *w, const char *k, bool b);
+/* a NULL-terminated string vector as an array; NULL as null */
+void jw_kstrv(json_w *w, const char *k, char *const *v);
 /* Copy a parsed value into the output. */
 void jw_value(json_w *w, yajl_val v);
 

@@ -249,19 +249,6 @@ static const char inspect_usage[] = "Usage: rbox inspect CONTAINER [CONTAINER...
                                     "Print a JSON array describing containers: configuration,\n"
                                     "state, limits, mounts and paths.\n";
 
-static void jw_strv_k(json_w *w, const char *key, char *const *v)
-{
-    jw_key(w, key);
-    if (v == NULL) {
-        jw_null(w);
-        return;
-    }
-    jw_arr_open(w);
-    for (size_t i = 0; v[i]; i++)
-        jw_str(w, v[i]);
-    jw_arr_close(w);
-}
-
 static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
 {
     char buf[48];
@@ -296,8 +283,8 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kint(w, "CpuPeriod", sp->nano_cpus ? 100000 : 0);
     jw_kint(w, "PidsLimit", sp->pids_limit);
     jw_kbool(w, "ReadonlyRootfs", sp->read_only);
-    jw_strv_k(w, "CapAdd", sp->cap_add);
-    jw_strv_k(w, "CapDrop", sp->cap_drop);
+    jw_kstrv(w, "CapAdd", sp->cap_add);
+    jw_kstrv(w, "CapDrop", sp->cap_drop);
     jw_kstr(w, "NetworkMode", sp->network);
     jw_kbool(w, "AutoRemove", sp->auto_remove);
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
@@ -385,7 +372,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     rfc3339(st.created_ns, buf, sizeof(buf));
     jw_kstr(w, "Created", buf);
     jw_kstr(w, "Path", args[0]);
-    jw_strv_k(w, "Args", args[0] ? args + 1 : args);
+    jw_kstrv(w, "Args", args[0] ? args + 1 : args);
     inspect_state(w, &st, fd);
     _cleanup_free_ char *img = xasprintf("sha256:%s", st.image_id);
     jw_kstr(w, "Image", img);
@@ -400,8 +387,8 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "Hostname", sp.hostname ? sp.hostname : shortid);
     jw_kstr(w, "User", sp.user ? sp.user : "");
     inspect_env(w, fd);
-    jw_strv_k(w, "Cmd", sp.cmd);
-    jw_strv_k(w, "Entrypoint", sp.entrypoint);
+    jw_kstrv(w, "Cmd", sp.cmd);
+    jw_kstrv(w, "Entrypoint", sp.entrypoint);
     jw_kstr(w, "WorkingDir", sp.workdir ? sp.workdir : "/");
     jw_kstr(w, "Image", sp.image);
     jw_kstr(w, "StopSignal", sp.stop_signal);

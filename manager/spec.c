@@ -356,19 +356,6 @@ char *spec_command_line(const struct ctr_spec *s)
     return out;
 }
 
-static void jw_strv(json_w *w, const char *key, char *const *v)
-{
-    jw_key(w, key);
-    if (v == NULL) {
-        jw_null(w);
-        return;
-    }
-    jw_arr_open(w);
-    for (size_t i = 0; v[i]; i++)
-        jw_str(w, v[i]);
-    jw_arr_close(w);
-}
-
 int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
 {
     json_w w;
@@ -379,9 +366,9 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_kstr(&w, "image", s->image);
     jw_kstr(&w, "image_id", s->image_id);
     jw_kint(&w, "created", s->created_ns);
-    jw_strv(&w, "entrypoint", s->entrypoint);
-    jw_strv(&w, "cmd", s->cmd);
-    jw_strv(&w, "env", s->env);
+    jw_kstrv(&w, "entrypoint", s->entrypoint);
+    jw_kstrv(&w, "cmd", s->cmd);
+    jw_kstrv(&w, "env", s->env);
     jw_kstr(&w, "workdir", s->workdir);
     jw_kstr(&w, "user", s->user);
     jw_kstr(&w, "hostname", s->hostname);
@@ -390,8 +377,8 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_kint(&w, "pids_limit", s->pids_limit);
     jw_kbool(&w, "read_only", s->read_only);
     jw_kbool(&w, "auto_remove", s->auto_remove);
-    jw_strv(&w, "cap_add", s->cap_add);
-    jw_strv(&w, "cap_drop", s->cap_drop);
+    jw_kstrv(&w, "cap_add", s->cap_add);
+    jw_kstrv(&w, "cap_drop", s->cap_drop);
     jw_kstr(&w, "network", s->network);
     jw_kstr(&w, "stop_signal", s->stop_signal);
     jw_kint(&w, "stop_timeout", s->stop_timeout);
