@@ -24,7 +24,7 @@ COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
              -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS    ?=
-CFLAGS    += -std=gnu11 $(OPT) -ffunction-sections -fdata-sections $(WARN) $(SAN_FLAGS) -iquote lib -iquote runtime \
+CFLAGS    += -std=gnu11 $(OPT) -ffunction-sections -fdata-sections $(WARN) $(SAN_FLAGS) \
              -DRBOX_VERSION=\"$(VERSION)\" -DRBOX_COMMIT=\"$(COMMIT)\" -MMD -MP
 LDFLAGS   ?=
 LDFLAGS   += $(SAN_FLAGS) -Wl,--gc-sections
@@ -35,13 +35,18 @@ ifeq ($(STATIC),-static)
 RT_LIBS   := $(subst -lyajl,-lyajl_s,$(RT_LIBS))
 endif
 
-LIB_SRC   := $(wildcard lib/*.c)
-RT_SRC    := $(wildcard runtime/*.c)
+# Each program's sources are the C files under its folders (docs/design.md has the map), and
+# each program sees only its own headers and those below it: lib <- runtime;
+# lib <- manager/common <- manager/rbox and manager/monitor.
+srcs_in    = $(sort $(shell find $(1) -name '*.c'))
+iquote_of  = $(addprefix -iquote ,$(sort $(patsubst %/,%,$(dir $(shell find $(1) -name '*.[ch]')))))
+LIB_SRC   := $(call srcs_in,lib)
+RT_SRC    := $(call srcs_in,runtime)
+LIB_INC   := -iquote lib
+RT_INC    := $(LIB_INC) $(call iquote_of,runtime)
+MGR_INC   := $(LIB_INC) $(call iquote_of,manager/common manager/rbox)
+MON_INC   := $(LIB_INC) $(call iquote_of,manager/common manager/monitor)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-# rbox-runtime (with its own copy of lib/) is built against musl when musl-gcc is there: it is
-# exec'd several times per container and a static glibc spends ~0.7 ms of each start-up probing
-# the CPU (runtime/glibc_compat.c says how Debian's glibc-built archives link against musl).
-# Sanitizer builds use $(CC); RT_CC=gcc forces glibc.
 RT_CC     ?= $(if $(SAN_FLAGS),$(CC),$(shell command -v musl-gcc 2>/dev/null || echo $(CC)))
 RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj-rt/%.o) $(LIB_SRC:%.c=$(BUILD)/obj-rt/%.o)
 # Expanded when a recipe runs, not when make reads this file: `make deps all` on a fresh machine
@@ -53,11 +58,11 @@ RT_LIBS_GLIBC := $(RT_LIBS)
 RT_LIBS    = $(if $(RT_MUSL),$(foreach a,libyajl_s.a libseccomp.a libcap.a,$(shell $(CC) -print-file-name=$(a))),$(RT_LIBS_GLIBC))
 
 # The manager: rbox (static, see MGR_LIBS below) and rbox-monitor (static and
-# small: only libc and the few objects it needs; one runs per container).
-MON_SRC   := manager/monitor.c manager/monitor_io.c manager/monitor_tty.c manager/ctrstate.c
-# the verdict (--timeout, --report): report.c is shared with rbox
-MON_SRC   += manager/monitor_report.c manager/report.c
-MGR_SRC   := $(filter-out $(MON_SRC),$(wildcard manager/*.c)) manager/ctrstate.c manager/report.c
+# small: only libc, the contract in manager/common and the lib/ pieces it needs; one runs per
+# container).
+COMMON_SRC := $(call srcs_in,manager/common)
+MON_SRC   := $(call srcs_in,manager/monitor) $(COMMON_SRC)
+MGR_SRC   := $(call srcs_in,manager/rbox) $(COMMON_SRC)
 MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
 # ~950 kB with a static glibc); sanitizer builds use $(CC).
@@ -104,25 +109,26 @@ $(BUILD)/gen/errno_text.h: tools/errno-text.c
 $(BUILD)/obj-rt/%.o: %.c | $(BUILD)/gen/errno_text.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (runtime)"
-	@$(RT_CC) $(CFLAGS) $(RT_CFLAGS) -c -o $@ $<
+	@$(RT_CC) $(CFLAGS) $(RT_INC) $(RT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj-mon/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $< (monitor)"
-	@$(MON_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+	@$(MON_CC) $(CFLAGS) $(MON_INC) -c -o $@ $<
 
 $(BUILD)/obj/manager/%.o: manager/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+	@$(CC) $(CFLAGS) $(MGR_INC) -c -o $@ $<
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) $(LIB_INC) -c -o $@ $<
 
 # the built-in seccomp profiles are embedded with .incbin
-$(BUILD)/obj/manager/seccomp_profiles.o: $(wildcard manager/profiles/*.json)
+PROFILES  := manager/rbox/container/profiles
+$(BUILD)/obj/$(PROFILES:%/profiles=%)/seccomp_profiles.o: $(wildcard $(PROFILES)/*.json)
 
 -include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d)
 
@@ -137,7 +143,7 @@ unprotected: $(UNPROTECTED)
 $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(RT_CC) $(CFLAGS) $(RT_CFLAGS) -DRBOX_SELFEXE_UNPROTECTED -c -o $(@D)/selfexe-unprotected.o runtime/selfexe.c
+	@$(RT_CC) $(CFLAGS) $(RT_INC) $(RT_CFLAGS) -DRBOX_SELFEXE_UNPROTECTED -c -o $(@D)/selfexe-unprotected.o runtime/selfexe.c
 	@$(RT_CC) $(LDFLAGS) $(STATIC) -o $@ $(filter %.o,$^) $(@D)/selfexe-unprotected.o $(RT_LIBS)
 
 # Debian packages needed to build and test (run as root on a fresh machine).
@@ -156,7 +162,6 @@ bundles: bundles/busybox/rootfs/bin/busybox
 bundles/busybox/rootfs/bin/busybox: tools/mkrootfs.sh
 	sh tools/mkrootfs.sh bundles/busybox/rootfs
 
-TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: all bundles unprotected
 	RBOX_BUILD=$(BUILD) bats --formatter tap --timing -r tests/bats
 
@@ -175,19 +180,23 @@ test-asan:
 bench: all bundles
 	RBOX_BUILD=$(BUILD) bench/run.sh
 
+C_FILES    = $(sort $(shell find lib runtime manager tests/helpers -name '*.[ch]'))
+MAX_LINES := 1000
 lint:
-	clang-format --dry-run --Werror lib/*.[ch] runtime/*.[ch] $(wildcard manager/*.[ch])
+	clang-format --dry-run --Werror $(C_FILES)
+	@awk -v max=$(MAX_LINES) 'FNR == 1 && NR > 1 && n > max { print prev ": " n " lines (at most " max ")"; bad = 1 } \
+	    { n = FNR; prev = FILENAME } END { if (n > max) { print prev ": " n " lines (at most " max ")"; bad = 1 } exit bad }' $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-	    --suppress=missingIncludeSystem -Ilib -Iruntime lib runtime $(wildcard manager)
+	    --suppress=missingIncludeSystem $(patsubst -iquote,-I,$(RT_INC) $(MGR_INC) $(MON_INC)) lib runtime manager
 
 format:
-	clang-format -i lib/*.[ch] runtime/*.[ch] $(wildcard manager/*.[ch])
+	clang-format -i $(C_FILES)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
-	install -m 0644 manager/profiles/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
+	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Write rbox's built-in seccomp profiles (manager/profiles/*.json, compiled into rbox).
+"""Write rbox's built-in seccomp profiles (manager/rbox/container/profiles/*.json, compiled into rbox).
 
 The JSON files are what ships; this script is how they are written, so that the graded
 ladder stays cumulative (minimal < io-heavy < compute < network) and the default profile
 starts from the same groups. Run it after editing, and commit both:
 
-    python3 tools/seccomp-profiles.py [OUTDIR]     (default: manager/profiles)
+    python3 tools/seccomp-profiles.py [OUTDIR]     (default: manager/rbox/container/profiles)
 
 tests/bats/manager/seccomp_profiles.bats checks that the committed files are its output.
 Numbers are the kernel's ABI (flags, ioctl requests, address families), named in comments.
@@ -15,7 +15,7 @@ import os
 import sys
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "manager", "profiles")
+    os.path.dirname(os.path.abspath(__file__)), "..", "manager", "rbox", "container", "profiles")
 ALLOW = "SCMP_ACT_ALLOW"
 AT_EMPTY_PATH = 0x1000
 TCGETS, TIOCGWINSZ = 0x5401, 0x5413

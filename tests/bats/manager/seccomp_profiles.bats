@@ -201,13 +201,13 @@ probe() {
 
 @test "seccomp profiles: the shipped files are tools/seccomp-profiles.py's output; each graded level contains the one below" {
 	python3 "$REPO_ROOT/tools/seccomp-profiles.py" "$BATS_TEST_TMPDIR"
-	run diff -r "$BATS_TEST_TMPDIR" "$REPO_ROOT/manager/profiles"
+	run diff -r "$BATS_TEST_TMPDIR" "$REPO_ROOT/manager/rbox/container/profiles"
 	assert_success
 	local pair missing
 	for pair in minimal:io-heavy io-heavy:compute compute:network; do
 		# every rule of the lower level (name, action, arguments) is in the upper one
-		missing=$(jq -nc --slurpfile a "$REPO_ROOT/manager/profiles/${pair%%:*}.json" \
-			--slurpfile b "$REPO_ROOT/manager/profiles/${pair#*:}.json" '
+		missing=$(jq -nc --slurpfile a "$REPO_ROOT/manager/rbox/container/profiles/${pair%%:*}.json" \
+			--slurpfile b "$REPO_ROOT/manager/rbox/container/profiles/${pair#*:}.json" '
 			def rules(p): [p.syscalls[] | {action, args, errnoRet} as $r | .names[] | [., $r]];
 			rules($b[0]) as $up | [rules($a[0])[] | select(. as $x | $up | index([$x]) | not)]')
 		assert_equal "$pair: $missing" "$pair: []"

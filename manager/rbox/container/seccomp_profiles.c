@@ -25,11 +25,11 @@
     __asm__(".section .rodata\n.global " #sym "\n.type " #sym ", @object\n.balign 16\n" #sym \
             ":\n.incbin \"" file "\"\n.byte 0\n.previous\n");                                \
     extern const char sym[]
-EMBED(rbox_profile_default, "manager/profiles/default.json");
-EMBED(rbox_profile_minimal, "manager/profiles/minimal.json");
-EMBED(rbox_profile_io_heavy, "manager/profiles/io-heavy.json");
-EMBED(rbox_profile_compute, "manager/profiles/compute.json");
-EMBED(rbox_profile_network, "manager/profiles/network.json");
+EMBED(rbox_profile_default, "manager/rbox/container/profiles/default.json");
+EMBED(rbox_profile_minimal, "manager/rbox/container/profiles/minimal.json");
+EMBED(rbox_profile_io_heavy, "manager/rbox/container/profiles/io-heavy.json");
+EMBED(rbox_profile_compute, "manager/rbox/container/profiles/compute.json");
+EMBED(rbox_profile_network, "manager/rbox/container/profiles/network.json");
 
 static const struct {
     const char *name;
