@@ -54,6 +54,7 @@ RT_OBJ    := $(RT_SRC:%.c=$(BUILD)/obj-rt/%.o) $(LIB_SRC:%.c=$(BUILD)/obj-rt/%.o
 # headers from the system's after it, Debian's static archives by path.
 RT_MUSL    = $(filter %musl-gcc,$(RT_CC))
 RT_CFLAGS  = $(if $(RT_MUSL),-idirafter /usr/include -idirafter /usr/include/$(shell $(CC) -print-multiarch) -I$(BUILD)/gen)
+MON_CFLAGS = $(if $(filter %musl-gcc,$(MON_CC)),-idirafter /usr/include -idirafter /usr/include/$(shell $(CC) -print-multiarch) -I$(BUILD)/gen)
 RT_LIBS_GLIBC := $(RT_LIBS)
 RT_LIBS    = $(if $(RT_MUSL),$(foreach a,libyajl_s.a libseccomp.a libcap.a,$(shell $(CC) -print-file-name=$(a))),$(RT_LIBS_GLIBC))
 
@@ -67,7 +68,9 @@ MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
 # ~950 kB with a static glibc); sanitizer builds use $(CC).
 MON_CC    ?= $(if $(SAN_FLAGS),$(CC),$(shell command -v musl-gcc 2>/dev/null || echo $(CC)))
-MON_OBJ   := $(patsubst %.c,$(BUILD)/obj-mon/%.o,$(MON_SRC) lib/util.c)
+MON_OBJ   := $(MON_SRC:%.c=$(BUILD)/obj-mon/%.o)
+# lib/ as an archive for the monitor: the linker takes only the objects it uses.
+MON_LIB   := $(BUILD)/obj-mon/lib.a
 # rbox is static too: with the shared libraries libarchive drags in (libxml2 -> ICU ->
 # libstdc++) the dynamic loader alone took ~6 ms of every command, `ps` included. Only the
 # libarchive parts rbox uses are linked (no xar, so no libxml2). Sanitizer builds are dynamic.
@@ -95,10 +98,14 @@ $(BUILD)/bin/rbox: $(MGR_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(MGR_LIBS)
 
-$(BUILD)/bin/rbox-monitor: $(MON_OBJ)
+$(BUILD)/bin/rbox-monitor: $(MON_OBJ) $(MON_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(MON_CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^
+
+$(MON_LIB): $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.o)
+	@rm -f $@
+	@ar rcs $@ $^
 
 # glibc's error texts for the musl build (lib/error.c)
 $(BUILD)/gen/errno_text.h: tools/errno-text.c
@@ -111,10 +118,10 @@ $(BUILD)/obj-rt/%.o: %.c | $(BUILD)/gen/errno_text.h
 	@echo "  CC      $< (runtime)"
 	@$(RT_CC) $(CFLAGS) $(RT_INC) $(RT_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj-mon/%.o: %.c
+$(BUILD)/obj-mon/%.o: %.c | $(BUILD)/gen/errno_text.h
 	@mkdir -p $(@D)
 	@echo "  CC      $< (monitor)"
-	@$(MON_CC) $(CFLAGS) $(MON_INC) -c -o $@ $<
+	@$(MON_CC) $(CFLAGS) $(MON_INC) $(MON_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/manager/%.o: manager/%.c
 	@mkdir -p $(@D)
@@ -130,7 +137,7 @@ $(BUILD)/obj/lib/%.o: lib/%.c
 PROFILES  := manager/rbox/container/profiles
 $(BUILD)/obj/$(PROFILES:%/profiles=%)/seccomp_profiles.o: $(wildcard $(PROFILES)/*.json)
 
--include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d)
+-include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.d)
 
 asan:
 	$(MAKE) SANITIZE=1 all

@@ -91,6 +91,13 @@ int rbox_error_prefix(rbox_err **err, const char *fmt, ...)
     return -1;
 }
 
+int rbox_exec_exit_code(const rbox_err *err)
+{
+    if (err == NULL)
+        return 1;
+    return err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1;
+}
+
 void rbox_err_free(rbox_err *err)
 {
     if (err) {

@@ -28,6 +28,9 @@ int rbox_error_prefix(rbox_err **err, const char *fmt, ...) PRINTF(2, 3);
 /* Build an error from a raw message and errno (used when an error crosses a process boundary). */
 int rbox_error_raw(rbox_err **err, int errnum, const char *msg);
 void rbox_err_free(rbox_err *err);
+/* The exit status of a process that could not exec its command, as a shell gives it: 127 when
+ * the command was not found, 126 when it could not be run, 1 otherwise. */
+int rbox_exec_exit_code(const rbox_err *err);
 /* strerror() in glibc's words whichever libc this is built with (see error.c) */
 const char *rbox_strerror(int errnum);
 void cleanup_errp(rbox_err **err);

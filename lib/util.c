@@ -227,29 +227,6 @@ ssize_t write_all(int fd, const void *buf, size_t len)
     return (ssize_t)done;
 }
 
-ssize_t send_fd(int sock, const void *data, size_t len, int passfd)
-{
-    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof(u));
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-    ssize_t r;
-    do {
-        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
 int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 {
     _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);

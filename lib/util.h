@@ -68,9 +68,6 @@ int parse_int(const char *s, int *out);
 /* Files (all fds O_CLOEXEC). Return -1 with errno set. */
 ssize_t read_all(int fd, void *buf, size_t len);
 ssize_t write_all(int fd, const void *buf, size_t len);
-/* One sendmsg of len bytes of data with passfd attached (SCM_RIGHTS), retried on EINTR, no
- * SIGPIPE. Returns the bytes sent, or -1 with errno. */
-ssize_t send_fd(int sock, const void *data, size_t len, int passfd);
 /* Read a whole file relative to dirfd (AT_FDCWD ok); *out is NUL-terminated. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 /* Write a file atomically: temp file in the same dir, fsync (if sync), rename. */

@@ -82,6 +82,14 @@ int cli_fail(rbox_err *err)
     return 1;
 }
 
+int cli_fail_exec(rbox_err *err)
+{
+    /* the user's command could not be exec'd: the shell's 127/126 */
+    int code = err && strncmp(err->msg, "exec", 4) == 0 ? rbox_exec_exit_code(err) : 1;
+    int r = cli_fail(err);
+    return code != 1 ? code : r;
+}
+
 int cli_require_args(struct cli_parser *p, int min, int max, const char *what, rbox_err **err)
 {
     int n = cli_rest(p);

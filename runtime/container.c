@@ -19,6 +19,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "userns.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -533,14 +534,12 @@ out:
 /* Wait up to `ms` for a (non-child) process to exit, using a pidfd. */
 static void wait_gone(pid_t pid, unsigned long long start, int ms)
 {
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int pfd = pidfd_open_verified(pid, start);
     if (pfd < 0)
         return;
-    if (proc_start_time(pid) == start) {
-        struct pollfd p = { .fd = pfd, .events = POLLIN };
-        while (poll(&p, 1, ms) < 0 && errno == EINTR)
-            ;
-    }
+    struct pollfd p = { .fd = pfd, .events = POLLIN };
+    while (poll(&p, 1, ms) < 0 && errno == EINTR)
+        ;
     close(pfd);
 }
 

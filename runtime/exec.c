@@ -21,6 +21,7 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,8 +217,8 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
     if (s != ST_RUNNING)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is %s", id, status_name(s));
     /* hold the init: from here on its pid cannot name another process unnoticed */
-    x->pidfd = (int)syscall(SYS_pidfd_open, x->ref.st->pid, 0);
-    if (x->pidfd < 0 || proc_start_time(x->ref.st->pid) != x->ref.st->pid_start)
+    x->pidfd = pidfd_open_verified(x->ref.st->pid, x->ref.st->pid_start);
+    if (x->pidfd < 0)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is stopped", id);
     return 0;
 }
@@ -356,7 +357,7 @@ __attribute__((noreturn)) static void exec_intermediate(struct exec_ctx *x)
     if (pid == 0) {
         exec_process(x, &err);
         sync_send_error(x->sync_fd, err);
-        _exit(err && err->errnum == ENOENT ? 127 : err && err->errnum == EACCES ? 126 : 1);
+        _exit(rbox_exec_exit_code(err));
     }
     _exit(sync_send(x->sync_fd, SYNC_PID, pid, NULL) < 0 ? 1 : 0);
 fail:

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "hooks.h"
 #include "log.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +17,6 @@
 bool hooks_any(const struct rbox_hooks *hooks, enum hook_kind kind)
 {
     return hooks && hooks->count[kind] > 0;
-}
-
-static int pidfd_open_(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* Keep the last bytes of the hook's stderr (what it says last is what explains a failure). */
@@ -47,7 +43,7 @@ static void wait_hook(pid_t pid, int errfd, int64_t timeout, int *status, bool *
                       char *tail, size_t cap, size_t *len)
 {
     *timed_out = false;
-    _cleanup_close_ int pfd = pidfd_open_(pid);
+    _cleanup_close_ int pfd = pidfd_open_pid(pid);
     uint64_t deadline = timeout > 0 ? now_ns_monotonic() + (uint64_t)timeout * 1000000000ULL : 0;
     fcntl(errfd, F_SETFL, fcntl(errfd, F_GETFL) | O_NONBLOCK);
     for (bool exited = pfd < 0; !exited;) {

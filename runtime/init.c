@@ -323,7 +323,7 @@ void init_main(struct init_args *a)
     if (a->sync_fd >= 0)
         sync_send_error(a->sync_fd, err);
     /* 127/126 as a shell would: command not found / not executable */
-    _exit(err && err->errnum == ENOENT ? 127 : err && err->errnum == EACCES ? 126 : 1);
+    _exit(rbox_exec_exit_code(err));
 }
 
 /* Double-fork path: join namespaces by path (user first), create the new ones, fork the init. */

@@ -11,6 +11,7 @@
 /* libseccomp's header before ours (ours renames seccomp_load, see seccomp.h) */
 #include <seccomp.h>
 
+#include "fdpass.h"
 #include "json.h"
 #include "log.h"
 #include "seccomp.h"

@@ -1,6 +1,7 @@
 /* sync.c - messages of the runtime <-> init protocol (see sync.h for the steps). */
 #define _GNU_SOURCE
 #include "sync.h"
+#include "fdpass.h"
 
 #include <errno.h>
 #include <string.h>
@@ -66,25 +67,9 @@ int sync_send_fd(int fd, enum sync_type type, int passfd)
 
 int sync_recv_fd(int fd, struct sync_msg *m, int *passfd)
 {
-    *passfd = -1;
-    struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-    union {
-        /* room for credentials too: the runtime's end has SO_PASSCRED */
-        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    ssize_t r;
-    do {
-        r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (r < 0 && errno == EINTR);
+    ssize_t r = recv_fd(fd, m, sizeof(*m), passfd);
     if (r < 0)
         return -1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-            memcpy(passfd, CMSG_DATA(c), sizeof(int));
     if (r == 0)
         return 0;
     if ((size_t)r < offsetof(struct sync_msg, text) + 1) {

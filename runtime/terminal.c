@@ -1,6 +1,7 @@
 /* terminal.c - the container's pty (process.terminal) and the console socket. */
 #define _GNU_SOURCE
 #include "terminal.h"
+#include "fdpass.h"
 #include "path.h"
 
 #include <errno.h>
@@ -115,23 +116,10 @@ int terminal_socketpair(int *ours, int *theirs, rbox_err **err)
 int terminal_recv_master(int sock, int *master, rbox_err **err)
 {
     char name[128];
-    struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-    };
-    ssize_t r;
-    do {
-        r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (r < 0 && errno == EINTR);
+    ssize_t r = recv_fd(sock, name, sizeof(name) - 1, master);
     if (r < 0)
         return rbox_error(err, errno, "receiving the pty master");
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (r == 0 || c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+    if (*master < 0)
         return rbox_error(err, 0, "the container did not send its pty master");
-    memcpy(master, CMSG_DATA(c), sizeof(int));
     return 0;
 }

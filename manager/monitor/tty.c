@@ -8,6 +8,7 @@
  * unbounded buffering); a client always keeps reading output, so nobody waits on anybody.
  */
 #define _GNU_SOURCE
+#include "fdpass.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -84,19 +85,11 @@ int mtty_receive_master(int runfd, int timeout_ms)
         conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
     if (conn >= 0) {
         char name[128];
-        union {
-            struct cmsghdr h;
-            char buf[CMSG_SPACE(sizeof(int))];
-        } u;
-        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-        struct msghdr msg = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)
-        };
         p = (struct pollfd){ .fd = conn, .events = POLLIN };
-        if (poll(&p, 1, timeout_ms) == 1 && recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0) {
-            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-            if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                memcpy(&master, CMSG_DATA(c), sizeof(int));
+        if (poll(&p, 1, timeout_ms) == 1 && recv_fd(conn, name, sizeof(name), &master) <= 0 &&
+            master >= 0) {
+            close(master);
+            master = -1;
         }
         close(conn);
     }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "json.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -107,8 +108,8 @@ static int stream(struct rbox_state *st, uint64_t interval, rbox_err **err)
     struct cg_oom_watch ow;
     if (cgroup_oom_watch_open(st->cgroup, &ow, err) < 0)
         return -1;
-    _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-    if (pidfd < 0 || proc_start_time(st->pid) != st->pid_start) {
+    _cleanup_close_ int pidfd = pidfd_open_verified(st->pid, st->pid_start);
+    if (pidfd < 0) {
         cgroup_oom_watch_close(&ow);
         return rbox_error(err, 0, "container \"%s\" is not running", st->id);
     }

@@ -94,16 +94,6 @@ static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *a
     return 0;
 }
 
-static int exec_failed(rbox_err *err)
-{
-    /* like a shell (and run): 127 command not found, 126 not executable */
-    int code = 1;
-    if (err && strncmp(err->msg, "exec", 4) == 0)
-        code = err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1;
-    cli_fail(err);
-    return code;
-}
-
 int cmd_exec(const struct global_opts *g, int argc, char **argv)
 {
     rbox_err *err = NULL;
@@ -133,7 +123,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
     o.additional_gids = l.gids;
     ret = container_exec(g, &o, &err);
     if (ret < 0)
-        ret = exec_failed(err);
+        ret = cli_fail_exec(err);
 out:
     strv_free(l.env);
     strv_free(l.caps);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "signals.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -23,12 +24,9 @@ static const struct cli_opt flags[] = { { "all", 'a', false, 1 }, { NULL, 0, fal
  * signalled. */
 static int signal_init(const struct rbox_state *st, int sig, rbox_err **err)
 {
-    int pfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-    if (pfd < 0 || proc_start_time(st->pid) != st->pid_start) {
-        if (pfd >= 0)
-            close(pfd);
+    int pfd = pidfd_open_verified(st->pid, st->pid_start);
+    if (pfd < 0)
         return rbox_error(err, 0, "container \"%s\" is not running", st->id);
-    }
     int r = (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
     int saved = errno;
     close(pfd);

@@ -47,16 +47,6 @@ static void init_flags(void)
     run_flags[n] = (struct cli_opt){ NULL, 0, false, 0 };
 }
 
-static int run_failed(rbox_err *err)
-{
-    /* like a shell: 127 command not found, 126 not executable */
-    int code = 1;
-    if (err && strncmp(err->msg, "exec", 4) == 0)
-        code = err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1;
-    cli_fail(err);
-    return code;
-}
-
 int cmd_run(const struct global_opts *g, int argc, char **argv)
 {
     rbox_err *err = NULL;
@@ -95,7 +85,7 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
             container_destroy(g, c->dirfd, c->st, true, NULL);
             container_free(c);
         }
-        return run_failed(err);
+        return cli_fail_exec(err);
     }
     if (c->st->has_poststart) {
         _cleanup_free_ char *json = state_oci_json(c->st, ST_RUNNING, false);

@@ -5,6 +5,7 @@
 #include "mcli.h"
 #include "proto.h"
 #include "util.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -264,7 +265,7 @@ static void check_seccomp(struct checker *c)
 
 static void check_pidfd(struct checker *c)
 {
-    int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    int fd = pidfd_open_pid(getpid());
     if (fd >= 0) {
         close(fd);
         line(c, PASS, "pidfd", "pidfd_open works; for stop and wait, which follow the monitor");

@@ -5,6 +5,7 @@
 #include "rtclient.h"
 #include "signals.h"
 #include "util.h"
+#include "pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -375,19 +376,15 @@ int ctr_wait_monitor(const struct ctr_state *st, int timeout_ms)
 {
     if (st->monitor_pid <= 0)
         return 0;
-    int pfd = (int)syscall(SYS_pidfd_open, st->monitor_pid, 0);
+    int pfd = pidfd_open_verified(st->monitor_pid, st->monitor_start);
     if (pfd < 0)
         return 0;
-    int r = 0;
-    if (proc_start_time(st->monitor_pid) == st->monitor_start) {
-        struct pollfd p = { .fd = pfd, .events = POLLIN };
-        int n;
-        while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
-            ;
-        r = n == 0 ? 1 : 0;
-    }
+    struct pollfd p = { .fd = pfd, .events = POLLIN };
+    int n;
+    while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+        ;
     close(pfd);
-    return r;
+    return n == 0 ? 1 : 0;
 }
 
 int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)

@@ -228,8 +228,8 @@ edit() {
 setup_file() {
     cd "$ROOT" || return 1
     local out
-    if ! out=$(cc -std=gnu11 -D_GNU_SOURCE -Ilib -Iruntime tests/helpers/config-check.c \
-        runtime/config*.c lib/*.c -lyajl -o "$BATS_FILE_TMPDIR/config-check" 2>&1); then
+    if ! out=$(cc -std=gnu11 -D_GNU_SOURCE -Ilib -Iruntime -Iruntime/config tests/helpers/config-check.c \
+        runtime/config/*.c lib/*.c -lyajl -o "$BATS_FILE_TMPDIR/config-check" 2>&1); then
         echo "$out" >&2
         return 1
     fi
