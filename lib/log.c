@@ -35,16 +35,6 @@ int log_init(const char *prog, const char *path, enum log_format fmt, bool debug
     return 0;
 }
 
-void log_set_fd(int fd)
-{
-    logger.fd = fd;
-}
-
-int log_get_fd(void)
-{
-    return logger.fd;
-}
-
 bool log_debug_enabled(void)
 {
     return logger.debug;

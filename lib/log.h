@@ -10,8 +10,6 @@ enum log_format { LOG_FMT_TEXT = 0, LOG_FMT_JSON };
 
 /* prog: name used as prefix on stderr; path NULL means stderr. Returns -1 on open failure. */
 int log_init(const char *prog, const char *path, enum log_format fmt, bool debug, rbox_err **err);
-void log_set_fd(int fd); /* redirect (child processes after clone keep the same fd) */
-int log_get_fd(void);
 bool log_debug_enabled(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) PRINTF(2, 3);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

@@ -49,7 +49,6 @@ void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len
 
 /* The container's input (monitor_tty.c): the pty master or the stdin pipe. */
 int mtty_init(bool tty, bool open_stdin); /* -1: pipe failed */
-bool mtty_is_tty(void);
 int mtty_child_stdin(void); /* the pipe's read end for `rbox-runtime create`, or -1 */
 void mtty_after_create(void);
 /* Console socket (<run dir>/console.sock) before create; the master after it. -1 on failure. */

@@ -50,11 +50,6 @@ int mtty_init(bool tty, bool open_stdin)
     return 0;
 }
 
-bool mtty_is_tty(void)
-{
-    return t.tty;
-}
-
 int mtty_child_stdin(void)
 {
     return t.in_r;

@@ -420,11 +420,35 @@ bool cgroup_is_empty(struct cgroup *cg)
     return n == 0;
 }
 
+/* Signal every process of the cgroup. SIGKILL on cgroup v2 is one write to cgroup.kill; otherwise
+ * the cgroup is frozen first (where it can be) so that no process forks a child the list misses,
+ * and thawed again unless it was frozen before. */
 int cgroup_kill_all(struct cgroup *cg, int sig, rbox_err **err)
 {
-    if (cg->layout == CG_LAYOUT_V2)
-        return cg_v2_kill_all(cg, sig, err);
-    return cg_v1_kill_all(cg, sig, err);
+    bool v2 = cg->layout == CG_LAYOUT_V2;
+    if (v2 && sig == SIGKILL) {
+        _cleanup_free_ char *f = xasprintf("%s/cgroup.kill", cg->h[0].dir);
+        if (write_file_at(AT_FDCWD, f, "1") == 0)
+            return 0;
+        if (errno != ENOENT)
+            return rbox_error(err, errno, "writing %s", f);
+    }
+    bool frozen = false;
+    if ((v2 || cgroup_dir(cg, "freezer")) && !cgroup_is_frozen(cg)) {
+        if (cgroup_freeze(cg, true, err) < 0)
+            return -1;
+        frozen = true;
+    }
+    pid_t *pids = NULL;
+    size_t n = 0;
+    int ret = cgroup_pids(cg, &pids, &n, err);
+    for (size_t i = 0; ret == 0 && i < n; i++)
+        if (kill(pids[i], sig) < 0 && errno != ESRCH)
+            ret = rbox_error(err, errno, "signalling pid %d", (int)pids[i]);
+    free(pids);
+    if (frozen && cgroup_freeze(cg, false, ret < 0 ? NULL : err) < 0)
+        ret = -1;
+    return ret;
 }
 
 int cgroup_freeze(struct cgroup *cg, bool freeze, rbox_err **err)

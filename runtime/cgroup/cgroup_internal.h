@@ -51,7 +51,6 @@ int cg_v2_devices(const char *dir, const struct rbox_resources *res, rbox_err **
 int cg_v1_resolve(struct cgroup *cg, const char *rel, bool absolute, bool hybrid, rbox_err **err);
 int cg_v1_prepare(struct cgroup *cg, rbox_err **err);
 int cg_v1_apply(struct cgroup *cg, const struct rbox_resources *res, bool update, rbox_err **err);
-int cg_v1_kill_all(struct cgroup *cg, int sig, rbox_err **err);
 int cg_v1_freeze(struct cgroup *cg, bool freeze, rbox_err **err);
 bool cg_v1_is_frozen(struct cgroup *cg);
 
@@ -59,7 +58,6 @@ bool cg_v1_is_frozen(struct cgroup *cg);
 int cg_v2_resolve(struct cgroup *cg, const char *rel, bool absolute, rbox_err **err);
 int cg_v2_prepare(struct cgroup *cg, rbox_err **err);
 int cg_v2_apply(struct cgroup *cg, const struct rbox_resources *res, bool update, rbox_err **err);
-int cg_v2_kill_all(struct cgroup *cg, int sig, rbox_err **err);
 int cg_v2_freeze(struct cgroup *cg, bool freeze, rbox_err **err);
 bool cg_v2_is_frozen(struct cgroup *cg);
 

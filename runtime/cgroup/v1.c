@@ -246,22 +246,3 @@ bool cg_v1_is_frozen(struct cgroup *cg)
     return str_has_prefix(buf, "FROZEN");
 }
 
-int cg_v1_kill_all(struct cgroup *cg, int sig, rbox_err **err)
-{
-    bool frozen = false;
-    if (cgroup_dir(cg, "freezer") && !cg_v1_is_frozen(cg)) {
-        if (cg_v1_freeze(cg, true, err) < 0)
-            return -1;
-        frozen = true;
-    }
-    pid_t *pids = NULL;
-    size_t n = 0;
-    int ret = cgroup_pids(cg, &pids, &n, err);
-    for (size_t i = 0; ret == 0 && i < n; i++)
-        if (kill(pids[i], sig) < 0 && errno != ESRCH)
-            ret = rbox_error(err, errno, "signalling pid %d", (int)pids[i]);
-    free(pids);
-    if (frozen && cg_v1_freeze(cg, false, ret < 0 ? NULL : err) < 0)
-        ret = -1;
-    return ret;
-}

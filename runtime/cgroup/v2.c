@@ -100,29 +100,3 @@ bool cg_v2_is_frozen(struct cgroup *cg)
     return buf[0] == '1';
 }
 
-int cg_v2_kill_all(struct cgroup *cg, int sig, rbox_err **err)
-{
-    if (sig == SIGKILL) {
-        _cleanup_free_ char *f = xasprintf("%s/cgroup.kill", cg->h[0].dir);
-        if (write_file_at(AT_FDCWD, f, "1") == 0)
-            return 0;
-        if (errno != ENOENT)
-            return rbox_error(err, errno, "writing %s", f);
-    }
-    bool frozen = false;
-    if (!cg_v2_is_frozen(cg)) {
-        if (cg_v2_freeze(cg, true, err) < 0)
-            return -1;
-        frozen = true;
-    }
-    pid_t *pids = NULL;
-    size_t n = 0;
-    int ret = cgroup_pids(cg, &pids, &n, err);
-    for (size_t i = 0; ret == 0 && i < n; i++)
-        if (kill(pids[i], sig) < 0 && errno != ESRCH)
-            ret = rbox_error(err, errno, "signalling pid %d", (int)pids[i]);
-    free(pids);
-    if (frozen && cg_v2_freeze(cg, false, ret < 0 ? NULL : err) < 0)
-        ret = -1;
-    return ret;
-}

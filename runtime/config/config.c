@@ -480,14 +480,6 @@ int rlimit_from_name(const char *name)
     return -1;
 }
 
-const char *annotation_get(const struct rbox_config *cfg, const char *key)
-{
-    for (size_t i = 0; i < cfg->n_annotations; i++)
-        if (strcmp(cfg->annotations[i].key, key) == 0)
-            return cfg->annotations[i].value;
-    return NULL;
-}
-
 /* --- top level: ociVersion, root, mounts ----------------------------------------------------- */
 
 /* 1.0.x, 1.1.x, 1.2.x, with an optional pre-release/build suffix ("1.0.2-dev", "1.1.0-rc.1"). */

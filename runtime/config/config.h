@@ -348,7 +348,6 @@ int rlimit_from_name(const char *name);     /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE,
 /* Parse one mount option list into m's parsed fields (used for config mounts and by callers
  * that synthesize mounts). Unknown options go to data. Returns -1 for invalid ones. */
 int mount_options_parse(struct rbox_mount *m, const char *path, rbox_err **err);
-const char *annotation_get(const struct rbox_config *cfg, const char *key);
 /* The i-th accepted mount option / seccomp architecture / seccomp flag name; NULL past the end. */
 const char *config_mount_option_name(size_t i);
 const char *config_seccomp_arch_name(size_t i);
