@@ -1,31 +1,6 @@
-/* proto.h - the two small protocols between rbox and rbox-monitor (documented in
- * docs/manager.md; both use SOCK_SEQPACKET, so every message arrives whole).
- *
- * 1. Startup (a socketpair; the monitor gets its end as --sync-fd):
- *      monitor -> rbox  "R<pid>"          ready: log open, attach socket listening
- *      rbox -> monitor  "G"               go (after a foreground client has connected);
- *                                         EOF instead means rbox died: the monitor gives up
- *      monitor -> rbox  "S<pid>"          the container runs (state.status = running)
- *                       "F<code> <msg>"   start failed; code is 125, 126 or 127
- *
- * 2. Attach (<runroot>/containers/<id>/attach.sock). Byte 0 is the type, the rest the payload.
- *      client -> monitor  'A' flags(1 byte)   first message: which streams it wants; with
- *                             [" rows cols"]  ATTACH_RESIZE the terminal size follows
- *                         'K' signal(decimal) signal the container's init
- *                         'I' data            container input (needs ATTACH_STDIN and a
- *                                             container created with -i)
- *                         'C'                 close the container's stdin (-i without -t:
- *                                             the client's stdin ended)
- *                         'W' "rows cols"     resize the container's terminal
- *                         'D'                 detach (the client goes; the container stays)
- *                         'P' args (NUL-sep.) exec --detach: flags, "--", command; the
- *                                             monitor runs rbox-runtime exec (and reaps)
- *      monitor -> client  'R' "code message"  the answer to 'P' (0: it runs)
- *      monitor -> client  'O' data            stdout bytes
- *                         'E' data            stderr bytes
- *                         'X' "code signal"   the container exited and was cleaned up; the
- *                                             monitor closes the connection after it
- *    A client that asks for no stream only waits for 'X' (rbox wait).
+/* proto.h - the two small protocols between rbox and rbox-monitor, defined here once: both
+ * programs use these names (docs/manager.md explains the protocols). Both use SOCK_SEQPACKET,
+ * so every message arrives whole; byte 0 is the type, the rest the payload.
  */
 #ifndef RBOX_PROTO_H
 #define RBOX_PROTO_H
@@ -38,6 +13,36 @@
 #define CONSOLE_SOCKET "console.sock"
 #define PROTO_DATA_MAX 8192
 #define PROTO_MSG_MAX  (PROTO_DATA_MAX + 1)
+
+/* 1. Startup (a socketpair; the monitor gets its end as --sync-fd). */
+enum {
+    MSG_READY = 'R',   /* monitor -> rbox "R<pid>": log open, attach socket listening */
+    MSG_GO = 'G',      /* rbox -> monitor: go (after a foreground client has connected); EOF
+                        * instead means rbox died: the monitor gives up */
+    MSG_STARTED = 'S', /* monitor -> rbox "S<pid>": the container runs (status running) */
+    MSG_FAILED = 'F',  /* monitor -> rbox "F<code> <msg>": start failed (125, 126 or 127) */
+};
+
+/* 2. Attach (<runroot>/containers/<id>/attach.sock). */
+enum {
+    /* client -> monitor */
+    MSG_HELLO = 'A',  /* first message: flags (1 byte, ATTACH_*) [+ " rows cols" with
+                       * ATTACH_RESIZE]; no flags: only wait for MSG_EXIT (rbox wait) */
+    MSG_KILL = 'K',   /* decimal signal: signal the container's init */
+    MSG_INPUT = 'I',  /* container input (needs ATTACH_STDIN and a container made with -i) */
+    MSG_CLOSE = 'C',  /* close the container's stdin (-i without -t: the client's stdin ended) */
+    MSG_RESIZE = 'W', /* "rows cols": resize the container's terminal */
+    MSG_DETACH = 'D', /* the client goes; the container stays */
+    MSG_EXEC = 'P',   /* exec --detach: NUL-separated flags, "--", command; the monitor runs
+                       * rbox-runtime exec (and reaps) */
+    /* monitor -> client */
+    MSG_EXEC_ANSWER = 'R', /* "code message": the answer to MSG_EXEC (0: it runs) */
+    MSG_STDOUT = 'O',      /* stdout bytes (a terminal's output is all stdout) */
+    MSG_STDERR = 'E',      /* stderr bytes */
+    MSG_VERDICT = 'V',     /* the run's verdict (JSON, docs/sandbox.md), just before MSG_EXIT */
+    MSG_EXIT = 'X',        /* "code signal": the container exited and was cleaned up; the
+                            * monitor closes the connection after it */
+};
 
 /* Exit codes of the manager (docker's). */
 #define EXIT_RBOX     125

@@ -115,7 +115,7 @@ static void send_to(struct attach_srv *s, int i, const char *msg, size_t len)
 void attach_forward(struct attach_srv *s, char type, const char *data, size_t len)
 {
     static char msg[PROTO_MSG_MAX];
-    unsigned want = type == 'O' ? ATTACH_STDOUT : ATTACH_STDERR;
+    unsigned want = type == MSG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR;
     if (len > PROTO_DATA_MAX)
         len = PROTO_DATA_MAX;
     msg[0] = type;
@@ -158,7 +158,7 @@ int attach_read(struct attach_srv *s, int i)
     ssize_t n = recv(s->c[i].fd, msg, PROTO_MSG_MAX, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return 0;
-    if (n <= 0 || msg[0] == 'D') {
+    if (n <= 0 || msg[0] == MSG_DETACH) {
         drop(s, i);
         return 0;
     }
@@ -166,27 +166,27 @@ int attach_read(struct attach_srv *s, int i)
     unsigned rows, cols;
     int sig;
     switch (msg[0]) {
-    case 'A':
+    case MSG_HELLO:
         if (n >= 2)
             hello(s, i, msg, n);
         break;
-    case 'K':
+    case MSG_KILL:
         if (parse_int(msg + 1, &sig) == 0 && sig > 0 && sig < 65)
             return sig;
         break;
-    case 'I':
+    case MSG_INPUT:
         if (s->c[i].flags & ATTACH_STDIN)
             mtty_input(msg + 1, (size_t)n - 1);
         break;
-    case 'C':
+    case MSG_CLOSE:
         if (s->c[i].flags & ATTACH_STDIN)
             mtty_close_stdin();
         break;
-    case 'W':
+    case MSG_RESIZE:
         if (sscanf(msg + 1, "%u %u", &rows, &cols) == 2)
             mtty_resize(rows, cols);
         break;
-    case 'P': monitor_exec_request(s, i, msg + 1, (size_t)n - 1); break;
+    case MSG_EXEC: monitor_exec_request(s, i, msg + 1, (size_t)n - 1); break;
     }
     return 0;
 }
@@ -200,7 +200,7 @@ void attach_send(struct attach_srv *s, int i, const char *msg, size_t len)
 void attach_finish(struct attach_srv *s, int exit_code, int signal)
 {
     char msg[64];
-    int n = snprintf(msg, sizeof(msg), "X%d %d", exit_code, signal);
+    int n = snprintf(msg, sizeof(msg), "%c%d %d", MSG_EXIT, exit_code, signal);
     struct timeval tv = { .tv_sec = 2 };
     for (int i = 0; i < MAX_CLIENTS; i++) {
         if (s->c[i].fd < 0)

@@ -1,6 +1,7 @@
 /* monitor.c - rbox-monitor: one small process per container, like conmon.
  *
- * rbox starts it detached (double fork, setsid) with the container's lock held through an
+ * rbox starts it detached (posix_spawn with its own session; it is re-parented to init or the
+ * nearest subreaper when rbox exits) with the container's lock held through an
  * inherited fd. It is a child subreaper, so the container's init becomes its child. Steps
  * (the startup messages are in proto.h):
  *   1. open the log, listen on the attach socket, record itself in the state, send "R"
@@ -269,7 +270,7 @@ static NORETURN void fail_start(int code, const char *msg)
         CTR_SET(st.error, msg);
         ctr_state_write(m.ctrfd, &st, true);
     }
-    sync_send("F%d %s", code, msg);
+    sync_send("%c%d %s", MSG_FAILED, code, msg);
     close(m.sync_fd);
     m.sync_fd = -1;
     close(m.lock_fd); /* rbox closes its copy when it reads "F"; then --rm can lock */
@@ -398,7 +399,7 @@ static void start_container(void)
         st.error[0] = '\0';
         ctr_state_write(m.ctrfd, &st, false);
     }
-    sync_send("S%d", (int)m.pid);
+    sync_send("%c%d", MSG_STARTED, (int)m.pid);
     close(m.sync_fd);
     m.sync_fd = -1;
     close(m.lock_fd);
@@ -439,7 +440,7 @@ static void read_tty(void)
     static char buf[PROTO_DATA_MAX + 1]; /* + the '\r' mtty_log_text may put back */
     ssize_t n = read(mtty_master(), buf, PROTO_DATA_MAX);
     if (n > 0) {
-        attach_forward(&m.srv, 'O', buf, (size_t)n);
+        attach_forward(&m.srv, MSG_STDOUT, buf, (size_t)n);
         size_t len = mtty_log_text(buf, (size_t)n);
         if (len)
             logw_chunk(&m.log, "stdout", buf, len);
@@ -487,9 +488,9 @@ static void main_loop(void)
         if (p[1].revents)
             attach_accept(&m.srv);
         if (p[2].revents)
-            read_pipe(&m.out_r, "stdout", 'O');
+            read_pipe(&m.out_r, "stdout", MSG_STDOUT);
         if (p[3].revents)
-            read_pipe(&m.err_r, "stderr", 'E');
+            read_pipe(&m.err_r, "stderr", MSG_STDERR);
         if (p[4].revents)
             read_tty();
         if (p[5].revents)
@@ -556,7 +557,7 @@ void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len
             ctr_copy(msg, sizeof(msg), cmd ? "the container exited" : "bad exec request");
         else
             runtime_error(msg, sizeof(msg));
-        snprintf(reply, sizeof(reply), "R%d %s", start_error_code(msg), msg);
+        snprintf(reply, sizeof(reply), "%c%d %s", MSG_EXEC_ANSWER, start_error_code(msg), msg);
     }
     attach_send(s, i, reply, strlen(reply));
 }
@@ -614,13 +615,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     setup();
-    sync_send("R%d", (int)getpid());
+    sync_send("%c%d", MSG_READY, (int)getpid());
     char go[8];
     ssize_t n;
     do {
         n = recv(m.sync_fd, go, sizeof(go), 0);
     } while (n < 0 && errno == EINTR);
-    if (n <= 0 || go[0] != 'G')
+    if (n <= 0 || go[0] != MSG_GO)
         fail_start(EXIT_RBOX, "rbox went away before the container started");
     start_container();
     main_loop();

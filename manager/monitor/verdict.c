@@ -131,7 +131,7 @@ void mreport_send(struct attach_srv *s)
     static char msg[REPORT_MAXLEN + 1];
     if (r.json_len <= 0)
         return;
-    msg[0] = 'V';
+    msg[0] = MSG_VERDICT;
     memcpy(msg + 1, r.json, (size_t)r.json_len);
     struct timeval tv = { .tv_sec = 2 };
     for (int i = 0; i < MAX_CLIENTS; i++) {

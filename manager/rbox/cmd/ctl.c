@@ -191,7 +191,7 @@ static int wait_attached(struct cmd_ctx *c, const char *id)
         if (n <= 0)
             break;
         msg[n] = '\0';
-        if (msg[0] == 'X') {
+        if (msg[0] == MSG_EXIT) {
             code = atoi(msg + 1);
             break;
         }

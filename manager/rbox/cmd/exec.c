@@ -342,12 +342,12 @@ static int run_detached(struct store *s, const struct exec_req *r, const char *f
         ssize_t len = recv(afd, msg, PROTO_MSG_MAX, 0);
         if (len < 0 && errno == EINTR)
             continue;
-        if (len <= 0 || msg[0] == 'X') {
+        if (len <= 0 || msg[0] == MSG_EXIT) {
             log_error("container %.12s exited before the process started", r->id);
             return EXIT_RBOX;
         }
         msg[len] = '\0';
-        if (msg[0] != 'R')
+        if (msg[0] != MSG_EXEC_ANSWER)
             continue;
         int code = atoi(msg + 1);
         const char *text = strchr(msg, ' ');

@@ -115,7 +115,7 @@ static bool size_msg(int extra, char *msg, size_t len)
     struct winsize ws;
     if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
         return false;
-    snprintf(msg, len, "W%u %u", ws.ws_row + extra, ws.ws_col + extra);
+    snprintf(msg, len, "%c%u %u", MSG_RESIZE, ws.ws_row + extra, ws.ws_col + extra);
     return true;
 }
 
@@ -176,7 +176,7 @@ static bool flush(struct streamer *st)
 static void control(struct streamer *st, const char *msg)
 {
     size_t len = strlen(msg);
-    if (st->clen && st->ctl[0] == 'K' && msg[0] != 'K')
+    if (st->clen && st->ctl[0] == MSG_KILL && msg[0] != MSG_KILL)
         return; /* never let a resize replace a pending signal */
     memcpy(st->ctl, msg, len);
     st->clen = len;
@@ -195,11 +195,11 @@ static bool read_input(struct streamer *st)
     if (n <= 0) {
         st->in_open = false;
         if (st->o->stdin_once)
-            control(st, "C");
+            control(st, (char[]){ MSG_CLOSE, 0 });
         return false;
     }
     size_t w = 1;
-    st->pend[0] = 'I';
+    st->pend[0] = MSG_INPUT;
     const char *keys = st->o->keys;
     for (ssize_t i = 0; i < n; i++) {
         char c = buf[i];
@@ -237,13 +237,13 @@ static int read_monitor(struct streamer *st)
         if (n <= 0)
             return -3;
         msg[n] = '\0';
-        if (msg[0] == 'O' && st->out_ok)
+        if (msg[0] == MSG_STDOUT && st->out_ok)
             st->out_ok = write_all(STDOUT_FILENO, msg + 1, (size_t)n - 1) >= 0;
-        else if (msg[0] == 'E' && st->err_ok)
+        else if (msg[0] == MSG_STDERR && st->err_ok)
             st->err_ok = write_all(STDERR_FILENO, msg + 1, (size_t)n - 1) >= 0;
-        else if (msg[0] == 'V')
+        else if (msg[0] == MSG_VERDICT)
             sbx_report_keep(msg + 1, (size_t)n - 1); /* the verdict, for --report - */
-        else if (msg[0] == 'X')
+        else if (msg[0] == MSG_EXIT)
             return atoi(msg + 1);
     }
 }
@@ -263,7 +263,7 @@ static bool on_signal(struct streamer *st)
     }
     if (si.ssi_signo == SIGHUP && st->o->tty)
         return true;
-    snprintf(msg, sizeof(msg), "K%u", si.ssi_signo);
+    snprintf(msg, sizeof(msg), "%c%u", MSG_KILL, si.ssi_signo);
     control(st, msg);
     return false;
 }
@@ -276,7 +276,7 @@ static void detach(struct streamer *st)
         if (poll(&p, 1, 10) < 0 || !flush(st))
             break;
     }
-    control(st, "D");
+    control(st, (char[]){ MSG_DETACH, 0 });
 }
 
 static int relay(struct streamer *st)

@@ -266,7 +266,7 @@ int attach_connect(const struct store *s, const char *id, unsigned flags, rbox_e
             close(fd);
         return rbox_error(err, saved, "connecting to the monitor of %.12s", id);
     }
-    char hello[32] = { 'A', (char)flags };
+    char hello[32] = { MSG_HELLO, (char)flags };
     size_t hlen = 2;
     struct winsize ws;
     if ((flags & ATTACH_RESIZE) &&
@@ -313,19 +313,20 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
     r = spawn_monitor(s, id, sp[1], lock, err);
     close(sp[1]);
     char msg[1024];
-    if (r < 0 || monitor_recv(sync, msg, sizeof(msg), err) < 0 || msg[0] != 'R') {
+    if (r < 0 || monitor_recv(sync, msg, sizeof(msg), err) < 0 || msg[0] != MSG_READY) {
         overlay_umount(s, id, NULL);
-        if (r >= 0 && msg[0] == 'F')
+        if (r >= 0 && msg[0] == MSG_FAILED)
             return rbox_error(err, 0, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
         return r < 0 ? -1 : rbox_error(err, 0, "rbox-monitor (%s) failed to start", s->monitor_bin);
     }
     if (attach_flags && (*attach_fd = attach_connect(s, id, attach_flags, err)) < 0)
         return -1; /* closing sync tells the monitor to give up */
-    if (send(sync, "G", 1, MSG_NOSIGNAL) != 1 || monitor_recv(sync, msg, sizeof(msg), err) < 0)
+    if (send(sync, &(char){ MSG_GO }, 1, MSG_NOSIGNAL) != 1 ||
+        monitor_recv(sync, msg, sizeof(msg), err) < 0)
         return rbox_error(err, errno, "talking to rbox-monitor");
-    if (msg[0] == 'S')
+    if (msg[0] == MSG_STARTED)
         return 0;
-    if (msg[0] == 'F') {
+    if (msg[0] == MSG_FAILED) {
         char *text = strchr(msg, ' ');
         *code = atoi(msg + 1);
         return rbox_error(err, 0, "%s", text ? text + 1 : "start failed");
