@@ -80,6 +80,8 @@ else
 MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle 2>/dev/null || echo -lyajl -larchive -lnettle) -lm
 endif
 MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
+# yajl, the one JSON library (the runtime's error lines, the state file)
+MON_LIBS   = $(if $(SAN_FLAGS),-lyajl,$(shell $(CC) -print-file-name=libyajl_s.a))
 
 BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor
 
@@ -101,7 +103,7 @@ $(BUILD)/bin/rbox: $(MGR_OBJ) $(LIB_OBJ)
 $(BUILD)/bin/rbox-monitor: $(MON_OBJ) $(MON_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(MON_CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^
+	@$(MON_CC) $(LDFLAGS) $(MON_LDFLAGS) -o $@ $^ $(MON_LIBS) $(MON_LIB)
 
 $(MON_LIB): $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.o)
 	@rm -f $@

@@ -40,6 +40,36 @@ bool log_debug_enabled(void)
     return logger.debug;
 }
 
+/* One line: JSON lines carry the error's errno ("errno", when there is one) so that a caller
+ * reading them can tell "not found" from "not allowed" without matching the text. */
+static void emit(enum log_level lvl, int errnum, const char *msg)
+{
+    char *line;
+    struct timespec ts;
+    char tbuf[48];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    format_time_rfc3339(&ts, tbuf, sizeof(tbuf));
+    if (logger.fmt == LOG_FMT_JSON) {
+        _cleanup_free_ char *m = json_quote(msg);
+        char en[32] = "";
+        if (errnum > 0)
+            snprintf(en, sizeof(en), ",\"errno\":%d", errnum);
+        line = xasprintf("{\"level\":\"%s\",\"msg\":%s%s,\"time\":\"%s\"}\n",
+                         lvl == LOG_WARN ? "warning" : level_name[lvl], m, en, tbuf);
+    } else if (logger.fd >= 0) {
+        _cleanup_free_ char *m = json_quote(msg);
+        line = xasprintf("time=\"%s\" level=%s msg=%s\n", tbuf, level_name[lvl], m);
+    } else if (lvl == LOG_ERROR) {
+        line = xasprintf("%s: %s\n", logger.prog, msg);
+    } else {
+        line = xasprintf("%s: %s: %s\n", logger.prog, level_name[lvl], msg);
+    }
+    int fd = logger.fd >= 0 ? logger.fd : STDERR_FILENO;
+    ssize_t r = write_all(fd, line, strlen(line));
+    (void)r;
+    free(line);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
     if (lvl == LOG_DEBUG && !logger.debug)
@@ -53,27 +83,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
         return;
     }
     va_end(ap);
-    char *line;
-    struct timespec ts;
-    char tbuf[48];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    format_time_rfc3339(&ts, tbuf, sizeof(tbuf));
-    if (logger.fmt == LOG_FMT_JSON) {
-        _cleanup_free_ char *m = json_quote(msg);
-        line = xasprintf("{\"level\":\"%s\",\"msg\":%s,\"time\":\"%s\"}\n",
-                         lvl == LOG_WARN ? "warning" : level_name[lvl], m, tbuf);
-    } else if (logger.fd >= 0) {
-        _cleanup_free_ char *m = json_quote(msg);
-        line = xasprintf("time=\"%s\" level=%s msg=%s\n", tbuf, level_name[lvl], m);
-    } else if (lvl == LOG_ERROR) {
-        line = xasprintf("%s: %s\n", logger.prog, msg);
-    } else {
-        line = xasprintf("%s: %s: %s\n", logger.prog, level_name[lvl], msg);
-    }
-    int fd = logger.fd >= 0 ? logger.fd : STDERR_FILENO;
-    ssize_t r = write_all(fd, line, strlen(line));
-    (void)r;
-    free(line);
+    emit(lvl, 0, msg);
     free(msg);
     errno = saved;
 }
@@ -82,6 +92,8 @@ void log_err_free(rbox_err *err)
 {
     if (err == NULL)
         return;
-    log_msg(LOG_ERROR, "%s", err->msg);
+    int saved = errno;
+    emit(LOG_ERROR, err->errnum, err->msg);
     rbox_err_free(err);
+    errno = saved;
 }

@@ -18,6 +18,7 @@
 #include "ctrstate.h"
 #include "monitor.h"
 #include "report.h"
+#include "rtcall.h"
 #include "util.h"
 
 #include <errno.h>
@@ -112,94 +113,26 @@ static void sync_send(const char *fmt, ...)
                    MSG_NOSIGNAL);
 }
 
-/* Run rbox-runtime with the given verb arguments; stdout/stderr as given (-1: /dev/null).
- * Returns its wait status, -1 if it could not run. Only this pid is waited for: the container's
- * init, a child of ours, is reaped by the main loop. */
+/* Run rbox-runtime with the given verb arguments; stdout/stderr as given (-1: /dev/null), stdin
+ * -i's pipe. Returns its wait status, -1 if it could not run. Only this pid is waited for: the
+ * container's init, a child of ours, is reaped by the main loop. */
 static int runtime(const char *const *args, int out_fd, int err_fd)
 {
-    const char *argv[64] = { m.runtime,       "--root",       m.runtime_root, "--log",
-                             m.path[P_RTLOG], "--log-format", "json" };
-    size_t n = 7;
-    for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    unlink(m.path[P_RTLOG]);
-    /* posix_spawn (musl: a CLONE_VFORK clone) rather than fork: no page tables to copy */
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t none, pipe_only;
-    sigemptyset(&none);
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    posix_spawn_file_actions_init(&fa);
-    const int std[3] = { mtty_child_stdin(), out_fd, err_fd }; /* stdin: -i's pipe */
-    for (int i = 0; i < 3; i++)
-        if (std[i] >= 0)
-            posix_spawn_file_actions_adddup2(&fa, std[i], i);
-        else
-            posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &pipe_only);
+    const struct rt_call c = { .bin = m.runtime, .root = m.runtime_root, .log = m.path[P_RTLOG] };
     pid_t pid;
-    int r = posix_spawn(&pid, m.runtime, &fa, &at, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (r != 0)
+    if (rt_spawn(&c, args, (int[3]){ mtty_child_stdin(), out_fd, err_fd }, &pid) < 0)
         return -1;
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return status;
+    return rt_wait(pid);
 }
 
-/* The message of the last error line of the runtime's JSON log. */
-static void runtime_error(char *out, size_t len)
+/* Why the last runtime call failed (from its JSON log, else from its wait status), and the exit
+ * code docker gives for it. */
+static int runtime_error(int status, char *msg, size_t len)
 {
-    static char buf[16384];
-    ctr_copy(out, len, "rbox-runtime failed without a message");
-    int fd = open(m.path[P_RTLOG], O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t n = read_all(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    char *line = NULL;
-    for (char *p = buf; (p = strstr(p, "\"level\":\"error\"")); p++)
-        line = p;
-    char *msg = line ? strstr(line, "\"msg\":\"") : NULL;
-    if (msg == NULL)
-        return;
-    msg += 7;
-    size_t w = 0;
-    for (char *p = msg; *p && *p != '"' && w + 1 < len; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            if (*p == 'u') {
-                out[w++] = '?';
-                p += strnlen(p, 5) > 4 ? 4 : 0;
-                continue;
-            }
-            out[w++] = *p == 'n' ? ' ' : *p == 't' ? ' ' : *p;
-        } else {
-            out[w++] = *p;
-        }
-    }
-    out[w] = '\0';
-}
-
-/* docker's exit codes for a process that could not start */
-static int start_error_code(const char *msg)
-{
-    if (strncmp(msg, "exec: ", 6) != 0)
-        return EXIT_RBOX;
-    if (strstr(msg, "not found") || strstr(msg, "No such file"))
-        return EXIT_NOTFOUND;
-    return EXIT_CANNOT;
+    int errnum;
+    if (rt_error_log(m.path[P_RTLOG], msg, len, &errnum) < 0)
+        rt_status_text(m.runtime, status, msg, len);
+    return rt_start_exit_code(msg, errnum);
 }
 
 static void unmount_rootfs(void)
@@ -360,11 +293,8 @@ static void start_container(void)
     fcntl(m.err_r, F_SETFL, O_NONBLOCK);
     char msg[512];
     if (status != 0) {
-        runtime_error(msg, sizeof(msg));
-        if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CANNOT &&
-                             access(m.runtime, X_OK) < 0))
-            snprintf(msg, sizeof(msg), "cannot run %s", m.runtime);
-        fail_start(start_error_code(msg), msg);
+        int code = runtime_error(status, msg, sizeof(msg));
+        fail_start(code, msg);
     }
     char pidbuf[32] = "";
     int fd = open(m.path[P_PIDFILE], O_RDONLY | O_CLOEXEC);
@@ -381,9 +311,9 @@ static void start_container(void)
     attach_accept(&m.srv); /* clients that connected before "go" see every byte */
     int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
-    if (runtime(start, -1, -1) != 0) {
-        runtime_error(msg, sizeof(msg));
-        fail_start(EXIT_RBOX, msg);
+    if ((status = runtime(start, -1, -1)) != 0) {
+        int code = runtime_error(status, msg, sizeof(msg));
+        fail_start(code, msg);
     }
     struct ctr_state st;
     if (ctr_state_read(m.ctrfd, &st) == 0) {
@@ -550,14 +480,15 @@ void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len
     char reply[600];
     int status = cmd && !m.reaped ? runtime(args, -1, -1) : -1;
     if (status == 0) {
-        snprintf(reply, sizeof(reply), "R0");
+        snprintf(reply, sizeof(reply), "%c0", MSG_EXEC_ANSWER);
     } else {
         char msg[512];
+        int code = EXIT_RBOX;
         if (!cmd || m.reaped)
             ctr_copy(msg, sizeof(msg), cmd ? "the container exited" : "bad exec request");
         else
-            runtime_error(msg, sizeof(msg));
-        snprintf(reply, sizeof(reply), "%c%d %s", MSG_EXEC_ANSWER, start_error_code(msg), msg);
+            code = runtime_error(status, msg, sizeof(msg));
+        snprintf(reply, sizeof(reply), "%c%d %s", MSG_EXEC_ANSWER, code, msg);
     }
     attach_send(s, i, reply, strlen(reply));
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mcli.h"
 #include "proto.h"
+#include "rtcall.h"
 #include "spec.h"
 #include "util.h"
 
@@ -238,31 +239,6 @@ out:
 }
 
 /* The last error line of the runtime's JSON log ("" when none). */
-static void runtime_error(const char *path, char *msg, size_t len)
-{
-    _cleanup_free_ char *text = NULL;
-    msg[0] = '\0';
-    if (read_file_at(AT_FDCWD, path, &text, NULL) < 0)
-        return;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        yajl_val v = NULL;
-        if (json_parse(line, "log", &v, NULL) < 0)
-            continue;
-        const char *m = json_get_str(v, "msg");
-        if (str_eq(json_get_str(v, "level"), "error") && m)
-            ctr_copy(msg, len, m);
-        yajl_tree_free(v);
-    }
-}
-
-/* docker: 127 when the command was not found, 126 when it could not be run otherwise. */
-static int exec_error_code(const char *msg)
-{
-    if (str_has_prefix(msg, "exec: ") && (strstr(msg, "not found") || strstr(msg, "No such")))
-        return EXIT_NOTFOUND;
-    return EXIT_CANNOT;
-}
-
 static int wait_forwarding(pid_t pid, int sfd)
 {
     int status;
@@ -314,10 +290,11 @@ static int run_foreground(struct store *s, const struct exec_req *r, const char 
     }
     int status = wait_forwarding(pid, sfd);
     char msg[1024];
-    runtime_error(logpath, msg, sizeof(msg));
-    if (msg[0]) {
+    int errnum;
+    if (rt_error_log(logpath, msg, sizeof(msg), &errnum) == 0) {
         log_error("%s", msg);
-        return exec_error_code(msg);
+        /* docker: a failed exec is 126 unless its command was not found */
+        return rt_start_exit_code(msg, errnum) == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
     }
     if (status < 0)
         return EXIT_RBOX;
@@ -353,7 +330,8 @@ static int run_detached(struct store *s, const struct exec_req *r, const char *f
         const char *text = strchr(msg, ' ');
         if (code != 0)
             log_error("%s", text ? text + 1 : "exec failed");
-        return code == 0 ? 0 : exec_error_code(text ? text + 1 : "");
+        /* docker: a failed exec is 126 unless its command was not found */
+        return code == 0 ? 0 : code == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
     }
 }
 

@@ -7,7 +7,7 @@
 #include "json.h"
 #include "mcli.h"
 #include "proto.h"
-#include "rtquery.h"
+#include "rtclient.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -1,10 +1,12 @@
-/* rtclient.c - rbox-runtime invocation and the overlay mount. */
+/* rtclient.c - rbox calling rbox-runtime (over common/rtcall.c) and the overlay mount. */
 #define _GNU_SOURCE
 #include "rtclient.h"
+#include "rtcall.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,55 +28,100 @@ void find_helpers(struct store *s)
     s->monitor_bin = mon && *mon ? xstrdup(mon) : xasprintf("%s/rbox-monitor", self);
 }
 
+/* Read both pipes to their end (a chatty stderr cannot block a long stdout); out may be -1. */
+static void drain(int out, int errfd, char **obuf, char *ebuf, size_t esize)
+{
+    size_t cap = 4096, olen = 0, elen = 0;
+    *obuf = out >= 0 ? xmalloc(cap) : NULL;
+    int fds[2] = { out, errfd };
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        struct pollfd p[2] = { { .fd = fds[0], .events = POLLIN },
+                               { .fd = fds[1], .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (fds[0] >= 0 && p[0].revents) {
+            if (cap - olen < 4096)
+                *obuf = xrealloc(*obuf, cap *= 2);
+            ssize_t n = read(fds[0], *obuf + olen, cap - olen - 1);
+            if (n > 0)
+                olen += (size_t)n;
+            else if (n == 0 || errno != EINTR)
+                fds[0] = -1;
+        }
+        if (fds[1] >= 0 && p[1].revents) {
+            char tmp[1024];
+            ssize_t n = read(fds[1], tmp, sizeof(tmp));
+            if (n > 0 && elen + 1 < esize) {
+                size_t k = (size_t)n < esize - elen - 1 ? (size_t)n : esize - elen - 1;
+                memcpy(ebuf + elen, tmp, k);
+                elen += k;
+            } else if (n <= 0 && (n == 0 || errno != EINTR)) {
+                fds[1] = -1;
+            }
+        }
+    }
+    if (*obuf)
+        (*obuf)[olen] = '\0';
+    ebuf[elen] = '\0';
+}
+
+/* rbox-runtime ARGS with stdout captured (out != NULL) or on /dev/null, stderr read for its
+ * JSON error line. */
+static int call(const struct store *s, const char *const *args, char **out, rbox_err **err)
+{
+    const struct rt_call c = { .bin = s->runtime_bin, .root = s->runtime_root };
+    int o[2] = { -1, -1 }, e[2];
+    if (out)
+        *out = NULL;
+    if (pipe2(e, O_CLOEXEC) < 0)
+        return rbox_error(err, errno, "pipe");
+    if (out && pipe2(o, O_CLOEXEC) < 0) {
+        close(e[0]);
+        close(e[1]);
+        return rbox_error(err, errno, "pipe");
+    }
+    pid_t pid;
+    int r = rt_spawn(&c, args, (int[3]){ -1, o[1], e[1] }, &pid);
+    int saved = errno;
+    close(e[1]);
+    if (o[1] >= 0)
+        close(o[1]);
+    if (r < 0) {
+        close(e[0]);
+        if (o[0] >= 0)
+            close(o[0]);
+        return rbox_error(err, saved, "cannot run %s", s->runtime_bin);
+    }
+    char ebuf[16384];
+    _cleanup_free_ char *obuf = NULL;
+    drain(o[0], e[0], &obuf, ebuf, sizeof(ebuf));
+    close(e[0]);
+    if (o[0] >= 0)
+        close(o[0]);
+    int status = rt_wait(pid);
+    if (status == 0) {
+        if (out)
+            *out = steal_pointer(&obuf);
+        return 0;
+    }
+    char msg[1024];
+    int errnum;
+    if (rt_error_text(ebuf, msg, sizeof(msg), &errnum) < 0)
+        rt_status_text(s->runtime_bin, status, msg, sizeof(msg));
+    return rbox_error_code(err, errnum, "%s", msg);
+}
+
 int rt_run(const struct store *s, const char *const *args, rbox_err **err)
 {
-    const char *argv[16] = { s->runtime_bin, "--root", s->runtime_root };
-    size_t n = 3;
-    for (size_t i = 0; args[i] && n < ARRAY_SIZE(argv) - 1; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return rbox_error(err, errno, "pipe");
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return rbox_error(err, errno, "fork");
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        dup2(null, STDIN_FILENO);
-        dup2(null, STDOUT_FILENO);
-        dup2(p[1], STDERR_FILENO);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execv(s->runtime_bin, (char **)argv);
-        dprintf(STDERR_FILENO, "rbox-runtime: cannot run %s: %s\n", s->runtime_bin,
-                strerror(errno));
-        _exit(127);
-    }
-    close(p[1]);
-    char buf[4096];
-    ssize_t len = read_all(p[0], buf, sizeof(buf) - 1);
-    close(p[0]);
-    buf[len > 0 ? len : 0] = '\0';
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return rbox_error(err, errno, "waiting for rbox-runtime");
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    /* its last line is the error */
-    char *end = buf + strlen(buf);
-    while (end > buf && end[-1] == '\n')
-        *--end = '\0';
-    char *line = strrchr(buf, '\n');
-    line = line ? line + 1 : buf;
-    if (str_has_prefix(line, "rbox-runtime: "))
-        line += 14;
-    return rbox_error(err, 0, "%s", *line ? line : "rbox-runtime failed");
+    return call(s, args, NULL, err);
+}
+
+int rt_output(const struct store *s, const char *const *args, char **out, rbox_err **err)
+{
+    return call(s, args, out, err);
 }
 
 bool rt_has_state(const struct store *s, const char *id)

@@ -6,8 +6,11 @@
 #include "store.h"
 
 /* rbox-runtime --root <runroot>/runtime ARGS...: 0 on success, else err holds its one error
- * line (without the "rbox-runtime: " prefix). */
+ * message (and the errno behind it). */
 int rt_run(const struct store *s, const char *const *args, rbox_err **err);
+/* The same, with *out = its stdout (NUL-terminated, to free) on success: for the verbs whose
+ * output rbox reads (events --stats, ps --format json). */
+int rt_output(const struct store *s, const char *const *args, char **out, rbox_err **err);
 /* Does the runtime hold state for this container? */
 bool rt_has_state(const struct store *s, const char *id);
 

@@ -1,5 +1,6 @@
 /* glibc_compat.c - what Debian's static libyajl, libseccomp and libcap need from glibc when
- * rbox-runtime is linked against musl (the default when musl-gcc is installed, see Makefile).
+ * rbox-runtime and rbox-monitor are linked against musl (the default when musl-gcc is installed,
+ * see Makefile).
  *
  * Why musl: rbox-runtime is exec'd several times per container (create and its re-exec from a
  * sealed memfd, start, delete, state). A static glibc spends ~0.7 ms of every start-up in this
