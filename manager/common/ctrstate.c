@@ -1,10 +1,13 @@
 /* ctrstate.c - the container state file: format, parse, atomic read/write. */
 #define _GNU_SOURCE
 #include "ctrstate.h"
+#include "json.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,184 +53,117 @@ void read_boot_id(char out[40])
     out[strcspn(out, "\n")] = '\0';
 }
 
-/* A cursor over the output buffer; overflow is remembered and reported once. */
-struct out {
-    char *buf;
-    size_t len, pos;
-    bool overflow;
+/* The file is one JSON object; each field of struct ctr_state is one key. */
+enum ftype { F_STR, F_I64, F_U64, F_INT, F_PID, F_BOOL, F_STATUS };
+#define FIELD(k, t, member)                                                               \
+    {                                                                                     \
+        k, t, offsetof(struct ctr_state, member), sizeof(((struct ctr_state *)0)->member) \
+    }
+static const struct field {
+    const char *key;
+    enum ftype type;
+    size_t off, size;
+} fields[] = {
+    FIELD("id", F_STR, id),
+    FIELD("name", F_STR, name),
+    FIELD("image", F_STR, image),
+    FIELD("image_id", F_STR, image_id),
+    FIELD("command", F_STR, command),
+    FIELD("created", F_I64, created_ns),
+    FIELD("status", F_STATUS, status),
+    FIELD("pid", F_PID, pid),
+    FIELD("pid_start", F_U64, pid_start),
+    FIELD("monitor_pid", F_PID, monitor_pid),
+    FIELD("monitor_start", F_U64, monitor_start),
+    FIELD("boot_id", F_STR, boot_id),
+    FIELD("started", F_I64, started_ns),
+    FIELD("finished", F_I64, finished_ns),
+    FIELD("exit_code", F_INT, exit_code),
+    FIELD("exit_signal", F_INT, exit_signal),
+    FIELD("oom_killed", F_BOOL, oom_killed),
+    FIELD("cleaned", F_BOOL, cleaned),
+    FIELD("auto_remove", F_BOOL, auto_remove),
+    FIELD("error", F_STR, error),
 };
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    if (o->pos + n >= o->len) {
-        o->overflow = true;
-        return;
-    }
-    memcpy(o->buf + o->pos, s, n);
-    o->pos += n;
-}
-
-static void put_str(struct out *o, const char *key, const char *v)
-{
-    put(o, key, strlen(key));
-    put(o, "=", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '\n')
-            put(o, "\\n", 2);
-        else if (*p == '\\')
-            put(o, "\\\\", 2);
-        else
-            put(o, p, 1);
-    }
-    put(o, "\n", 1);
-}
-
-static void put_num(struct out *o, const char *key, long long v)
-{
-    char num[32];
-    snprintf(num, sizeof(num), "%lld", v);
-    put_str(o, key, num);
-}
-
-static void put_unum(struct out *o, const char *key, unsigned long long v)
-{
-    char num[32];
-    snprintf(num, sizeof(num), "%llu", v);
-    put_str(o, key, num);
-}
 
 int ctr_state_format(const struct ctr_state *st, char *buf, size_t len)
 {
-    struct out o = { .buf = buf, .len = len };
-    put_str(&o, "id", st->id);
-    put_str(&o, "name", st->name);
-    put_str(&o, "image", st->image);
-    put_str(&o, "image_id", st->image_id);
-    put_str(&o, "command", st->command);
-    put_num(&o, "created", st->created_ns);
-    put_str(&o, "status", ctr_status_name(st->status));
-    put_num(&o, "pid", st->pid);
-    put_unum(&o, "pid_start", st->pid_start);
-    put_num(&o, "monitor_pid", st->monitor_pid);
-    put_unum(&o, "monitor_start", st->monitor_start);
-    put_str(&o, "boot_id", st->boot_id);
-    put_num(&o, "started", st->started_ns);
-    put_num(&o, "finished", st->finished_ns);
-    put_num(&o, "exit_code", st->exit_code);
-    put_num(&o, "exit_signal", st->exit_signal);
-    put_num(&o, "oom_killed", st->oom_killed);
-    put_num(&o, "cleaned", st->cleaned);
-    put_num(&o, "auto_remove", st->auto_remove);
-    put_str(&o, "error", st->error);
-    if (o.overflow)
-        return -1;
-    o.buf[o.pos] = '\0';
-    return (int)o.pos;
-}
-
-/* Undo the escaping in place. */
-static void unescape(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r == '\\' && r[1]) {
-            r++;
-            *w++ = *r == 'n' ? '\n' : *r;
-        } else {
-            *w++ = *r;
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        const struct field *f = &fields[i];
+        const void *p = (const char *)st + f->off;
+        jw_key(&w, f->key);
+        switch (f->type) {
+        case F_STR: jw_str(&w, p); break;
+        case F_I64: jw_int(&w, *(const int64_t *)p); break;
+        case F_U64: jw_uint(&w, *(const unsigned long long *)p); break;
+        case F_INT: jw_int(&w, *(const int *)p); break;
+        case F_PID: jw_int(&w, *(const pid_t *)p); break;
+        case F_BOOL: jw_bool(&w, *(const bool *)p); break;
+        case F_STATUS: jw_str(&w, ctr_status_name(*(const enum ctr_status *)p)); break;
         }
     }
-    *w = '\0';
+    jw_obj_close(&w);
+    size_t n;
+    const char *text = jw_text(&w, &n);
+    int r = -1;
+    if (n + 2 <= len) {
+        memcpy(buf, text, n);
+        buf[n++] = '\n';
+        buf[n] = '\0';
+        r = (int)n;
+    }
+    jw_free(&w);
+    return r;
 }
 
-static long long num(const char *v)
+static void set_field(struct ctr_state *st, const struct field *f, yajl_val v)
 {
-    return strtoll(v, NULL, 10);
-}
-
-static void set_field(struct ctr_state *st, const char *k, char *v)
-{
-    switch (k[0]) {
-    case 'a':
-        if (strcmp(k, "auto_remove") == 0)
-            st->auto_remove = num(v) != 0;
-        break;
-    case 'b':
-        if (strcmp(k, "boot_id") == 0)
-            CTR_SET(st->boot_id, v);
-        break;
-    case 'c':
-        if (strcmp(k, "command") == 0)
-            CTR_SET(st->command, v);
-        else if (strcmp(k, "created") == 0)
-            st->created_ns = num(v);
-        else if (strcmp(k, "cleaned") == 0)
-            st->cleaned = num(v) != 0;
-        break;
-    case 'e':
-        if (strcmp(k, "exit_code") == 0)
-            st->exit_code = (int)num(v);
-        else if (strcmp(k, "exit_signal") == 0)
-            st->exit_signal = (int)num(v);
-        else if (strcmp(k, "error") == 0)
-            CTR_SET(st->error, v);
-        break;
-    case 'f':
-        if (strcmp(k, "finished") == 0)
-            st->finished_ns = num(v);
-        break;
-    case 'i':
-        if (strcmp(k, "id") == 0)
-            CTR_SET(st->id, v);
-        else if (strcmp(k, "image") == 0)
-            CTR_SET(st->image, v);
-        else if (strcmp(k, "image_id") == 0)
-            CTR_SET(st->image_id, v);
-        break;
-    case 'm':
-        if (strcmp(k, "monitor_pid") == 0)
-            st->monitor_pid = (pid_t)num(v);
-        else if (strcmp(k, "monitor_start") == 0)
-            st->monitor_start = strtoull(v, NULL, 10);
-        break;
-    case 'n':
-        if (strcmp(k, "name") == 0)
-            CTR_SET(st->name, v);
-        break;
-    case 'o':
-        if (strcmp(k, "oom_killed") == 0)
-            st->oom_killed = num(v) != 0;
-        break;
-    case 'p':
-        if (strcmp(k, "pid") == 0)
-            st->pid = (pid_t)num(v);
-        else if (strcmp(k, "pid_start") == 0)
-            st->pid_start = strtoull(v, NULL, 10);
-        break;
-    case 's':
-        if (strcmp(k, "started") == 0)
-            st->started_ns = num(v);
-        else if (strcmp(k, "status") == 0)
-            for (int i = 0; i < CS_COUNT; i++)
-                if (strcmp(v, status_names[i]) == 0)
-                    st->status = (enum ctr_status)i;
-        break;
+    void *p = (char *)st + f->off;
+    if (f->type == F_STR || f->type == F_STATUS) {
+        const char *str = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+        if (str == NULL)
+            return;
+        if (f->type == F_STR) {
+            ctr_copy(p, f->size, str);
+            return;
+        }
+        for (int i = 0; i < CS_COUNT; i++)
+            if (strcmp(str, status_names[i]) == 0)
+                *(enum ctr_status *)p = (enum ctr_status)i;
+        return;
+    }
+    if (f->type == F_BOOL) {
+        *(bool *)p = YAJL_IS_TRUE(v);
+        return;
+    }
+    if (!YAJL_IS_INTEGER(v))
+        return;
+    long long n = YAJL_GET_INTEGER(v);
+    switch (f->type) {
+    case F_I64: *(int64_t *)p = n; break;
+    case F_U64: *(unsigned long long *)p = n < 0 ? 0 : (unsigned long long)n; break;
+    case F_INT: *(int *)p = n < INT_MIN || n > INT_MAX ? 0 : (int)n; break;
+    case F_PID: *(pid_t *)p = n < 0 || n > INT_MAX ? 0 : (pid_t)n; break;
+    default: break;
     }
 }
 
-int ctr_state_parse(char *text, struct ctr_state *st)
+int ctr_state_parse(const char *text, struct ctr_state *st)
 {
     memset(st, 0, sizeof(*st));
     st->status = CS_DEAD;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (eq == NULL)
-            continue;
-        *eq = '\0';
-        unescape(eq + 1);
-        set_field(st, line, eq + 1);
+    yajl_val v = NULL;
+    if (json_parse(text, "state", &v, NULL) < 0)
+        return -1;
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        yajl_val x = json_get(v, fields[i].key);
+        if (x)
+            set_field(st, &fields[i], x);
     }
+    yajl_tree_free(v);
     return st->id[0] ? 0 : -1;
 }
 

@@ -1,9 +1,8 @@
 /* ctrstate.h - a container's small state file (containers/<id>/state), shared by rbox and
  * rbox-monitor.
  *
- * Format: "key=value" lines (values escape '\\' and newlines), parsed without a JSON library so
- * that the monitor stays small and `rbox ps` reads a thousand of them quickly. The struct has
- * fixed-size fields: the monitor keeps one in static memory. Writers hold the container's lock
+ * Format: one JSON object (yajl, as everywhere), one key per field. The struct has fixed-size
+ * fields: the monitor keeps one in static memory. Writers hold the container's lock
  * and replace the file atomically (temp file, optional fsync, rename).
  */
 #ifndef RBOX_CTRSTATE_H
@@ -47,9 +46,10 @@ const char *ctr_status_name(enum ctr_status s);
 
 /* Serialize into buf (returns the length, or -1 when it does not fit). */
 int ctr_state_format(const struct ctr_state *st, char *buf, size_t len);
-/* Parse text (NUL-terminated, modified in place). Unknown keys are ignored. -1 when the id is
- * missing (a torn or foreign file). */
-int ctr_state_parse(char *text, struct ctr_state *st);
+/* Parse text (NUL-terminated). Unknown keys and values of the wrong type are ignored; strings
+ * too long for their field are cut. -1 when it is not JSON or the id is missing (a torn or
+ * foreign file). */
+int ctr_state_parse(const char *text, struct ctr_state *st);
 
 /* Read <dirfd>/state; -1 with errno (ENOENT: no such container, EINVAL: unreadable). */
 int ctr_state_read(int dirfd, struct ctr_state *st);

@@ -1,8 +1,9 @@
-/* report.c - the verdict of a container run: JSON output, the cgroup counters scanned out of
+/* report.c - the verdict of a container run: JSON output, the cgroup counters read from
  * `rbox-runtime events --stats`, and the monitor's sandbox.conf. Shared by rbox and
- * rbox-monitor; fixed buffers only. */
+ * rbox-monitor; all JSON goes through yajl (lib/json.c). */
 #define _GNU_SOURCE
 #include "report.h"
+#include "json.h"
 #include "util.h"
 
 #include <errno.h>
@@ -22,208 +23,104 @@ void verdict_init(struct verdict *v, const char *id, const char *name)
     v->cpu_user_ns = v->cpu_system_ns = v->memory_peak = v->pids_peak = -1;
 }
 
-/* A cursor over the output buffer; overflow is remembered. */
-struct out {
-    char *buf;
-    size_t len, pos;
-    bool overflow;
-};
-
-static void put(struct out *o, const char *fmt, ...) PRINTF(2, 3);
-static void put(struct out *o, const char *fmt, ...)
+/* Copy the writer's text into buf with a newline; -1 when it does not fit. */
+static int finish(json_w *w, char *buf, size_t len)
 {
-    if (o->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->len - o->pos)
-        o->overflow = true;
-    else
-        o->pos += (size_t)n;
-}
-
-static void put_str(struct out *o, const char *s)
-{
-    put(o, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            put(o, "\\%c", *p);
-        else if (*p == '\n')
-            put(o, "\\n");
-        else if (*p < 0x20)
-            put(o, "\\u%04x", *p);
-        else
-            put(o, "%c", *p);
+    size_t n;
+    const char *text = jw_text(w, &n);
+    int r = -1;
+    if (n + 2 <= len) {
+        memcpy(buf, text, n);
+        buf[n++] = '\n';
+        buf[n] = '\0';
+        r = (int)n;
     }
-    put(o, "\"");
+    jw_free(w);
+    return r;
 }
 
-static void put_count(struct out *o, const char *key, int64_t v)
+static void count(json_w *w, const char *key, int64_t v)
 {
+    jw_key(w, key);
     if (v < 0)
-        put(o, ",\"%s\":null", key);
+        jw_null(w);
     else
-        put(o, ",\"%s\":%lld", key, (long long)v);
+        jw_int(w, v);
 }
 
-static void put_time(struct out *o, const char *key, int64_t ns)
+static void timestamp(json_w *w, const char *key, int64_t ns)
 {
+    jw_key(w, key);
     if (ns <= 0) {
-        put(o, ",\"%s\":null", key);
+        jw_null(w);
         return;
     }
     struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
     char buf[48];
     format_time_rfc3339(&ts, buf, sizeof(buf));
-    put(o, ",\"%s\":\"%s\"", key, buf);
+    jw_str(w, buf);
 }
 
 int report_format(const struct verdict *v, char *buf, size_t len)
 {
-    struct out o = { .buf = buf, .len = len };
-    put(&o, "{\"id\":");
-    put_str(&o, v->id);
-    put(&o, ",\"name\":");
-    put_str(&o, v->name);
-    put(&o, ",\"started\":%s,\"exit_code\":%d,\"signal\":%d", v->started ? "true" : "false",
-        v->exit_code, v->signal);
-    put(&o, ",\"oom_killed\":%s,\"timed_out\":%s", v->oom_killed ? "true" : "false",
-        v->timed_out ? "true" : "false");
-    put_count(&o, "timeout_ns", v->timeout_ns > 0 ? v->timeout_ns : -1);
-    put_time(&o, "started_at", v->started ? v->started_ns : 0);
-    put_time(&o, "finished_at", v->started ? v->finished_ns : 0);
-    put_count(&o, "wall_time_ns", v->started ? v->wall_ns : -1);
-    put_count(&o, "cpu_user_ns", v->cpu_user_ns);
-    put_count(&o, "cpu_system_ns", v->cpu_system_ns);
-    put_count(&o, "memory_peak_bytes", v->memory_peak);
-    put_count(&o, "pids_peak", v->pids_peak);
-    put(&o, ",\"error\":");
-    if (v->error[0])
-        put_str(&o, v->error);
-    else
-        put(&o, "null");
-    put(&o, "}\n");
-    return o.overflow ? -1 : (int)o.pos;
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kstr(&w, "id", v->id);
+    jw_kstr(&w, "name", v->name);
+    jw_kbool(&w, "started", v->started);
+    jw_kint(&w, "exit_code", v->exit_code);
+    jw_kint(&w, "signal", v->signal);
+    jw_kbool(&w, "oom_killed", v->oom_killed);
+    jw_kbool(&w, "timed_out", v->timed_out);
+    count(&w, "timeout_ns", v->timeout_ns > 0 ? v->timeout_ns : -1);
+    timestamp(&w, "started_at", v->started ? v->started_ns : 0);
+    timestamp(&w, "finished_at", v->started ? v->finished_ns : 0);
+    count(&w, "wall_time_ns", v->started ? v->wall_ns : -1);
+    count(&w, "cpu_user_ns", v->cpu_user_ns);
+    count(&w, "cpu_system_ns", v->cpu_system_ns);
+    count(&w, "memory_peak_bytes", v->memory_peak);
+    count(&w, "pids_peak", v->pids_peak);
+    jw_kstr(&w, "error", v->error[0] ? v->error : NULL);
+    jw_obj_close(&w);
+    return finish(&w, buf, len);
 }
 
-/* ---- a scanner for one number in a JSON text ---- */
-
-static const char *skip_ws(const char *p)
+/* A non-negative integer at a dotted key path ("memory.usage.max") below obj; -1 when absent. */
+static int64_t counter(yajl_val obj, const char *path)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-/* Past a string starting at its opening quote; NULL when unterminated. */
-static const char *skip_string(const char *p)
-{
-    for (p++; *p; p++) {
-        if (*p == '\\' && p[1])
-            p++;
-        else if (*p == '"')
-            return p + 1;
+    char key[64];
+    while (obj && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof(key))
+            return -1;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        obj = json_get(obj, key);
+        path += n + (path[n] == '.');
     }
-    return NULL;
-}
-
-/* Past one value (nested containers counted, strings skipped whole); NULL when malformed. */
-static const char *skip_value(const char *p)
-{
-    p = skip_ws(p);
-    if (*p == '"')
-        return skip_string(p);
-    if (*p != '{' && *p != '[') {
-        while (*p && !strchr(",}] \t\r\n", *p))
-            p++;
-        return p;
-    }
-    int depth = 0;
-    while (*p) {
-        if (*p == '"') {
-            p = skip_string(p);
-            if (p == NULL)
-                return NULL;
-            continue;
-        }
-        if (*p == '{' || *p == '[')
-            depth++;
-        else if ((*p == '}' || *p == ']') && --depth == 0)
-            return p + 1;
-        p++;
-    }
-    return NULL;
-}
-
-/* In the object at p, the value of key (len bytes); NULL when absent. */
-static const char *find_key(const char *p, const char *key, size_t len)
-{
-    p = skip_ws(p);
-    if (*p != '{')
-        return NULL;
-    p = skip_ws(p + 1);
-    while (*p == '"') {
-        const char *k = p + 1, *end = skip_string(p);
-        if (end == NULL)
-            return NULL;
-        p = skip_ws(end);
-        if (*p != ':')
-            return NULL;
-        p = skip_ws(p + 1);
-        if ((size_t)(end - 1 - k) == len && memcmp(k, key, len) == 0)
-            return p;
-        p = skip_value(p);
-        if (p == NULL)
-            return NULL;
-        p = skip_ws(p);
-        if (*p != ',')
-            return NULL;
-        p = skip_ws(p + 1);
-    }
-    return NULL;
-}
-
-bool json_scan_u64(const char *json, const char *path, uint64_t *out)
-{
-    const char *p = json;
-    while (p && *path) {
-        size_t len = strcspn(path, ".");
-        p = find_key(p, path, len);
-        path += len + (path[len] == '.');
-    }
-    if (p == NULL || *p < '0' || *p > '9')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (errno || strchr(".eE", *end))
-        return false;
-    *out = v;
-    return true;
-}
-
-static int64_t scan(const char *json, const char *path)
-{
-    uint64_t v;
-    return json_scan_u64(json, path, &v) && v <= INT64_MAX ? (int64_t)v : -1;
+    return obj && YAJL_IS_INTEGER(obj) && YAJL_GET_INTEGER(obj) >= 0 ? YAJL_GET_INTEGER(obj) : -1;
 }
 
 bool verdict_from_stats(struct verdict *v, const char *json)
 {
-    const char *data = find_key(json, "data", 4);
-    if (data == NULL)
+    yajl_val root = NULL;
+    if (json_parse(json, "stats", &root, NULL) < 0)
         return false;
-    uint64_t oom = 0;
-    v->oom_killed = json_scan_u64(data, "memory.oom_kill", &oom) && oom > 0;
-    v->cpu_user_ns = scan(data, "cpu.usage.user");
-    v->cpu_system_ns = scan(data, "cpu.usage.kernel");
+    yajl_val data = json_get(root, "data");
+    if (data == NULL || !YAJL_IS_OBJECT(data)) {
+        yajl_tree_free(root);
+        return false;
+    }
+    v->oom_killed = counter(data, "memory.oom_kill") > 0;
+    v->cpu_user_ns = counter(data, "cpu.usage.user");
+    v->cpu_system_ns = counter(data, "cpu.usage.kernel");
     /* v1 max_usage_in_bytes, v2 memory.peak: 0 means the kernel keeps no peak (v2 < 5.19) */
-    v->memory_peak = scan(data, "memory.usage.max");
+    v->memory_peak = counter(data, "memory.usage.max");
     if (v->memory_peak == 0)
         v->memory_peak = -1;
-    v->pids_peak = scan(data, "pids.peak"); /* pids.peak: kernels >= 6.1 */
+    v->pids_peak = counter(data, "pids.peak"); /* pids.peak: kernels >= 6.1 */
+    yajl_tree_free(root);
     return true;
 }
 
@@ -231,29 +128,39 @@ bool verdict_from_stats(struct verdict *v, const char *json)
 
 int sandbox_conf_format(const struct sandbox_conf *c, char *buf, size_t len)
 {
-    struct out o = { .buf = buf, .len = len };
-    put(&o, "timeout_ns=%lld\nreport=%s\n", (long long)c->timeout_ns, c->report);
-    return o.overflow ? -1 : (int)o.pos;
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kint(&w, "timeout_ns", c->timeout_ns);
+    jw_kstr(&w, "report", c->report);
+    jw_obj_close(&w);
+    return finish(&w, buf, len);
+}
+
+int sandbox_conf_parse(const char *text, struct sandbox_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    yajl_val v = NULL;
+    if (json_parse(text, SANDBOX_CONF, &v, NULL) < 0 || !YAJL_IS_OBJECT(v)) {
+        yajl_tree_free(v);
+        errno = EINVAL;
+        return -1;
+    }
+    int64_t t;
+    const char *report = json_get_str(v, "report");
+    if (json_get_i64(v, "timeout_ns", &t) && t > 0)
+        c->timeout_ns = t;
+    if (report)
+        CTR_SET(c->report, report);
+    yajl_tree_free(v);
+    return 0;
 }
 
 int sandbox_conf_read(int dirfd, struct sandbox_conf *c)
 {
-    char buf[REPORT_PATH_MAX + 128];
+    _cleanup_free_ char *text = NULL;
     memset(c, 0, sizeof(*c));
-    int fd = openat(dirfd, SANDBOX_CONF, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (read_file_at(dirfd, SANDBOX_CONF, &text, NULL) < 0)
         return errno == ENOENT ? 0 : -1;
-    ssize_t n = read_all(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n < 0)
-        return -1;
-    buf[n] = '\0';
-    char *save = NULL;
-    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (str_has_prefix(l, "timeout_ns="))
-            c->timeout_ns = strtoll(l + 11, NULL, 10);
-        else if (str_has_prefix(l, "report="))
-            CTR_SET(c->report, l + 7);
-    }
-    return 0;
+    return sandbox_conf_parse(text, c);
 }

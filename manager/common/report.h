@@ -1,5 +1,5 @@
 /* report.h - a container's verdict when it ends (run --report, inspect's State.Report), shared
- * by rbox and rbox-monitor: no allocation, no JSON library (the monitor is static and small).
+ * by rbox and rbox-monitor.
  *
  * The monitor fills it from the reaped init's wait status, its own clock, and the container's
  * cgroup counters (`rbox-runtime events --stats`, read before `delete` removes the cgroup);
@@ -40,17 +40,15 @@ int report_format(const struct verdict *v, char *buf, size_t len);
  * line). Counters missing from it stay -1; returns false when it is not a stats event. */
 bool verdict_from_stats(struct verdict *v, const char *json);
 
-/* A number at a dotted key path ("data.memory.usage.max") of a JSON text, without building a
- * tree. false when the path is missing, not a non-negative integer, or the text is malformed. */
-bool json_scan_u64(const char *json, const char *path, uint64_t *out);
-
-/* The monitor's part of a container's config (SANDBOX_CONF, "key=value" lines): the timeout
+/* The monitor's part of a container's config (SANDBOX_CONF, a JSON object): the timeout
  * and where to write the report ("" none, "-" only to attached clients). */
 struct sandbox_conf {
     int64_t timeout_ns;
     char report[REPORT_PATH_MAX];
 };
 int sandbox_conf_format(const struct sandbox_conf *c, char *buf, size_t len);
+/* Parse its text; -1 (EINVAL) when it is not such an object. */
+int sandbox_conf_parse(const char *text, struct sandbox_conf *c);
 /* Read it from dirfd; a missing file is no timeout and no report (0). -1 with errno. */
 int sandbox_conf_read(int dirfd, struct sandbox_conf *c);
 
