@@ -183,55 +183,6 @@ int parse_tmpfs_flag(const char *v, struct sbx_mount *m, rbox_err **err)
     return 0;
 }
 
-static size_t depth(const char *path)
-{
-    size_t n = 0;
-    for (; *path; path++)
-        n += *path == '/';
-    return n;
-}
-
-static void write_one(json_w *w, const struct store *st, const struct sbx_mount *m)
-{
-    jw_obj_open(w);
-    jw_kstr(w, "destination", m->dest);
-    jw_kstr(w, "type", m->type == SBX_TMPFS ? "tmpfs" : "bind");
-    if (m->type == SBX_VOLUME) {
-        _cleanup_free_ char *src = volume_data_path(st, m->source);
-        jw_kstr(w, "source", src);
-    } else {
-        jw_kstr(w, "source", m->type == SBX_TMPFS ? "tmpfs" : m->source);
-    }
-    jw_key(w, "options");
-    jw_arr_open(w);
-    if (m->type == SBX_TMPFS) {
-        _cleanup_free_ char *opts = xstrdup(m->options);
-        char *save = NULL;
-        for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save))
-            jw_str(w, o);
-    } else {
-        jw_str(w, "rbind");
-        jw_str(w, "rprivate");
-        jw_str(w, m->ro ? "ro" : "rw");
-    }
-    jw_arr_close(w);
-    jw_obj_close(w);
-}
-
-void sbx_mounts_write(json_w *w, const struct store *st, const struct sbx_opts *o)
-{
-    /* parents before children: /data before /data/cache, whatever the order on the command
-     * line (docker sorts the same way) */
-    size_t max = 0;
-    for (size_t i = 0; i < o->n_mounts; i++)
-        if (depth(o->mounts[i].dest) > max)
-            max = depth(o->mounts[i].dest);
-    for (size_t d = 1; d <= max; d++)
-        for (size_t i = 0; i < o->n_mounts; i++)
-            if (depth(o->mounts[i].dest) == d)
-                write_one(w, st, &o->mounts[i]);
-}
-
 void sbx_inspect_mounts(json_w *w, const struct store *st, const struct sbx_opts *o)
 {
     static const char *const types[] = { "bind", "volume", "tmpfs" };

@@ -245,17 +245,6 @@ bool sbx_no_new_privs(const struct sbx_opts *o)
     return o->no_new_privs || seccomp_profile_graded(o->seccomp);
 }
 
-void sbx_seccomp_write(json_w *w, const struct sbx_opts *o, uint64_t caps)
-{
-    if (str_eq(o->seccomp, "unconfined"))
-        return;
-    const char *text = o->seccomp_text;
-    if (text == NULL)
-        text = seccomp_profile_builtin(o->seccomp ? o->seccomp : "default");
-    if (text)
-        seccomp_profile_write(w, text, caps);
-}
-
 int sbx_create_extras(const struct store *st, int ctrfd, const char *id, const struct sbx_opts *o,
                       rbox_err **err)
 {

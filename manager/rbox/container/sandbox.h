@@ -45,11 +45,6 @@ void sbx_load(yajl_val v, struct sbx_opts *o);
 
 /* The bundle. */
 bool sbx_no_new_privs(const struct sbx_opts *o); /* the graded profiles imply it */
-/* linux.seccomp for the container's capability set (bit N = capability N); nothing when
- * unconfined. The profile was checked at flag time: this cannot fail. */
-void sbx_seccomp_write(json_w *w, const struct sbx_opts *o, uint64_t caps);
-/* The user's mounts (-v, --tmpfs), after docker's defaults, parents before children. */
-void sbx_mounts_write(json_w *w, const struct store *st, const struct sbx_opts *o);
 /* At create, under the store lock: named volumes (created on first use, owned by this
  * container then) and the monitor's sandbox.conf. */
 int sbx_create_extras(const struct store *st, int ctrfd, const char *id, const struct sbx_opts *o,
@@ -72,8 +67,6 @@ int seccomp_profile_check(const char *value, char **name_or_path, char **text, r
 /* The built-in profile's text (NULL: no such profile). */
 const char *seccomp_profile_builtin(const char *name);
 bool seccomp_profile_graded(const char *name);
-/* Write linux.seccomp from a profile text (docker's format or OCI's) for a capability set. */
-void seccomp_profile_write(json_w *w, const char *text, uint64_t caps);
 
 /* ctr_mounts.c */
 int parse_volume_flag(const char *v, struct sbx_mount *m, rbox_err **err);

@@ -1,11 +1,12 @@
-/* seccomp_profiles.c - --security-opt seccomp=: the built-in profiles (manager/profiles/NAME.json,
- * compiled into rbox) and the user's JSON files, turned into the bundle's linux.seccomp.
+/* seccomp_profiles.c - --security-opt seccomp=: the built-in profiles (profiles/NAME.json,
+ * compiled into rbox) and the user's JSON files, checked at flag time; the bundle's writer
+ * (bundle/seccomp.c) turns them into linux.seccomp.
  *
  * A profile is OCI's linux.seccomp object plus docker's extensions: "archMap" (the
  * architectures to add, per native architecture) and, per rule, "includes"/"excludes"
  * conditions on the container's capabilities ("caps"), the native architecture ("arches", Go
  * names as docker uses: amd64, arm64, ...) and the kernel version ("minKernel"). They are
- * resolved here, at create: the bundle gets plain OCI. "comment" keys are dropped. */
+ * resolved at create: the bundle gets plain OCI. "comment" keys are dropped. */
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "spec.h"
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/utsname.h>
 
 /* The profiles, embedded as NUL-terminated strings (the Makefile makes this object depend on
  * the JSON files). */
@@ -195,162 +195,4 @@ int seccomp_profile_check(const char *value, char **name_or_path, char **text, r
     *name_or_path = real;
     *text = content;
     return 0;
-}
-
-/* ---- writing linux.seccomp ---- */
-
-/* The native architecture: libseccomp's name and Go's (docker's "arches"). */
-static void native_arch(const char **scmp, const char **go)
-{
-    static const char *const map[][3] = {
-        { "x86_64", "SCMP_ARCH_X86_64", "amd64" },
-        { "aarch64", "SCMP_ARCH_AARCH64", "arm64" },
-        { "i686", "SCMP_ARCH_X86", "386" },
-        { "armv7l", "SCMP_ARCH_ARM", "arm" },
-        { "riscv64", "SCMP_ARCH_RISCV64", "riscv64" },
-        { "ppc64le", "SCMP_ARCH_PPC64LE", "ppc64le" },
-        { "s390x", "SCMP_ARCH_S390X", "s390x" },
-    };
-    struct utsname u;
-    *scmp = *go = "";
-    if (uname(&u) < 0)
-        return;
-    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-        if (strcmp(u.machine, map[i][0]) == 0) {
-            *scmp = map[i][1];
-            *go = map[i][2];
-        }
-}
-
-static int cap_number(const char *name)
-{
-    const char *n = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
-    for (size_t i = 0; i < cap_count(); i++)
-        if (strcasecmp(n, cap_name_at(i)) == 0)
-            return (int)i;
-    return -1;
-}
-
-static bool kernel_at_least(const char *want)
-{
-    struct utsname u;
-    unsigned a = 0, b = 0, x = 0, y = 0;
-    if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &a, &b) < 1 ||
-        sscanf(want, "%u.%u", &x, &y) < 1)
-        return true;
-    return a > x || (a == x && b >= y);
-}
-
-/* docker's rule: every "includes" condition must hold, no "excludes" one may. */
-static bool holds(yajl_val cond, uint64_t caps, bool all)
-{
-    const char *scmp, *go;
-    native_arch(&scmp, &go);
-    yajl_val c = json_get(cond, "caps"), a = json_get(cond, "arches");
-    const char *min = json_get_str(cond, "minKernel");
-    bool any = false;
-    for (size_t i = 0; YAJL_IS_ARRAY(c) && i < c->u.array.len; i++) {
-        int n =
-            YAJL_IS_STRING(c->u.array.values[i]) ? cap_number(c->u.array.values[i]->u.string) : -1;
-        bool has = n >= 0 && (caps & (1ull << n));
-        if (all && !has)
-            return false;
-        any = any || has;
-    }
-    if (YAJL_IS_ARRAY(a) && a->u.array.len) {
-        bool match = false;
-        for (size_t i = 0; i < a->u.array.len; i++)
-            match = match || str_eq(a->u.array.values[i]->u.string, go);
-        if (all && !match)
-            return false;
-        any = any || match;
-    }
-    if (min) {
-        bool ok = kernel_at_least(min);
-        if (all && !ok)
-            return false;
-        any = any || ok;
-    }
-    return all ? true : any;
-}
-
-static void write_rule(json_w *w, yajl_val r)
-{
-    jw_obj_open(w);
-    yajl_val names = json_get(r, "names");
-    jw_key(w, "names");
-    if (names) {
-        jw_value(w, names);
-    } else {
-        jw_arr_open(w);
-        jw_str(w, json_get_str(r, "name"));
-        jw_arr_close(w);
-    }
-    static const char *const keep[] = { "action", "errnoRet", "args", NULL };
-    for (size_t i = 0; keep[i]; i++) {
-        yajl_val v = json_get(r, keep[i]);
-        if (v) {
-            jw_key(w, keep[i]);
-            jw_value(w, v);
-        }
-    }
-    jw_obj_close(w);
-}
-
-static void write_architectures(json_w *w, yajl_val v)
-{
-    yajl_val archs = json_get(v, "architectures"), map = json_get(v, "archMap");
-    jw_key(w, "architectures");
-    if (archs) {
-        jw_value(w, archs);
-        return;
-    }
-    const char *scmp, *go;
-    native_arch(&scmp, &go);
-    jw_arr_open(w); /* the native architecture's entry of archMap (none: only the native) */
-    for (size_t i = 0; YAJL_IS_ARRAY(map) && i < map->u.array.len; i++) {
-        yajl_val e = map->u.array.values[i];
-        if (!str_eq(json_get_str(e, "architecture"), scmp))
-            continue;
-        jw_str(w, scmp);
-        yajl_val sub = json_get(e, "subArchitectures");
-        for (size_t k = 0; YAJL_IS_ARRAY(sub) && k < sub->u.array.len; k++)
-            if (YAJL_IS_STRING(sub->u.array.values[k]))
-                jw_str(w, sub->u.array.values[k]->u.string);
-    }
-    jw_arr_close(w);
-}
-
-void seccomp_profile_write(json_w *w, const char *text, uint64_t caps)
-{
-    yajl_val v;
-    if (json_parse(text, "seccomp profile", &v, NULL) < 0)
-        return; /* checked at flag time */
-    jw_key(w, "seccomp");
-    jw_obj_open(w);
-    jw_kstr(w, "defaultAction", json_get_str(v, "defaultAction"));
-    yajl_val e = json_get(v, "defaultErrnoRet");
-    if (e) {
-        jw_key(w, "defaultErrnoRet");
-        jw_value(w, e);
-    }
-    write_architectures(w, v);
-    yajl_val flags = json_get(v, "flags");
-    if (flags) {
-        jw_key(w, "flags");
-        jw_value(w, flags);
-    }
-    jw_key(w, "syscalls");
-    jw_arr_open(w);
-    yajl_val sys = json_get(v, "syscalls");
-    for (size_t i = 0; YAJL_IS_ARRAY(sys) && i < sys->u.array.len; i++) {
-        yajl_val r = sys->u.array.values[i];
-        yajl_val inc = json_get(r, "includes"), exc = json_get(r, "excludes");
-        if ((inc && !holds(inc, caps, true)) || (exc && holds(exc, caps, false)))
-            continue;
-        write_rule(w, r);
-    }
-    jw_arr_close(w);
-    jw_obj_close(w);
-    yajl_tree_free(v);
 }
