@@ -14,7 +14,7 @@
 #define PRINTF(a, b)  __attribute__((format(printf, a, b)))
 #define NORETURN      __attribute__((noreturn))
 
-/* x-allocators: allocation failure aborts (STYLE.md, habit 2). */
+/* x-allocators: allocation failure aborts (docs/style.md). */
 void *xmalloc(size_t n);
 void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
