@@ -88,7 +88,8 @@ BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monit
 .PHONY: all clean deps bundles bench test test-runtime test-manager test-asan lint format install uninstall help asan \
         unprotected
 
-all: $(BINS)
+# the test helpers too: a clone must be able to run every suite after `make`
+all: $(BINS) test-helpers
 
 $(BUILD)/bin/rbox-runtime: $(RT_OBJ)
 	@mkdir -p $(@D)
@@ -155,11 +156,39 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 	@$(RT_CC) $(CFLAGS) $(RT_INC) $(RT_CFLAGS) -DRBOX_SELFEXE_UNPROTECTED -c -o $(@D)/selfexe-unprotected.o runtime/selfexe.c
 	@$(RT_CC) $(LDFLAGS) $(STATIC) -o $@ $(filter %.o,$^) $(@D)/selfexe-unprotected.o $(RT_LIBS)
 
+# The C test helpers (tests/helpers/*.c), into $(BUILD)/test/ like the unprotected runtime.
+# sandbox-probe runs inside busybox containers: static, plain flags (no sanitizer). config-check
+# drives the config parser (runtime/config*) without the runtime around it; it is linked
+# dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
+TEST_HELPERS := $(BUILD)/test/sandbox-probe $(BUILD)/test/config-check
+CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
+                    $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)
+.PHONY: test-helpers
+test-helpers: $(TEST_HELPERS)
+$(BUILD)/test/sandbox-probe: tests/helpers/sandbox-probe.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
+$(BUILD)/test/config-check: $(CONFIG_CHECK_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lyajl
+$(BUILD)/obj/runtime/%.o $(BUILD)/obj/tests/helpers/%.o: CFLAGS += $(RT_INC)
+$(BUILD)/obj/runtime/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (glibc, for config-check)"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+-include $(CONFIG_CHECK_OBJ:.o=.d)
+
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
         musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
-        clang-format cppcheck uidmap iproute2 procps util-linux \
+        clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd umoci hyperfine time
 deps:
@@ -222,5 +251,6 @@ help:
 	@echo "make test-manager  run the manager suite (tests/bats/manager)"
 	@echo "make test-asan  run the runtime suite against an ASan+UBSan build"
 	@echo "make unprotected  a test-only runtime without the CVE-2019-5736 protection"
+	@echo "make test-helpers  the C test helpers (tests/helpers) into \$$(BUILD)/test"
 	@echo "make lint       clang-format check + cppcheck"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"

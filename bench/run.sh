@@ -58,8 +58,9 @@ setup_bundle() {
 	# ociVersion 1.0.2: crun 1.8 refuses newer spec versions
 	jq '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] | .root.path = "rootfs" | .process.terminal = false' \
 		"$REPO/bundles/busybox/config.json" >"$B/config.json"
-	# crun 1.8 refuses this machine's hybrid layout: run it in a private mount namespace without
-	# the cgroup2 mount at /sys/fs/cgroup/unified (see ../shared/reference/orchestrators.md).
+	# crun 1.8 refuses this machine's hybrid layout ("cgroups in hybrid mode not supported", even
+	# with --cgroup-manager=disabled): run it in a private mount namespace without the cgroup2
+	# mount at /sys/fs/cgroup/unified (docs/performance.md, "crun on this host").
 	cat >"$WORK/crun-nohybrid" <<'SH'
 #!/bin/sh
 exec unshare -m sh -c 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec /usr/bin/crun "$@"' crun "$@"

@@ -17,6 +17,8 @@ RUNTIME_BIN="$RBOX_BUILD/bin/rbox-runtime"
 BUSYBOX_ROOTFS="$REPO_ROOT/bundles/busybox/rootfs"
 BASE_CONFIG="$REPO_ROOT/bundles/busybox/config.json"
 SCHEMA_VALIDATOR="$REPO_ROOT/tools/validate-config.py"
+# A throwaway qemu VM with pure cgroup v2 and AppArmor (tests/vm/vm-run; `requires vm`).
+VM_RUN="$REPO_ROOT/tests/vm/vm-run"
 # Configs the tests generate are collected here and validated against the schema at the end of
 # the run (tests/bats/zz_schema.bats).
 CONFIG_ARCHIVE="${BATS_RUN_TMPDIR:-/tmp}/rbox-configs"
@@ -117,6 +119,11 @@ requires() {
 		root) [ "$(id -u)" = 0 ] || skip "needs root" ;;
 		cgroup_v1) [ -d /sys/fs/cgroup/memory ] || skip "needs cgroup v1 controllers" ;;
 		cmd:*) command -v "${r#cmd:}" >/dev/null || skip "needs ${r#cmd:}" ;;
+		vm) # what $VM_RUN boots (make deps installs it)
+			command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86 for $VM_RUN"
+			compgen -G '/boot/vmlinuz-*' >/dev/null || skip "needs linux-image-amd64 (a kernel in /boot) for $VM_RUN"
+			[ -x /bin/busybox ] || skip "needs busybox-static for $VM_RUN"
+			;;
 		*) fail "requires: unknown requirement $r" ;;
 		esac
 	done

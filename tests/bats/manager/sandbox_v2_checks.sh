@@ -1,5 +1,5 @@
 #!/bin/bash
-# sandbox_v2_checks.sh - runs INSIDE a pure cgroup v2 VM (tools: /work/shared/tools/vm-run),
+# sandbox_v2_checks.sh - runs INSIDE a pure cgroup v2 VM (tests/vm/vm-run),
 # started by sandbox_v2.bats: rbox system check and the verdict's cgroup fields on v2
 # (memory.peak, cpu.stat, memory.events oom_kill). Prints "ok NAME" / "not ok NAME: detail".
 #   usage: sandbox_v2_checks.sh RBOX_BIN

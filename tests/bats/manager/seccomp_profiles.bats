@@ -1,15 +1,19 @@
 #!/usr/bin/env bats
 # --security-opt seccomp=default|minimal|io-heavy|compute|network|unconfined|FILE.json and
 # no-new-privileges, alone and with --cap-drop ALL, --user and --read-only. Each graded level is
-# tried with tests/helpers/sandbox-probe (built static here, bind-mounted read-only at /probe):
+# tried with tests/helpers/sandbox-probe (static, built by `make`; bind-mounted read-only at /probe):
 # what the level allows works, what the next level adds fails with EPERM.
 
 load helpers
 
 setup_file() {
+	local probe="$RBOX_BUILD/test/sandbox-probe"
+	[ -x "$probe" ] || {
+		echo "missing $probe: run 'make'" >&2
+		return 1
+	}
 	mkdir -p "$BATS_FILE_TMPDIR/probe"
-	cc -static -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/probe/sandbox-probe" \
-		"$REPO_ROOT/tests/helpers/sandbox-probe.c"
+	cp "$probe" "$BATS_FILE_TMPDIR/probe/"
 }
 
 # probe PROFILE [RUN FLAGS...] -- PROBE ARGS...

@@ -1,18 +1,9 @@
 #!/usr/bin/env bats
-# Cgroups on a pure cgroup v2 host: one throwaway VM (/work/shared/tools/vm-run, or
-# ../shared/tools/vm-run beside the repository) runs cgroups_v2_checks.sh, which prints
-# "ok NAME" / "not ok NAME: detail" per check. Booting costs seconds (minutes under TCG), so
-# the whole v2 path is one boot.
+# Cgroups on a pure cgroup v2 host: one throwaway VM (tests/vm/vm-run) runs
+# cgroups_v2_checks.sh, which prints "ok NAME" / "not ok NAME: detail" per check. Booting costs
+# seconds and the guest runs ~15x slower under TCG, so the whole v2 path is one boot.
 
 load ../helpers
-
-VM_RUN=
-for c in "${RBOX_VM_RUN:-}" "$REPO_ROOT/../shared/tools/vm-run" /work/shared/tools/vm-run; do
-	if [ -n "$c" ] && [ -x "$c" ]; then
-		VM_RUN=$c
-		break
-	fi
-done
 
 # The checks the script must report as ok, in order (a missing one fails the test too).
 EXPECTED_CHECKS=(
@@ -30,13 +21,7 @@ EXPECTED_CHECKS=(
 )
 
 setup() {
-	requires root
-	[ -n "$VM_RUN" ] || skip "vm-run not found (set RBOX_VM_RUN)"
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86 is not installed (make deps installs it)"
-	ls /boot/vmlinuz-* >/dev/null 2>&1 ||
-		skip "no kernel in /boot: linux-image-amd64 is not installed (make deps installs it)"
-	[ -x /bin/busybox ] || skip "busybox-static is not installed"
+	requires root vm
 	setup_bundle
 }
 

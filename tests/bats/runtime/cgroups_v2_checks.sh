@@ -1,5 +1,5 @@
 #!/bin/bash
-# cgroups_v2_checks.sh - runs INSIDE a pure cgroup v2 VM (tools: /work/shared/tools/vm-run),
+# cgroups_v2_checks.sh - runs INSIDE a pure cgroup v2 VM (tests/vm/vm-run),
 # started by cgroups_v2.bats. One VM boot runs every check; each prints "ok NAME" or
 # "not ok NAME: detail", and the bats test asserts on those lines.
 #   usage: cgroups_v2_checks.sh RUNTIME_BIN ROOTFS

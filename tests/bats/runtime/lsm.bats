@@ -1,10 +1,9 @@
 #!/usr/bin/env bats
 # process.apparmorProfile / process.selinuxLabel: ignored where the host has no such module,
-# AppArmor applied where it has (checked in a throwaway VM: its Debian kernel enables AppArmor).
+# AppArmor applied where it has (checked in a throwaway VM, tests/vm/vm-run: its Debian kernel
+# enables AppArmor).
 
 load ../helpers
-
-VM_RUN=/work/shared/tools/vm-run
 
 @test "lsm: on a host without AppArmor or SELinux the labels are parsed and ignored" {
 	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled here"
@@ -19,12 +18,11 @@ VM_RUN=/work/shared/tools/vm-run
 }
 
 @test "lsm: on an AppArmor host the profile applies at exec; a profile not loaded is an error" {
-	[ -x "$VM_RUN" ] && command -v qemu-system-x86_64 >/dev/null || skip "needs $VM_RUN and qemu"
-	ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "needs a Debian kernel in /boot"
+	requires vm
 	set_args sh -c 'cat /proc/self/attr/apparmor/current'
 	update_config '.process.apparmorProfile = "unconfined" | del(.linux.cgroupsPath)'
 	jq '.process.apparmorProfile = "rbox-no-such-profile"' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/missing.json"
-	run timeout 300 "$VM_RUN" --share "$BATS_TEST_TMPDIR" -- sh -c '
+	run "$VM_RUN" --timeout 300 --share "$BATS_TEST_TMPDIR" -- sh -c '
 		[ "$(cat /sys/module/apparmor/parameters/enabled)" = Y ] || { echo "no apparmor in the VM"; exit 3; }
 		"$1" --root /tmp/state run -b "$2" ok; echo "rc=$?"
 		cp "$3" "$2/config.json"
