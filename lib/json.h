@@ -40,6 +40,14 @@ void jw_kstrv(json_w *w, const char *k, char *const *v);
 /* Copy a parsed value into the output. */
 void jw_value(json_w *w, yajl_val v);
 
+/* Ownership of a parsed tree by scope. */
+static inline void cleanup_yajlp(yajl_val *v)
+{
+    if (*v)
+        yajl_tree_free(*v);
+}
+#define _cleanup_yajl_ __attribute__((cleanup(cleanup_yajlp)))
+
 /* Reading. Parse a whole document; on error fill err with "<what>: <yajl message>". */
 int json_parse(const char *text, const char *what, yajl_val *out, rbox_err **err);
 yajl_val json_get(yajl_val obj, const char *key); /* NULL when missing or obj not an object */

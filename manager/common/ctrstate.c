@@ -155,7 +155,7 @@ int ctr_state_parse(const char *text, struct ctr_state *st)
 {
     memset(st, 0, sizeof(*st));
     st->status = CS_DEAD;
-    yajl_val v = NULL;
+    _cleanup_yajl_ yajl_val v = NULL;
     if (json_parse(text, "state", &v, NULL) < 0)
         return -1;
     for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
@@ -163,7 +163,6 @@ int ctr_state_parse(const char *text, struct ctr_state *st)
         if (x)
             set_field(st, &fields[i], x);
     }
-    yajl_tree_free(v);
     return st->id[0] ? 0 : -1;
 }
 

@@ -104,14 +104,12 @@ static int64_t counter(yajl_val obj, const char *path)
 
 bool verdict_from_stats(struct verdict *v, const char *json)
 {
-    yajl_val root = NULL;
+    _cleanup_yajl_ yajl_val root = NULL;
     if (json_parse(json, "stats", &root, NULL) < 0)
         return false;
     yajl_val data = json_get(root, "data");
-    if (data == NULL || !YAJL_IS_OBJECT(data)) {
-        yajl_tree_free(root);
+    if (data == NULL || !YAJL_IS_OBJECT(data))
         return false;
-    }
     v->oom_killed = counter(data, "memory.oom_kill") > 0;
     v->cpu_user_ns = counter(data, "cpu.usage.user");
     v->cpu_system_ns = counter(data, "cpu.usage.kernel");
@@ -120,7 +118,6 @@ bool verdict_from_stats(struct verdict *v, const char *json)
     if (v->memory_peak == 0)
         v->memory_peak = -1;
     v->pids_peak = counter(data, "pids.peak"); /* pids.peak: kernels >= 6.1 */
-    yajl_tree_free(root);
     return true;
 }
 
@@ -140,9 +137,8 @@ int sandbox_conf_format(const struct sandbox_conf *c, char *buf, size_t len)
 int sandbox_conf_parse(const char *text, struct sandbox_conf *c)
 {
     memset(c, 0, sizeof(*c));
-    yajl_val v = NULL;
+    _cleanup_yajl_ yajl_val v = NULL;
     if (json_parse(text, SANDBOX_CONF, &v, NULL) < 0 || !YAJL_IS_OBJECT(v)) {
-        yajl_tree_free(v);
         errno = EINVAL;
         return -1;
     }
@@ -152,7 +148,6 @@ int sandbox_conf_parse(const char *text, struct sandbox_conf *c)
         c->timeout_ns = t;
     if (report)
         CTR_SET(c->report, report);
-    yajl_tree_free(v);
     return 0;
 }
 

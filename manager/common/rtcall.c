@@ -85,7 +85,7 @@ int rt_error_text(const char *text, char *msg, size_t len, int *errnum)
         size_t n = nl ? (size_t)(nl - line) : strlen(line);
         if (n && memmem(line, n, "\"error\"", 7)) {
             _cleanup_free_ char *one = xstrndup(line, n);
-            yajl_val v = NULL;
+            _cleanup_yajl_ yajl_val v = NULL;
             if (json_parse(one, "log", &v, NULL) == 0) {
                 const char *m = json_get_str(v, "msg");
                 int64_t e = 0;
@@ -94,7 +94,6 @@ int rt_error_text(const char *text, char *msg, size_t len, int *errnum)
                     *errnum = json_get_i64(v, "errno", &e) && e > 0 && e < 4096 ? (int)e : 0;
                     found = 0;
                 }
-                yajl_tree_free(v);
             }
         }
         line = nl ? nl + 1 : NULL;

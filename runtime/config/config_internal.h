@@ -112,13 +112,6 @@ void linux_clear(struct rbox_linux *l);
 /* config_resources.c */
 int resources_parse(struct pctx *c, yajl_val v, void *dst);
 
-static inline void cleanup_yajlp(yajl_val *v)
-{
-    if (*v)
-        yajl_tree_free(*v);
-}
-#define _cleanup_yajl_ __attribute__((cleanup(cleanup_yajlp)))
-
 /* An absent list the header promises as an empty vector. */
 static inline void strv_ensure(char ***v)
 {
