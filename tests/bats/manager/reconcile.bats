@@ -92,7 +92,8 @@ load helpers
 	# what a reboot leaves: no processes, a state written under another boot id
 	kill -9 "$mon" "$pid"
 	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null"
-	sed -i 's/^boot_id=.*/boot_id=00000000-0000-0000-0000-000000000000/' "$RBOX_ROOT/containers/$id/state"
+	jq -c '.boot_id = "00000000-0000-0000-0000-000000000000"' "$RBOX_ROOT/containers/$id/state" >"$BATS_TEST_TMPDIR/state" &&
+		mv "$BATS_TEST_TMPDIR/state" "$RBOX_ROOT/containers/$id/state"
 	run rbox ps -a
 	assert_line --regexp 'Exited \(255\) .* boot$'
 	assert_line --regexp ' Created +boot-created$'

@@ -192,12 +192,13 @@ pids_peak_supported() {
 }
 
 @test "run --timeout: a frozen container dies when thawed; the monitor waits without spinning" {
-	rbox run -d --name frozen --timeout 200ms busybox sleep 100
+	# (the pause must come before the deadline, also on a loaded machine: 2 s)
+	rbox run -d --name frozen --timeout 2s busybox sleep 100
 	local id mon
 	id=$(ctr_id frozen)
 	"$RUNTIME_BIN" --root "$RBOX_RUNROOT/runtime" pause "$id"
 	mon=$(inspect_field frozen .State.MonitorPid)
-	sleep 0.5
+	sleep 2.2
 	# past the deadline: one SIGKILL is pending in the frozen cgroup, the monitor sleeps in poll
 	local before after
 	before=$(awk '{ print $14 + $15 }' "/proc/$mon/stat")
