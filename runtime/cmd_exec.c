@@ -12,7 +12,8 @@ static const char usage[] =
     "Run a new process in a running container: it joins the container's namespaces, cgroup and\n"
     "root, with the container's process settings (user, env, cwd, capabilities, rlimits,\n"
     "seccomp) unless --process or the flags below say otherwise. Without --detach, waits for\n"
-    "the process and exits with its status (128+N when killed by signal N).\n"
+    "the process and exits with its status (128+N when killed by signal N); exits 255 when the\n"
+    "process could not be started (as runc), with the reason on stderr or in --log.\n"
     "\n"
     "Flags:\n"
     "  -p, --process FILE         the process to run, as a runtime-spec process object (JSON)\n"
@@ -94,14 +95,15 @@ static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *a
     return 0;
 }
 
+/* runc exits 255 when exec itself fails (the process could not be started), so that its
+ * callers tell the runtime's failure from the process's own exit status; the message says why
+ * (podman and the containerd shim read it from --log). */
+#define EXEC_FAILED 255
+
 static int exec_failed(rbox_err *err)
 {
-    /* like a shell (and run): 127 command not found, 126 not executable */
-    int code = 1;
-    if (err && strncmp(err->msg, "exec", 4) == 0)
-        code = err->errnum == ENOENT ? 127 : err->errnum == EACCES ? 126 : 1;
     cli_fail(err);
-    return code;
+    return EXEC_FAILED;
 }
 
 int cmd_exec(const struct global_opts *g, int argc, char **argv)

@@ -211,6 +211,8 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         return -1;
     if (sync_send(cr->sync_fd, SYNC_GO, cr->pid, NULL) < 0)
         return rbox_error(err, errno, "sync");
+    log_debug("container init is pid %d (%s)", (int)cr->pid,
+              once ? "one clone3" : "through an intermediate process");
     return 0;
 }
 
@@ -226,8 +228,10 @@ static int await_ready(struct creating *cr, rbox_err **err)
             return rbox_error(err, 0, "container init exited unexpectedly");
         if (m.type == SYNC_ERROR)
             return rbox_error_raw(err, m.value, m.text);
-        if (m.type == SYNC_READY)
+        if (m.type == SYNC_READY) {
+            log_debug("container init is ready: mounts, pivot_root and the process set up");
             return 0;
+        }
         if (m.type != SYNC_HOOKS)
             return rbox_error(err, 0, "protocol error: unexpected message %d", m.type);
         _cleanup_free_ char *state =
@@ -324,6 +328,8 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (validate_id(o->id, err) < 0 || config_load(o->bundle, &cr->cfg, err) < 0)
         return -1;
     const struct rbox_config *cfg = cr->cfg;
+    log_debug("%s %s: config.json of bundle %s loaded", o->mode == MODE_CREATE ? "create" : "run",
+              o->id, o->bundle ? o->bundle : ".");
     if (!cfg->linux.ns[NS_MOUNT].present)
         return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
     if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
@@ -335,6 +341,7 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;
     cr->state_dir_made = true;
+    log_debug("state directory %s/%s created", cr->g->root, o->id);
     if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
     if (cgroup_create(cr->cg, err) < 0) {
@@ -349,6 +356,7 @@ static int prepare(struct creating *cr, rbox_err **err)
         cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
         return -1;
     cr->cgroup_fd = cr->cg ? cgroup_v2_dirfd(cr->cg) : -1;
+    log_debug("cgroup %s", cr->cg ? "created" : "none");
     if (o->mode == MODE_CREATE && (cr->start_fd = make_start_socket(cr->dirfd, err)) < 0)
         return -1;
     if (o->console_socket && (cr->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
@@ -397,6 +405,7 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
         state_free(st);
         goto fail;
     }
+    log_debug("container %s created, pid %d", o->id, (int)cr.pid);
     struct container *c = xzalloc(sizeof(*c));
     c->cfg = steal_pointer(&cr.cfg);
     c->st = st;
@@ -513,6 +522,7 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
         rbox_error(err, errno, "cannot start container \"%s\": its init is not waiting", id);
         goto out;
     }
+    log_debug("start %s: opening the start gate of pid %d", id, (int)ref.st->pid);
     if (send(fd, "S", 1, MSG_NOSIGNAL) != 1) {
         rbox_error(err, errno, "starting container \"%s\"", id);
         goto out;
@@ -522,6 +532,7 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
     unlinkat(ref.dirfd, START_SOCKET, 0);
     if (r < 0)
         goto out;
+    log_debug("start %s: the container's process runs", id);
     if (ref.st->has_poststart)
         run_hooks_warn(ref.dirfd, ref.st, HOOK_POSTSTART, ST_RUNNING);
     ret = 0;
@@ -553,6 +564,7 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
                           "cannot delete container \"%s\": it is %s (stop it first, or "
                           "use --force)",
                           st->id, status_name(status));
+    log_debug("delete %s: it is %s%s", st->id, status_name(status), force ? " (--force)" : "");
     bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
     if (status != ST_STOPPED || leftovers) {
         if (st->cgroup) {
@@ -572,9 +584,13 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
     int ret = 0;
     if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
         ret = -1;
+    else if (st->cgroup)
+        log_debug("delete %s: cgroup removed", st->id);
     if (st->has_poststop)
         run_hooks_warn(dirfd, st, HOOK_POSTSTOP, ST_STOPPED);
     if (state_dir_remove(g->root, st->id) < 0 && ret == 0)
         ret = rbox_error(err, errno, "removing the state of \"%s\"", st->id);
+    else
+        log_debug("delete %s: state directory removed", st->id);
     return ret;
 }

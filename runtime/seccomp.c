@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -328,6 +329,16 @@ int seccomp_load(const struct seccomp_prog *p, int *notify_fd, rbox_err **err)
     if (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
         *notify_fd = (int)r; /* the kernel opens it O_CLOEXEC */
     return 0;
+}
+
+const char *seccomp_lib_version(void)
+{
+    static char buf[32];
+    const struct scmp_version *v = seccomp_version();
+    if (v == NULL)
+        return "unknown";
+    snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
+    return buf;
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)
