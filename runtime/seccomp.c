@@ -15,6 +15,7 @@
 #include "log.h"
 #include "seccomp.h"
 #include "seccomp_cache.h"
+#include "seccomp_enosys.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -252,7 +253,7 @@ static int compile(const struct rbox_seccomp *s, struct seccomp_prog *p, rbox_er
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     int r = 0;
     if (add_architectures(ctx, s, err) < 0 || add_rules(ctx, s, def, err) < 0 ||
-        export_bpf(ctx, p, err) < 0)
+        export_bpf(ctx, p, err) < 0 || seccomp_enosys_stub(s, def, &p->fprog, err) < 0)
         r = -1;
     seccomp_release(ctx);
     return r;
