@@ -237,6 +237,22 @@ static char *bind_source(const struct rbox_config *cfg, const char *src)
 static int mount_cgroup(struct mount_env *env, const struct rbox_mount *m, int targetfd,
                         rbox_err **err);
 
+/* proc and sysfs go on a real directory only, as runc requires: a symlink there (/proc -> x)
+ * would put them where the link points, where the masks and read-only paths do not look. */
+static int check_pseudo_fs_target(int rootfd, const struct rbox_mount *m, rbox_err **err)
+{
+    if (!str_eq(m->type, "proc") && !str_eq(m->type, "sysfs"))
+        return 0;
+    _cleanup_close_ int fd = open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW, 0);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return errno == ENOENT ? 0 : rbox_error(err, errno, "%s", m->destination);
+    if (!S_ISDIR(st.st_mode))
+        return rbox_error(err, ENOTDIR,
+                          "filesystem \"%s\" must be mounted on an ordinary directory", m->type);
+    return 0;
+}
+
 static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err **err)
 {
     bool bind = (m->flags & MS_BIND) || str_eq(m->type, "bind");
@@ -249,6 +265,8 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
         if (stat(src, &st) < 0)
             return rbox_error(err, errno, "source %s", src);
         is_dir = S_ISDIR(st.st_mode);
+    } else if (check_pseudo_fs_target(env->rootfd, m, err) < 0) {
+        return -1;
     }
     _cleanup_close_ int target = is_dir ? mkdir_all_in_root(env->rootfd, m->destination, 0755, err)
                                         : mkfile_in_root(env->rootfd, m->destination, 0644, err);
