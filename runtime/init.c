@@ -125,9 +125,10 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .new_cgroupns = cfg->linux.ns[NS_CGROUP].present && !cfg->linux.ns[NS_CGROUP].path,
         .new_netns = cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path,
         .cg = a->cg,
+        .dev_ro_fd = -1,
     };
     if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
-        devices_setup(env.rootfd, cfg, env.userns, err) < 0)
+        devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)
         goto fail;
     if (hooks_any(&cfg->hooks, HOOK_PRESTART) || hooks_any(&cfg->hooks, HOOK_CREATE_RUNTIME)) {
         struct sync_msg m;
@@ -162,6 +163,8 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
 fail:
     if (env.rootfd >= 0)
         close(env.rootfd);
+    if (env.dev_ro_fd >= 0)
+        close(env.dev_ro_fd);
     return -1;
 }
 

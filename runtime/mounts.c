@@ -253,8 +253,15 @@ static int check_pseudo_fs_target(int rootfd, const struct rbox_mount *m, rbox_e
     return 0;
 }
 
-static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err **err)
+static int mount_one(struct mount_env *env, const struct rbox_mount *orig, rbox_err **err)
 {
+    /* a read-only /dev is made read-only last: /dev/pts, /dev/shm, ... and the nodes go in it */
+    struct rbox_mount copy = *orig;
+    const struct rbox_mount *m = &copy;
+    _cleanup_free_ char *dest = path_clean(orig->destination);
+    bool dev_ro = str_eq(dest, "/dev") && (orig->flags & MS_RDONLY);
+    if (dev_ro)
+        copy.flags &= ~(unsigned long)MS_RDONLY;
     bool bind = (m->flags & MS_BIND) || str_eq(m->type, "bind");
     _cleanup_free_ char *src = bind ? bind_source(env->cfg, m->source) : NULL;
     if (bind && src == NULL)
@@ -302,9 +309,25 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
         if (dst < 0 || copy_tree(target, dst, err) < 0)
             return err && *err ? -1 : rbox_error(err, errno, "tmpcopyup");
     }
-    if (attach(mfd, target, err) < 0)
+    if (attach(mfd, target, err) < 0 || apply_propagation(mfd, m, err) < 0)
         return -1;
-    return apply_propagation(mfd, m, err);
+    if (dev_ro) {
+        if (env->dev_ro_fd >= 0)
+            close(env->dev_ro_fd);
+        env->dev_ro_fd = steal_fd(&mfd);
+    }
+    return 0;
+}
+
+int mounts_dev_readonly(struct mount_env *env, rbox_err **err)
+{
+    if (env->dev_ro_fd < 0)
+        return 0;
+    int r = setattr(env->dev_ro_fd, false, MOUNT_ATTR_RDONLY, 0, 0);
+    int saved = errno;
+    close(env->dev_ro_fd);
+    env->dev_ro_fd = -1;
+    return r < 0 ? rbox_error(err, saved, "making /dev read-only") : 0;
 }
 
 int mounts_setup(struct mount_env *env, rbox_err **err)

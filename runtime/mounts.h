@@ -19,12 +19,16 @@ struct mount_env {
     bool new_cgroupns; /* cgroup mounts may mount the filesystem instead of binding */
     bool new_netns;    /* sysfs may be mounted fresh */
     struct cgroup *cg; /* the container's cgroup (NULL when none) */
+    int dev_ro_fd;     /* a read-only /dev, mounted read-write until mounts_dev_readonly() */
 };
 
 /* Make / a slave (or rootfsPropagation) tree and bind the rootfs onto itself; opens rootfd. */
 int mounts_prepare_root(struct mount_env *env, rbox_err **err);
 /* Every config mount, in order. */
 int mounts_setup(struct mount_env *env, rbox_err **err);
+/* Make a read-only /dev read-only, once the mounts inside it and the devices are made (as
+ * runc); closes env->dev_ro_fd. */
+int mounts_dev_readonly(struct mount_env *env, rbox_err **err);
 /* maskedPaths and readonlyPaths (resolved in the rootfs). */
 int mounts_mask_and_readonly(struct mount_env *env, rbox_err **err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot), then readonly root and
