@@ -13,6 +13,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
@@ -181,7 +182,9 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         .seccomp = cr->seccomp,
         .new_userns = cr->plan.new_user,
     };
-    bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg);
+    /* --no-pivot in a new user namespace may need a step before the user namespace exists */
+    bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg) &&
+                !mounts_nopivot_lock_needed(cr->cfg, cr->o->no_pivot, cr->plan.new_user);
     uint64_t flags = once ? (uint64_t)(cr->plan.new_flags & ~CLONE_NEWCGROUP) : 0;
     pid_t pid = clone3_into(flags, once ? cr->cgroup_fd : -1);
     if (pid < 0) {

@@ -345,6 +345,10 @@ void init_intermediate(struct init_args *a)
     struct ns_plan *plan = a->plan;
     if (ns_join(plan, true, &err) < 0 || ns_join(plan, false, &err) < 0)
         goto fail;
+    /* --no-pivot in a new user namespace: before it exists (see mounts_nopivot.c) */
+    if (mounts_nopivot_lock_needed(a->cfg, a->no_pivot, a->new_userns) &&
+        mounts_nopivot_lock_host(a->cfg, &err) < 0)
+        goto fail;
     if (plan->fds[NS_PID] >= 0) {
         if (setns(plan->fds[NS_PID], CLONE_NEWPID) < 0) {
             rbox_error(&err, errno, "joining the pid namespace");

@@ -34,6 +34,12 @@ int mounts_mask_and_readonly(struct mount_env *env, rbox_err **err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot), then readonly root and
  * rootfsPropagation. */
 int mounts_pivot(struct mount_env *env, bool no_pivot, rbox_err **err);
+/* --no-pivot in a new user namespace (mounts_nopivot.c): is the step below needed, and the step
+ * itself, run before the user namespace is created: a private mount namespace in which the
+ * host's procfs and sysfs mounts get covers that the user namespace's copy locks, so that they
+ * are not "fully visible" to it (the kernel then refuses a fresh procfs or sysfs). */
+bool mounts_nopivot_lock_needed(const struct rbox_config *cfg, bool no_pivot, bool new_userns);
+int mounts_nopivot_lock_host(const struct rbox_config *cfg, rbox_err **err);
 /* true when the config bind-mounts /dev (then no default devices are created) */
 bool mounts_dev_is_bind(const struct rbox_config *cfg);
 /* Bind a host file/dir onto a path inside the rootfs (devices in a user namespace, consoles). */
