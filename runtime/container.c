@@ -47,9 +47,10 @@ struct creating {
     struct cgroup *cg;
     struct seccomp_prog *seccomp;
     int dirfd, sync_fd, start_fd, console_fd, cgroup_fd;
-    int relay_fd; /* foreground run with a terminal: our end of the console socketpair */
-    pid_t child;  /* the direct child (the init, or the intermediate on the double-fork path) */
-    pid_t pid;    /* the init's host pid */
+    int relay_fd;  /* foreground run with a terminal: our end of the console socketpair */
+    pid_t child;   /* the direct child (the init, or the intermediate on the double-fork path) */
+    pid_t pid;     /* the init's host pid */
+    int *bind_fds; /* new user namespace: bind sources opened here (mounts_open_bind_sources) */
     bool state_dir_made;
 };
 
@@ -181,6 +182,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         .cg = cr->cg,
         .seccomp = cr->seccomp,
         .new_userns = cr->plan.new_user,
+        .bind_fds = cr->bind_fds,
     };
     /* --no-pivot in a new user namespace may need a step before the user namespace exists */
     bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg) &&
@@ -314,6 +316,9 @@ static void creating_release(struct creating *cr)
     ns_plan_close(&cr->plan);
     cgroup_free(cr->cg);
     seccomp_prog_free(cr->seccomp);
+    if (cr->cfg)
+        mounts_close_bind_sources(cr->bind_fds, cr->cfg->n_mounts);
+    cr->bind_fds = NULL;
     config_free(cr->cfg);
     int *fds[] = { &cr->dirfd,      &cr->sync_fd,   &cr->start_fd,
                    &cr->console_fd, &cr->cgroup_fd, &cr->relay_fd };
@@ -340,6 +345,11 @@ static int prepare(struct creating *cr, rbox_err **err)
                           o->detach ? " with --detach" : "");
     if (ns_plan_init(cfg, &cr->plan, err) < 0 ||
         seccomp_compile(&cfg->linux.seccomp, cr->g->root, &cr->seccomp, err) < 0)
+        return -1;
+    /* as runc: the container's root may be a host uid that cannot reach a bind source, so
+     * the runtime (a root that can) opens them (a rootless runtime could not open_tree) */
+    if (cr->plan.new_user && geteuid() == 0 &&
+        mounts_open_bind_sources(cfg, &cr->bind_fds, err) < 0)
         return -1;
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;

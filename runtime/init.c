@@ -126,6 +126,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .new_netns = cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path,
         .cg = a->cg,
         .dev_ro_fd = -1,
+        .bind_fds = a->bind_fds,
     };
     if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
         devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)

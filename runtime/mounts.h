@@ -20,7 +20,15 @@ struct mount_env {
     bool new_netns;    /* sysfs may be mounted fresh */
     struct cgroup *cg; /* the container's cgroup (NULL when none) */
     int dev_ro_fd;     /* a read-only /dev, mounted read-write until mounts_dev_readonly() */
+    int *bind_fds;     /* per config mount: a bind source opened by the runtime, or -1 */
 };
+
+/* In the runtime, before clone, for a container with a new user namespace: open every bind
+ * source as a detached mount (open_tree), with its flags applied, as runc does, so that sources
+ * the container's root (an unprivileged host uid) cannot reach still mount. *fds gets one entry
+ * per config mount (-1 for the others); free with mounts_close_bind_sources(). */
+int mounts_open_bind_sources(const struct rbox_config *cfg, int **fds, rbox_err **err);
+void mounts_close_bind_sources(int *fds, size_t n);
 
 /* Make / a slave (or rootfsPropagation) tree and bind the rootfs onto itself; opens rootfd. */
 int mounts_prepare_root(struct mount_env *env, rbox_err **err);
