@@ -43,7 +43,7 @@ extern const struct verb verbs[];
 int cli_usage(const char *usage);
 /* Report an error once (the CLI layer's single print) and return the exit status (1). */
 int cli_fail(rbox_err *err);
-/* The same for run and exec: when the user's process could not be exec'd, the status a shell
+/* The same for run: when the user's process could not be exec'd, the status a shell
  * gives (127 not found, 126 not executable, rbox_exec_exit_code()). */
 int cli_fail_exec(rbox_err *err);
 /* "rbox-runtime VERB: needs exactly N argument(s)" helpers. */

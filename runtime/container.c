@@ -13,6 +13,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
@@ -47,9 +48,10 @@ struct creating {
     struct cgroup *cg;
     struct seccomp_prog *seccomp;
     int dirfd, sync_fd, start_fd, console_fd, cgroup_fd;
-    int relay_fd; /* foreground run with a terminal: our end of the console socketpair */
-    pid_t child;  /* the direct child (the init, or the intermediate on the double-fork path) */
-    pid_t pid;    /* the init's host pid */
+    int relay_fd;  /* foreground run with a terminal: our end of the console socketpair */
+    pid_t child;   /* the direct child (the init, or the intermediate on the double-fork path) */
+    pid_t pid;     /* the init's host pid */
+    int *bind_fds; /* new user namespace: bind sources opened here (mounts_open_bind_sources) */
     bool state_dir_made;
 };
 
@@ -181,8 +183,11 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         .cg = cr->cg,
         .seccomp = cr->seccomp,
         .new_userns = cr->plan.new_user,
+        .bind_fds = cr->bind_fds,
     };
-    bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg);
+    /* --no-pivot in a new user namespace may need a step before the user namespace exists */
+    bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg) &&
+                !mounts_nopivot_lock_needed(cr->cfg, cr->o->no_pivot, cr->plan.new_user);
     uint64_t flags = once ? (uint64_t)(cr->plan.new_flags & ~CLONE_NEWCGROUP) : 0;
     pid_t pid = clone3_into(flags, once ? cr->cgroup_fd : -1);
     if (pid < 0) {
@@ -212,6 +217,8 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         return -1;
     if (sync_send(cr->sync_fd, SYNC_GO, cr->pid, NULL) < 0)
         return rbox_error(err, errno, "sync");
+    log_debug("container init is pid %d (%s)", (int)cr->pid,
+              once ? "one clone3" : "through an intermediate process");
     return 0;
 }
 
@@ -227,8 +234,10 @@ static int await_ready(struct creating *cr, rbox_err **err)
             return rbox_error(err, 0, "container init exited unexpectedly");
         if (m.type == SYNC_ERROR)
             return rbox_error_raw(err, m.value, m.text);
-        if (m.type == SYNC_READY)
+        if (m.type == SYNC_READY) {
+            log_debug("container init is ready: mounts, pivot_root and the process set up");
             return 0;
+        }
         if (m.type != SYNC_HOOKS)
             return rbox_error(err, 0, "protocol error: unexpected message %d", m.type);
         _cleanup_free_ char *state =
@@ -308,6 +317,9 @@ static void creating_release(struct creating *cr)
     ns_plan_close(&cr->plan);
     cgroup_free(cr->cg);
     seccomp_prog_free(cr->seccomp);
+    if (cr->cfg)
+        mounts_close_bind_sources(cr->bind_fds, cr->cfg->n_mounts);
+    cr->bind_fds = NULL;
     config_free(cr->cfg);
     int *fds[] = { &cr->dirfd,      &cr->sync_fd,   &cr->start_fd,
                    &cr->console_fd, &cr->cgroup_fd, &cr->relay_fd };
@@ -325,6 +337,8 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (validate_id(o->id, err) < 0 || config_load(o->bundle, &cr->cfg, err) < 0)
         return -1;
     const struct rbox_config *cfg = cr->cfg;
+    log_debug("%s %s: config.json of bundle %s loaded", o->mode == MODE_CREATE ? "create" : "run",
+              o->id, o->bundle ? o->bundle : ".");
     if (!cfg->linux.ns[NS_MOUNT].present)
         return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
     if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
@@ -333,9 +347,15 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (ns_plan_init(cfg, &cr->plan, err) < 0 ||
         seccomp_compile(&cfg->linux.seccomp, cr->g->root, &cr->seccomp, err) < 0)
         return -1;
+    /* as runc: the container's root may be a host uid that cannot reach a bind source, so
+     * the runtime (a root that can) opens them (a rootless runtime could not open_tree) */
+    if (cr->plan.new_user && geteuid() == 0 &&
+        mounts_open_bind_sources(cfg, &cr->bind_fds, err) < 0)
+        return -1;
     if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
         return -1;
     cr->state_dir_made = true;
+    log_debug("state directory %s/%s created", cr->g->root, o->id);
     if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
     if (cgroup_create(cr->cg, err) < 0) {
@@ -350,6 +370,7 @@ static int prepare(struct creating *cr, rbox_err **err)
         cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
         return -1;
     cr->cgroup_fd = cr->cg ? cgroup_v2_dirfd(cr->cg) : -1;
+    log_debug("cgroup %s", cr->cg ? "created" : "none");
     if (o->mode == MODE_CREATE && (cr->start_fd = make_start_socket(cr->dirfd, err)) < 0)
         return -1;
     if (o->console_socket && (cr->console_fd = terminal_connect_socket(o->console_socket, err)) < 0)
@@ -398,6 +419,7 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
         state_free(st);
         goto fail;
     }
+    log_debug("container %s created, pid %d", o->id, (int)cr.pid);
     struct container *c = xzalloc(sizeof(*c));
     c->cfg = steal_pointer(&cr.cfg);
     c->st = st;
@@ -514,6 +536,7 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
         rbox_error(err, errno, "cannot start container \"%s\": its init is not waiting", id);
         goto out;
     }
+    log_debug("start %s: opening the start gate of pid %d", id, (int)ref.st->pid);
     if (send(fd, "S", 1, MSG_NOSIGNAL) != 1) {
         rbox_error(err, errno, "starting container \"%s\"", id);
         goto out;
@@ -523,6 +546,7 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
     unlinkat(ref.dirfd, START_SOCKET, 0);
     if (r < 0)
         goto out;
+    log_debug("start %s: the container's process runs", id);
     if (ref.st->has_poststart)
         run_hooks_warn(ref.dirfd, ref.st, HOOK_POSTSTART, ST_RUNNING);
     ret = 0;
@@ -552,6 +576,7 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
                           "cannot delete container \"%s\": it is %s (stop it first, or "
                           "use --force)",
                           st->id, status_name(status));
+    log_debug("delete %s: it is %s%s", st->id, status_name(status), force ? " (--force)" : "");
     bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
     if (status != ST_STOPPED || leftovers) {
         if (st->cgroup) {
@@ -571,9 +596,13 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
     int ret = 0;
     if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
         ret = -1;
+    else if (st->cgroup)
+        log_debug("delete %s: cgroup removed", st->id);
     if (st->has_poststop)
         run_hooks_warn(dirfd, st, HOOK_POSTSTOP, ST_STOPPED);
     if (state_dir_remove(g->root, st->id) < 0 && ret == 0)
         ret = rbox_error(err, errno, "removing the state of \"%s\"", st->id);
+    else
+        log_debug("delete %s: state directory removed", st->id);
     return ret;
 }

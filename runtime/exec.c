@@ -455,8 +455,10 @@ int container_exec(const struct global_opts *g, const struct exec_opts *o, rbox_
         if ((sfd = foreground_signals(&old, err)) < 0)
             return -1;
     }
+    log_debug("exec %s: preparing the process", o->id);
     if (prepare(&x, g, err) < 0 || spawn(&x, err) < 0)
         goto out;
+    log_debug("exec %s: process is pid %d", o->id, (int)x.pid);
     /* B's end of the console socket stays with B only */
     if (x.console_fd >= 0) {
         close(x.console_fd);
@@ -473,6 +475,7 @@ int container_exec(const struct global_opts *g, const struct exec_opts *o, rbox_
             reap(x.pid);
         goto out;
     }
+    log_debug("exec %s: pid %d runs", o->id, (int)x.pid);
     container_ref_close(&x.ref); /* unlock: the container may be deleted while we wait */
     if (o->detach) {
         ret = 0;

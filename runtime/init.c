@@ -7,7 +7,7 @@
  *      createContainer hooks, hostname, sysctl, masked/readonly paths, pivot_root
  *   3. rlimits, user, cwd, executable resolved -> SYNC_READY
  *   4. <- SYNC_COMMIT then wait on the start gate (create), or <- SYNC_START (run)
- *      startContainer hooks, capabilities, seccomp, execve
+ *      capabilities, seccomp, startContainer hooks, execve
  */
 #define _GNU_SOURCE
 #include "init.h"
@@ -125,9 +125,11 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .new_cgroupns = cfg->linux.ns[NS_CGROUP].present && !cfg->linux.ns[NS_CGROUP].path,
         .new_netns = cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path,
         .cg = a->cg,
+        .dev_ro_fd = -1,
+        .bind_fds = a->bind_fds,
     };
     if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
-        devices_setup(env.rootfd, cfg, env.userns, err) < 0)
+        devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)
         goto fail;
     if (hooks_any(&cfg->hooks, HOOK_PRESTART) || hooks_any(&cfg->hooks, HOOK_CREATE_RUNTIME)) {
         struct sync_msg m;
@@ -136,7 +138,12 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
             goto fail;
     }
     if (hooks_any(&cfg->hooks, HOOK_CREATE_CONTAINER)) {
+        /* runc runs them with the container's rootfs (not yet pivoted to) as their cwd */
         _cleanup_free_ char *state = state_json_from_config(cfg, a->id, host_pid, ST_CREATING);
+        if (fchdir(env.rootfd) < 0) {
+            rbox_error(err, errno, "chdir to the rootfs for the createContainer hooks");
+            goto fail;
+        }
         if (hooks_run(&cfg->hooks, HOOK_CREATE_CONTAINER, state, err) < 0)
             goto fail;
     }
@@ -157,6 +164,8 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
 fail:
     if (env.rootfd >= 0)
         close(env.rootfd);
+    if (env.dev_ro_fd >= 0)
+        close(env.dev_ro_fd);
     return -1;
 }
 
@@ -233,17 +242,13 @@ static int load_seccomp(struct init_args *a, rbox_err **err)
     return notify_fd >= 0 ? hand_over_notify_fd(a->sync_fd, notify_fd, err) : 0;
 }
 
-/* Step 4 (last part): hooks, capabilities, seccomp, exec. Returns only on failure. */
+/* Step 4 (last part): capabilities, seccomp, startContainer hooks, exec. Returns only on
+ * failure. */
 static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char **envp,
                      rbox_err **err)
 {
     const struct rbox_config *cfg = a->cfg;
     const struct rbox_process *p = &cfg->process;
-    if (hooks_any(&cfg->hooks, HOOK_START_CONTAINER)) {
-        _cleanup_free_ char *state = state_json_from_config(cfg, a->id, host_pid, ST_CREATED);
-        if (hooks_run(&cfg->hooks, HOOK_START_CONTAINER, state, err) < 0)
-            return -1;
-    }
     if (process_close_fds(a->listen_fds + a->preserve_fds, err) < 0 || lsm_apply(p, err) < 0)
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -264,6 +269,13 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
                              : -1;
     if (!seccomp_first && a->seccomp && load_seccomp(a, err) < 0)
         return -1;
+    /* As runc: the hooks run as the process will, under its seccomp filter and capabilities,
+     * and see none of the fds the runtime's caller leaked (they are close-on-exec by now). */
+    if (hooks_any(&cfg->hooks, HOOK_START_CONTAINER)) {
+        _cleanup_free_ char *state = state_json_from_config(cfg, a->id, host_pid, ST_CREATED);
+        if (hooks_run(&cfg->hooks, HOOK_START_CONTAINER, state, err) < 0)
+            return -1;
+    }
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
 }
@@ -333,6 +345,10 @@ void init_intermediate(struct init_args *a)
     struct sync_msg m;
     struct ns_plan *plan = a->plan;
     if (ns_join(plan, true, &err) < 0 || ns_join(plan, false, &err) < 0)
+        goto fail;
+    /* --no-pivot in a new user namespace: before it exists (see mounts_nopivot.c) */
+    if (mounts_nopivot_lock_needed(a->cfg, a->no_pivot, a->new_userns) &&
+        mounts_nopivot_lock_host(a->cfg, &err) < 0)
         goto fail;
     if (plan->fds[NS_PID] >= 0) {
         if (setns(plan->fds[NS_PID], CLONE_NEWPID) < 0) {

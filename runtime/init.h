@@ -21,6 +21,7 @@ struct init_args {
     const struct seccomp_prog *seccomp;
     bool report_pid; /* double-fork path: send our pid with SCM_CREDENTIALS first */
     bool new_userns;
+    int *bind_fds; /* mounts_open_bind_sources() (new user namespace), or NULL */
 };
 
 /* Never returns: execs the user's process or exits non-zero after reporting the error over

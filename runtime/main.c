@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "log.h"
+#include "seccomp.h"
 #include "selfexe.h"
 #include "state.h"
 
@@ -61,12 +62,36 @@ static void print_usage(void)
     fputs(usage, stdout);
     for (const struct verb *v = verbs; v->name; v++)
         printf("  %-10s %s\n", v->name, v->summary);
-    printf("\nRun 'rbox-runtime COMMAND --help' for a command's flags.\n");
+    printf("\nRun 'rbox-runtime COMMAND --help' (or 'rbox-runtime help COMMAND') for a "
+           "command's flags.\n");
 }
 
+/* runc's layout: version, commit, spec, then the libraries that matter (runc adds go:) */
 static void print_version(void)
 {
-    printf("rbox-runtime version %s\ncommit: %s\nspec: 1.2.0\n", RBOX_VERSION, RBOX_COMMIT);
+    printf("rbox-runtime version %s\ncommit: %s\nspec: 1.3.0\nlibseccomp: %s\n", RBOX_VERSION,
+           RBOX_COMMIT, seccomp_lib_version());
+}
+
+/* "help [COMMAND]" and "version", as runc's urfave/cli offers them. */
+static int help_or_version(const struct global_opts *g, int argc, char **argv)
+{
+    if (strcmp(argv[0], "version") == 0) {
+        print_version();
+        return 0;
+    }
+    if (argc < 2) {
+        print_usage();
+        return 0;
+    }
+    for (const struct verb *v = verbs; v->name; v++)
+        if (strcmp(v->name, argv[1]) == 0) {
+            char *help_argv[] = { argv[1], (char *)"--help", NULL };
+            return v->run(g, 2, help_argv);
+        }
+    rbox_err *err = NULL;
+    rbox_error(&err, 0, "help: no help topic for \"%s\" (see 'rbox-runtime --help')", argv[1]);
+    return cli_fail(err);
 }
 
 enum { G_ROOT = 1, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD, G_ROOTLESS, G_CRIU, G_VERSION };
@@ -130,6 +155,8 @@ int main(int argc, char **argv, char **envp)
         return 1;
     }
     const char *verb = argv[p.i];
+    if (strcmp(verb, "help") == 0 || strcmp(verb, "version") == 0)
+        return help_or_version(&g, argc - p.i, argv + p.i);
     for (const struct verb *v = verbs; v->name; v++)
         if (strcmp(v->name, verb) == 0)
             return v->run(&g, argc - p.i, argv + p.i);

@@ -237,18 +237,110 @@ static char *bind_source(const struct rbox_config *cfg, const char *src)
 static int mount_cgroup(struct mount_env *env, const struct rbox_mount *m, int targetfd,
                         rbox_err **err);
 
-static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err **err)
+/* proc and sysfs go on a real directory only, as runc requires: a symlink there (/proc -> x)
+ * would put them where the link points, where the masks and read-only paths do not look. */
+static int check_pseudo_fs_target(int rootfd, const struct rbox_mount *m, rbox_err **err)
 {
-    bool bind = (m->flags & MS_BIND) || str_eq(m->type, "bind");
-    _cleanup_free_ char *src = bind ? bind_source(env->cfg, m->source) : NULL;
-    if (bind && src == NULL)
+    if (!str_eq(m->type, "proc") && !str_eq(m->type, "sysfs"))
+        return 0;
+    _cleanup_close_ int fd = open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW, 0);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return errno == ENOENT ? 0 : rbox_error(err, errno, "%s", m->destination);
+    if (!S_ISDIR(st.st_mode))
+        return rbox_error(err, ENOTDIR,
+                          "filesystem \"%s\" must be mounted on an ordinary directory", m->type);
+    return 0;
+}
+
+static bool is_bind(const struct rbox_mount *m)
+{
+    return (m->flags & MS_BIND) || str_eq(m->type, "bind");
+}
+
+static int open_bind_source(const struct rbox_config *cfg, const struct rbox_mount *m,
+                            rbox_err **err)
+{
+    _cleanup_free_ char *src = bind_source(cfg, m->source);
+    struct stat st;
+    if (src == NULL)
+        return rbox_error(err, EINVAL, "bind mount needs a source");
+    if (stat(src, &st) < 0)
+        return rbox_error(err, errno, "source %s", src);
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+    _cleanup_close_ int mfd = open_tree(AT_FDCWD, src, flags);
+    if (mfd < 0)
+        return rbox_error(err, errno, "bind from %s", src);
+    if (apply_mount_attrs(mfd, m, true, err) < 0)
+        return -1;
+    return steal_fd(&mfd);
+}
+
+int mounts_open_bind_sources(const struct rbox_config *cfg, int **fds, rbox_err **err)
+{
+    int *v = xcalloc(cfg->n_mounts + 1, sizeof(*v));
+    for (size_t i = 0; i < cfg->n_mounts; i++)
+        v[i] = -1;
+    for (size_t i = 0; i < cfg->n_mounts; i++) {
+        const struct rbox_mount *m = &cfg->mounts[i];
+        if (!is_bind(m))
+            continue;
+        /* a read-only /dev is made read-only last (mount_one) */
+        struct rbox_mount copy = *m;
+        _cleanup_free_ char *dest = path_clean(m->destination);
+        if (str_eq(dest, "/dev"))
+            copy.flags &= ~(unsigned long)MS_RDONLY;
+        if ((v[i] = open_bind_source(cfg, &copy, err)) < 0) {
+            mounts_close_bind_sources(v, cfg->n_mounts);
+            return rbox_error_prefix(err, "mounts[%zu]: mounting bind on %s", i, m->destination);
+        }
+    }
+    *fds = v;
+    return 0;
+}
+
+void mounts_close_bind_sources(int *fds, size_t n)
+{
+    for (size_t i = 0; fds && i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
+}
+
+static int mount_one(struct mount_env *env, const struct rbox_mount *orig, rbox_err **err)
+{
+    /* a read-only /dev is made read-only last: /dev/pts, /dev/shm, ... and the nodes go in it */
+    struct rbox_mount copy = *orig;
+    const struct rbox_mount *m = &copy;
+    _cleanup_free_ char *dest = path_clean(orig->destination);
+    bool dev_ro = str_eq(dest, "/dev") && (orig->flags & MS_RDONLY);
+    if (dev_ro)
+        copy.flags &= ~(unsigned long)MS_RDONLY;
+    bool bind = is_bind(m);
+    /* opened by the runtime (mounts_open_bind_sources): flags applied already */
+    size_t idx = (size_t)(orig - env->cfg->mounts);
+    _cleanup_close_ int opened = -1;
+    if (bind && env->bind_fds) {
+        opened = env->bind_fds[idx];
+        env->bind_fds[idx] = -1;
+    }
+    bool preopened = opened >= 0;
+    _cleanup_free_ char *src = bind && opened < 0 ? bind_source(env->cfg, m->source) : NULL;
+    if (bind && opened < 0 && src == NULL)
         return rbox_error(err, EINVAL, "bind mount needs a source");
     bool is_dir = true;
-    if (bind) {
+    if (opened >= 0) {
+        struct stat st;
+        if (fstat(opened, &st) < 0)
+            return rbox_error(err, errno, "source %s", m->source);
+        is_dir = S_ISDIR(st.st_mode);
+    } else if (bind) {
         struct stat st;
         if (stat(src, &st) < 0)
             return rbox_error(err, errno, "source %s", src);
         is_dir = S_ISDIR(st.st_mode);
+    } else if (check_pseudo_fs_target(env->rootfd, m, err) < 0) {
+        return -1;
     }
     _cleanup_close_ int target = is_dir ? mkdir_all_in_root(env->rootfd, m->destination, 0755, err)
                                         : mkfile_in_root(env->rootfd, m->destination, 0644, err);
@@ -258,7 +350,9 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
         return mount_cgroup(env, m, target, err);
 
     _cleanup_close_ int mfd = -1;
-    if (bind) {
+    if (opened >= 0) {
+        mfd = steal_fd(&opened);
+    } else if (bind) {
         unsigned flags =
             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
         mfd = open_tree(AT_FDCWD, src, flags);
@@ -277,16 +371,32 @@ static int mount_one(struct mount_env *env, const struct rbox_mount *m, rbox_err
         if (mfd < 0)
             return -1;
     }
-    if (apply_mount_attrs(mfd, m, bind, err) < 0)
+    if (!preopened && apply_mount_attrs(mfd, m, bind, err) < 0)
         return -1;
     if (m->tmpcopyup) {
         _cleanup_close_ int dst = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dst < 0 || copy_tree(target, dst, err) < 0)
             return err && *err ? -1 : rbox_error(err, errno, "tmpcopyup");
     }
-    if (attach(mfd, target, err) < 0)
+    if (attach(mfd, target, err) < 0 || apply_propagation(mfd, m, err) < 0)
         return -1;
-    return apply_propagation(mfd, m, err);
+    if (dev_ro) {
+        if (env->dev_ro_fd >= 0)
+            close(env->dev_ro_fd);
+        env->dev_ro_fd = steal_fd(&mfd);
+    }
+    return 0;
+}
+
+int mounts_dev_readonly(struct mount_env *env, rbox_err **err)
+{
+    if (env->dev_ro_fd < 0)
+        return 0;
+    int r = setattr(env->dev_ro_fd, false, MOUNT_ATTR_RDONLY, 0, 0);
+    int saved = errno;
+    close(env->dev_ro_fd);
+    env->dev_ro_fd = -1;
+    return r < 0 ? rbox_error(err, saved, "making /dev read-only") : 0;
 }
 
 int mounts_setup(struct mount_env *env, rbox_err **err)

@@ -16,11 +16,13 @@
 #include "log.h"
 #include "seccomp.h"
 #include "seccomp_cache.h"
+#include "seccomp_enosys.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -252,7 +254,7 @@ static int compile(const struct rbox_seccomp *s, struct seccomp_prog *p, rbox_er
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     int r = 0;
     if (add_architectures(ctx, s, err) < 0 || add_rules(ctx, s, def, err) < 0 ||
-        export_bpf(ctx, p, err) < 0)
+        export_bpf(ctx, p, err) < 0 || seccomp_enosys_stub(s, def, &p->fprog, err) < 0)
         r = -1;
     seccomp_release(ctx);
     return r;
@@ -329,6 +331,16 @@ int seccomp_load(const struct seccomp_prog *p, int *notify_fd, rbox_err **err)
     if (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
         *notify_fd = (int)r; /* the kernel opens it O_CLOEXEC */
     return 0;
+}
+
+const char *seccomp_lib_version(void)
+{
+    static char buf[32];
+    const struct scmp_version *v = seccomp_version();
+    if (v == NULL)
+        return "unknown";
+    snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
+    return buf;
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)

@@ -20,6 +20,8 @@ int seccomp_compile(const struct rbox_seccomp *s, const char *cache_root, struct
  * *notify_fd for SCMP_ACT_NOTIFY filters (else -1). */
 int seccomp_load(const struct seccomp_prog *p, int *notify_fd, rbox_err **err);
 void seccomp_prog_free(struct seccomp_prog *p);
+/* The version of the libseccomp linked in ("2.5.4"), for `--version`. */
+const char *seccomp_lib_version(void);
 /* Host side of SCMP_ACT_NOTIFY: connect to s->listener_path and send the listener fd with the
  * runtime-spec "containerProcessState" JSON (pid, s->listener_metadata, the container's state). */
 int seccomp_notify_send(const struct rbox_seccomp *s, int notify_fd, pid_t pid,

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define CACHE_DIR   ".seccomp-cache"
-#define CACHE_MAGIC "RBXSC1\n"
+#define CACHE_MAGIC "RBXSC2\n"
 #define CACHE_MAX   128 /* entries; past that the directory is emptied first */
 #define BUILD_STAMP RBOX_VERSION " " RBOX_COMMIT " " __DATE__ " " __TIME__
 

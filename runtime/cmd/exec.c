@@ -12,7 +12,8 @@ static const char usage[] =
     "Run a new process in a running container: it joins the container's namespaces, cgroup and\n"
     "root, with the container's process settings (user, env, cwd, capabilities, rlimits,\n"
     "seccomp) unless --process or the flags below say otherwise. Without --detach, waits for\n"
-    "the process and exits with its status (128+N when killed by signal N).\n"
+    "the process and exits with its status (128+N when killed by signal N); exits 255 when the\n"
+    "process could not be started (as runc), with the reason on stderr or in --log.\n"
     "\n"
     "Flags:\n"
     "  -p, --process FILE         the process to run, as a runtime-spec process object (JSON)\n"
@@ -94,6 +95,17 @@ static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *a
     return 0;
 }
 
+/* runc exits 255 when exec itself fails (the process could not be started), so that its
+ * callers tell the runtime's failure from the process's own exit status; the message says why
+ * (podman and the containerd shim read it from --log). */
+#define EXEC_FAILED 255
+
+static int exec_failed(rbox_err *err)
+{
+    cli_fail(err);
+    return EXEC_FAILED;
+}
+
 int cmd_exec(const struct global_opts *g, int argc, char **argv)
 {
     rbox_err *err = NULL;
@@ -123,7 +135,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
     o.additional_gids = l.gids;
     ret = container_exec(g, &o, &err);
     if (ret < 0)
-        ret = cli_fail_exec(err);
+        ret = exec_failed(err);
 out:
     strv_free(l.env);
     strv_free(l.caps);

@@ -24,7 +24,25 @@ load ../helpers
 	assert_success
 	assert_line --index 0 --regexp '^rbox-runtime version [0-9]+\.[0-9]+\.[0-9]+'
 	assert_line --index 1 --regexp '^commit: '
-	assert_line --index 2 'spec: 1.2.0'
+	assert_line --index 2 'spec: 1.3.0'
+	assert_line --index 3 --regexp '^libseccomp: [0-9]+\.[0-9]+\.[0-9]+$'
+	# `version` prints the same
+	local v="$output"
+	run "$RUNTIME_BIN" version
+	assert_success
+	assert_output "$v"
+}
+
+@test "cli: help [COMMAND]; help of an unknown topic is one line" {
+	run "$RUNTIME_BIN" help
+	assert_success
+	assert_line --index 0 "Usage: rbox-runtime [global flags] COMMAND [flags] [arguments]"
+	run "$RUNTIME_BIN" help create
+	assert_success
+	assert_line --index 0 --regexp '^Usage: rbox-runtime create'
+	run "$RUNTIME_BIN" help nosuch
+	assert_failure
+	assert_output "rbox-runtime: help: no help topic for \"nosuch\" (see 'rbox-runtime --help')"
 }
 
 @test "cli: unknown command, unknown flag, missing argument" {
@@ -77,6 +95,37 @@ load ../helpers
 	run "$RUNTIME_BIN" --root "$STATE_ROOT" --debug run -b "$BUNDLE" "$CTR_ID"
 	assert_success
 	assert_output --partial "rbox-runtime: debug: running prestart hook /bin/true"
+}
+
+@test "cli: --debug logs the steps of create, start, exec and delete (text and json)" {
+	local fmt log
+	for fmt in text json; do
+		log="$BATS_TEST_TMPDIR/debug.$fmt"
+		run_bg --debug --log "$log" --log-format "$fmt" create -b "$BUNDLE" "$CTR_ID"
+		assert_success
+		run "$RUNTIME_BIN" --root "$STATE_ROOT" --debug --log "$log" --log-format "$fmt" start "$CTR_ID"
+		assert_success
+		run "$RUNTIME_BIN" --root "$STATE_ROOT" --debug --log "$log" --log-format "$fmt" exec "$CTR_ID" true
+		assert_success
+		run "$RUNTIME_BIN" --root "$STATE_ROOT" --debug --log "$log" --log-format "$fmt" delete -f "$CTR_ID"
+		assert_success
+		if [ "$fmt" = json ]; then
+			run jq -r 'select(.level == "debug") | .msg' "$log"
+		else
+			run sed -n 's/^time="[^"]*" level=debug msg="\(.*\)"$/\1/p' "$log"
+		fi
+		assert_line --regexp "^create $CTR_ID: config.json of bundle .* loaded$"
+		assert_line --regexp "^container $CTR_ID created, pid [0-9]+$"
+		assert_line "start $CTR_ID: the container's process runs"
+		assert_line --regexp "^exec $CTR_ID: process is pid [0-9]+$"
+		assert_line "delete $CTR_ID: state directory removed"
+	done
+	# without --debug: none
+	run_bg --log "$BATS_TEST_TMPDIR/quiet" create -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	runtime delete -f "$CTR_ID"
+	run grep -c level=debug "$BATS_TEST_TMPDIR/quiet"
+	assert_output 0
 }
 
 @test "cli: spec writes a valid default config and refuses to overwrite it" {

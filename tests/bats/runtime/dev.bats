@@ -47,3 +47,17 @@ pts directory"
 	assert_success
 	assert_output host-dev
 }
+
+@test "dev: a read-only /dev tmpfs is made read-only after the mounts and nodes inside it" {
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	set_args sh -c 'grep " /dev " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1; for m in pts shm mqueue; do grep -c " /dev/$m " /proc/self/mountinfo; done; echo x > /dev/null && readlink /dev/ptmx; touch /dev/new 2>&1; touch /dev/shm/ok && echo shm-writable'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 ro
+	assert_line --index 1 1
+	assert_line --index 2 1
+	assert_line --index 3 1
+	assert_line --index 4 pts/ptmx
+	assert_line --index 5 --partial "Read-only file system"
+	assert_line --index 6 shm-writable
+}

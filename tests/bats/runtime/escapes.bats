@@ -4,6 +4,7 @@
 #   CVE-2024-21626 host file descriptors leaking in; process.cwd through /proc/self/fd/N
 #   CVE-2021-30465 mount destinations that are (or become) symlinks out of the rootfs
 #   maskedPaths / readonlyPaths really hiding and refusing
+#   --no-pivot leaving the host's procfs reachable or fully visible
 
 load ../helpers
 
@@ -285,4 +286,54 @@ $host/other"
 	assert_line --index 1 "sh: can't create /proc/irq/default_smp_affinity: Read-only file system"
 	assert_line --index 2 "touch: /dev/shm/f: Read-only file system"
 	assert_line --index 3 busybox
+}
+
+# nopivot_userns_bundle: root in a user namespace with CAP_SYS_ADMIN, and no procfs or sysfs
+# of its own
+nopivot_userns_bundle() {
+	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts |= map(select(.type != "proc" and .type != "sysfs" and .type != "cgroup"))
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []
+		| .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+}
+
+@test "--no-pivot: CAP_SYS_ADMIN in a user namespace cannot mount a fresh procfs or sysfs (the host's are not fully visible)" {
+	nopivot_userns_bundle
+	local try='if mount -t $1 $1 /tmp/$1 2>/dev/null; then echo $1 mounted; else echo $1 refused; fi'
+	set_args sh -c "mkdir /tmp/proc /tmp/sysfs; set -- proc; $try; set -- sysfs; $try"
+	# pivot_root: the host's tree is gone, the kernel refuses
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output "proc refused
+sysfs refused"
+	# MS_MOVE + chroot: the host's procfs and sysfs are still in the mount namespace, but
+	# covered by mounts the container cannot remove
+	run runtime run --no-pivot -b "$BUNDLE" "$CTR_ID-np"
+	assert_success
+	assert_output "proc refused
+sysfs refused"
+}
+
+@test "--no-pivot in a user namespace: the container's own /proc and /sys still mount" {
+	chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_args sh -c 'cat /proc/self/uid_map; test -d /sys/kernel && echo sys-ok'
+	run runtime run --no-pivot -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +100000 +65536$'
+	assert_line --index 1 sys-ok
+	# without a sysfs of its own, the host's is locked, and the config's procfs still works
+	update_config '.mounts |= map(select(.type != "sysfs" and .type != "cgroup"))'
+	set_args sh -c 'cat /proc/self/uid_map; test -d /sys/kernel || echo no-sys'
+	run runtime run --no-pivot -b "$BUNDLE" "$CTR_ID-2"
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +100000 +65536$'
+	assert_line --index 1 no-sys
 }

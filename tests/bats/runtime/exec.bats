@@ -139,9 +139,9 @@ start_container() {
 	assert_output --partial "no AppArmor/SELinux support"
 }
 
-@test "exec: a missing command exits 127 with runc's message" {
+@test "exec: a missing command exits 255 with runc's message" {
 	start_container
-	run -127 runtime exec "$CTR_ID" no-such-command
+	run -255 runtime exec "$CTR_ID" no-such-command
 	assert_output 'rbox-runtime: exec: "no-such-command": executable file not found in $PATH'
 }
 

@@ -100,6 +100,25 @@ failing_hook() {
 	assert_equal "$(cat "$LOGDIR/create-ran")" on-host
 }
 
+@test "hooks: createContainer hooks run with the container's rootfs as their cwd" {
+	update_config '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/cwd > $LOG/cwd", "createContainer"], "env": [$e]}]' --arg e "LOG=$LOGDIR"
+	set_args true
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_equal "$(cat "$LOGDIR/cwd")" "$(realpath "$BUSYBOX_ROOTFS")"
+}
+
+@test "hooks: startContainer hooks run under the seccomp filter, without fds leaked by the caller" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["swapon"], "action": "SCMP_ACT_ERRNO"}]}'
+	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "grep ^Seccomp: /proc/self/status > /hooklog/seccomp; if [ -e /proc/self/fd/7 ]; then echo leaked; else echo clean; fi > /hooklog/fds"]}]'
+	# the caller of create leaks fd 7 into the init
+	runtime create -b "$BUNDLE" "$CTR_ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- 7>"$BATS_TEST_TMPDIR/leak"
+	runtime start "$CTR_ID"
+	run cat "$LOGDIR/seccomp"
+	assert_output --regexp '^Seccomp:[[:space:]]+2$'
+	assert_equal "$(cat "$LOGDIR/fds")" clean
+}
+
 @test "hooks: run runs them all, poststop after the process exited" {
 	all_hooks
 	set_args sh -c 'echo main > /hooklog/main-ran'

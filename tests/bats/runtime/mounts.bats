@@ -259,6 +259,25 @@ unshare_rootfs() {
 	assert_output 0
 }
 
+@test "mounts: /proc or /sys that is a symlink in the rootfs is refused, as runc does" {
+	private_rootfs
+	mkdir -p "$BUNDLE/rootfs/elsewhere"
+	local d
+	for d in proc sys; do
+		rm -rf "${BUNDLE:?}/rootfs/$d"
+		ln -s elsewhere "$BUNDLE/rootfs/$d"
+		set_args true
+		run runtime run -b "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_output --regexp "^rbox-runtime: mounts\[[0-9]+\]: mounting (proc|sysfs) on /$d: filesystem \"(proc|sysfs)\" must be mounted on an ordinary directory"
+		assert_equal "${#lines[@]}" 1
+		run ls -A "$BUNDLE/rootfs/elsewhere"
+		assert_output ""
+		rm "$BUNDLE/rootfs/$d"
+		mkdir "$BUNDLE/rootfs/$d"
+	done
+}
+
 @test "mounts: a missing bind source is one clear error and leaves nothing" {
 	config_is_invalid
 	update_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent/src", "options": ["bind"]}]'

@@ -12,6 +12,11 @@ status_is() {
 PODMAN_PROFILE="$REPO_ROOT/tests/fixtures/podman-seccomp.json"
 AGENT="$REPO_ROOT/tests/helpers/seccomp-agent.py"
 
+setup_file() {
+	mkdir -p "$BATS_FILE_TMPDIR/sysno"
+	cc -static -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/sysno/sysno" "$REPO_ROOT/tests/helpers/sysno.c"
+}
+
 teardown() {
 	if [ -n "${AGENT_PID:-}" ]; then
 		kill "$AGENT_PID" 2>/dev/null || true
@@ -154,6 +159,24 @@ status=159" # 128 + SIGSYS (31), and no directory
 	assert_output "mkdir: can't create directory '/tmp/d': Function not implemented
 status=1
 still-running"
+}
+
+@test "seccomp: syscalls above the highest one the profile names return ENOSYS, not the default errno" {
+	[ "$(uname -m)" = x86_64 ] || skip "the syscall numbers below are x86_64's"
+	# podman's profile with EPERM as the default errno, and getcpu (309) no longer allowed
+	update_config '.linux.seccomp = ($p[0] | .defaultErrnoRet = 1 | .syscalls[].names -= ["getcpu"])' \
+		--slurpfile p "$PODMAN_PROFILE"
+	update_config '.mounts += [{"destination": "/sysno", "type": "bind", "source": $d, "options": ["rbind", "ro"]}]' \
+		--arg d "$BATS_FILE_TMPDIR/sysno"
+	set_args /sysno/sysno 1000 309 39
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	# unknown to the profile (and to the kernel): ENOSYS, as on an older kernel
+	assert_line --index 0 "1000 -1 38"
+	# known, below the highest named one, not allowed: the default errno
+	assert_line --index 1 "309 -1 1"
+	# getpid: allowed
+	assert_line --index 2 --regexp '^39 [0-9]+ 0$'
 }
 
 @test "seccomp: podman's default profile loads and a busybox shell works under it" {

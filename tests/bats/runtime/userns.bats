@@ -124,3 +124,29 @@ userns_config() {
 	assert_failure
 	assert_output "rbox-runtime: config.json: linux.timeOffsets: requires a new time namespace"
 }
+
+@test "userns: bind sources the container's root cannot reach are opened by the runtime, as runc" {
+	userns_config
+	# only the host's root may enter $secret; the container's root is host uid 100000
+	local secret="$BATS_TEST_TMPDIR/secret"
+	mkdir -p "$secret/data"
+	echo inside >"$secret/data/file"
+	echo single >"$secret/one-file"
+	chmod 700 "$secret"
+	# (destinations that exist: the shared rootfs is not writable by the container's root)
+	update_config '.mounts += [{"destination": "/mnt", "type": "bind", "source": $d, "options": ["rbind", "ro"]},
+		{"destination": "/etc/hostname", "type": "bind", "source": $f, "options": ["bind"]}]' \
+		--arg d "$secret/data" --arg f "$secret/one-file"
+	set_args sh -c 'cat /mnt/file /etc/hostname; touch /mnt/x 2>&1; grep " /mnt " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 inside
+	assert_line --index 1 single
+	assert_line --index 2 --partial "Read-only file system"
+	assert_line --index 3 ro
+	# a missing source is still one clear error, and nothing is left
+	update_config '.mounts += [{"destination": "/opt", "type": "bind", "source": "/nonexistent/src", "options": ["bind"]}]'
+	run runtime run -b "$BUNDLE" "$CTR_ID-2"
+	assert_failure
+	assert_output --regexp '^rbox-runtime: mounts\[[0-9]+\]: mounting bind on /opt: source /nonexistent/src: No such file or directory$'
+}
