@@ -177,6 +177,23 @@ load ../helpers
 	wait_for 50 0.1 sh -c "[ \"\$($RUNTIME_BIN --root $STATE_ROOT state $CTR_ID | jq -r .status)\" = stopped ]"
 }
 
+@test "kill ID 0: only checks that the container is alive (kill(2)'s signal 0, as runc)" {
+	run_bg create -b "$BUNDLE" "$CTR_ID"
+	run runtime kill "$CTR_ID" 0
+	assert_success
+	assert_output ""
+	assert_equal "$(container_status "$CTR_ID")" created
+	runtime start "$CTR_ID"
+	run runtime kill "$CTR_ID" 0
+	assert_success
+	assert_equal "$(container_status "$CTR_ID")" running
+	runtime kill "$CTR_ID" KILL
+	wait_for 50 0.1 sh -c "[ \"\$($RUNTIME_BIN --root $STATE_ROOT state $CTR_ID | jq -r .status)\" = stopped ]"
+	run runtime kill "$CTR_ID" 0
+	assert_failure
+	assert_output "rbox-runtime: container \"$CTR_ID\" is not running"
+}
+
 @test "kill --all: signals every process in the container" {
 	set_args sh -c 'sleep 1000 & sleep 1000 & wait'
 	update_config '.linux.namespaces |= map(select(.type != "pid"))'
