@@ -271,6 +271,31 @@ assert_one_line_error() { # TEXT
 	assert_equal "$(container_status "$CTR_ID")" running
 }
 
+@test "update: flags after the ID too (update ID --memory ..., as runc takes them)" {
+	start_detached
+	run runtime update "$CTR_ID" --memory 96m --cpuset-cpus 0 --pids-limit 40
+	assert_success
+	assert_output ""
+	assert_equal "$(cat "$(cgroup_dir_of memory "$CTR_ID")/memory.limit_in_bytes")" 100663296
+	assert_equal "$(cat "$(cgroup_dir_of cpuset "$CTR_ID")/cpuset.cpus")" 0
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 40
+	# before and after at once, and -r - after the ID
+	run runtime update --pids-limit 30 "$CTR_ID" --memory 80m
+	assert_success
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 30
+	assert_equal "$(cat "$(cgroup_dir_of memory "$CTR_ID")/memory.limit_in_bytes")" 83886080
+	run runtime update "$CTR_ID" -r - <<<'{"pids": {"limit": 20}}'
+	assert_success
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 20
+	# a second argument is still an error, and so is a flag after "--"
+	run runtime update "$CTR_ID" other
+	assert_one_line_error 'update: unexpected argument "other"'
+	run runtime update -- "$CTR_ID" --memory 1g
+	assert_one_line_error 'update: unexpected argument "--memory"'
+	run runtime update "$CTR_ID" --memory
+	assert_one_line_error 'update: flag --memory needs a value'
+}
+
 @test "update --resources: JSON from stdin (as go-runc sends it) and from a file" {
 	start_detached
 	run runtime update --resources - "$CTR_ID" <<<'{"memory": {"limit": 100000000, "swap": 200000000},
