@@ -259,6 +259,30 @@ load ../helpers
 	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 }
 
+@test "run --keep: the stopped container stays (state and cgroup) until delete" {
+	set_args sh -c 'echo bye; exit 3'
+	run runtime run --keep -b "$BUNDLE" "$CTR_ID"
+	assert_equal "$status" 3
+	assert_output bye
+	assert_equal "$(container_status "$CTR_ID")" stopped
+	local dirs d
+	dirs=$(cgroup_dirs_of "$CTR_ID")
+	[ -n "$dirs" ]
+	for d in $dirs; do
+		assert_dir_exists "$d"
+	done
+	run runtime delete "$CTR_ID"
+	assert_success
+	for d in $dirs; do
+		assert_dir_not_exists "$d"
+	done
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+	# a create that fails leaves nothing, --keep or not
+	set_args no-such-binary
+	run -127 runtime run --keep -b "$BUNDLE" "$CTR_ID"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
+
 @test "create: a missing executable is reported by create" {
 	set_args /bin/nope
 	run runtime create -b "$BUNDLE" "$CTR_ID"
