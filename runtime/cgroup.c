@@ -240,13 +240,47 @@ bool cg_dir_is_empty(const char *dir)
     return buf[0] == '\0';
 }
 
-/* rmdir the container's directory and the parents we created; wait up to ~1 s for processes
- * that are still exiting. */
+/* rmdir, waiting up to ~1 s for processes that are still exiting (EBUSY). */
+static int rmdir_wait(const char *dir)
+{
+    for (int tries = 0; rmdir(dir) < 0; tries++) {
+        if (errno != EBUSY || tries >= 200)
+            return -1;
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* The sub-cgroups that processes of the container made below its cgroup, deepest first: a
+ * cgroup with children cannot be removed. */
+static int rmdir_children(const char *dir, rbox_err **err)
+{
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : rbox_error(err, errno, "reading cgroup %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
+        if (rmdir_children(sub, err) < 0)
+            return -1;
+        if (rmdir_wait(sub) < 0 && errno != ENOENT)
+            return rbox_error(err, errno, "removing cgroup %s", sub);
+    }
+    return 0;
+}
+
+/* rmdir the container's directory (with any sub-cgroups made in it) and the parents we created;
+ * wait up to ~1 s for processes that are still exiting. */
 int cg_rmdir(struct cg_hier *h, rbox_err **err)
 {
     if (h->created <= 0)
         return 0;
     _cleanup_free_ char *p = xstrdup(h->dir);
+    if (rmdir_children(p, err) < 0)
+        return -1;
     for (int i = 0; i < h->created; i++) {
         int tries = 0;
         while (rmdir(p) < 0) {

@@ -234,6 +234,30 @@ load ../helpers
 	done
 }
 
+@test "delete --force: sub-cgroups made inside the container's cgroup go too, with their processes" {
+	run_bg run -d -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	local dirs d first
+	dirs=$(cgroup_dirs_of "$CTR_ID")
+	for d in $dirs; do
+		mkdir -p "$d/sub/deeper" "$d/other"
+	done
+	# a process of the container in the deepest one
+	run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$CTR_ID" sleep 1000
+	assert_success
+	# (pids or cgroup2: a new v1 cpuset cgroup would have no CPUs)
+	first=$(jq -r '[.cgroup.hierarchies[] | select(.name == "pids" or .v2)][0].dir' \
+		"$STATE_ROOT/$CTR_ID/state.json")
+	cat "$BATS_TEST_TMPDIR/pid" >"$first/sub/deeper/cgroup.procs"
+	run runtime delete --force "$CTR_ID"
+	assert_success
+	assert_output ""
+	for d in $dirs; do
+		assert_dir_not_exists "$d"
+	done
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
+
 @test "list: table, json and quiet" {
 	run_bg create -b "$BUNDLE" "$CTR_ID"
 	run runtime list
