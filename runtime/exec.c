@@ -149,8 +149,12 @@ static int apply_flags(struct rbox_process *p, const struct exec_opts *o, rbox_e
         strv_free(p->args);
         p->args = strv_dup(o->args);
     }
+    /* as runc: a command line gets a terminal only with --tty, whatever process.terminal of
+     * the container says; a --process file says it itself (--tty forces one) */
     if (o->tty)
         p->terminal = true;
+    else if (o->process_file == NULL)
+        p->terminal = false;
     if (o->no_new_privs)
         p->no_new_privileges = true;
     if (o->cwd) {
@@ -209,12 +213,9 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
 {
     const char *id = x->o->id;
     enum container_status s = state_status(x->ref.dirfd, x->ref.st);
-    if (s == ST_CREATED)
-        return rbox_error(err, 0,
-                          "cannot exec in container \"%s\": it is created but not "
-                          "started (start it first)",
-                          id);
-    if (s != ST_RUNNING)
+    /* as runc: a created container's init has its namespaces and root ready, so an exec
+     * works before start */
+    if (s != ST_RUNNING && s != ST_CREATED)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is %s", id, status_name(s));
     /* hold the init: from here on its pid cannot name another process unnoticed */
     x->pidfd = pidfd_open_verified(x->ref.st->pid, x->ref.st->pid_start);

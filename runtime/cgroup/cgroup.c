@@ -173,8 +173,8 @@ void cg_hier_add(struct cgroup *cg, const char *name, char *dir, bool v2)
     cg->h[cg->n++] = (struct cg_hier){ .name = xstrdup(name), .dir = dir, .v2 = v2 };
 }
 
-/* mkdir -p of dir, counting the components created. An existing leaf is accepted only if it
- * has no process in it. */
+/* mkdir -p of dir, counting the components created. An existing leaf is used as it is (never
+ * removed: created stays 0); cgroup_create warns when it has processes. */
 int cg_mkdir(struct cg_hier *h, rbox_err **err)
 {
     size_t len = strlen(h->dir);
@@ -195,11 +195,8 @@ int cg_mkdir(struct cg_hier *h, rbox_err **err)
         cut = slash;
         depth_missing++;
     }
-    if (depth_missing == 0) {
-        if (!cg_dir_is_empty(h->dir))
-            return rbox_error(err, EEXIST, "cgroup %s already exists and has processes", h->dir);
-        return 0; /* empty existing cgroup: used, but not ours to remove */
-    }
+    if (depth_missing == 0)
+        return 0; /* an existing cgroup: used, but not ours to remove */
     /* Create the missing components, top down. A concurrent delete may remove a shared parent
      * between our steps: retry from the top when mkdir says ENOENT. */
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -240,13 +237,47 @@ bool cg_dir_is_empty(const char *dir)
     return buf[0] == '\0';
 }
 
-/* rmdir the container's directory and the parents we created; wait up to ~1 s for processes
- * that are still exiting. */
+/* rmdir, waiting up to ~1 s for processes that are still exiting (EBUSY). */
+static int rmdir_wait(const char *dir)
+{
+    for (int tries = 0; rmdir(dir) < 0; tries++) {
+        if (errno != EBUSY || tries >= 200)
+            return -1;
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* The sub-cgroups that processes of the container made below its cgroup, deepest first: a
+ * cgroup with children cannot be removed. */
+static int rmdir_children(const char *dir, rbox_err **err)
+{
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : rbox_error(err, errno, "reading cgroup %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        _cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
+        if (rmdir_children(sub, err) < 0)
+            return -1;
+        if (rmdir_wait(sub) < 0 && errno != ENOENT)
+            return rbox_error(err, errno, "removing cgroup %s", sub);
+    }
+    return 0;
+}
+
+/* rmdir the container's directory (with any sub-cgroups made in it) and the parents we created;
+ * wait up to ~1 s for processes that are still exiting. */
 int cg_rmdir(struct cg_hier *h, rbox_err **err)
 {
     if (h->created <= 0)
         return 0;
     _cleanup_free_ char *p = xstrdup(h->dir);
+    if (rmdir_children(p, err) < 0)
+        return -1;
     for (int i = 0; i < h->created; i++) {
         int tries = 0;
         while (rmdir(p) < 0) {
@@ -267,14 +298,65 @@ int cg_rmdir(struct cg_hier *h, rbox_err **err)
     return 0;
 }
 
+/* The hierarchy of h is frozen there (v1 freezer: FROZEN or FREEZING, also through a frozen
+ * ancestor; cgroup2: cgroup.freeze, or cgroup.events says frozen through an ancestor). */
+static bool hier_frozen(struct cgroup *cg, const struct cg_hier *h)
+{
+    _cleanup_free_ char *buf = NULL;
+    if (!h->v2) {
+        buf = cgroup_dir(cg, "freezer") == h->dir ? cg_read(h->dir, "freezer.state") : NULL;
+        return buf && !str_has_prefix(buf, "THAWED");
+    }
+    buf = cg_read(h->dir, "cgroup.freeze");
+    if (buf && buf[0] == '1')
+        return true;
+    free(buf);
+    buf = cg_read(h->dir, "cgroup.events");
+    const char *f = buf ? strstr(buf, "frozen ") : NULL;
+    return f && f[7] == '1';
+}
+
+/* What an existing cgroup may hold: refuse a frozen one (the init would hang in it, so would
+ * the runtime waiting for it), warn about processes in it (the container joins them, as runc
+ * does: one line, not one per hierarchy). */
+static int check_existing(struct cgroup *cg, rbox_err **err)
+{
+    for (size_t i = 0; i < cg->n; i++)
+        if (hier_frozen(cg, &cg->h[i]))
+            return rbox_error(err, EBUSY,
+                              "cgroup %s is frozen: thaw it or choose another linux.cgroupsPath",
+                              cg->h[i].dir);
+    for (size_t i = 0; i < cg->n; i++) {
+        if (cg->h[i].created > 0 || cg_dir_is_empty(cg->h[i].dir))
+            continue;
+        log_warn("cgroup %s already has processes: the container joins them (they are signalled "
+                 "by kill --all and delete --force too)",
+                 cg->h[i].dir);
+        break;
+    }
+    return 0;
+}
+
+/* Remove what cgroup_create made in the first n hierarchies (and forget it). */
+static void undo_mkdirs(struct cgroup *cg, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        cg_rmdir(&cg->h[j], NULL);
+        cg->h[j].created = 0;
+    }
+}
+
 int cgroup_create(struct cgroup *cg, rbox_err **err)
 {
     for (size_t i = 0; i < cg->n; i++) {
         if (cg_mkdir(&cg->h[i], err) < 0) {
-            for (size_t j = 0; j < i; j++)
-                cg_rmdir(&cg->h[j], NULL);
+            undo_mkdirs(cg, i);
             return -1;
         }
+    }
+    if (check_existing(cg, err) < 0) {
+        undo_mkdirs(cg, cg->n);
+        return -1;
     }
     if (cg->layout == CG_LAYOUT_V2)
         return cg_v2_prepare(cg, err);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,7 +14,8 @@ static const char usage[] =
     "Usage: rbox-runtime kill [flags] ID [SIGNAL]\n"
     "\n"
     "Send SIGNAL (a name like TERM or SIGTERM, or a number; default TERM) to the container's\n"
-    "init process.\n"
+    "init process. SIGNAL 0 sends nothing: it only checks that the container is alive (exit 0)\n"
+    "or not (exit 1).\n"
     "\n"
     "Flags:\n"
     "  -a, --all   signal every process in the container's cgroup\n";
@@ -52,7 +54,10 @@ int cmd_kill(const struct global_opts *g, int argc, char **argv)
     if (cli_require_args(&p, 1, 2, "container ID", &err) < 0)
         return cli_fail(err);
     int sig = SIGTERM;
-    if (cli_rest(&p) == 2 && (sig = signal_parse(argv[p.i + 1])) < 0) {
+    /* 0: no signal, only the check that the init is alive (kill(2)'s meaning, as runc) */
+    if (cli_rest(&p) == 2 && strcmp(argv[p.i + 1], "0") == 0)
+        sig = 0;
+    else if (cli_rest(&p) == 2 && (sig = signal_parse(argv[p.i + 1])) < 0) {
         rbox_error(&err, 0, "kill: unknown signal \"%s\"", argv[p.i + 1]);
         return cli_fail(err);
     }

@@ -29,7 +29,9 @@ static const char usage[] =
     "  --console-socket PATH     unix socket that receives the pty master (process.terminal)\n"
     "  --no-pivot                use MS_MOVE + chroot instead of pivot_root\n"
     "  --no-new-keyring          accepted for runc compatibility\n"
-    "  --preserve-fds N          pass fds 3..3+N-1 to the container process\n";
+    "  --preserve-fds N          pass fds 3..3+N-1 to the container process\n"
+    "  --keep                    do not delete the container when it exits: it stays stopped\n"
+    "                            (state and cgroup) until 'delete'\n";
 
 extern const struct cli_opt create_flags[];
 int create_flag(struct create_opts *o, int id, const char *arg, rbox_err **err);
@@ -51,7 +53,7 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
 {
     rbox_err *err = NULL;
     struct create_opts o = { .mode = MODE_RUN };
-    bool detach = false;
+    bool detach = false, keep = false;
     struct cli_parser p = { .argc = argc, .argv = argv, .i = 1, .verb = "run" };
     const char *arg;
     int id;
@@ -62,7 +64,7 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         if (id == O_DETACH)
             detach = true;
         else if (id == O_KEEP)
-            continue;
+            keep = true;
         else if (id < 0 || create_flag(&o, id, arg, &err) < 0)
             return cli_fail(err);
     }
@@ -81,10 +83,10 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
     }
     struct container *c = NULL;
     if (container_create(g, &o, &c, &err) < 0 || container_start_run(c, &err) < 0) {
-        if (c) {
+        /* --keep: a container whose process failed to start stays too (stopped), as in runc */
+        if (c && !keep)
             container_destroy(g, c->dirfd, c->st, true, NULL);
-            container_free(c);
-        }
+        container_free(c);
         return cli_fail_exec(err);
     }
     if (c->st->has_poststart) {
@@ -107,7 +109,8 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         return cli_fail(err);
     }
     int status = foreground_wait(c->pid, sfd, master);
-    int ret = container_destroy(g, c->dirfd, c->st, true, &err);
+    /* --keep: the stopped container (state, cgroup) stays for inspection; `delete` removes it */
+    int ret = keep ? 0 : container_destroy(g, c->dirfd, c->st, true, &err);
     container_free(c);
     if (ret < 0)
         log_err_free(err);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "Usage: rbox-runtime update [flags] ID\n"
+    "Usage: rbox-runtime update [flags] ID [flags]\n"
     "\n"
     "Change the cgroup limits of a created, running or paused container.\n"
     "\n"
@@ -180,13 +180,32 @@ static const char *flag_name(int id)
     return "?";
 }
 
-static int parse_args(struct cli_parser *p, struct rbox_resources *r, bool *help, rbox_err **err)
+/* Flags may come before and after the ID ("update ID --memory 1g", as runc's callers write it);
+ * "--" ends them. */
+static int parse_args(struct cli_parser *p, struct rbox_resources *r, const char **cid, bool *help,
+                      rbox_err **err)
 {
     const char *arg, *resources = NULL;
     struct flag_val vals[64];
     size_t nv = 0;
     int id;
-    while ((id = cli_next(p, flags, &arg, err)) != 0) {
+    *cid = NULL;
+    for (;;) {
+        bool dashdash = p->i < p->argc && strcmp(p->argv[p->i], "--") == 0;
+        id = dashdash ? 0 : cli_next(p, flags, &arg, err);
+        if (id == 0) {
+            p->i += dashdash;
+            if (p->i >= p->argc)
+                break;
+            if (*cid || (dashdash && p->i + 1 < p->argc))
+                return rbox_error(err, 0,
+                                  "update: unexpected argument \"%s\" (see 'update --help')",
+                                  p->argv[*cid ? p->i : p->i + 1]);
+            *cid = p->argv[p->i++];
+            if (dashdash)
+                break;
+            continue;
+        }
         if (id == CLI_HELP) {
             *help = true;
             return 0;
@@ -198,6 +217,8 @@ static int parse_args(struct cli_parser *p, struct rbox_resources *r, bool *help
         else if (nv < ARRAY_SIZE(vals))
             vals[nv++] = (struct flag_val){ id, arg };
     }
+    if (*cid == NULL)
+        return rbox_error(err, 0, "update: missing container ID (see 'update --help')");
     if (resources && load_resources(resources, r, err) < 0)
         return -1;
     for (size_t i = 0; i < nv; i++) {
@@ -215,20 +236,14 @@ int cmd_update(const struct global_opts *g, int argc, char **argv)
     struct rbox_resources r;
     memset(&r, 0, sizeof(r));
     bool help = false;
-    if (parse_args(&p, &r, &help, &err) < 0) {
+    const char *cid = NULL;
+    int pr = parse_args(&p, &r, &cid, &help, &err);
+    if (pr < 0 || help) {
         config_resources_clear(&r);
-        return cli_fail(err);
-    }
-    if (help) {
-        config_resources_clear(&r);
-        return cli_usage(usage);
-    }
-    if (cli_require_args(&p, 1, 1, "container ID", &err) < 0) {
-        config_resources_clear(&r);
-        return cli_fail(err);
+        return help ? cli_usage(usage) : cli_fail(err);
     }
     struct container_ref ref;
-    int ret = container_ref_open(g->root, argv[p.i], true, &ref, &err);
+    int ret = container_ref_open(g->root, cid, true, &ref, &err);
     if (ret == 0) {
         enum container_status status = state_status(ref.dirfd, ref.st);
         if (status == ST_STOPPED)

@@ -112,6 +112,11 @@ cgroup_dir_of() { # CONTROLLER ID
 	echo "/sys/fs/cgroup/$ctrl${own%/}/$CG_PREFIX/$id"
 }
 
+# Every cgroup directory of a container (one per hierarchy; v1, hybrid or v2), from its state.
+cgroup_dirs_of() { # ID
+	jq -r '.cgroup.hierarchies[].dir' "$STATE_ROOT/$1/state.json"
+}
+
 requires() {
 	local r
 	for r in "$@"; do

@@ -137,17 +137,82 @@ assert_one_line_error() { # TEXT
 	done
 }
 
-@test "cgroups: an existing cgroup with processes in it is refused" {
+@test "cgroups: an existing cgroup with processes: a warning, the container joins it, never removes it" {
 	start_detached
 	local first=$CTR_ID
 	CTR_ID="$first-b"
 	update_config '.linux.cgroupsPath = $p' --arg p "$CG_PREFIX/$first"
 	run_bg run -d -b "$BUNDLE" "$CTR_ID"
-	assert_failure
-	assert_output --partial "already exists and has processes"
-	# the first container keeps its cgroup
+	assert_success
+	assert_output --partial "already has processes: the container joins them"
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 1
+	local pid
+	pid=$(container_pid "$CTR_ID")
+	assert_equal "$(proc_cgroup_of "$pid" pids)" "$(proc_cgroup_of "$(container_pid "$first")" pids)"
+	# stopped and deleted: the cgroup it did not create stays, with the first container in it
+	runtime kill "$CTR_ID" KILL
+	wait_for 50 0.1 eval '[ "$(container_status "$CTR_ID")" = stopped ]'
+	run runtime delete "$CTR_ID"
+	assert_success
 	assert_dir_exists "$(cgroup_dir_of pids "$first")"
+	assert_dir_exists "$(cgroup_dir_of memory "$first")"
 	assert_equal "$(container_status "$first")" running
+}
+
+# run -d, but a hang (a frozen init) becomes a failure instead of a stuck suite
+run_d_bounded() {
+	local out="$BATS_TEST_TMPDIR/bg.$RANDOM"
+	status=0
+	timeout 60 "$RUNTIME_BIN" --root "$STATE_ROOT" run -d -b "$BUNDLE" "$CTR_ID" \
+		</dev/null >"$out" 2>&1 3>&- || status=$?
+	output=$(cat "$out")
+}
+
+@test "cgroups: a frozen existing cgroup, or one under a frozen parent, is refused (not a hang)" {
+	local fz
+	fz=$(cgroup_dir_of freezer "$CTR_ID")
+	mkdir -p "$fz"
+	echo FROZEN >"$fz/freezer.state"
+	run_d_bounded
+	echo THAWED >"$fz/freezer.state"
+	assert_one_line_error "cgroup $fz is frozen: thaw it or choose another linux.cgroupsPath"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+	# what the runtime created went again; the frozen cgroup it did not create stays
+	assert_dir_not_exists "$(cgroup_dir_of memory "$CTR_ID")"
+	assert_dir_not_exists "$(cgroup_dir_of pids "$CTR_ID")"
+	assert_dir_exists "$fz"
+	rmdir "$fz"
+	# a new cgroup under a frozen parent is frozen too
+	update_config '.linux.cgroupsPath = $p' --arg p "$CG_PREFIX/$CTR_ID/child"
+	mkdir -p "$fz"
+	echo FROZEN >"$fz/freezer.state"
+	run_d_bounded
+	echo THAWED >"$fz/freezer.state"
+	assert_one_line_error "cgroup $fz/child is frozen"
+	assert_dir_not_exists "$fz/child"
+	assert_dir_not_exists "$(cgroup_dir_of memory "$CTR_ID")"
+	rmdir "$fz"
+}
+
+@test "cgroups: what the runtime created is removed even when the init died early; the rest stays" {
+	# the pids cgroup exists already (empty): used, never removed
+	local pids
+	pids=$(cgroup_dir_of pids "$CTR_ID")
+	mkdir -p "$pids"
+	run_bg create -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	local pid
+	pid=$(container_pid "$CTR_ID")
+	assert_equal "$(proc_cgroup_of "$pid" pids)" "${pids#/sys/fs/cgroup/pids}"
+	kill -9 "$pid"
+	wait_for 50 0.1 eval '[ "$(container_status "$CTR_ID")" = stopped ]'
+	run runtime delete "$CTR_ID"
+	assert_success
+	assert_output ""
+	assert_dir_not_exists "$(cgroup_dir_of memory "$CTR_ID")"
+	assert_dir_not_exists "$(cgroup_dir_of freezer "$CTR_ID")"
+	assert_dir_exists "$pids"
+	rmdir "$pids"
 }
 
 @test "memory: the limit is set and enforced; the OOM kill shows in events" {
@@ -269,6 +334,31 @@ assert_one_line_error() { # TEXT
 	assert [ "$(cat "$(cgroup_dir_of memory "$CTR_ID")/memory.limit_in_bytes")" -gt 1000000000000 ]
 	# and the container still runs
 	assert_equal "$(container_status "$CTR_ID")" running
+}
+
+@test "update: flags after the ID too (update ID --memory ..., as runc takes them)" {
+	start_detached
+	run runtime update "$CTR_ID" --memory 96m --cpuset-cpus 0 --pids-limit 40
+	assert_success
+	assert_output ""
+	assert_equal "$(cat "$(cgroup_dir_of memory "$CTR_ID")/memory.limit_in_bytes")" 100663296
+	assert_equal "$(cat "$(cgroup_dir_of cpuset "$CTR_ID")/cpuset.cpus")" 0
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 40
+	# before and after at once, and -r - after the ID
+	run runtime update --pids-limit 30 "$CTR_ID" --memory 80m
+	assert_success
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 30
+	assert_equal "$(cat "$(cgroup_dir_of memory "$CTR_ID")/memory.limit_in_bytes")" 83886080
+	run runtime update "$CTR_ID" -r - <<<'{"pids": {"limit": 20}}'
+	assert_success
+	assert_equal "$(cat "$(cgroup_dir_of pids "$CTR_ID")/pids.max")" 20
+	# a second argument is still an error, and so is a flag after "--"
+	run runtime update "$CTR_ID" other
+	assert_one_line_error 'update: unexpected argument "other"'
+	run runtime update -- "$CTR_ID" --memory 1g
+	assert_one_line_error 'update: unexpected argument "--memory"'
+	run runtime update "$CTR_ID" --memory
+	assert_one_line_error 'update: flag --memory needs a value'
 }
 
 @test "update --resources: JSON from stdin (as go-runc sends it) and from a file" {

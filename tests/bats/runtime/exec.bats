@@ -160,11 +160,23 @@ start_container() {
 	assert_output --partial sleep
 }
 
-@test "exec: refused for a created, a stopped and an unknown container" {
+@test "exec: works in a created container, as in runc (its init waits for start meanwhile)" {
 	run_bg create -b "$BUNDLE" "$CTR_ID"
-	run runtime exec "$CTR_ID" true
-	assert_failure
-	assert_output "rbox-runtime: cannot exec in container \"$CTR_ID\": it is created but not started (start it first)"
+	assert_success
+	local init
+	init=$(container_pid "$CTR_ID")
+	run runtime exec "$CTR_ID" sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; cat /etc/hostname'
+	assert_success
+	assert_output "$(readlink /proc/"$init"/ns/pid)
+$(readlink /proc/"$init"/ns/mnt)
+rbox"
+	assert_equal "$(container_status "$CTR_ID")" created
+	runtime start "$CTR_ID"
+	assert_equal "$(container_status "$CTR_ID")" running
+}
+
+@test "exec: refused for a stopped and an unknown container" {
+	run_bg create -b "$BUNDLE" "$CTR_ID"
 	runtime kill "$CTR_ID" KILL
 	wait_for 50 0.1 sh -c "[ \"\$($RUNTIME_BIN --root $STATE_ROOT state $CTR_ID | jq -r .status)\" = stopped ]"
 	run runtime exec "$CTR_ID" true
@@ -263,4 +275,33 @@ start_container() {
 	echo THAWED >"$fz/freezer.state"
 	assert_failure
 	assert_output "rbox-runtime: cannot exec in container \"$CTR_ID\": it is paused"
+}
+
+# a console socket at $SOCK that keeps the pty master (output in $BATS_TEST_TMPDIR/tty.out)
+recvtty_start() {
+	SOCK="$BATS_TEST_TMPDIR/console.sock"
+	python3 "$REPO_ROOT/tests/bats/tools/recvtty.py" "$SOCK" "$BATS_TEST_TMPDIR/tty.out" 3>&- &
+	wait_for 50 0.1 test -S "$SOCK"
+}
+
+@test "exec: no terminal without --tty, even when the config says process.terminal (runc spec)" {
+	requires cmd:python3
+	update_config '.process.terminal = true'
+	recvtty_start
+	run_bg run -d --console-socket "$SOCK" -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	# no pty: plain "\n" line ends, stdout is our pipe
+	run runtime exec "$CTR_ID" sh -c '[ -t 1 ] && echo tty || echo no-tty; echo done'
+	assert_success
+	assert_output "no-tty
+done"
+	# and --detach needs no --console-socket then
+	run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$CTR_ID" sleep 100
+	assert_success
+	run cat /proc/"$(cat "$BATS_TEST_TMPDIR/pid")"/cmdline
+	assert_output --partial sleep
+	# --tty still asks for one
+	run runtime exec -t -d "$CTR_ID" true
+	assert_failure
+	assert_output "rbox-runtime: a terminal with --detach needs --console-socket"
 }

@@ -177,6 +177,23 @@ load ../helpers
 	wait_for 50 0.1 sh -c "[ \"\$($RUNTIME_BIN --root $STATE_ROOT state $CTR_ID | jq -r .status)\" = stopped ]"
 }
 
+@test "kill ID 0: only checks that the container is alive (kill(2)'s signal 0, as runc)" {
+	run_bg create -b "$BUNDLE" "$CTR_ID"
+	run runtime kill "$CTR_ID" 0
+	assert_success
+	assert_output ""
+	assert_equal "$(container_status "$CTR_ID")" created
+	runtime start "$CTR_ID"
+	run runtime kill "$CTR_ID" 0
+	assert_success
+	assert_equal "$(container_status "$CTR_ID")" running
+	runtime kill "$CTR_ID" KILL
+	wait_for 50 0.1 sh -c "[ \"\$($RUNTIME_BIN --root $STATE_ROOT state $CTR_ID | jq -r .status)\" = stopped ]"
+	run runtime kill "$CTR_ID" 0
+	assert_failure
+	assert_output "rbox-runtime: container \"$CTR_ID\" is not running"
+}
+
 @test "kill --all: signals every process in the container" {
 	set_args sh -c 'sleep 1000 & sleep 1000 & wait'
 	update_config '.linux.namespaces |= map(select(.type != "pid"))'
@@ -217,6 +234,30 @@ load ../helpers
 	done
 }
 
+@test "delete --force: sub-cgroups made inside the container's cgroup go too, with their processes" {
+	run_bg run -d -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	local dirs d first
+	dirs=$(cgroup_dirs_of "$CTR_ID")
+	for d in $dirs; do
+		mkdir -p "$d/sub/deeper" "$d/other"
+	done
+	# a process of the container in the deepest one
+	run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$CTR_ID" sleep 1000
+	assert_success
+	# (pids or cgroup2: a new v1 cpuset cgroup would have no CPUs)
+	first=$(jq -r '[.cgroup.hierarchies[] | select(.name == "pids" or .v2)][0].dir' \
+		"$STATE_ROOT/$CTR_ID/state.json")
+	cat "$BATS_TEST_TMPDIR/pid" >"$first/sub/deeper/cgroup.procs"
+	run runtime delete --force "$CTR_ID"
+	assert_success
+	assert_output ""
+	for d in $dirs; do
+		assert_dir_not_exists "$d"
+	done
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
+
 @test "list: table, json and quiet" {
 	run_bg create -b "$BUNDLE" "$CTR_ID"
 	run runtime list
@@ -240,6 +281,30 @@ load ../helpers
 	assert_equal "$status" 127
 	assert_output 'rbox-runtime: exec: "no-such-binary": executable file not found in $PATH'
 	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+}
+
+@test "run --keep: the stopped container stays (state and cgroup) until delete" {
+	set_args sh -c 'echo bye; exit 3'
+	run runtime run --keep -b "$BUNDLE" "$CTR_ID"
+	assert_equal "$status" 3
+	assert_output bye
+	assert_equal "$(container_status "$CTR_ID")" stopped
+	local dirs d
+	dirs=$(cgroup_dirs_of "$CTR_ID")
+	[ -n "$dirs" ]
+	for d in $dirs; do
+		assert_dir_exists "$d"
+	done
+	run runtime delete "$CTR_ID"
+	assert_success
+	for d in $dirs; do
+		assert_dir_not_exists "$d"
+	done
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+	# a create that fails leaves nothing, --keep or not
+	set_args no-such-binary
+	run -127 runtime run --keep -b "$BUNDLE" "$CTR_ID"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
 }
 
 @test "create: a missing executable is reported by create" {
