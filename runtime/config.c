@@ -616,17 +616,12 @@ static int parse_caps(struct pctx *c, yajl_val v, void *dst)
     caps->present = true;
     if (pc_fields(c, v, caps_fields, ARRAY_SIZE(caps_fields), caps) < 0)
         return -1;
-    /* the kernel refuses both; say which capability instead of failing in the init */
+    /* the kernel refuses it; say which capability instead of failing in the init. (Ambient
+     * capabilities outside permitted and inheritable are skipped at exec time, as runc does.) */
     uint64_t eff = caps->effective & ~caps->permitted;
-    uint64_t amb = caps->ambient & ~(caps->permitted & caps->inheritable);
     if (eff) {
         pc_push(c, "effective");
         return pc_fail(c, "%s is not in the permitted set", cap_names[__builtin_ctzll(eff)]);
-    }
-    if (amb) {
-        pc_push(c, "ambient");
-        return pc_fail(c, "%s must also be in the permitted and inheritable sets",
-                       cap_names[__builtin_ctzll(amb)]);
     }
     return 0;
 }
