@@ -138,15 +138,21 @@ int caps_apply(const struct rbox_caps *c, rbox_err **err)
         return (*err)->errnum == EPERM ? explain_eperm(c, known, err) : -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return rbox_error(err, errno, "clearing the ambient capabilities");
+    /* As runc: raise the ambient capabilities the kernel allows (they must be permitted and
+     * inheritable; `runc spec` and buildah list ambient ones with no inheritable set at all)
+     * and skip the rest. */
     for (int cap = 0; cap <= last; cap++) {
-        if (!(c->ambient & (1ULL << cap)))
+        uint64_t bit = 1ULL << cap;
+        if (!(c->ambient & bit))
             continue;
-        /* An ambient capability must be permitted and inheritable; say which one is not. */
+        const char *name = capability_name(cap) ? capability_name(cap) : "?";
+        if (!(c->permitted & c->inheritable & bit)) {
+            log_debug("ambient capability %s skipped: not in the permitted and inheritable sets",
+                      name);
+            continue;
+        }
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            return rbox_error(err, errno,
-                              "raising ambient capability %s (it must also be in "
-                              "the permitted and inheritable sets)",
-                              capability_name(cap) ? capability_name(cap) : "?");
+            log_debug("ambient capability %s skipped: %s", name, rbox_strerror(errno));
     }
     return 0;
 }

@@ -497,21 +497,38 @@ void container_free(struct container *c)
     free(c);
 }
 
-static int run_hooks_warn(int dirfd, struct rbox_state *st, enum hook_kind kind,
-                          enum container_status status)
+/* poststop (runtime-spec 1.3: a failing poststop hook is a warning, the rest still run). */
+static void run_poststop(int dirfd, struct rbox_state *st)
 {
     _cleanup_config_ struct rbox_config *cfg = NULL;
     rbox_err *e = NULL;
-    if (state_load_config(dirfd, &cfg, &e) == 0) {
-        _cleanup_free_ char *json = state_oci_json(st, status, false);
-        hooks_run(&cfg->hooks, kind, json, &e);
+    if (state_load_config(dirfd, &cfg, &e) < 0) {
+        log_warn("poststop hooks: %s", e->msg);
+        rbox_err_free(e);
+        return;
     }
-    if (e) {
-        /* the runtime-spec: a failing poststart/poststop hook is a warning only */
-        log_warn("%s", e->msg);
+    _cleanup_free_ char *json = state_oci_json(st, ST_STOPPED, false);
+    hooks_run_warn(&cfg->hooks, HOOK_POSTSTOP, json);
+}
+
+/* poststart (runtime-spec 1.3: a failing poststart hook is an error; the runtime stops the
+ * container and continues with its destruction, poststop hooks included). Returns -1 with err
+ * set when a hook failed and the container was destroyed. cfg NULL: load it from the state. */
+int container_poststart(const struct global_opts *g, int dirfd, struct rbox_state *st,
+                        const struct rbox_config *cfg, rbox_err **err)
+{
+    _cleanup_config_ struct rbox_config *loaded = NULL;
+    if (cfg == NULL && state_load_config(dirfd, &loaded, err) < 0)
+        return -1;
+    _cleanup_free_ char *json = state_oci_json(st, ST_RUNNING, false);
+    if (hooks_run(cfg ? &cfg->hooks : &loaded->hooks, HOOK_POSTSTART, json, err) == 0)
+        return 0;
+    rbox_err *e = NULL;
+    if (container_destroy(g, dirfd, st, true, &e) < 0) {
+        log_warn("removing the container after the failed poststart hook: %s", e->msg);
         rbox_err_free(e);
     }
-    return 0;
+    return rbox_error_prefix(err, "the container was stopped and removed");
 }
 
 int container_start(const struct global_opts *g, const char *id, rbox_err **err)
@@ -547,8 +564,8 @@ int container_start(const struct global_opts *g, const char *id, rbox_err **err)
     if (r < 0)
         goto out;
     log_debug("start %s: the container's process runs", id);
-    if (ref.st->has_poststart)
-        run_hooks_warn(ref.dirfd, ref.st, HOOK_POSTSTART, ST_RUNNING);
+    if (ref.st->has_poststart && container_poststart(g, ref.dirfd, ref.st, NULL, err) < 0)
+        goto out;
     ret = 0;
 out:
     container_ref_close(&ref);
@@ -599,7 +616,7 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
     else if (st->cgroup)
         log_debug("delete %s: cgroup removed", st->id);
     if (st->has_poststop)
-        run_hooks_warn(dirfd, st, HOOK_POSTSTOP, ST_STOPPED);
+        run_poststop(dirfd, st);
     if (state_dir_remove(g->root, st->id) < 0 && ret == 0)
         ret = rbox_error(err, errno, "removing the state of \"%s\"", st->id);
     else

@@ -48,6 +48,11 @@ void container_free(struct container *c);
 /* `start`: open the start gate of a created container; returns once the process runs. */
 int container_start(const struct global_opts *g, const char *id, rbox_err **err);
 
+/* The poststart hooks of a container whose process runs. A failure (runtime-spec 1.3) stops and
+ * destroys the container (poststop hooks included) and is returned. cfg NULL: the saved copy. */
+int container_poststart(const struct global_opts *g, int dirfd, struct rbox_state *st,
+                        const struct rbox_config *cfg, rbox_err **err);
+
 /* Teardown: kill what is left (when force or the init still waits), remove the cgroup, run
  * poststop hooks, remove the state dir. */
 int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state *st, bool force,

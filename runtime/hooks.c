@@ -165,3 +165,16 @@ int hooks_run(const struct rbox_hooks *hooks, enum hook_kind kind, const char *s
     }
     return 0;
 }
+
+void hooks_run_warn(const struct rbox_hooks *hooks, enum hook_kind kind, const char *state_json)
+{
+    for (size_t i = 0; hooks && i < hooks->count[kind]; i++) {
+        const struct rbox_hook *h = &hooks->list[kind][i];
+        rbox_err *e = NULL;
+        log_debug("running %s hook %s", hook_kind_names[kind], h->path);
+        if (run_one(h, state_json, &e) < 0) {
+            log_warn("%s hook #%zu (%s): %s", hook_kind_names[kind], i, h->path, e->msg);
+            rbox_err_free(e);
+        }
+    }
+}

@@ -9,6 +9,9 @@
  * ("createRuntime hook #1 (/usr/bin/x): exited with status 3: <its stderr tail>"). */
 int hooks_run(const struct rbox_hooks *hooks, enum hook_kind kind, const char *state_json,
               rbox_err **err);
+/* For the kinds whose failures only warn (poststop): run every hook of `kind`, logging a warning
+ * for each that fails; the remaining ones still run. */
+void hooks_run_warn(const struct rbox_hooks *hooks, enum hook_kind kind, const char *state_json);
 bool hooks_any(const struct rbox_hooks *hooks, enum hook_kind kind);
 
 #endif

@@ -291,6 +291,10 @@ static int init_run(struct init_args *a, rbox_err **err)
     if (sync_expect(a->sync_fd, SYNC_GO, &m, err) < 0)
         return -1;
     pid_t host_pid = m.value;
+    /* its own session and process group, as runc: a caller that kills its own process group
+     * (conmon's --timeout) must not take the container with it, nor the container the caller */
+    if (setsid() < 0)
+        return rbox_error(err, errno, "setsid");
     if (a->new_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return rbox_error(err, errno, "becoming root in the new user namespace");
     /* 2. namespaces joined by path (fast path), cgroup namespace after the cgroup join */

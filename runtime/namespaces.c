@@ -11,11 +11,37 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+
+/* Is the namespace behind fd the runtime's own of type i? */
+static bool ns_is_own(int fd, int i)
+{
+    char path[64];
+    struct stat a, b;
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_proc_names[i]);
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* A joined uts namespace is named after the join (as runc does), but never the runtime's own:
+ * that would rename the host. */
+static int check_joined_uts(const struct rbox_config *cfg, int fd, rbox_err **err)
+{
+    const char *key = cfg->hostname && cfg->hostname[0]       ? "hostname"
+                      : cfg->domainname && cfg->domainname[0] ? "domainname"
+                                                              : NULL;
+    if (key && ns_is_own(fd, NS_UTS))
+        return rbox_error(err, 0,
+                          "config.json: %s: the uts namespace %s is the runtime's own (setting "
+                          "it would rename the host)",
+                          key, cfg->linux.ns[NS_UTS].path);
+    return 0;
+}
 
 int ns_plan_init(const struct rbox_config *cfg, struct ns_plan *plan, rbox_err **err)
 {
@@ -47,6 +73,10 @@ int ns_plan_init(const struct rbox_config *cfg, struct ns_plan *plan, rbox_err *
                               ns_type_names[i]);
         }
         plan->fds[i] = fd;
+        if (i == NS_UTS && check_joined_uts(cfg, fd, err) < 0) {
+            ns_plan_close(plan);
+            return -1;
+        }
         if (i == NS_USER)
             plan->join_user = true;
     }

@@ -13,7 +13,15 @@ static const char usage[] =
     "Delete a stopped (or created) container: its cgroup and state; runs poststop hooks.\n"
     "\n"
     "Flags:\n"
-    "  -f, --force   kill the container first if it is running or paused\n";
+    "  -f, --force   kill the container first if it is running or paused; a container\n"
+    "                that does not exist is not an error\n";
+
+/* Is there anything at <root>/<id>? (A permission or I/O error counts as yes: it is reported.) */
+static bool state_dir_present(const char *root, const char *id)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", root, id);
+    return faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
 
 static const struct cli_opt flags[] = { { "force", 'f', false, 1 }, { NULL, 0, false, 0 } };
 
@@ -35,8 +43,15 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
         return cli_fail(err);
     const char *cid = argv[p.i];
     int dirfd;
-    if (state_dir_open(g->root, cid, &dirfd, &err) < 0)
+    if (state_dir_open(g->root, cid, &dirfd, &err) < 0) {
+        /* As runc: --force of a container that does not exist succeeds silently (podman runs
+         * it after a failed create and when its cleanups race). */
+        if (force && validate_id(cid, NULL) == 0 && !state_dir_present(g->root, cid)) {
+            rbox_err_free(err);
+            return 0;
+        }
         return cli_fail(err);
+    }
     struct rbox_state *st = NULL;
     int ret = state_lock(dirfd, &err);
     if (ret == 0 && state_read(dirfd, cid, &st, &err) < 0) {

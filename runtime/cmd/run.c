@@ -89,13 +89,9 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         container_free(c);
         return cli_fail_exec(err);
     }
-    if (c->st->has_poststart) {
-        _cleanup_free_ char *json = state_oci_json(c->st, ST_RUNNING, false);
-        if (hooks_run(&c->cfg->hooks, HOOK_POSTSTART, json, &err) < 0) {
-            log_warn("%s", err->msg);
-            rbox_err_free(err);
-            err = NULL;
-        }
+    if (c->st->has_poststart && container_poststart(g, c->dirfd, c->st, c->cfg, &err) < 0) {
+        container_free(c);
+        return cli_fail(err);
     }
     if (detach) {
         container_free(c);

@@ -6,7 +6,8 @@ static const char usage[] =
     "Usage: rbox-runtime start ID\n"
     "\n"
     "Start the user's process in a created container. Returns once it runs\n"
-    "(after the poststart hooks).\n";
+    "(after the poststart hooks; when one fails, the container is stopped and\n"
+    "removed, and start fails).\n";
 
 int cmd_start(const struct global_opts *g, int argc, char **argv)
 {

@@ -608,17 +608,12 @@ static int parse_caps(struct pctx *c, yajl_val v, void *dst)
     caps->present = true;
     if (pc_fields(c, v, caps_fields, ARRAY_SIZE(caps_fields), caps) < 0)
         return -1;
-    /* the kernel refuses both; say which capability instead of failing in the init */
+    /* the kernel refuses it; say which capability instead of failing in the init. (Ambient
+     * capabilities outside permitted and inheritable are skipped at exec time, as runc does.) */
     uint64_t eff = caps->effective & ~caps->permitted;
-    uint64_t amb = caps->ambient & ~(caps->permitted & caps->inheritable);
     if (eff) {
         pc_push(c, "effective");
         return pc_fail(c, "%s is not in the permitted set", cap_names[__builtin_ctzll(eff)]);
-    }
-    if (amb) {
-        pc_push(c, "ambient");
-        return pc_fail(c, "%s must also be in the permitted and inheritable sets",
-                       cap_names[__builtin_ctzll(amb)]);
     }
     return 0;
 }
@@ -814,17 +809,18 @@ static const struct field config_fields[] = {
     { C("linux", F_FN, linux), .fn = linux_parse },
 };
 
-/* Setting the hostname of a namespace the container does not own would change someone else's. */
+/* Setting the hostname in the runtime's own uts namespace would change the host's. A namespace
+ * joined by path is the container's: it is joined, then named (as runc does). */
 static int check_uts(struct pctx *c, const struct rbox_config *cfg)
 {
     const struct rbox_namespace *uts = &cfg->linux.ns[NS_UTS];
     const char *keys[] = { "hostname", "domainname" };
     const char *values[] = { cfg->hostname, cfg->domainname };
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-        if (values[i] == NULL || values[i][0] == '\0' || (uts->present && uts->path == NULL))
+        if (values[i] == NULL || values[i][0] == '\0' || uts->present)
             continue;
         pc_push(c, keys[i]);
-        return pc_fail(c, "requires a new uts namespace (add {\"type\":\"uts\"} to "
+        return pc_fail(c, "requires a uts namespace (add {\"type\":\"uts\"} to "
                           "linux.namespaces)");
     }
     return 0;

@@ -43,7 +43,7 @@ check_bad() {
 	check_bad '.linux.sysctl = {"vm.swappiness": "10"}' 'linux.sysctl: "vm.swappiness" is not namespaced and cannot be set in a container'
 	check_bad '.linux.seccomp = {"defaultAction": "SCMP_ACT_FOO"}' 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"'
 	check_bad '.linux.maskedPaths += ["proc/x"]' 'linux.maskedPaths[10]: must be an absolute path'
-	check_bad '.linux.namespaces |= map(select(.type != "uts"))' 'hostname: requires a new uts namespace (add {"type":"uts"} to linux.namespaces)'
+	check_bad '.linux.namespaces |= map(select(.type != "uts"))' 'hostname: requires a uts namespace (add {"type":"uts"} to linux.namespaces)'
 	check_bad '.hooks = {"prestart": [{"path": "relative/hook"}]}' 'hooks.prestart[0].path: must be an absolute path'
 	check_bad '.linux.devices = [{"type": "x", "path": "/dev/x"}]' 'linux.devices[0].type: unknown device type "x" (expected c, b, u or p)'
 }

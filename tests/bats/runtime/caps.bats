@@ -112,13 +112,21 @@ caps_of() {
 	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 }
 
-@test "caps: an ambient capability must be permitted and inheritable" {
-	config_is_invalid
-	update_config '.process.capabilities.ambient = ["CAP_KILL"]'
-	run_bg create -b "$BUNDLE" "$CTR_ID"
-	assert_failure
-	assert_output 'rbox-runtime: config.json: process.capabilities.ambient: CAP_KILL must also be in the permitted and inheritable sets'
-	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+@test "caps: ambient capabilities outside permitted and inheritable are skipped, as runc" {
+	# the shape `runc spec` and buildah write: ambient set, no inheritable set at all
+	update_config '.process.user = {uid: 1000, gid: 1000} | .process.capabilities = {
+		bounding: ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+		permitted: ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+		effective: ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+		inheritable: ["CAP_NET_BIND_SERVICE"],
+		ambient: ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"]}'
+	set_args grep ^Cap /proc/self/status
+	run runtime --debug --log "$BATS_TEST_TMPDIR/log" run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_equal "$(caps_of Amb)" 0000000000000400 # only NET_BIND_SERVICE is inheritable too
+	assert_equal "$(caps_of Eff)" 0000000000000400
+	run grep -c 'ambient capability CAP_\(KILL\|AUDIT_WRITE\) skipped' "$BATS_TEST_TMPDIR/log"
+	assert_output 2
 }
 
 @test "caps: an empty capabilities object leaves the process with none" {

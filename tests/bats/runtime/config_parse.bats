@@ -60,9 +60,8 @@ S | .process.scheduler.policy = "SCHED_FOO" => process.scheduler.policy: unknown
 S | .process.scheduler.nice = -21 => process.scheduler.nice: must be between -20 and 19
 S | .process.execCPUAffinity.final = "0-" => process.execCPUAffinity.final: invalid cpu list "0-"
 - | .process.execCPUAffinity.initial = "3-1" => process.execCPUAffinity.initial: invalid cpu list "3-1"
-S | del(.linux.namespaces[3]) => hostname: requires a new uts namespace (add {"type":"uts"} to linux.namespaces)
-S | .linux.namespaces[3].path = "/proc/1/ns/uts" => hostname: requires a new uts namespace (add {"type":"uts"} to linux.namespaces)
-S | del(.hostname) | .domainname = "example.org" | del(.linux.namespaces[3]) => domainname: requires a new uts namespace (add {"type":"uts"} to linux.namespaces)
+S | del(.linux.namespaces[3]) => hostname: requires a uts namespace (add {"type":"uts"} to linux.namespaces)
+S | del(.hostname) | .domainname = "example.org" | del(.linux.namespaces[3]) => domainname: requires a uts namespace (add {"type":"uts"} to linux.namespaces)
 S | .hooks.prestart[0].path = "true" => hooks.prestart[0].path: must be an absolute path
 S | .hooks.poststop[0].timeout = 0 => hooks.poststop[0].timeout: must be at least 1
 S | .hooks.prestart[0].env = ["A"] => hooks.prestart[0].env[0]: expected KEY=VALUE, got "A"
@@ -124,6 +123,7 @@ GOOD_CONFIGS=$(
 .process.capabilities = {} | .process.env = [] | .process.rlimits = []
 .process.scheduler = {"policy": "SCHED_DEADLINE", "flags": ["SCHED_FLAG_RECLAIM"], "runtime": 10000, "deadline": 20000, "period": 20000}
 .hostname = "" | del(.linux.namespaces[3])
+.linux.namespaces[3].path = "/proc/1/ns/uts" | .domainname = "example.org"
 del(.linux) | del(.hostname)
 .linux.devices[1].major = 1 | .linux.resources.devices[0].major = -1 | .linux.resources.cpu.cpus = ""
 .linux.intelRdt = {"closID": "guaranteed_group"} | .linux.personality.flags = ["ADDR_NO_RANDOMIZE"]

@@ -161,17 +161,43 @@ failing_hook() {
 	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 }
 
-@test "hooks: failing poststart and poststop hooks only warn" {
+@test "hooks: a failing poststart hook fails start; the container is stopped and removed, poststop runs" {
+	# runtime-spec 1.3: generate an error, stop the container, continue with its destruction
 	failing_hook poststart
-	update_config '.hooks.poststop = [{"path": "/bin/false"}]'
+	update_config '.hooks.poststart += [{"path": "/bin/sh", "args": ["sh", "-c", "touch $0/second-poststart", $d]}]' --arg d "$LOGDIR"
+	hook poststop
 	run_bg create -b "$BUNDLE" "$CTR_ID"
-	run runtime start "$CTR_ID"
 	assert_success
-	assert_output "rbox-runtime: warning: poststart hook #0 (/bin/sh): exited with status 3: poststart says no"
-	assert_equal "$(container_status "$CTR_ID")" running
+	local pid
+	pid=$(container_pid "$CTR_ID")
+	run runtime start "$CTR_ID"
+	assert_failure
+	assert_output --partial "poststart hook #0 (/bin/sh): exited with status 3: poststart says no"
+	# the remaining poststart hooks do not run; the poststop ones do
+	assert_file_not_exists "$LOGDIR/second-poststart"
+	assert_file_exists "$LOGDIR/poststop.stdin"
+	wait_for 50 0.1 sh -c "! kill -0 $pid 2>/dev/null"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
+
+@test "hooks: run with a failing poststart hook fails and leaves nothing" {
+	failing_hook poststart
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "poststart says no"
+	assert_equal "$(ls -A "$STATE_ROOT")" ""
+}
+
+@test "hooks: a failing poststop hook only warns, and the next poststop hooks still run" {
+	update_config '.hooks.poststop = [{"path": "/bin/false"}, {"path": "/bin/sh", "args": ["sh", "-c", "exit 4"]}]'
+	hook poststop
+	run_bg create -b "$BUNDLE" "$CTR_ID"
+	runtime start "$CTR_ID"
 	run runtime delete --force "$CTR_ID"
 	assert_success
-	assert_output "rbox-runtime: warning: poststop hook #0 (/bin/false): exited with status 1"
+	assert_line --index 0 "rbox-runtime: warning: poststop hook #0 (/bin/false): exited with status 1"
+	assert_line --index 1 "rbox-runtime: warning: poststop hook #1 (/bin/sh): exited with status 4"
+	assert_equal "$(cat "$LOGDIR/order")" poststop
 	assert_equal "$(ls -A "$STATE_ROOT")" ""
 }
 

@@ -59,6 +59,10 @@ ping-ok"
 }
 
 teardown() {
+	if [ -n "${HOLDER:-}" ]; then
+		kill "$HOLDER" 2>/dev/null || true
+		wait "$HOLDER" 2>/dev/null || true
+	fi
 	if [ -n "${NETNS:-}" ]; then
 		ip netns delete "$NETNS" 2>/dev/null || true
 	fi
@@ -118,6 +122,33 @@ teardown() {
 	assert_output "box1
 example.org"
 	[ "$(hostname)" != box1 ]
+}
+
+@test "namespaces: a uts namespace joined by path is joined, then named (as runc)" {
+	requires cmd:unshare
+	# a uts namespace of the test's own, held by a sleep in it
+	unshare --uts sleep 1000 3>&- &
+	HOLDER=$!
+	local uts="/proc/$HOLDER/ns/uts"
+	wait_for 50 0.1 sh -c "[ \"\$(readlink $uts)\" != \"\$(readlink /proc/self/ns/uts)\" ]"
+	update_config '.hostname = "joined" | .domainname = "example.org" | (.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: $p}' --arg p "$uts"
+	set_args sh -c 'readlink /proc/self/ns/uts; hostname'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 "$(readlink "$uts")"
+	assert_line --index 1 joined
+	# the namespace itself was renamed; the host was not
+	assert_equal "$(nsenter --uts="$uts" hostname)" joined
+	assert_equal "$(nsenter --uts="$uts" cat /proc/sys/kernel/domainname)" example.org
+	[ "$(hostname)" != joined ]
+}
+
+@test "namespaces: hostname with the runtime's own uts namespace joined by path is refused" {
+	update_config '.hostname = "nope" | (.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: "/proc/self/ns/uts"}'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "hostname: the uts namespace /proc/self/ns/uts is the runtime's own"
+	[ "$(hostname)" != nope ]
 }
 
 @test "namespaces: a mount namespace is required" {
