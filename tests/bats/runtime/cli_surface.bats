@@ -8,9 +8,9 @@ load ../helpers
 	assert_success
 	assert_line --index 0 --regexp '^rbox-runtime version [0-9]+\.[0-9]+\.[0-9]+$'
 	assert_line --index 1 --regexp '^commit: [0-9a-f]+|unknown$'
-	assert_line --index 2 'spec: 1.2.0'
+	assert_line --index 2 'spec: 1.3.0'
 	run "$RUNTIME_BIN" -v
-	assert_line --index 2 'spec: 1.2.0'
+	assert_line --index 2 'spec: 1.3.0'
 }
 
 @test "features: the runtime-spec features document, true for this host" {
@@ -106,7 +106,8 @@ load ../helpers
 @test "exec: errors go to --log too" {
 	run_bg run -d -b "$BUNDLE" "$CTR_ID"
 	local log="$BATS_TEST_TMPDIR/exec.json"
-	run -127 "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$log" --log-format json exec -d "$CTR_ID" nosuch
+	# runc's code for an exec that could not start the process
+	run -255 "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$log" --log-format json exec -d "$CTR_ID" nosuch
 	assert_output ""
 	jq -e '.level == "error" and (.msg | contains("executable file not found"))' "$log"
 }
