@@ -81,7 +81,9 @@ load ../helpers
 	assert_equal "$(jq -r .msg "$log")" 'exec: "/no/such/binary": stat /no/such/binary: No such file or directory'
 	run jq -r .time "$log"
 	assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
-	assert_equal "$(jq -r 'keys | join(",")' "$log")" "level,msg,time"
+	# runc's keys, plus the errno behind the message (rbox reads it for 126/127)
+	assert_equal "$(jq -r 'keys | join(",")' "$log")" "errno,level,msg,time"
+	assert_equal "$(jq -r .errno "$log")" 2
 	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 }
 
@@ -92,12 +94,13 @@ load ../helpers
 	assert_output ""
 	run cat "$log"
 	assert_output --regexp '^time="[^"]+" level=error msg="container \\"nosuch\\" does not exist"$'
-	update_config '.hooks.poststart = [{"path": "/bin/false"}]'
+	# (a failing poststop hook is a warning, runtime-spec 1.3)
+	update_config '.hooks.poststop = [{"path": "/bin/false"}]'
 	run_bg create -b "$BUNDLE" "$CTR_ID"
-	run "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/w.json" --log-format json start "$CTR_ID"
+	run "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/w.json" --log-format json delete "$CTR_ID"
 	assert_success
 	assert_output ""
-	jq -e '.level == "warning" and (.msg | startswith("poststart hook #0"))' "$BATS_TEST_TMPDIR/w.json"
+	jq -e '.level == "warning" and (.msg | startswith("poststop hook #0"))' "$BATS_TEST_TMPDIR/w.json"
 	run "$RUNTIME_BIN" --log-format xml state x
 	assert_failure
 	assert_output 'rbox-runtime: --log-format: unknown format "xml" (text or json)'
