@@ -1,6 +1,7 @@
 /* ctr.c - create, reconcile, start, kill, stop, remove. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "ctr_salvage.h"
 #include "proto.h"
 #include "rtclient.h"
 #include "signals.h"
@@ -153,7 +154,8 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
     _cleanup_close_ int fd = ctr_open_dir(s, id, err);
     if (fd < 0)
         return -1;
-    if (ctr_state_read(fd, st) < 0)
+    /* a directory without a state left by a kill becomes a dead container */
+    if (ctr_state_read(fd, st) < 0 && (ctr_salvage(s, id) < 0 || ctr_state_read(fd, st) < 0))
         return errno == ENOENT ? rbox_error(err, 0, "no such container: %s", id)
                                : rbox_error(err, errno, "reading the state of %s", id);
     if (!ctr_needs_reconcile(s, st))
@@ -454,6 +456,7 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
         bool had = s->lock_fd >= 0;
         if (store_lock(s, err) < 0)
             return -1;
+        ctr_salvage_locked(s, id); /* half-made by a kill: removable as a dead container */
         int lock = ctr_lock(s, id, err);
         int r = -1;
         if (lock >= 0) {

@@ -191,6 +191,16 @@ static void runtime_error(char *out, size_t len)
     out[w] = '\0';
 }
 
+/* runtime_error, or how the runtime died when it left no message (kill -9, OOM killer). */
+static void runtime_failure(char *out, size_t len, int status)
+{
+    runtime_error(out, len);
+    if (status > 0 && WIFSIGNALED(status) &&
+        strcmp(out, "rbox-runtime failed without a message") == 0)
+        snprintf(out, len, "rbox-runtime was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+}
+
 /* docker's exit codes for a process that could not start */
 static int start_error_code(const char *msg)
 {
@@ -359,7 +369,7 @@ static void start_container(void)
     fcntl(m.err_r, F_SETFL, O_NONBLOCK);
     char msg[512];
     if (status != 0) {
-        runtime_error(msg, sizeof(msg));
+        runtime_failure(msg, sizeof(msg), status);
         if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CANNOT &&
                              access(m.runtime, X_OK) < 0))
             snprintf(msg, sizeof(msg), "cannot run %s", m.runtime);
@@ -380,8 +390,8 @@ static void start_container(void)
     attach_accept(&m.srv); /* clients that connected before "go" see every byte */
     int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
-    if (runtime(start, -1, -1) != 0) {
-        runtime_error(msg, sizeof(msg));
+    if ((status = runtime(start, -1, -1)) != 0) {
+        runtime_failure(msg, sizeof(msg), status);
         fail_start(EXIT_RBOX, msg);
     }
     struct ctr_state st;
