@@ -1,6 +1,7 @@
 /* cmd_logs.c - rbox logs: read the k8s-file log the monitor writes (see docs/manager.md). */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "log.h"
 #include "mcli.h"
 #include "util.h"
 
@@ -204,6 +205,14 @@ static bool still_running(struct store *s, const char *id)
     return st.status == CS_RUNNING || st.status == CS_PAUSED || st.monitor_pid != 0;
 }
 
+/* The monitor could not write the log (a full disk): say so after the lines that are there. */
+static void warn_log_failure(struct store *s, const char *id)
+{
+    struct ctr_state st;
+    if (ctr_read(s, id, &st, NULL) == 0 && str_has_prefix(st.error, "log write failed: "))
+        log_warn("%s", st.error);
+}
+
 static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox_err **err)
 {
     _cleanup_free_ char *path = ctr_path(s, id, "ctr.log");
@@ -223,8 +232,10 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
     }
     fflush(stdout);
     fflush(stderr);
-    if (!o->follow)
+    if (!o->follow) {
+        warn_log_failure(s, id);
         return 0;
+    }
     /* follow: read what the monitor appends until the container is gone */
     static char buf[65536];
     size_t have = 0;
@@ -245,8 +256,10 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             fflush(stderr);
             continue;
         }
-        if (last_round)
+        if (last_round) {
+            warn_log_failure(s, id);
             return 0;
+        }
         if (!still_running(s, id))
             last_round = true; /* one more read: what was written before it stopped */
         else

@@ -13,7 +13,17 @@ struct logw {
     int fd;
     size_t n;
     char buf[16384];
+    /* A line is whole or absent: a write that fails (a full disk) is cut back to the last
+     * record boundary where no stream had an unfinished ("P") line, and nothing more is
+     * written in this run. */
+    int64_t off;    /* the file's size as written */
+    int64_t safe;   /* the last such boundary in the file */
+    long bsafe;     /* the last one in buf, -1 when none */
+    bool open_p[2]; /* stdout, stderr: a "P" record without its "F" yet */
+    int failed;     /* errno of the failed write, 0 while all is well */
 };
+/* Once the log is open: its current size is the first safe boundary. */
+void logw_start(struct logw *w);
 void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len);
 
 /* Attach clients: fixed slots, at most one queued message each (backpressure: the monitor stops
