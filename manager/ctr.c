@@ -138,6 +138,10 @@ static int reconcile_locked(struct store *s, int ctrfd, struct ctr_state *st, bo
         }
         st->status = CS_EXITED;
         st->finished_ns = now_ns_realtime();
+    } else if (st->status == CS_CREATED && st->monitor_pid != 0 && st->error[0] == '\0') {
+        /* killed while it started the container: say so (the status stays, as docker's) */
+        snprintf(st->error, sizeof(st->error),
+                 "rbox-monitor (pid %d) died before the container started", st->monitor_pid);
     }
     release_resources(s, st->id);
     st->monitor_pid = 0;

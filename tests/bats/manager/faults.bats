@@ -59,6 +59,21 @@ assert_all_accounted() {
 	assert_output ""
 }
 
+@test "a monitor killed while it starts a container: the created container says why" {
+	rbox create --name mstart busybox true >/dev/null
+	local id
+	id=$(ctr_id mstart)
+	# what the state holds once the monitor recorded itself and died (a pid that is not alive)
+	printf 'monitor_pid=999999999\nmonitor_start=1\n' >>"$RBOX_ROOT/containers/$id/state"
+	assert_equal "$(ctr_status mstart)" created
+	assert_equal "$(inspect_field mstart .State.Error)" \
+		"rbox-monitor (pid 999999999) died before the container started"
+	assert_equal "$(inspect_field mstart .State.MonitorPid)" 0
+	run rbox start -a mstart
+	assert_success
+	assert_equal "$(inspect_field mstart .State.Error)" ""
+}
+
 @test "rbox-runtime killed by SIGKILL during create: said so, and no cgroup is left" {
 	requires cgroup_v1
 	# a runtime that dies half-way: the state dir and the cgroup exist, state.json does not
