@@ -35,6 +35,10 @@ LINE=abcdefghijklmnopqrstuvwxyz0123456789
 	# until the log cannot grow (inspect says why)
 	wait_for 300 0.1 sh -c "'$RBOX_BIN' inspect chatty | jq -e '.[0].State.Error | startswith(\"log write failed\")' >/dev/null"
 	assert_equal "$(inspect_field chatty .State.Status)" running
+	# not a byte left (the log's cut-back freed some): the exit must fit where the state is
+	dd if=/dev/zero of="$RBOX_ROOT/filler" bs=4k 2>/dev/null || true
+	run sh -c "echo x >'$RBOX_ROOT/filler2'"
+	assert_failure
 	rbox stop -t 5 chatty
 	assert_equal "$(inspect_field chatty .State.Status)" exited
 	assert_equal "$(inspect_field chatty .State.ExitCode)" 3
