@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # stop, kill, rm -f and restart of several containers run in parallel, their output in argument
-# order. Asserted by the order of events, not by wall time: with stop -t 2 of containers whose
+# order. Asserted by the order of events, not by wall time: with stop -t 3 of containers whose
 # PID 1 ignores SIGTERM, every one got its SIGTERM (a line in its log, timestamped by the
 # monitor) before the first was killed (its FinishedAt).
 
@@ -29,7 +29,7 @@ ts_ns() {
 @test "stop of several containers that ignore SIGTERM: all get SIGTERM before any is killed" {
 	local names=(p1 p2 p3 p4 p5)
 	stubborn "${names[@]}"
-	run rbox stop -t 2 "${names[@]}"
+	run rbox stop -t 3 "${names[@]}"
 	assert_success
 	assert_output "$(printf '%s\n' "${names[@]}")"
 	local n last_term=0 first_kill= t
