@@ -157,15 +157,17 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 	@$(RT_CC) $(LDFLAGS) $(STATIC) -o $@ $(filter %.o,$^) $(@D)/selfexe-unprotected.o $(RT_LIBS)
 
 # The C test helpers (tests/helpers/*.c), into $(BUILD)/test/ like the unprotected runtime.
-# sandbox-probe runs inside busybox containers: static, plain flags (no sanitizer). config-check
+# sandbox-probe, sysno and tty-probe run inside busybox containers: static, plain flags (no
+# sanitizer). config-check
 # drives the config parser (runtime/config*) without the runtime around it; it is linked
 # dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
-TEST_HELPERS := $(BUILD)/test/sandbox-probe $(BUILD)/test/config-check
+STATIC_HELPERS := sandbox-probe sysno tty-probe
+TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check
 CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
                     $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)
 .PHONY: test-helpers
 test-helpers: $(TEST_HELPERS)
-$(BUILD)/test/sandbox-probe: tests/helpers/sandbox-probe.c
+$(STATIC_HELPERS:%=$(BUILD)/test/%): $(BUILD)/test/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "container.h"
+#include "cgroup_record.h"
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
@@ -356,7 +357,8 @@ static int prepare(struct creating *cr, rbox_err **err)
         return -1;
     cr->state_dir_made = true;
     log_debug("state directory %s/%s created", cr->g->root, o->id);
-    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
+    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0 ||
+        cgroup_record_write(cr->dirfd, cr->cg, err) < 0)
         return -1;
     if (cgroup_create(cr->cg, err) < 0) {
         if (!userns_may_skip_cgroup(cfg, (*err)->errnum))

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,6 +290,33 @@ int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st)
     return 0;
 }
 
+/* A full disk (ENOSPC, EDQUOT) refuses the temporary file of an atomic write, but the state file
+ * that exists has its block already: rewrite it in place, padded with newlines (white space
+ * after the JSON object, which the parser skips) to at least its old length, so no truncation is
+ * needed and no reader sees an old tail. Only this fallback is not atomic; it is one pwrite of
+ * less than a page. */
+static int state_write_in_place(int dirfd, char *buf, size_t n, size_t cap, bool sync)
+{
+    int fd = openat(dirfd, CTR_STATE_FILE, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat sb;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &sb) < 0 || (size_t)sb.st_size >= cap) {
+        close(fd);
+        errno = ENOSPC;
+        return -1;
+    }
+    for (; n < (size_t)sb.st_size; n++)
+        buf[n] = '\n';
+    ssize_t w = pwrite(fd, buf, n, 0);
+    int saved = w == (ssize_t)n ? 0 : w < 0 ? errno : ENOSPC;
+    if (saved == 0 && sync && fsync(fd) < 0)
+        saved = errno;
+    close(fd);
+    errno = saved;
+    return saved ? -1 : 0;
+}
+
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync)
 {
     char buf[4096];
@@ -297,5 +325,9 @@ int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync)
         errno = E2BIG;
         return -1;
     }
-    return write_file_atomic_at(dirfd, CTR_STATE_FILE, buf, (size_t)n, 0644, sync);
+    if (write_file_atomic_at(dirfd, CTR_STATE_FILE, buf, (size_t)n, 0644, sync) == 0)
+        return 0;
+    if (errno != ENOSPC && errno != EDQUOT)
+        return -1;
+    return state_write_in_place(dirfd, buf, (size_t)n, sizeof(buf) - 1, sync);
 }

@@ -117,7 +117,8 @@ void rt_status_text(const char *bin, int status, char *msg, size_t len)
     if (status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 127))
         snprintf(msg, len, "cannot run %s", bin);
     else if (WIFSIGNALED(status))
-        snprintf(msg, len, "rbox-runtime was killed by signal %d", WTERMSIG(status));
+        snprintf(msg, len, "rbox-runtime was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
     else
         snprintf(msg, len, "rbox-runtime exited with status %d and no message",
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);

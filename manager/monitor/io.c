@@ -12,11 +12,38 @@
 #include <time.h>
 #include <unistd.h>
 
+void logw_start(struct logw *w)
+{
+    off_t end = w->fd >= 0 ? lseek(w->fd, 0, SEEK_END) : -1;
+    w->off = w->safe = end > 0 ? end : 0;
+    w->bsafe = -1;
+}
+
+/* A full disk loses log lines, never the container, and never leaves a torn record: what a
+ * failed write left is cut back to the last safe boundary (a truncation needs no space). */
 static void logw_flush(struct logw *w)
 {
-    if (w->n && w->fd >= 0)
-        (void)write_all(w->fd, w->buf, w->n); /* a full disk loses log lines, not the container */
+    size_t done = 0;
+    while (w->n && w->fd >= 0 && !w->failed && done < w->n) {
+        ssize_t r = write(w->fd, w->buf + done, w->n - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            w->failed = r < 0 ? errno : ENOSPC;
+            int64_t keep = w->bsafe >= 0 && (size_t)w->bsafe <= done ? w->off + w->bsafe : w->safe;
+            if (ftruncate(w->fd, keep) == 0)
+                w->off = keep;
+            break;
+        }
+        done += (size_t)r;
+    }
+    if (!w->failed) {
+        if (w->bsafe >= 0)
+            w->safe = w->off + w->bsafe;
+        w->off += (int64_t)w->n;
+    }
     w->n = 0;
+    w->bsafe = -1;
 }
 
 static void logw_put(struct logw *w, const char *s, size_t len)
@@ -36,6 +63,8 @@ static void logw_put(struct logw *w, const char *s, size_t len)
 
 void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len)
 {
+    if (w->failed)
+        return; /* the rest of this run is missing from the log (State.Error says so) */
     struct timespec now;
     char ts[48];
     clock_gettime(CLOCK_REALTIME, &now);
@@ -52,6 +81,9 @@ void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len
         logw_put(w, data + i, end - i);
         logw_put(w, "\n", 1);
         i = end + (nl ? 1 : 0);
+        w->open_p[stream[3] == 'e'] = nl == NULL; /* "stderr"[3] */
+        if (!w->open_p[0] && !w->open_p[1])
+            w->bsafe = (long)w->n;
     }
     logw_flush(w);
 }

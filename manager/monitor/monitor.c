@@ -47,6 +47,7 @@ static struct {
     int ctrfd, runfd, sync_fd, lock_fd, sigfd, out_r, err_r;
     pid_t pid;
     bool reaped;
+    bool log_noted;            /* the log's write failure is in the state */
     bool terminal, open_stdin; /* -t, -i: see monitor_tty.c */
     int wstatus;
     char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
@@ -233,6 +234,7 @@ static void setup(void)
     m.log.fd = openat(m.ctrfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (m.log.fd < 0)
         fail_start(EXIT_RBOX, "monitor: opening the container log failed");
+    logw_start(&m.log);
     int lfd = listen_attach();
     if (lfd < 0)
         fail_start(EXIT_RBOX, "monitor: creating the attach socket failed");
@@ -351,12 +353,34 @@ static void reap(void)
         }
 }
 
+/* State.Error once the log could not be written (a full disk): inspect and logs say so. */
+static void log_failure_text(char *out, size_t len)
+{
+    snprintf(out, len, "log write failed: %s (the output after it is missing from the log)",
+             strerror(m.log.failed));
+}
+
+static void note_log_failure(void)
+{
+    m.log_noted = true;
+    int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
+    struct ctr_state st;
+    if (ctr_state_read(m.ctrfd, &st) == 0) {
+        log_failure_text(st.error, sizeof(st.error));
+        ctr_state_write(m.ctrfd, &st, false); /* in place when the disk is full */
+    }
+    if (lock >= 0)
+        close(lock);
+}
+
 static void read_pipe(int *fd, const char *stream, char type)
 {
     static char buf[PROTO_DATA_MAX];
     ssize_t n = read(*fd, buf, sizeof(buf));
     if (n > 0) {
         logw_chunk(&m.log, stream, buf, (size_t)n);
+        if (m.log.failed && !m.log_noted)
+            note_log_failure();
         attach_forward(&m.srv, type, buf, (size_t)n);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         close(*fd);
@@ -374,6 +398,8 @@ static void read_tty(void)
         size_t len = mtty_log_text(buf, (size_t)n);
         if (len)
             logw_chunk(&m.log, "stdout", buf, len);
+        if (m.log.failed && !m.log_noted)
+            note_log_failure();
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         mtty_master_closed(); /* EIO: every slave fd is closed */
     }
@@ -515,6 +541,8 @@ static NORETURN void finish(void)
         st.exit_signal = sig;
         st.finished_ns = now_ns_realtime();
         st.cleaned = false;
+        if (m.log.failed)
+            log_failure_text(st.error, sizeof(st.error));
         ctr_state_write(m.ctrfd, &st, !st.auto_remove); /* --rm: it goes anyway */
     }
     const char *del[] = { "delete", "--force", m.id, NULL };

@@ -13,7 +13,17 @@ struct logw {
     int fd;
     size_t n;
     char buf[16384];
+    /* A line is whole or absent: a write that fails (a full disk) is cut back to the last
+     * record boundary where no stream had an unfinished ("P") line, and nothing more is
+     * written in this run. */
+    int64_t off;    /* the file's size as written */
+    int64_t safe;   /* the last such boundary in the file */
+    long bsafe;     /* the last one in buf, -1 when none */
+    bool open_p[2]; /* stdout, stderr: a "P" record without its "F" yet */
+    int failed;     /* errno of the failed write, 0 while all is well */
 };
+/* Once the log is open: its current size is the first safe boundary. */
+void logw_start(struct logw *w);
 void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len);
 
 /* Attach clients: fixed slots, at most one queued message each (backpressure: the monitor stops
@@ -49,7 +59,7 @@ void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len
 
 /* The container's input (monitor_tty.c): the pty master or the stdin pipe. */
 int mtty_init(bool tty, bool open_stdin); /* -1: pipe failed */
-int mtty_child_stdin(void); /* the pipe's read end for `rbox-runtime create`, or -1 */
+int mtty_child_stdin(void);               /* the pipe's read end for `rbox-runtime create`, or -1 */
 void mtty_after_create(void);
 /* Console socket (<run dir>/console.sock) before create; the master after it. -1 on failure. */
 int mtty_console_listen(int runfd);

@@ -245,4 +245,3 @@ bool cg_v1_is_frozen(struct cgroup *cg)
         return false;
     return str_has_prefix(buf, "FROZEN");
 }
-

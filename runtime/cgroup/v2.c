@@ -99,4 +99,3 @@ bool cg_v2_is_frozen(struct cgroup *cg)
         return false;
     return buf[0] == '1';
 }
-

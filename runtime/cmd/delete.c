@@ -1,5 +1,6 @@
 /* cmd_delete.c - rbox-runtime delete */
 #define _GNU_SOURCE
+#include "cgroup_record.h"
 #include "cli.h"
 #include "log.h"
 
@@ -59,8 +60,10 @@ int cmd_delete(const struct global_opts *g, int argc, char **argv)
         if (force && faccessat(dirfd, STATE_FILE, F_OK, 0) < 0 && errno == ENOENT) {
             rbox_err_free(err);
             err = NULL;
-            ret = state_dir_remove(g->root, cid) < 0 ? rbox_error(&err, errno, "removing %s", cid)
-                                                     : 0;
+            /* its cgroup, recorded before it was made */
+            ret = cgroup_record_destroy(dirfd, &err);
+            if (ret == 0 && state_dir_remove(g->root, cid) < 0)
+                ret = rbox_error(&err, errno, "removing %s", cid);
         } else {
             ret = -1;
         }

@@ -1,5 +1,6 @@
 /* cmd_ctl.c - rbox stop, kill, restart, wait, rm, rename, container prune. */
 #define _GNU_SOURCE
+#include "ctl_parallel.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -34,27 +35,46 @@ static int parse(struct margs *p, const struct mopt *opts,
 typedef int (*each_fn)(struct cmd_ctx *c, const char *id, const char *given, void *ud,
                        rbox_err **err);
 
-/* Run fn for every container argument; errors are printed and the exit status is 125. */
-static int for_each(struct cmd_ctx *c, struct margs *p, each_fn fn, void *ud, bool print)
+struct each {
+    struct cmd_ctx *c;
+    struct margs *p;
+    each_fn fn;
+    void *ud;
+    bool print;
+};
+
+/* fn for container argument k: its error is printed, the status then 125. */
+static int each_one(void *v, int k)
 {
+    const struct each *e = v;
+    rbox_err *err = NULL;
+    char id[ID_LEN + 1];
+    const char *given = margs_at(e->p, k);
+    if (ctr_resolve(e->c->s, given, id, &err) < 0 || e->fn(e->c, id, given, e->ud, &err) < 0)
+        return cmd_fail(err);
+    if (e->print)
+        printf("%s\n", given);
+    return 0;
+}
+
+/* Run fn for every container argument; errors are printed and the exit status is 125.
+ * parallel: several containers at once (ctl_parallel.c), the output still in argument order. */
+static int for_each(struct cmd_ctx *c, struct margs *p, each_fn fn, void *ud, bool print,
+                    bool parallel)
+{
+    struct each e = { c, p, fn, ud, print };
+    if (parallel && margs_count(p) > 1)
+        return ctl_run_parallel(margs_count(p), CTL_MAX_JOBS, each_one, &e);
     int ret = 0;
-    for (int k = 0; k < margs_count(p); k++) {
-        rbox_err *err = NULL;
-        char id[ID_LEN + 1];
-        const char *given = margs_at(p, k);
-        if (ctr_resolve(c->s, given, id, &err) < 0 || fn(c, id, given, ud, &err) < 0) {
-            ret = cmd_fail(err);
-            continue;
-        }
-        if (print)
-            printf("%s\n", given);
-    }
+    for (int k = 0; k < margs_count(p); k++)
+        if (each_one(&e, k) != 0)
+            ret = EXIT_RBOX;
     return ret;
 }
 
 static int run_cmd(struct cmd_ctx *c, int argc, char **argv, const char *name, const char *usage,
                    const struct mopt *opts, int (*flag)(void *, int, const char *, rbox_err **),
-                   void *ud, each_fn fn, bool print)
+                   void *ud, each_fn fn, bool print, bool parallel)
 {
     struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = name, .interspersed = true };
     rbox_err *err = NULL;
@@ -62,7 +82,7 @@ static int run_cmd(struct cmd_ctx *c, int argc, char **argv, const char *name, c
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one CONTAINER", &err);
     if (r == 0)
-        r = for_each(c, &p, fn, ud, print);
+        r = for_each(c, &p, fn, ud, print, parallel);
     else
         r = r == MOPT_HELP ? cmd_help(usage) : cmd_fail(err);
     margs_free(&p);
@@ -117,7 +137,7 @@ int cmd_stop(struct cmd_ctx *c, int argc, char **argv)
 {
     int timeout = -1;
     return run_cmd(c, argc, argv, "rbox stop", stop_usage, time_opts, time_flag, &timeout, stop_one,
-                   true);
+                   true, true);
 }
 
 static int restart_one(struct cmd_ctx *c, const char *id, const char *given, void *ud,
@@ -134,7 +154,7 @@ int cmd_restart(struct cmd_ctx *c, int argc, char **argv)
 {
     int timeout = -1;
     return run_cmd(c, argc, argv, "rbox restart", restart_usage, time_opts, time_flag, &timeout,
-                   restart_one, true);
+                   restart_one, true, true);
 }
 
 /* ---- kill ---- */
@@ -166,7 +186,8 @@ int cmd_kill(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "signal", 's', true, 1 }, { NULL, 0, false, 0 } };
     int sig = SIGKILL;
-    return run_cmd(c, argc, argv, "rbox kill", kill_usage, opts, signal_flag, &sig, kill_one, true);
+    return run_cmd(c, argc, argv, "rbox kill", kill_usage, opts, signal_flag, &sig, kill_one, true,
+                   true);
 }
 
 /* ---- wait ---- */
@@ -235,7 +256,8 @@ static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *
 
 int cmd_wait(struct cmd_ctx *c, int argc, char **argv)
 {
-    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one, false);
+    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one, false,
+                   false);
 }
 
 /* ---- rm ---- */
@@ -291,7 +313,7 @@ int cmd_rm(struct cmd_ctx *c, int argc, char **argv)
                                         { "volumes", 'v', false, 2 },
                                         { NULL, 0, false, 0 } };
     struct rm_opts o = { false, false };
-    return run_cmd(c, argc, argv, "rbox rm", rm_usage, opts, rm_flag, &o, rm_one, true);
+    return run_cmd(c, argc, argv, "rbox rm", rm_usage, opts, rm_flag, &o, rm_one, true, true);
 }
 
 /* ---- rename ---- */

@@ -2,13 +2,15 @@
  * `rbox-runtime exec --process FILE` (the process object is the container's own, from its
  * bundle, with the command, environment, user, working directory and terminal replaced).
  *
- * In the foreground rbox runs the runtime as its child with our stdio: the runtime is the
- * subreaper that waits for the process, relays its terminal (-t: raw mode, SIGWINCH) and
- * forwards signals; rbox exits with the process's code. With -d the container's monitor runs
- * `rbox-runtime exec --detach` (attach message 'P'), so the process lives in the monitor's
- * subtree and the monitor reaps it, as conmon does. */
+ * In the foreground rbox runs the runtime as its child: the runtime is the subreaper that
+ * waits for the process and forwards signals; with -t it gets our stdio and relays the
+ * container's pty (raw mode, SIGWINCH); without -t it gets pipes that rbox relays
+ * (exec_relay.c: never the caller's terminal); rbox exits with the process's code. With -d the
+ * container's monitor runs `rbox-runtime exec --detach` (attach message 'P'), so the process lives
+ * in the monitor's subtree and the monitor reaps it, as conmon does. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "exec_relay.h"
 #include "json.h"
 #include "log.h"
 #include "mcli.h"
@@ -34,7 +36,8 @@ static const char exec_usage[] =
     "\n"
     "Run a command in a running container. It gets the container's environment, user and\n"
     "working directory unless the options change them. rbox exits with the command's exit\n"
-    "code (126: it cannot be invoked, 127: it was not found, 125: rbox failed).\n"
+    "code (126: it cannot be invoked, 127: it was not found, 125: rbox failed). Without -t\n"
+    "its stdin, stdout and stderr are pipes that rbox relays, never this terminal.\n"
     "\n"
     "Options:\n"
     "  -d, --detach               run it in the background (no output; the container's\n"
@@ -258,6 +261,24 @@ static int wait_forwarding(pid_t pid, int sfd)
     }
 }
 
+/* rbox's exit code from the runtime's wait status (< 0: err) and its log. */
+static int exec_code(int status, rbox_err *err, const char *logpath)
+{
+    char msg[1024];
+    int errnum;
+    if (rt_error_log(logpath, msg, sizeof(msg), &errnum) == 0) {
+        rbox_err_free(err);
+        log_error("%s", msg);
+        /* docker: a failed exec is 126 unless its command was not found */
+        return rt_start_exit_code(msg, errnum) == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
+    }
+    if (status < 0)
+        return err ? cmd_fail(err) : EXIT_RBOX;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Foreground: with -t the runtime relays the container's own pty and gets our stdio (it is
+ * trusted; the process sees only the pty); without -t, pipes (exec_relay.c). */
 static int run_foreground(struct store *s, const struct exec_req *r, const char *file,
                           const char *logpath)
 {
@@ -267,11 +288,14 @@ static int run_foreground(struct store *s, const struct exec_req *r, const char 
     for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
         sigaddset(&mask, fwd[i]);
     sigprocmask(SIG_BLOCK, &mask, &old);
+    rbox_err *err = NULL;
     _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     const char *argv[] = { s->runtime_bin, "--root",       s->runtime_root, "--log",
                            logpath,        "--log-format", "json",          "exec",
                            "--process",    file,           r->id,           NULL };
     fflush(stdout);
+    if (!r->tty)
+        return exec_code(exec_relay((char **)argv, r->interactive, sfd, &old, &err), err, logpath);
     pid_t pid = fork();
     if (pid < 0) {
         log_error("fork: %s", strerror(errno));
@@ -288,17 +312,7 @@ static int run_foreground(struct store *s, const struct exec_req *r, const char 
         dprintf(STDERR_FILENO, "rbox: cannot run %s: %s\n", s->runtime_bin, strerror(errno));
         _exit(EXIT_RBOX);
     }
-    int status = wait_forwarding(pid, sfd);
-    char msg[1024];
-    int errnum;
-    if (rt_error_log(logpath, msg, sizeof(msg), &errnum) == 0) {
-        log_error("%s", msg);
-        /* docker: a failed exec is 126 unless its command was not found */
-        return rt_start_exit_code(msg, errnum) == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
-    }
-    if (status < 0)
-        return EXIT_RBOX;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return exec_code(wait_forwarding(pid, sfd), NULL, logpath);
 }
 
 /* -d: the monitor runs it; its answer is "R<code> <message>". */

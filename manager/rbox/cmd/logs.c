@@ -1,6 +1,7 @@
 /* cmd_logs.c - rbox logs: read the k8s-file log the monitor writes (see docs/manager.md). */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "log.h"
 #include "mcli.h"
 #include "util.h"
 
@@ -20,7 +21,8 @@
 static const char logs_usage[] =
     "Usage: rbox logs [OPTIONS] CONTAINER\n"
     "\n"
-    "Print a container's output: its stdout to stdout, its stderr to stderr.\n"
+    "Print a container's output: its stdout to stdout, its stderr to stderr (in the order\n"
+    "they were written when both go to the same place, e.g. 2>&1).\n"
     "\n"
     "Options:\n"
     "  -f, --follow         keep printing new output until the container stops\n"
@@ -122,7 +124,17 @@ struct logs_opts {
     int64_t since;    /* 0: all */
     long tail;        /* -1: all */
     bool at_start[2]; /* at the start of a logical line, per stream */
+    bool merged;      /* our stdout and stderr are one file: both streams through stdout */
 };
+
+/* `rbox logs C 2>&1`, or both on one terminal: one destination, so the lines keep the order in
+ * which they were written (through one buffer) instead of stderr's unbuffered lines first. */
+static bool same_destination(void)
+{
+    struct stat a, b;
+    return fstat(STDOUT_FILENO, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
 
 /* One log line "TS STREAM F|P TEXT": print it. Malformed lines are skipped. */
 static void emit(struct logs_opts *o, const char *line, size_t len)
@@ -149,7 +161,7 @@ static void emit(struct logs_opts *o, const char *line, size_t len)
         if (parse_rfc3339(line, (size_t)(sp1 - line), &ts) < 0 || ts < o->since)
             return;
     }
-    FILE *f = stream ? stderr : stdout;
+    FILE *f = stream && !o->merged ? stderr : stdout;
     if (o->timestamps && o->at_start[stream])
         fprintf(f, "%.*s ", (int)(sp1 - line), line);
     fwrite(text, 1, tl, f);
@@ -204,6 +216,14 @@ static bool still_running(struct store *s, const char *id)
     return st.status == CS_RUNNING || st.status == CS_PAUSED || st.monitor_pid != 0;
 }
 
+/* The monitor could not write the log (a full disk): say so after the lines that are there. */
+static void warn_log_failure(struct store *s, const char *id)
+{
+    struct ctr_state st;
+    if (ctr_read(s, id, &st, NULL) == 0 && str_has_prefix(st.error, "log write failed: "))
+        log_warn("%s", st.error);
+}
+
 static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox_err **err)
 {
     _cleanup_free_ char *path = ctr_path(s, id, "ctr.log");
@@ -223,8 +243,10 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
     }
     fflush(stdout);
     fflush(stderr);
-    if (!o->follow)
+    if (!o->follow) {
+        warn_log_failure(s, id);
         return 0;
+    }
     /* follow: read what the monitor appends until the container is gone */
     static char buf[65536];
     size_t have = 0;
@@ -245,8 +267,10 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             fflush(stderr);
             continue;
         }
-        if (last_round)
+        if (last_round) {
+            warn_log_failure(s, id);
             return 0;
+        }
         if (!still_running(s, id))
             last_round = true; /* one more read: what was written before it stopped */
         else
@@ -265,7 +289,7 @@ int cmd_logs(struct cmd_ctx *c, int argc, char **argv)
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox logs", .interspersed = true
     };
-    struct logs_opts o = { .tail = -1, .at_start = { true, true } };
+    struct logs_opts o = { .tail = -1, .at_start = { true, true }, .merged = same_destination() };
     rbox_err *err = NULL;
     const char *arg;
     int id, r = 0;

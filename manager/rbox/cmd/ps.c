@@ -1,6 +1,7 @@
 /* cmd_ps.c - rbox ps and rbox inspect. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "salvage.h"
 #include "json.h"
 #include "mcli.h"
 #include "proto.h"
@@ -84,8 +85,10 @@ static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n
     for (size_t i = 0; i < nids; i++) {
         char rel[32 + ID_LEN];
         snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, ids[i]);
-        if (ctr_state_read_at(s->root_fd, rel, &st) < 0)
-            continue; /* being created or removed */
+        /* no state: being created or removed, or left half-made by a kill (salvaged as dead) */
+        if (ctr_state_read_at(s->root_fd, rel, &st) < 0 &&
+            (ctr_salvage(s, ids[i]) < 0 || ctr_state_read_at(s->root_fd, rel, &st) < 0))
+            continue;
         if (ctr_needs_reconcile(s, &st) && ctr_read(s, ids[i], &st, NULL) < 0)
             continue;
         if (!all && st.status != CS_RUNNING && st.status != CS_PAUSED)

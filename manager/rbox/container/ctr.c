@@ -1,6 +1,7 @@
 /* ctr.c - create, reconcile, start, kill, stop, remove. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "salvage.h"
 #include "proto.h"
 #include "rtclient.h"
 #include "signals.h"
@@ -138,6 +139,10 @@ static int reconcile_locked(struct store *s, int ctrfd, struct ctr_state *st, bo
         }
         st->status = CS_EXITED;
         st->finished_ns = now_ns_realtime();
+    } else if (st->status == CS_CREATED && st->monitor_pid != 0 && st->error[0] == '\0') {
+        /* killed while it started the container: say so (the status stays, as docker's) */
+        snprintf(st->error, sizeof(st->error),
+                 "rbox-monitor (pid %d) died before the container started", st->monitor_pid);
     }
     release_resources(s, st->id);
     st->monitor_pid = 0;
@@ -154,7 +159,8 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
     _cleanup_close_ int fd = ctr_open_dir(s, id, err);
     if (fd < 0)
         return -1;
-    if (ctr_state_read(fd, st) < 0)
+    /* a directory without a state left by a kill becomes a dead container */
+    if (ctr_state_read(fd, st) < 0 && (ctr_salvage(s, id) < 0 || ctr_state_read(fd, st) < 0))
         return errno == ENOENT ? rbox_error(err, 0, "no such container: %s", id)
                                : rbox_error(err, errno, "reading the state of %s", id);
     if (!ctr_needs_reconcile(s, st))
@@ -452,6 +458,7 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
         bool had = s->lock_fd >= 0;
         if (store_lock(s, err) < 0)
             return -1;
+        ctr_salvage_locked(s, id); /* half-made by a kill: removable as a dead container */
         int lock = ctr_lock(s, id, err);
         int r = -1;
         if (lock >= 0) {

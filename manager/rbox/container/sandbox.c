@@ -253,7 +253,8 @@ int sbx_create_extras(const struct store *st, int ctrfd, const char *id, const s
             volume_create(st, o->mounts[i].source, id, NULL, err) < 0)
             return -1;
     struct sandbox_conf c = { .timeout_ns = o->timeout_ns };
-    if (o->report && o->report[0] == '/')
+    /* "-" too: the monitor must read the final counters for the client's verdict */
+    if (o->report && (o->report[0] == '/' || str_eq(o->report, "-")))
         CTR_SET(c.report, o->report);
     char buf[REPORT_PATH_MAX + 128];
     int n = sandbox_conf_format(&c, buf, sizeof(buf));

@@ -1,6 +1,7 @@
 /* names.c - container names: validation, the name index (<root>/names/<name> -> id symlinks,
  * so a claim is atomic) and generated adjective_noun names. */
 #define _GNU_SOURCE
+#include "salvage.h"
 #include "store.h"
 #include "util.h"
 
@@ -69,6 +70,12 @@ int name_claim(const struct store *s, const char *name, const char *id, rbox_err
         return rbox_error(err, errno, "claiming the name \"%s\"", name);
     char target[ID_LEN + 2];
     ssize_t n = readlinkat(s->root_fd, rel, target, sizeof(target) - 1);
+    /* held by a container left half-made (or never made) by a kill: released */
+    if (n == ID_LEN) {
+        target[n] = '\0';
+        if (ctr_salvage_locked(s, target) == 1 && symlinkat(id, s->root_fd, rel) == 0)
+            return 0;
+    }
     target[n > 12 ? 12 : n > 0 ? n : 0] = '\0';
     return rbox_error(err, 0,
                       "the container name \"%s\" is already in use by container %s: remove or "

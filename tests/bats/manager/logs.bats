@@ -83,3 +83,23 @@ load helpers
 	run rbox logs survive
 	assert_output before
 }
+
+@test "logs 2>&1: stdout and stderr interleaved in written order; apart when they differ" {
+	rbox run --name mix busybox sh -c \
+		'for i in 1 2 3; do echo out$i; sleep 0.1; echo err$i >&2; sleep 0.1; done' >/dev/null 2>&1
+	local log="$RBOX_ROOT/containers/$(ctr_id mix)/ctr.log"
+	# the order the monitor recorded (one record per line here)
+	local want
+	want=$(awk '{ print $4 }' "$log")
+	# the log has them interleaved (else this test would prove nothing)
+	assert_equal "$(awk '{ print $2 }' "$log" | uniq | wc -l)" 6
+	run sh -c "'$RBOX_BIN' logs mix 2>&1"
+	assert_output "$want"
+	# through a pipe too (the same pipe on both fds)
+	run sh -c "'$RBOX_BIN' logs mix 2>&1 | cat"
+	assert_output "$want"
+	# split when they go to different places
+	run --separate-stderr rbox logs mix
+	assert_output "$(printf 'out1\nout2\nout3')"
+	assert_equal "$stderr" "$(printf 'err1\nerr2\nerr3')"
+}

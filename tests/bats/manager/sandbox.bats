@@ -123,6 +123,14 @@ pids_peak_supported() {
 	assert_equal "${#lines[@]}" 3
 }
 
+@test "run --rm --report -: every counter is filled (cpu, memory peak, pids peak)" {
+	run rbox run --rm --report - busybox true
+	assert_success
+	assert_equal "$(jq -c '[.cpu_user_ns, .cpu_system_ns, .memory_peak_bytes, .pids_peak] | map(type)' <<<"$output")" \
+		'["number","number","number","number"]'
+	assert_equal "$(jq -r '.pids_peak >= 1 and .memory_peak_bytes > 0' <<<"$output")" true
+}
+
 @test "run --report: a start that fails is a verdict too (started false, the error)" {
 	local rep="$BATS_TEST_TMPDIR/r.json"
 	run -127 rbox run --rm --report "$rep" busybox no-such-command

@@ -7,7 +7,10 @@ load helpers
 
 setup_file() {
 	mkdir -p "$BATS_FILE_TMPDIR/sysno"
-	cc -static -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/sysno/sysno" "$REPO_ROOT/tests/helpers/sysno.c"
+	cp "$RBOX_BUILD/test/sysno" "$BATS_FILE_TMPDIR/sysno/sysno" || {
+		echo "missing $RBOX_BUILD/test/sysno: run 'make'" >&2
+		return 1
+	}
 }
 
 @test "seccomp: under the default profile syscall(1000) is ENOSYS, a denied known syscall EPERM" {

@@ -14,7 +14,10 @@ AGENT="$REPO_ROOT/tests/helpers/seccomp-agent.py"
 
 setup_file() {
 	mkdir -p "$BATS_FILE_TMPDIR/sysno"
-	cc -static -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/sysno/sysno" "$REPO_ROOT/tests/helpers/sysno.c"
+	cp "$RBOX_BUILD/test/sysno" "$BATS_FILE_TMPDIR/sysno/sysno" || {
+		echo "missing $RBOX_BUILD/test/sysno: run 'make'" >&2
+		return 1
+	}
 }
 
 teardown() {
