@@ -57,9 +57,10 @@ void read_boot_id(char out[40])
 
 /* The file is one JSON object; each field of struct ctr_state is one key. */
 enum ftype { F_STR, F_I64, F_U64, F_INT, F_PID, F_BOOL, F_STATUS };
-#define FIELD(k, t, member)                                                               \
-    {                                                                                     \
-        k, t, offsetof(struct ctr_state, member), sizeof(((struct ctr_state *)0)->member) \
+#define FIELD(k, t, member)                                                                    \
+    {                                                                                          \
+        .key = k, .klen = sizeof(k) - 1, .type = t, .off = offsetof(struct ctr_state, member), \
+        .size = sizeof(((struct ctr_state *)0)->member)                                        \
     }
 static const struct field {
     const char *key;
