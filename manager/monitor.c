@@ -188,7 +188,7 @@ static void runtime_error(char *out, size_t len)
             out[w++] = *p;
         }
     }
-    out[w] = '\0';
+    out[utf8_cut(out, w)] = '\0'; /* cut at a character boundary when it did not fit */
 }
 
 /* docker's exit codes for a process that could not start */

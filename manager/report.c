@@ -44,10 +44,36 @@ static void put(struct out *o, const char *fmt, ...)
         o->pos += (size_t)n;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, at most U+10FFFF), 0 when there is none. */
+static size_t utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD (a JSON parser refuses them). */
 static void put_str(struct out *o, const char *s)
 {
     put(o, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            put(o, "\\ufffd");
+            p++;
+            continue;
+        }
         if (*p == '"' || *p == '\\')
             put(o, "\\%c", *p);
         else if (*p == '\n')
@@ -55,7 +81,8 @@ static void put_str(struct out *o, const char *s)
         else if (*p < 0x20)
             put(o, "\\u%04x", *p);
         else
-            put(o, "%c", *p);
+            put(o, "%.*s", (int)n, (const char *)p);
+        p += n;
     }
     put(o, "\"");
 }
@@ -248,12 +275,18 @@ int sandbox_conf_read(int dirfd, struct sandbox_conf *c)
     if (n < 0)
         return -1;
     buf[n] = '\0';
+    sandbox_conf_parse(buf, c);
+    return 0;
+}
+
+void sandbox_conf_parse(char *text, struct sandbox_conf *c)
+{
+    memset(c, 0, sizeof(*c));
     char *save = NULL;
-    for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         if (str_has_prefix(l, "timeout_ns="))
             c->timeout_ns = strtoll(l + 11, NULL, 10);
         else if (str_has_prefix(l, "report="))
             CTR_SET(c->report, l + 7);
     }
-    return 0;
 }

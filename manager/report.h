@@ -53,5 +53,7 @@ struct sandbox_conf {
 int sandbox_conf_format(const struct sandbox_conf *c, char *buf, size_t len);
 /* Read it from dirfd; a missing file is no timeout and no report (0). -1 with errno. */
 int sandbox_conf_read(int dirfd, struct sandbox_conf *c);
+/* The same from its text (NUL-terminated, modified in place); unknown lines are ignored. */
+void sandbox_conf_parse(char *text, struct sandbox_conf *c);
 
 #endif
