@@ -114,8 +114,8 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
 
 #define DEFAULT_PARENT "rbox-runtime"
 
-static int resolve_path(const char *cgroups_path, const char *id, bool systemd, char **rel,
-                        bool *absolute, rbox_err **err)
+int cgroup_path_parse(const char *cgroups_path, const char *id, bool systemd, char **rel,
+                      bool *absolute, rbox_err **err)
 {
     if (cgroups_path == NULL || *cgroups_path == '\0') {
         *rel = xasprintf(DEFAULT_PARENT "/%s", id);
@@ -123,9 +123,6 @@ static int resolve_path(const char *cgroups_path, const char *id, bool systemd, 
         return 0;
     }
     if (systemd) {
-        if (access("/run/systemd/system", F_OK) != 0)
-            log_warn("--systemd-cgroup: systemd is not running; using cgroupfs path for %s",
-                     cgroups_path);
         if (systemd_to_path(cgroups_path, id, rel, err) < 0)
             return -1;
         *absolute = true;
@@ -151,8 +148,11 @@ int cgroup_resolve(const char *cgroups_path, const char *id, bool systemd, struc
         return -1;
     _cleanup_free_ char *rel = NULL;
     bool absolute = false;
-    if (resolve_path(cgroups_path, id, systemd, &rel, &absolute, err) < 0)
+    if (cgroup_path_parse(cgroups_path, id, systemd, &rel, &absolute, err) < 0)
         return -1;
+    if (systemd && cgroups_path && *cgroups_path && access("/run/systemd/system", F_OK) != 0)
+        log_warn("--systemd-cgroup: systemd is not running; using cgroupfs path for %s",
+                 cgroups_path);
     _cleanup_cgroup_ struct cgroup *cg = xzalloc(sizeof(*cg));
     cg->layout = layout;
     cg->path = xstrdup(rel);
