@@ -92,6 +92,11 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
         slice = (char *)"system.slice";
     if (!str_has_suffix(slice, ".slice") || strchr(slice, '/'))
         return rbox_error(err, 0, "linux.cgroupsPath: \"%s\": invalid slice name", spec);
+    const char *unit = *name ? name : id;
+    /* one path component, that does not climb: "system.slice::.." was the slice's parent */
+    if (strchr(prefix, '/') || strchr(unit, '/') ||
+        (*prefix == '\0' && (strcmp(unit, ".") == 0 || strcmp(unit, "..") == 0)))
+        return rbox_error(err, 0, "linux.cgroupsPath: \"%s\": invalid prefix or name", spec);
     /* Expand "a-b-c.slice" into "/a.slice/a-b.slice/a-b-c.slice". */
     char *path = xstrdup("");
     if (strcmp(slice, "-.slice") != 0) {
@@ -104,7 +109,6 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
             }
         }
     }
-    const char *unit = *name ? name : id;
     char *full =
         *prefix ? xasprintf("%s/%s-%s.scope", path, prefix, unit) : xasprintf("%s/%s", path, unit);
     free(path);
