@@ -63,26 +63,29 @@ static size_t utf8_len(const unsigned char *p)
     return n;
 }
 
-/* A JSON string; bytes that are not UTF-8 become U+FFFD (a JSON parser refuses them). */
-static void put_str(struct out *o, const char *s)
+/* A JSON string; bytes that are not UTF-8 become U+FFFD (a JSON parser refuses them). With
+ * keep > 0 the string is cut (at a character) where less than keep bytes would be left after
+ * it: escaped, a 511-byte error can take six times as much room. */
+static void put_str(struct out *o, const char *s, size_t keep)
 {
     put(o, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         size_t n = utf8_len(p);
-        if (n == 0) {
-            put(o, "\\ufffd");
-            p++;
-            continue;
-        }
-        if (*p == '"' || *p == '\\')
-            put(o, "\\%c", *p);
+        char esc[8];
+        if (n == 0)
+            snprintf(esc, sizeof(esc), "\\ufffd");
+        else if (*p == '"' || *p == '\\')
+            snprintf(esc, sizeof(esc), "\\%c", *p);
         else if (*p == '\n')
-            put(o, "\\n");
+            snprintf(esc, sizeof(esc), "\\n");
         else if (*p < 0x20)
-            put(o, "\\u%04x", *p);
+            snprintf(esc, sizeof(esc), "\\u%04x", *p);
         else
-            put(o, "%.*s", (int)n, (const char *)p);
-        p += n;
+            snprintf(esc, sizeof(esc), "%.*s", (int)n, (const char *)p);
+        if (keep && o->pos + strlen(esc) + 1 + keep > o->len)
+            break;
+        put(o, "%s", esc);
+        p += n ? n : 1;
     }
     put(o, "\"");
 }
@@ -111,9 +114,9 @@ int report_format(const struct verdict *v, char *buf, size_t len)
 {
     struct out o = { .buf = buf, .len = len };
     put(&o, "{\"id\":");
-    put_str(&o, v->id);
+    put_str(&o, v->id, 0);
     put(&o, ",\"name\":");
-    put_str(&o, v->name);
+    put_str(&o, v->name, 0);
     put(&o, ",\"started\":%s,\"exit_code\":%d,\"signal\":%d", v->started ? "true" : "false",
         v->exit_code, v->signal);
     put(&o, ",\"oom_killed\":%s,\"timed_out\":%s", v->oom_killed ? "true" : "false",
@@ -128,7 +131,7 @@ int report_format(const struct verdict *v, char *buf, size_t len)
     put_count(&o, "pids_peak", v->pids_peak);
     put(&o, ",\"error\":");
     if (v->error[0])
-        put_str(&o, v->error);
+        put_str(&o, v->error, sizeof("}\n"));
     else
         put(&o, "null");
     put(&o, "}\n");
