@@ -126,6 +126,8 @@ $(BUILD)/obj/manager/seccomp_profiles.o: $(wildcard manager/profiles/*.json)
 
 -include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d)
 
+include tests/fuzz/fuzz.mk
+
 asan:
 	$(MAKE) SANITIZE=1 all
 
@@ -146,7 +148,8 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd umoci hyperfine time
+        podman conmon containerd umoci hyperfine time \
+        clang libclang-rt-14-dev
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
