@@ -52,6 +52,7 @@ fuzz: fuzz-build
 	    mkdir -p $(FUZZ_OUT)/work/$$t $(FUZZ_OUT)/artifacts/$$t; \
 	    echo "  FUZZ    $$t ($(FUZZ_SECONDS) s)"; \
 	    dict=; [ -f tests/fuzz/$$t/dict ] && dict=-dict=tests/fuzz/$$t/dict; \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	    $(FUZZ_OUT)/fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        -timeout=10 -rss_limit_mb=1024 $$dict -artifact_prefix=$(FUZZ_OUT)/artifacts/$$t/ \
 	        $(FUZZ_OUT)/work/$$t tests/fuzz/$$t/corpus >$(FUZZ_OUT)/logs/$$t.log 2>&1 \
