@@ -142,6 +142,8 @@ $(BUILD)/obj/$(PROFILES:%/profiles=%)/seccomp_profiles.o: $(wildcard $(PROFILES)
 
 -include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.d)
 
+include tests/fuzz/fuzz.mk
+
 asan:
 	$(MAKE) SANITIZE=1 all
 
@@ -192,7 +194,8 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd umoci hyperfine time
+        podman conmon containerd umoci hyperfine time \
+        clang libclang-rt-14-dev
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

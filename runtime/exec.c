@@ -450,6 +450,8 @@ int container_exec(const struct global_opts *g, const struct exec_opts *o, rbox_
     x.ref.dirfd = -1;
     sigset_t old;
     int sfd = -1, ret = -1;
+    /* declared before the first goto: the jumps to out must not skip its initialization */
+    _cleanup_close_ int master = -1;
     if (!o->detach) {
         /* B becomes our child when A exits; signals are forwarded to it */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -482,7 +484,6 @@ int container_exec(const struct global_opts *g, const struct exec_opts *o, rbox_
         ret = 0;
         goto out;
     }
-    _cleanup_close_ int master = -1;
     if (x.relay_fd >= 0 && terminal_recv_master(x.relay_fd, &master, err) < 0) {
         kill(x.pid, SIGKILL);
         reap(x.pid);

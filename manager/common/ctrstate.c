@@ -24,11 +24,28 @@ const char *ctr_status_name(enum ctr_status s)
     return (unsigned)s < CS_COUNT ? status_names[s] : "unknown";
 }
 
+size_t utf8_cut(const char *s, size_t n)
+{
+    /* back over continuation bytes (10xxxxxx) to the lead byte of the last character */
+    size_t k = n, back = 0;
+    while (k > 0 && back < 4 && ((unsigned char)s[k - 1] & 0xc0) == 0x80) {
+        k--;
+        back++;
+    }
+    if (k == 0)
+        return n;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (need == 1)
+        return n; /* ASCII (or stray continuation bytes: not ours to judge) */
+    return back + 1 >= need ? n : k - 1;
+}
+
 void ctr_copy(char *dst, size_t size, const char *src)
 {
     size_t n = src ? strlen(src) : 0;
     if (n >= size)
-        n = size - 1;
+        n = utf8_cut(src, size - 1);
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';

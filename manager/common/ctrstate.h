@@ -58,9 +58,12 @@ int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st);
 /* Write <dirfd>/state atomically; sync: fsync before the rename. -1 with errno. */
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync);
 
-/* Copy a string into a fixed field, cutting it when too long. */
+/* Copy a string into a fixed field, cutting it when too long: at a character boundary, never
+ * inside a UTF-8 sequence (the field ends up in JSON: ps, inspect, the --report verdict). */
 void ctr_copy(char *dst, size_t size, const char *src);
 #define CTR_SET(field, src) ctr_copy((field), sizeof(field), (src))
+/* The length of s[0..n) without a UTF-8 sequence left incomplete at its end. */
+size_t utf8_cut(const char *s, size_t n);
 
 int64_t now_ns_realtime(void);
 /* The kernel's boot id (/proc/sys/kernel/random/boot_id), "" when unreadable. */

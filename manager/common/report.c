@@ -61,13 +61,52 @@ static void timestamp(json_w *w, const char *key, int64_t ns)
     jw_str(w, buf);
 }
 
-int report_format(const struct verdict *v, char *buf, size_t len)
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, at most U+10FFFF), 0 when there is none. */
+static size_t utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+               : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* key: a string of at most max bytes of s (cut at a character), bytes that are not UTF-8 as
+ * U+FFFD (yajl writes bytes as they are, and a JSON parser refuses them). */
+static void kstr_utf8(json_w *w, const char *key, const char *s, size_t max)
+{
+    char out[REPORT_MAXLEN * 2];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        const char *add = n ? (const char *)p : "\xef\xbf\xbd";
+        size_t alen = n ? n : 3;
+        if ((size_t)((const char *)p - s) + (n ? n : 1) > max || o + alen >= sizeof(out))
+            break;
+        memcpy(out + o, add, alen);
+        o += alen;
+        p += n ? n : 1;
+    }
+    out[o] = '\0';
+    jw_kstr(w, key, out);
+}
+
+static int report_try(const struct verdict *v, size_t error_max, char *buf, size_t len)
 {
     json_w w;
     jw_init(&w, false);
     jw_obj_open(&w);
-    jw_kstr(&w, "id", v->id);
-    jw_kstr(&w, "name", v->name);
+    kstr_utf8(&w, "id", v->id, sizeof(v->id));
+    kstr_utf8(&w, "name", v->name, sizeof(v->name));
     jw_kbool(&w, "started", v->started);
     jw_kint(&w, "exit_code", v->exit_code);
     jw_kint(&w, "signal", v->signal);
@@ -81,9 +120,23 @@ int report_format(const struct verdict *v, char *buf, size_t len)
     count(&w, "cpu_system_ns", v->cpu_system_ns);
     count(&w, "memory_peak_bytes", v->memory_peak);
     count(&w, "pids_peak", v->pids_peak);
-    jw_kstr(&w, "error", v->error[0] ? v->error : NULL);
+    if (v->error[0])
+        kstr_utf8(&w, "error", v->error, error_max);
+    else
+        jw_kstr(&w, "error", NULL);
     jw_obj_close(&w);
     return finish(&w, buf, len);
+}
+
+int report_format(const struct verdict *v, char *buf, size_t len)
+{
+    /* escaped, the 511-byte error can take six times its room: cut it until the verdict fits,
+     * never drop the verdict */
+    for (size_t max = sizeof(v->error);; max /= 2) {
+        int n = report_try(v, max, buf, len);
+        if (n >= 0 || max == 0)
+            return n;
+    }
 }
 
 /* A non-negative integer at a dotted key path ("memory.usage.max") below obj; -1 when absent. */

@@ -71,11 +71,10 @@ static int next_short(struct margs *p, const struct mopt *opts, const char **arg
     return o->id;
 }
 
-int margs_next(struct margs *p, const struct mopt *opts, const char **arg, rbox_err **err)
+/* Move to the next flag (positional arguments before it are collected in interspersed mode):
+ * 1 when argv[i] is one, 0 when the flags are done. */
+static int next_arg(struct margs *p)
 {
-    *arg = NULL;
-    if (p->shorts)
-        return next_short(p, opts, arg, err);
     for (;;) {
         if (p->i >= p->argc)
             return 0;
@@ -94,26 +93,40 @@ int margs_next(struct margs *p, const struct mopt *opts, const char **arg, rbox_
         strv_push(&p->pos, &p->npos, xstrdup(a));
         p->i++;
     }
-    const char *a = p->argv[p->i++];
-    if (strcmp(a, "--help") == 0)
-        return MOPT_HELP;
-    if (a[1] != '-') {
-        p->shorts = a + 1;
+    return 1;
+}
+
+int margs_next(struct margs *p, const struct mopt *opts, const char **arg, rbox_err **err)
+{
+    *arg = NULL;
+    if (p->shorts)
         return next_short(p, opts, arg, err);
-    }
-    const char *name = a + 2;
-    size_t len = strcspn(name, "=");
-    const struct mopt *o = find_long(opts, name, len);
-    if (o == NULL)
-        return rbox_error(err, 0, "%s: unknown flag --%.*s (see '%s --help')", p->cmd, (int)len,
-                          name, p->cmd);
-    if (!o->has_arg) {
-        if (name[len] == '=' && strcmp(name + len + 1, "true") != 0) {
-            if (strcmp(name + len + 1, "false") == 0)
-                return margs_next(p, opts, arg, err);
-            return rbox_error(err, 0, "%s: flag --%s takes no value", p->cmd, o->name);
+    /* a loop, not a recursion: "--flag=false" is skipped, however many there are */
+    const char *name;
+    size_t len;
+    const struct mopt *o;
+    for (;;) {
+        if (next_arg(p) == 0)
+            return 0;
+        const char *a = p->argv[p->i++];
+        if (strcmp(a, "--help") == 0)
+            return MOPT_HELP;
+        if (a[1] != '-') {
+            p->shorts = a + 1;
+            return next_short(p, opts, arg, err);
         }
-        return o->id;
+        name = a + 2;
+        len = strcspn(name, "=");
+        o = find_long(opts, name, len);
+        if (o == NULL)
+            return rbox_error(err, 0, "%s: unknown flag --%.*s (see '%s --help')", p->cmd, (int)len,
+                              name, p->cmd);
+        if (o->has_arg)
+            break;
+        if (name[len] != '=' || strcmp(name + len + 1, "true") == 0)
+            return o->id;
+        if (strcmp(name + len + 1, "false") != 0)
+            return rbox_error(err, 0, "%s: flag --%s takes no value", p->cmd, o->name);
     }
     if (name[len] == '=') {
         *arg = name + len + 1;

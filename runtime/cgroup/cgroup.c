@@ -92,6 +92,11 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
         slice = (char *)"system.slice";
     if (!str_has_suffix(slice, ".slice") || strchr(slice, '/'))
         return rbox_error(err, 0, "linux.cgroupsPath: \"%s\": invalid slice name", spec);
+    const char *unit = *name ? name : id;
+    /* one path component, that does not climb: "system.slice::.." was the slice's parent */
+    if (strchr(prefix, '/') || strchr(unit, '/') ||
+        (*prefix == '\0' && (strcmp(unit, ".") == 0 || strcmp(unit, "..") == 0)))
+        return rbox_error(err, 0, "linux.cgroupsPath: \"%s\": invalid prefix or name", spec);
     /* Expand "a-b-c.slice" into "/a.slice/a-b.slice/a-b-c.slice". */
     char *path = xstrdup("");
     if (strcmp(slice, "-.slice") != 0) {
@@ -104,7 +109,6 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
             }
         }
     }
-    const char *unit = *name ? name : id;
     char *full =
         *prefix ? xasprintf("%s/%s-%s.scope", path, prefix, unit) : xasprintf("%s/%s", path, unit);
     free(path);
@@ -114,8 +118,8 @@ static int systemd_to_path(const char *spec, const char *id, char **out, rbox_er
 
 #define DEFAULT_PARENT "rbox-runtime"
 
-static int resolve_path(const char *cgroups_path, const char *id, bool systemd, char **rel,
-                        bool *absolute, rbox_err **err)
+int cgroup_path_parse(const char *cgroups_path, const char *id, bool systemd, char **rel,
+                      bool *absolute, rbox_err **err)
 {
     if (cgroups_path == NULL || *cgroups_path == '\0') {
         *rel = xasprintf(DEFAULT_PARENT "/%s", id);
@@ -123,9 +127,6 @@ static int resolve_path(const char *cgroups_path, const char *id, bool systemd, 
         return 0;
     }
     if (systemd) {
-        if (access("/run/systemd/system", F_OK) != 0)
-            log_warn("--systemd-cgroup: systemd is not running; using cgroupfs path for %s",
-                     cgroups_path);
         if (systemd_to_path(cgroups_path, id, rel, err) < 0)
             return -1;
         *absolute = true;
@@ -151,8 +152,11 @@ int cgroup_resolve(const char *cgroups_path, const char *id, bool systemd, struc
         return -1;
     _cleanup_free_ char *rel = NULL;
     bool absolute = false;
-    if (resolve_path(cgroups_path, id, systemd, &rel, &absolute, err) < 0)
+    if (cgroup_path_parse(cgroups_path, id, systemd, &rel, &absolute, err) < 0)
         return -1;
+    if (systemd && cgroups_path && *cgroups_path && access("/run/systemd/system", F_OK) != 0)
+        log_warn("--systemd-cgroup: systemd is not running; using cgroupfs path for %s",
+                 cgroups_path);
     _cleanup_cgroup_ struct cgroup *cg = xzalloc(sizeof(*cg));
     cg->layout = layout;
     cg->path = xstrdup(rel);

@@ -40,6 +40,10 @@ struct cgroup {
 int cgroup_detect_layout(enum cgroup_layout *out, rbox_err **err);
 const char *cgroup_layout_name(enum cgroup_layout l);
 
+/* linux.cgroupsPath (NULL or "": the default) as a path inside each hierarchy: *rel, and
+ * whether it starts at the hierarchy root. Only parses (no filesystem access, no logging). */
+int cgroup_path_parse(const char *cgroups_path, const char *id, bool systemd, char **rel,
+                      bool *absolute, rbox_err **err);
 /* Resolve where the container's cgroup goes (no filesystem changes). systemd: cgroupsPath in
  * "slice:prefix:name" form (mapped to a plain path when systemd is absent). */
 int cgroup_resolve(const char *cgroups_path, const char *id, bool systemd, struct cgroup **out,

@@ -7,6 +7,7 @@
 #endif
 #include "config.h"
 #include "config_internal.h"
+#include "seccomp_check.h"
 
 #include <sched.h>
 #include <stdlib.h>
@@ -34,32 +35,10 @@ const int ns_clone_flags[NS_COUNT] = {
     CLONE_NEWUTS, CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME,
 };
 
-const char *const seccomp_action_names[SECCOMP_ACT_COUNT] = {
-    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY",
-};
-const char *const seccomp_op_names[SECCOMP_OP_COUNT] = {
-    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
-    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
-};
-
-/* clang-format off */
-static const char *const seccomp_arch_names[] = {
-    "SCMP_ARCH_X86",        "SCMP_ARCH_X86_64",     "SCMP_ARCH_X32",        "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",    "SCMP_ARCH_MIPS",       "SCMP_ARCH_MIPS64",     "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",     "SCMP_ARCH_MIPSEL64",   "SCMP_ARCH_MIPSEL64N32","SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",      "SCMP_ARCH_PPC64LE",    "SCMP_ARCH_S390",       "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",     "SCMP_ARCH_PARISC64",   "SCMP_ARCH_RISCV64",
-};
-/* clang-format on */
-
-static const char *const seccomp_flag_names[] = {
-    "SECCOMP_FILTER_FLAG_TSYNC",
-    "SECCOMP_FILTER_FLAG_LOG",
-    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-};
+/* seccomp_action_names, seccomp_op_names, seccomp_arch_names and seccomp_flag_names are
+ * lib/seccomp_check.c's: one list for the runtime and rbox. */
+_Static_assert(SECCOMP_ACT_COUNT == SECCOMP_ACTION_COUNT, "seccomp actions");
+_Static_assert(SECCOMP_OP_COUNT == SECCOMP_OPERATOR_COUNT, "seccomp operators");
 
 /* --- mount options: mount(2) flags, mount_setattr(2) attributes ------------------------------- */
 
@@ -164,6 +143,12 @@ int mount_options_parse(struct rbox_mount *m, const char *path, rbox_err **err)
     m->tmpcopyup = m->idmap = m->recursive_idmap = false;
     free(m->data);
     m->data = NULL;
+    /* the options mount(2) does not know go to data, joined in one pass (linear in the total
+     * length, however many there are) */
+    size_t total = 0, len = 0;
+    for (size_t i = 0; m->options && m->options[i]; i++)
+        total += strlen(m->options[i]) + 1;
+    _cleanup_free_ char *data = xmalloc(total + 1);
     for (size_t i = 0; m->options && m->options[i]; i++) {
         const char *opt = m->options[i];
         if (*opt == '\0')
@@ -173,10 +158,15 @@ int mount_options_parse(struct rbox_mount *m, const char *path, rbox_err **err)
             mopt_apply(m, o);
             continue;
         }
-        char *data = m->data ? xasprintf("%s,%s", m->data, opt) : xstrdup(opt);
-        free(m->data);
-        m->data = data;
+        if (len)
+            data[len++] = ',';
+        size_t n = strlen(opt);
+        memcpy(data + len, opt, n);
+        len += n;
     }
+    data[len] = '\0';
+    if (len)
+        m->data = steal_pointer(&data);
     if (str_eq(m->type, "bind"))
         m->flags |= MS_BIND;
     return 0;
@@ -407,6 +397,14 @@ static int parse_seccomp(struct pctx *c, yajl_val v, void *dst)
 {
     struct rbox_seccomp *s = dst;
     s->present = true;
+    /* the validator rbox also runs on --security-opt seccomp=FILE (lib/seccomp_check.c): what
+     * it accepts, the tables below read without a failure */
+    struct seccomp_problem pr;
+    if (seccomp_check(v, false, &pr) < 0) {
+        if (pr.path[0])
+            pc_push(c, pr.path);
+        return pc_fail(c, "%s", pr.msg);
+    }
     if (pc_fields(c, v, seccomp_fields, ARRAY_SIZE(seccomp_fields), s) < 0)
         return -1;
     strv_ensure(&s->architectures);

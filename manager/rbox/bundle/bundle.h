@@ -21,5 +21,7 @@ void bundle_mounts(json_w *w, const char *ctr_dir, const struct store *st,
 void bundle_linux(json_w *w, const struct ctr_spec *s);
 /* "seccomp" inside "linux" (seccomp.c) for the capability set; nothing when unconfined */
 void bundle_seccomp(json_w *w, const struct sbx_opts *o, uint64_t caps);
+/* The same from a profile's text (docker's format or OCI's, checked at flag time). */
+void bundle_seccomp_profile(json_w *w, const char *text, uint64_t caps);
 
 #endif

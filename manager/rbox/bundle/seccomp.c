@@ -14,8 +14,13 @@
 #include <strings.h>
 #include <sys/utsname.h>
 
-/* The native architecture: libseccomp's name and Go's (docker's "arches"). */
-static void native_arch(const char **scmp, const char **go)
+/* What the conditions of a profile look at on this host, read once per profile (uname). */
+struct host {
+    const char *scmp, *go; /* the native architecture: libseccomp's name and Go's ("arches") */
+    unsigned major, minor; /* the kernel's version; 0.0 when unknown */
+};
+
+static void host_read(struct host *h)
 {
     static const char *const map[][3] = {
         { "x86_64", "SCMP_ARCH_X86_64", "amd64" },
@@ -27,14 +32,16 @@ static void native_arch(const char **scmp, const char **go)
         { "s390x", "SCMP_ARCH_S390X", "s390x" },
     };
     struct utsname u;
-    *scmp = *go = "";
+    *h = (struct host){ .scmp = "", .go = "" };
     if (uname(&u) < 0)
         return;
     for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (strcmp(u.machine, map[i][0]) == 0) {
-            *scmp = map[i][1];
-            *go = map[i][2];
+            h->scmp = map[i][1];
+            h->go = map[i][2];
         }
+    if (sscanf(u.release, "%u.%u", &h->major, &h->minor) < 1)
+        h->major = h->minor = 0;
 }
 
 static int cap_number(const char *name)
@@ -46,21 +53,17 @@ static int cap_number(const char *name)
     return -1;
 }
 
-static bool kernel_at_least(const char *want)
+static bool kernel_at_least(const struct host *h, const char *want)
 {
-    struct utsname u;
-    unsigned a = 0, b = 0, x = 0, y = 0;
-    if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &a, &b) < 1 ||
-        sscanf(want, "%u.%u", &x, &y) < 1)
+    unsigned x = 0, y = 0;
+    if (h->major == 0 || sscanf(want, "%u.%u", &x, &y) < 1)
         return true;
-    return a > x || (a == x && b >= y);
+    return h->major > x || (h->major == x && h->minor >= y);
 }
 
 /* docker's rule: every "includes" condition must hold, no "excludes" one may. */
-static bool holds(yajl_val cond, uint64_t caps, bool all)
+static bool holds(const struct host *h, yajl_val cond, uint64_t caps, bool all)
 {
-    const char *scmp, *go;
-    native_arch(&scmp, &go);
     yajl_val c = json_get(cond, "caps"), a = json_get(cond, "arches");
     const char *min = json_get_str(cond, "minKernel");
     bool any = false;
@@ -75,13 +78,13 @@ static bool holds(yajl_val cond, uint64_t caps, bool all)
     if (YAJL_IS_ARRAY(a) && a->u.array.len) {
         bool match = false;
         for (size_t i = 0; i < a->u.array.len; i++)
-            match = match || str_eq(a->u.array.values[i]->u.string, go);
+            match = match || str_eq(a->u.array.values[i]->u.string, h->go);
         if (all && !match)
             return false;
         any = any || match;
     }
     if (min) {
-        bool ok = kernel_at_least(min);
+        bool ok = kernel_at_least(h, min);
         if (all && !ok)
             return false;
         any = any || ok;
@@ -112,7 +115,7 @@ static void write_rule(json_w *w, yajl_val r)
     jw_obj_close(w);
 }
 
-static void write_architectures(json_w *w, yajl_val v)
+static void write_architectures(json_w *w, const struct host *h, yajl_val v)
 {
     yajl_val archs = json_get(v, "architectures"), map = json_get(v, "archMap");
     jw_key(w, "architectures");
@@ -120,8 +123,7 @@ static void write_architectures(json_w *w, yajl_val v)
         jw_value(w, archs);
         return;
     }
-    const char *scmp, *go;
-    native_arch(&scmp, &go);
+    const char *scmp = h->scmp;
     jw_arr_open(w); /* the native architecture's entry of archMap (none: only the native) */
     for (size_t i = 0; YAJL_IS_ARRAY(map) && i < map->u.array.len; i++) {
         yajl_val e = map->u.array.values[i];
@@ -136,11 +138,13 @@ static void write_architectures(json_w *w, yajl_val v)
     jw_arr_close(w);
 }
 
-static void profile_write(json_w *w, const char *text, uint64_t caps)
+void bundle_seccomp_profile(json_w *w, const char *text, uint64_t caps)
 {
     yajl_val v;
     if (json_parse(text, "seccomp profile", &v, NULL) < 0)
         return; /* checked at flag time */
+    struct host h;
+    host_read(&h);
     jw_key(w, "seccomp");
     jw_obj_open(w);
     jw_kstr(w, "defaultAction", json_get_str(v, "defaultAction"));
@@ -149,11 +153,14 @@ static void profile_write(json_w *w, const char *text, uint64_t caps)
         jw_key(w, "defaultErrnoRet");
         jw_value(w, e);
     }
-    write_architectures(w, v);
-    yajl_val flags = json_get(v, "flags");
-    if (flags) {
-        jw_key(w, "flags");
-        jw_value(w, flags);
+    write_architectures(w, &h, v);
+    static const char *const keep[] = { "flags", "listenerPath", "listenerMetadata", NULL };
+    for (size_t i = 0; keep[i]; i++) {
+        yajl_val k = json_get(v, keep[i]);
+        if (k) {
+            jw_key(w, keep[i]);
+            jw_value(w, k);
+        }
     }
     jw_key(w, "syscalls");
     jw_arr_open(w);
@@ -161,7 +168,7 @@ static void profile_write(json_w *w, const char *text, uint64_t caps)
     for (size_t i = 0; YAJL_IS_ARRAY(sys) && i < sys->u.array.len; i++) {
         yajl_val r = sys->u.array.values[i];
         yajl_val inc = json_get(r, "includes"), exc = json_get(r, "excludes");
-        if ((inc && !holds(inc, caps, true)) || (exc && holds(exc, caps, false)))
+        if ((inc && !holds(&h, inc, caps, true)) || (exc && holds(&h, exc, caps, false)))
             continue;
         write_rule(w, r);
     }
@@ -178,5 +185,5 @@ void bundle_seccomp(json_w *w, const struct sbx_opts *o, uint64_t caps)
     if (text == NULL)
         text = seccomp_profile_builtin(o->seccomp ? o->seccomp : "default");
     if (text)
-        profile_write(w, text, caps);
+        bundle_seccomp_profile(w, text, caps);
 }

@@ -258,9 +258,9 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     return 0;
 }
 
-/* Parse run/create flags and IMAGE [CMD...]; then the image. Nothing is created here. */
-static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, struct run_req *r,
-                         struct image *img, rbox_err **err)
+/* The flags up to IMAGE (argv[*image] then; tests/fuzz/fuzz_flags.c runs this part). */
+static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *image,
+                       rbox_err **err)
 {
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = run ? "rbox run" : "rbox create"
@@ -284,13 +284,25 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
+    *image = p.i;
+    return 0;
+}
+
+/* Parse run/create flags and IMAGE [CMD...]; then the image. Nothing is created here. */
+static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, struct run_req *r,
+                         struct image *img, rbox_err **err)
+{
+    int image = 0;
+    int f = parse_flags(argc, argv, run, r, &image, err);
+    if (f != 0)
+        return f;
     /* docker's StdinOnce: -i with the client attached (run in the foreground, or create) */
     r->spec.stdin_once = r->spec.open_stdin && !r->detach;
     if (run && !r->detach && r->spec.tty && r->spec.open_stdin && !isatty(STDIN_FILENO))
         return rbox_error(err, 0, "the input device is not a TTY");
-    r->spec.image = xstrdup(margs_at(&p, 0));
-    if (margs_count(&p) > 1)
-        r->spec.cmd = strv_dup(argv + p.i + 1);
+    r->spec.image = xstrdup(argv[image]);
+    if (image + 1 < argc)
+        r->spec.cmd = strv_dup(argv + image + 1);
     if (r->spec.network == NULL)
         r->spec.network = xstrdup("none");
     if (r->spec.stop_signal == NULL)

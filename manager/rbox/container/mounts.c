@@ -82,11 +82,7 @@ int parse_volume_flag(const char *v, struct sbx_mount *m, rbox_err **err)
     if (*src == '\0')
         return rbox_error(err, 0, "invalid value \"%s\" for --volume: empty source", v);
     if (src[0] == '/') {
-        struct stat st;
-        if (stat(src, &st) < 0)
-            return rbox_error(err, errno, "invalid value \"%s\" for --volume: host path %s", v,
-                              src);
-        m->type = SBX_BIND;
+        m->type = SBX_BIND; /* only parsed: sbx_set_flag checks that the host path exists */
     } else {
         if (volume_name_validate(src, NULL) < 0)
             return rbox_error(err, 0,

@@ -158,6 +158,13 @@ int sbx_set_flag(struct sbx_opts *o, const char *flag, const char *v, rbox_err *
         strcmp(flag, "volume") == 0 ? parse_volume_flag(v, &m, err) : parse_tmpfs_flag(v, &m, err);
     if (r < 0)
         return -1;
+    struct stat st;
+    if (m.type == SBX_BIND && stat(m.source, &st) < 0) {
+        rbox_error(err, errno, "invalid value \"%s\" for --volume: host path %s", v, m.source);
+        free(m.source);
+        free(m.dest);
+        return -1;
+    }
     o->mounts = xrealloc(o->mounts, (o->n_mounts + 1) * sizeof(*o->mounts));
     o->mounts[o->n_mounts++] = m;
     return 0;

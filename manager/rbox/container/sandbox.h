@@ -64,6 +64,9 @@ void sbx_report_print(const char *id, const char *name);
 /* seccomp_profiles.c */
 /* Resolve a --security-opt seccomp= value: a built-in name or a JSON file (read now). */
 int seccomp_profile_check(const char *value, char **name_or_path, char **text, rbox_err **err);
+/* Check a profile's text with the runtime's validator (docker's extensions allowed); the
+ * message names the rule: "syscalls[3].errnoRet: must be at most 65535". */
+int seccomp_profile_validate(const char *text, rbox_err **err);
 /* The built-in profile's text (NULL: no such profile). */
 const char *seccomp_profile_builtin(const char *name);
 bool seccomp_profile_graded(const char *name);

@@ -217,3 +217,13 @@ load helpers
 	run rbox logs st
 	assert_output usr1
 }
+
+@test "run/create: any number of --flag=false arguments (the parser loops, it does not recurse)" {
+	# 20000 of them in a 2 MB stack: a recursion per argument overflowed it in a sanitizer build
+	local args
+	mapfile -t args < <(for i in $(seq 20000); do echo --rm=false; done)
+	run bash -c 'ulimit -s 2048 && exec "$0" "$@"' "$RBOX_BIN" create --name many "${args[@]}" --read-only=false busybox true
+	assert_success
+	assert_equal "$(inspect_field many .HostConfig.AutoRemove)" false
+	assert_equal "$(inspect_field many .HostConfig.ReadonlyRootfs)" false
+}

@@ -144,6 +144,19 @@ pids_peak_supported() {
 	grep -q 'executable file not found' "$BATS_TEST_TMPDIR/err"
 }
 
+@test "run --report: a long non-ASCII error is cut at a character boundary; the verdict stays JSON" {
+	# 300 two-byte characters: the message passes the 512-byte error field mid-character
+	local p rep="$BATS_TEST_TMPDIR/r.json" i
+	p="/$(for i in $(seq 300); do printf '\xc3\xa9'; done)"
+	run -126 rbox run --report - busybox "$p"
+	echo "${lines[-1]}" | jq -e '.started == false'
+	assert_equal "$(echo "${lines[-1]}" | jq -r '.error[0:7]')" 'exec: "'
+	run -126 rbox run --name long --report "$rep" busybox "$p"
+	jq -e '.error | endswith("\u00e9")' "$rep"
+	# inspect's State.Report is the same verdict (null if it did not parse)
+	assert_equal "$(inspect_field long '.State.Report.error')" "$(jq -r .error "$rep")"
+}
+
 @test "run --rm --report FILE: the file stays after the container is gone" {
 	local rep="$BATS_TEST_TMPDIR/r.json"
 	rbox run --rm --report "$rep" busybox true

@@ -191,7 +191,7 @@ probe() {
 	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: syscalls[0].action: unknown action \"SCMP_ACT_NOPE\""
 	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":7,"value":1,"op":"SCMP_CMP_EQ"}]}]}' >"$f"
 	run -125 rbox run --security-opt "seccomp=$f" busybox true
-	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: syscalls[0].args[0].index: expected 0 to 5"
+	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: syscalls[0].args[0].index: must be at most 5"
 	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","includes":{"minKernel":"4.8","caps":[1]}}]}' >"$f"
 	run -125 rbox run --security-opt "seccomp=$f" busybox true
 	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: syscalls[0].includes.caps[0]: expected a string"
@@ -199,6 +199,31 @@ probe() {
 	assert_output 'rbox: invalid value "apparmor=unconfined" for --security-opt: rbox applies no SELinux or AppArmor labels'
 	run -125 rbox run --security-opt no-new-privileges=maybe busybox true
 	assert_output 'rbox: invalid value "no-new-privileges=maybe" for --security-opt: use seccomp=PROFILE or no-new-privileges[=true|false]'
+	run rbox ps -aq
+	assert_output ""
+}
+
+@test "seccomp=FILE.json: what rbox-runtime would refuse is refused at the flag (its path, the rule's index)" {
+	local f="$BATS_TEST_TMPDIR/p.json" ok='{"names":["read"],"action":"SCMP_ACT_ALLOW"}'
+	check_profile() { # PROFILE MESSAGE
+		echo "$1" >"$f"
+		run -125 rbox run --security-opt "seccomp=$f" busybox true
+		assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: $2"
+	}
+	check_profile "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[$ok,{\"names\":[],\"action\":\"SCMP_ACT_ALLOW\"}]}" \
+		'syscalls[1].names: must not be empty'
+	check_profile "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[$ok,$ok,{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":70000}]}" \
+		'syscalls[2].errnoRet: must be at most 65535'
+	check_profile '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["kill"],"action":"SCMP_ACT_ERRNO","args":[{"index":1,"op":"SCMP_CMP_EQ"}]}]}' \
+		'syscalls[0].args[0].value: missing'
+	check_profile '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_Z80"]}' \
+		'architectures[1]: unknown architecture "SCMP_ARCH_Z80"'
+	check_profile "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[$ok,{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}" \
+		'listenerPath: missing (SCMP_ACT_NOTIFY needs a listener socket)'
+	check_profile '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","errnoRet":1}]}' \
+		'syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno'
+	check_profile '{"defaultAction":"SCMP_ACT_ALLOW","archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_Z80"]}]}' \
+		'archMap[0].subArchitectures[0]: unknown architecture "SCMP_ARCH_Z80"'
 	run rbox ps -aq
 	assert_output ""
 }

@@ -624,3 +624,13 @@ run_d_bounded() {
 	done
 	assert_equal "$leftover" ""
 }
+
+@test "--systemd-cgroup: a name or prefix that climbs out of the slice is refused" {
+	local p
+	for p in "system.slice::.." "system.slice::../../escape" "system.slice:a/../..:x" "system.slice::."; do
+		update_config '.linux.cgroupsPath = $p' --arg p "$p"
+		run -1 "$RUNTIME_BIN" --root "$STATE_ROOT" --systemd-cgroup create -b "$BUNDLE" "$CTR_ID" 3>&-
+		assert_output "rbox-runtime: linux.cgroupsPath: \"$p\": invalid prefix or name"
+		[ ! -e "$STATE_ROOT/$CTR_ID" ]
+	done
+}

@@ -339,8 +339,8 @@ status=1"
 		'.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_FAST"] => config.json: linux.seccomp.flags[0]: unknown seccomp flag "SECCOMP_FILTER_FLAG_FAST"'
 		'.linux.seccomp.syscalls[0].args = [{index: 6, value: 1, op: "SCMP_CMP_EQ"}] => config.json: linux.seccomp.syscalls[0].args[0].index: must be at most 5'
 		'.linux.seccomp.syscalls[0].args = [{index: 0, value: 1, op: "SCMP_CMP_ALMOST"}] => config.json: linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ALMOST"'
-		'.linux.seccomp.syscalls[0].action = "SCMP_ACT_ALLOW" | .linux.seccomp.defaultAction = "SCMP_ACT_ERRNO" | .linux.seccomp.syscalls[0].errnoRet = 1 => linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno'
-		'.linux.seccomp.defaultErrnoRet = 5 => linux.seccomp.defaultErrnoRet: SCMP_ACT_ALLOW takes no errno'
+		'.linux.seccomp.syscalls[0].action = "SCMP_ACT_ALLOW" | .linux.seccomp.defaultAction = "SCMP_ACT_ERRNO" | .linux.seccomp.syscalls[0].errnoRet = 1 => config.json: linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno'
+		'.linux.seccomp.defaultErrnoRet = 5 => config.json: linux.seccomp.defaultErrnoRet: SCMP_ACT_ALLOW takes no errno'
 		'.linux.seccomp.syscalls[0].action = "SCMP_ACT_NOTIFY" => config.json: linux.seccomp.listenerPath: missing (SCMP_ACT_NOTIFY needs a listener socket)'
 	)
 	local c
