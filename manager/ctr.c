@@ -418,8 +418,16 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
     } else if (ctr_wait_monitor(&st, timeout * 1000) == 0) {
         return 0;
     }
-    if (ctr_kill(s, id, SIGKILL, &e) < 0)
+    /* a kill that failed while the container still runs (rbox-runtime killed) is retried */
+    for (int attempt = 0; attempt < 3 && ctr_kill(s, id, SIGKILL, &e) < 0; attempt++) {
         rbox_err_free(e);
+        e = NULL;
+        struct ctr_state now;
+        if (ctr_read(s, id, &now, NULL) < 0 ||
+            (now.status != CS_RUNNING && now.status != CS_PAUSED))
+            break;
+    }
+    rbox_err_free(e);
     ctr_wait_monitor(&st, 30000);
     return 0;
 }
@@ -484,8 +492,9 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
         }
         rbox_err *e = NULL;
         if (ctr_kill(s, id, SIGKILL, &e) < 0)
-            rbox_err_free(e);
-        ctr_wait_monitor(&st, 30000);
+            rbox_err_free(e); /* e.g. the runtime was killed: try again, do not wait */
+        else
+            ctr_wait_monitor(&st, 30000);
         if (had)
             store_lock(s, NULL);
         if (ctr_read(s, id, &st, NULL) < 0)
