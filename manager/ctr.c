@@ -26,8 +26,6 @@
 static int make_entry(struct store *s, struct ctr_spec *spec, rbox_err **err)
 {
     _cleanup_free_ char *dir = ctr_path(s, spec->id, NULL);
-    if (mkdir(dir, 0700) < 0)
-        return rbox_error(err, errno, "creating %s", dir);
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || mkdirat(fd, "diff", 0755) < 0 || mkdirat(fd, "work", 0700) < 0)
         return rbox_error(err, errno, "creating %s", dir);
@@ -58,10 +56,19 @@ int ctr_create(struct store *s, struct ctr_spec *spec, const struct image *img, 
     spec->image_id = xstrdup(img->id);
     if (store_lock(s, err) < 0)
         return -1;
+    /* the directory before the name: a create killed at any point leaves a directory that
+     * ctr_salvage finds (and releases the name with), never a name pointing at nothing */
+    _cleanup_free_ char *cdir = ctr_path(s, spec->id, NULL);
+    if (mkdir(cdir, 0700) < 0) {
+        rbox_error(err, errno, "creating %s", cdir);
+        store_unlock(s);
+        return -1;
+    }
     char name[NAME_MAXLEN + 1];
     int r = spec->name ? name_claim(s, spec->name, spec->id, err)
                        : name_generate_claim(s, spec->id, name, sizeof(name), err);
     if (r < 0) {
+        rmdir(cdir);
         store_unlock(s);
         return -1;
     }
