@@ -366,8 +366,16 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     if (ctr_read(s, id, &st, err) < 0)
         return -1;
     _cleanup_close_ int fd = ctr_open_dir(s, id, err);
-    if (fd < 0 || spec_load(fd, &sp, err) < 0)
+    if (fd < 0)
         return -1;
+    if (spec_load(fd, &sp, err) < 0) {
+        if (st.status != CS_DEAD)
+            return -1;
+        /* a removal killed half-way took config.json: show what the state knows */
+        rbox_err_free(*err);
+        *err = NULL;
+        memset(&sp, 0, sizeof(sp));
+    }
     char buf[48];
     _cleanup_strv_ char **args = spec_args(&sp);
     jw_obj_open(w);

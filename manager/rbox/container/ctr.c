@@ -27,8 +27,6 @@
 static int make_entry(struct store *s, struct ctr_spec *spec, rbox_err **err)
 {
     _cleanup_free_ char *dir = ctr_path(s, spec->id, NULL);
-    if (mkdir(dir, 0700) < 0)
-        return rbox_error(err, errno, "creating %s", dir);
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || mkdirat(fd, "diff", 0755) < 0 || mkdirat(fd, "work", 0700) < 0)
         return rbox_error(err, errno, "creating %s", dir);
@@ -59,10 +57,19 @@ int ctr_create(struct store *s, struct ctr_spec *spec, const struct image *img, 
     spec->image_id = xstrdup(img->id);
     if (store_lock(s, err) < 0)
         return -1;
+    /* the directory before the name: a create killed at any point leaves a directory that
+     * ctr_salvage finds (and releases the name with), never a name pointing at nothing */
+    _cleanup_free_ char *cdir = ctr_path(s, spec->id, NULL);
+    if (mkdir(cdir, 0700) < 0) {
+        rbox_error(err, errno, "creating %s", cdir);
+        store_unlock(s);
+        return -1;
+    }
     char name[NAME_MAXLEN + 1];
     int r = spec->name ? name_claim(s, spec->name, spec->id, err)
                        : name_generate_claim(s, spec->id, name, sizeof(name), err);
     if (r < 0) {
+        rmdir(cdir);
         store_unlock(s);
         return -1;
     }
@@ -416,8 +423,16 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
     } else if (ctr_wait_monitor(&st, timeout * 1000) == 0) {
         return 0;
     }
-    if (ctr_kill(s, id, SIGKILL, &e) < 0)
+    /* a kill that failed while the container still runs (rbox-runtime killed) is retried */
+    for (int attempt = 0; attempt < 3 && ctr_kill(s, id, SIGKILL, &e) < 0; attempt++) {
         rbox_err_free(e);
+        e = NULL;
+        struct ctr_state now;
+        if (ctr_read(s, id, &now, NULL) < 0 ||
+            (now.status != CS_RUNNING && now.status != CS_PAUSED))
+            break;
+    }
+    rbox_err_free(e);
     ctr_wait_monitor(&st, 30000);
     return 0;
 }
@@ -482,8 +497,9 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
         }
         rbox_err *e = NULL;
         if (ctr_kill(s, id, SIGKILL, &e) < 0)
-            rbox_err_free(e);
-        ctr_wait_monitor(&st, 30000);
+            rbox_err_free(e); /* e.g. the runtime was killed: try again, do not wait */
+        else
+            ctr_wait_monitor(&st, 30000);
         if (had)
             store_lock(s, NULL);
         if (ctr_read(s, id, &st, NULL) < 0)

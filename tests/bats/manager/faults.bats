@@ -53,6 +53,10 @@ assert_all_accounted() {
 	rbox create --name torn busybox true >/dev/null
 	id=$(ctr_id torn)
 	rm -rf "$RBOX_ROOT/containers/$id/state" "$RBOX_ROOT/containers/$id/bundle" "$RBOX_ROOT/containers/$id/config.json"
+	# inspect shows what the state knows (config.json is gone)
+	run rbox inspect "$id"
+	assert_success
+	assert_equal "$(jq -r '.[0].State.Status' <<<"$output")" dead
 	rbox container prune -f
 	[ ! -e "$RBOX_ROOT/containers/$id" ]
 	run ls "$RBOX_ROOT/names"
@@ -101,6 +105,25 @@ EOF
 	check_leftovers
 	[ ! -e "$STATE_ROOT/$id" ]
 	rbox rm killed
+}
+
+@test "rbox-runtime killed during stop's SIGKILL: stop tries again and returns once it exited" {
+	rbox run -d --name tough busybox sh -c "trap '' TERM; while :; do sleep 0.1; done" >/dev/null
+	# a runtime whose first "kill ... 9" dies of SIGKILL before it signals anything
+	local fake="$BATS_TEST_TMPDIR/rt" mark="$BATS_TEST_TMPDIR/killed-once"
+	cat >"$fake" <<EOF
+#!/bin/bash
+if [ "\${@: -1}" = 9 ] && [[ " \$* " == *" kill "* ]] && [ ! -e "$mark" ]; then
+	touch "$mark"
+	kill -9 \$\$
+fi
+exec "$RUNTIME_BIN" "\$@"
+EOF
+	chmod +x "$fake"
+	RBOX_RUNTIME="$fake" "$RBOX_BIN" stop -t 0 tough
+	[ -e "$mark" ]
+	assert_equal "$(ctr_status tough)" exited
+	assert_equal "$(inspect_field tough .State.ExitCode)" 137
 }
 
 @test "fault injection: SIGKILL of rbox, rbox-runtime or rbox-monitor during run/start/stop/rm" {
