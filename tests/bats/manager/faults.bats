@@ -68,7 +68,8 @@ assert_all_accounted() {
 	local id
 	id=$(ctr_id mstart)
 	# what the state holds once the monitor recorded itself and died (a pid that is not alive)
-	printf 'monitor_pid=999999999\nmonitor_start=1\n' >>"$RBOX_ROOT/containers/$id/state"
+	jq -c '.monitor_pid = 999999999 | .monitor_start = 1' "$RBOX_ROOT/containers/$id/state" >"$BATS_TEST_TMPDIR/state"
+	mv "$BATS_TEST_TMPDIR/state" "$RBOX_ROOT/containers/$id/state"
 	assert_equal "$(ctr_status mstart)" created
 	assert_equal "$(inspect_field mstart .State.Error)" \
 		"rbox-monitor (pid 999999999) died before the container started"

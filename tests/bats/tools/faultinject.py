@@ -12,6 +12,7 @@ of the store's state files, checked against the monitor's --store-root). One lin
 iteration: "it=N op=OP target=KIND killed=yes|missed rc=RC: last stderr line". Exit 1 when an
 operation hung (did not end within 30 s after the kill).
 """
+import json
 import os
 import random
 import signal
@@ -70,16 +71,14 @@ def store_monitors(name):
     for cid in os.listdir(cdir) if os.path.isdir(cdir) else []:
         try:
             with open(os.path.join(cdir, cid, "state")) as f:
-                lines = f.read().splitlines()
-                if "name=%s" % name not in lines:
-                    continue
-                for line in lines:
-                    if line.startswith("monitor_pid="):
-                        pid = int(line.split("=", 1)[1])
-                        a = argv0(pid) if pid > 0 else [b""]
-                        if kind(pid) == "rbox-monitor" and ROOT.encode() in a:
-                            pids.append(pid)
-        except (OSError, ValueError):
+                st = json.load(f)
+            if st.get("name") != name:
+                continue
+            pid = int(st.get("monitor_pid", 0))
+            a = argv0(pid) if pid > 0 else [b""]
+            if kind(pid) == "rbox-monitor" and ROOT.encode() in a:
+                pids.append(pid)
+        except (OSError, ValueError, TypeError):
             pass
     return pids
 
