@@ -226,10 +226,11 @@ bench: all bundles
 C_FILES    = $(sort $(shell find lib runtime manager tests/helpers -name '*.[ch]'))
 MAX_LINES := 1000
 lint:
-	clang-format --dry-run --Werror $(C_FILES)
+	@echo "  LINT    clang-format, file sizes, cppcheck"
+	@clang-format --dry-run --Werror $(C_FILES)
 	@awk -v max=$(MAX_LINES) 'FNR == 1 && NR > 1 && n > max { print prev ": " n " lines (at most " max ")"; bad = 1 } \
 	    { n = FNR; prev = FILENAME } END { if (n > max) { print prev ": " n " lines (at most " max ")"; bad = 1 } exit bad }' $(C_FILES)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	    --suppress=missingIncludeSystem $(patsubst -iquote,-I,$(RT_INC) $(MGR_INC) $(MON_INC)) lib runtime manager
 
 format:

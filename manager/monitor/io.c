@@ -1,4 +1,4 @@
-/* monitor_io.c - rbox-monitor's log writer and attach server. Fixed memory, no allocation. */
+/* io.c - rbox-monitor's log writer and attach server. Fixed memory, no allocation. */
 #define _GNU_SOURCE
 #include "monitor.h"
 #include "util.h"
@@ -88,7 +88,7 @@ void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len
     logw_flush(w);
 }
 
-void attach_init(struct attach_srv *s, int listen_fd)
+void srv_init(struct srv *s, int listen_fd)
 {
     s->listen_fd = listen_fd;
     for (int i = 0; i < MAX_CLIENTS; i++) {
@@ -97,7 +97,7 @@ void attach_init(struct attach_srv *s, int listen_fd)
     }
 }
 
-static void drop(struct attach_srv *s, int i)
+static void drop(struct srv *s, int i)
 {
     close(s->c[i].fd);
     s->c[i].fd = -1;
@@ -106,7 +106,7 @@ static void drop(struct attach_srv *s, int i)
     s->c[i].flags = 0;
 }
 
-void attach_accept(struct attach_srv *s)
+void srv_accept(struct srv *s)
 {
     for (;;) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -127,11 +127,11 @@ void attach_accept(struct attach_srv *s)
         /* the hello (and a first resize) is usually queued already: foreground run sends it
          * before "go" */
         for (int k = 0; k < 4 && s->c[slot].fd >= 0 && !mtty_input_pending(); k++)
-            attach_read(s, slot);
+            srv_read(s, slot);
     }
 }
 
-static void send_to(struct attach_srv *s, int i, const char *msg, size_t len)
+static void send_to(struct srv *s, int i, const char *msg, size_t len)
 {
     ssize_t r = send(s->c[i].fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r == (ssize_t)len)
@@ -144,7 +144,7 @@ static void send_to(struct attach_srv *s, int i, const char *msg, size_t len)
     drop(s, i);
 }
 
-void attach_forward(struct attach_srv *s, char type, const char *data, size_t len)
+void srv_forward(struct srv *s, char type, const char *data, size_t len)
 {
     static char msg[PROTO_MSG_MAX];
     unsigned want = type == MSG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR;
@@ -157,7 +157,7 @@ void attach_forward(struct attach_srv *s, char type, const char *data, size_t le
             send_to(s, i, msg, len + 1);
 }
 
-bool attach_any_pending(const struct attach_srv *s)
+bool srv_any_pending(const struct srv *s)
 {
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (s->c[i].fd >= 0 && s->c[i].plen)
@@ -165,7 +165,7 @@ bool attach_any_pending(const struct attach_srv *s)
     return false;
 }
 
-void attach_flush(struct attach_srv *s, int i)
+void srv_flush(struct srv *s, int i)
 {
     if (s->c[i].fd < 0 || s->c[i].plen == 0)
         return;
@@ -175,7 +175,7 @@ void attach_flush(struct attach_srv *s, int i)
 }
 
 /* The hello: flags, then " rows cols" when the client drives the terminal size. */
-static void hello(struct attach_srv *s, int i, const char *msg, ssize_t n)
+static void hello(struct srv *s, int i, const char *msg, ssize_t n)
 {
     s->c[i].flags = (unsigned char)msg[1];
     s->c[i].hello = true;
@@ -184,7 +184,7 @@ static void hello(struct attach_srv *s, int i, const char *msg, ssize_t n)
         mtty_resize(rows, cols);
 }
 
-int attach_read(struct attach_srv *s, int i)
+int srv_read(struct srv *s, int i)
 {
     static char msg[PROTO_MSG_MAX + 1];
     ssize_t n = recv(s->c[i].fd, msg, PROTO_MSG_MAX, MSG_DONTWAIT);
@@ -223,13 +223,13 @@ int attach_read(struct attach_srv *s, int i)
     return 0;
 }
 
-void attach_send(struct attach_srv *s, int i, const char *msg, size_t len)
+void srv_send(struct srv *s, int i, const char *msg, size_t len)
 {
     if (s->c[i].fd >= 0 && s->c[i].plen == 0)
         send_to(s, i, msg, len);
 }
 
-void attach_finish(struct attach_srv *s, int exit_code, int signal)
+void srv_finish(struct srv *s, int exit_code, int signal)
 {
     char msg[64];
     int n = snprintf(msg, sizeof(msg), "%c%d %d", MSG_EXIT, exit_code, signal);

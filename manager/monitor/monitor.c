@@ -48,11 +48,11 @@ static struct {
     pid_t pid;
     bool reaped;
     bool log_noted;            /* the log's write failure is in the state */
-    bool terminal, open_stdin; /* -t, -i: see monitor_tty.c */
+    bool terminal, open_stdin; /* -t, -i: see tty.c */
     int wstatus;
     char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
     struct logw log;
-    struct attach_srv srv;
+    struct srv srv;
 } m = {
     .ctrfd = -1, .runfd = -1, .sync_fd = -1, .lock_fd = -1, .sigfd = -1, .out_r = -1, .err_r = -1
 };
@@ -238,7 +238,7 @@ static void setup(void)
     int lfd = listen_attach();
     if (lfd < 0)
         fail_start(EXIT_RBOX, "monitor: creating the attach socket failed");
-    attach_init(&m.srv, lfd);
+    srv_init(&m.srv, lfd);
     if (mtty_init(m.terminal, m.open_stdin) < 0)
         fail_start(EXIT_RBOX, "monitor: creating the stdin pipe failed");
     sigset_t mask;
@@ -310,7 +310,7 @@ static void start_container(void)
         fail_start(EXIT_RBOX, "monitor: the container's terminal did not arrive on the console "
                               "socket");
     unsigned long long pid_start = proc_start_time(m.pid);
-    attach_accept(&m.srv); /* clients that connected before "go" see every byte */
+    srv_accept(&m.srv); /* clients that connected before "go" see every byte */
     int64_t started = mreport_started(m.ctrfd);
     const char *start[] = { "start", m.id, NULL };
     if ((status = runtime(start, -1, -1)) != 0) {
@@ -381,7 +381,7 @@ static void read_pipe(int *fd, const char *stream, char type)
         logw_chunk(&m.log, stream, buf, (size_t)n);
         if (m.log.failed && !m.log_noted)
             note_log_failure();
-        attach_forward(&m.srv, type, buf, (size_t)n);
+        srv_forward(&m.srv, type, buf, (size_t)n);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         close(*fd);
         *fd = -1;
@@ -394,7 +394,7 @@ static void read_tty(void)
     static char buf[PROTO_DATA_MAX + 1]; /* + the '\r' mtty_log_text may put back */
     ssize_t n = read(mtty_master(), buf, PROTO_DATA_MAX);
     if (n > 0) {
-        attach_forward(&m.srv, MSG_STDOUT, buf, (size_t)n);
+        srv_forward(&m.srv, MSG_STDOUT, buf, (size_t)n);
         size_t len = mtty_log_text(buf, (size_t)n);
         if (len)
             logw_chunk(&m.log, "stdout", buf, len);
@@ -412,7 +412,7 @@ static void main_loop(void)
     while (!m.reaped || m.out_r >= 0 || m.err_r >= 0 || mtty_master() >= 0) {
         struct pollfd p[6 + MAX_CLIENTS];
         int n = 0;
-        bool gate = attach_any_pending(&m.srv);
+        bool gate = srv_any_pending(&m.srv);
         bool input_full = mtty_input_pending(); /* no client message until it drains */
         p[n++] = (struct pollfd){ .fd = m.sigfd, .events = POLLIN };
         p[n++] = (struct pollfd){ .fd = m.srv.listen_fd, .events = POLLIN };
@@ -442,7 +442,7 @@ static void main_loop(void)
         if (p[0].revents)
             reap();
         if (p[1].revents)
-            attach_accept(&m.srv);
+            srv_accept(&m.srv);
         if (p[2].revents)
             read_pipe(&m.out_r, "stdout", MSG_STDOUT);
         if (p[3].revents)
@@ -454,11 +454,11 @@ static void main_loop(void)
         for (int i = 0; i < MAX_CLIENTS; i++) {
             short ev = p[6 + i].revents;
             if (ev & POLLOUT)
-                attach_flush(&m.srv, i);
+                srv_flush(&m.srv, i);
             /* a client that went away is read even while input waits: no busy loop on
              * POLLHUP; what does not fit of its last input is lost with it */
             if (((ev & POLLIN) && !mtty_input_pending()) || (ev & (POLLHUP | POLLERR))) {
-                int sig = attach_read(&m.srv, i);
+                int sig = srv_read(&m.srv, i);
                 if (sig > 0 && !m.reaped)
                     kill(m.pid, sig); /* our child, not yet reaped: the pid is still its */
             }
@@ -488,7 +488,7 @@ static const char *final_stats(void)
  * process ends up in the monitor's subtree (it is a child subreaper) and is reaped by it, as
  * conmon does for exec sessions; stdio is /dev/null (docker drops a detached exec's output).
  * The payload is NUL-separated: FLAGS..., "--", CMD... */
-void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len)
+void monitor_exec_request(struct srv *s, int i, char *payload, size_t len)
 {
     const char *args[56] = { "exec", "--detach" };
     size_t n = 2;
@@ -516,7 +516,7 @@ void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len
             code = runtime_error(status, msg, sizeof(msg));
         snprintf(reply, sizeof(reply), "%c%d %s", MSG_EXEC_ANSWER, code, msg);
     }
-    attach_send(s, i, reply, strlen(reply));
+    srv_send(s, i, reply, strlen(reply));
 }
 
 /* 6: record the exit, clean up, tell the clients. */
@@ -562,7 +562,7 @@ static NORETURN void finish(void)
     if (have && st.auto_remove)
         remove_container();
     mreport_send(&m.srv);
-    attach_finish(&m.srv, code, sig);
+    srv_finish(&m.srv, code, sig);
     _exit(0);
 }
 

@@ -1,4 +1,5 @@
-/* monitor.h - rbox-monitor's parts: the log writer and the attach server (monitor_io.c). */
+/* monitor.h - rbox-monitor's parts: the log writer and the attach server (io.c), the pty (tty.c),
+ * the verdict (verdict.c). */
 #ifndef RBOX_MONITOR_H
 #define RBOX_MONITOR_H
 
@@ -26,8 +27,9 @@ struct logw {
 void logw_start(struct logw *w);
 void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len);
 
-/* Attach clients: fixed slots, at most one queued message each (backpressure: the monitor stops
- * reading the container's pipes while any client has a queued message). */
+/* The attach server (io.c; srv_*, where rbox's client side is attach_*): the attached clients in
+ * fixed slots, at most one queued message each (backpressure: the monitor stops reading the
+ * container's pipes while any client has a queued message). */
 #define MAX_CLIENTS 16
 struct client {
     int fd;         /* -1: free slot */
@@ -36,28 +38,28 @@ struct client {
     size_t plen; /* queued message length, 0 when none */
     char pend[PROTO_MSG_MAX];
 };
-struct attach_srv {
+struct srv {
     int listen_fd;
     struct client c[MAX_CLIENTS];
 };
-void attach_init(struct attach_srv *s, int listen_fd);
+void srv_init(struct srv *s, int listen_fd);
 /* Accept every pending connection (non-blocking) and read their hellos. */
-void attach_accept(struct attach_srv *s);
-/* Forward container output: type 'O' or 'E'. */
-void attach_forward(struct attach_srv *s, char type, const char *data, size_t len);
-bool attach_any_pending(const struct attach_srv *s);
+void srv_accept(struct srv *s);
+/* Forward container output: type MSG_STDOUT or MSG_STDERR. */
+void srv_forward(struct srv *s, char type, const char *data, size_t len);
+bool srv_any_pending(const struct srv *s);
 /* Try to send queued messages of client i. */
-void attach_flush(struct attach_srv *s, int i);
+void srv_flush(struct srv *s, int i);
 /* Handle input from client i: returns a signal to deliver (> 0) or 0. */
-int attach_read(struct attach_srv *s, int i);
-/* Send 'X' to everyone (waiting briefly for queued data) and close all clients. */
-void attach_finish(struct attach_srv *s, int exit_code, int signal);
+int srv_read(struct srv *s, int i);
+/* Send MSG_EXIT to everyone (waiting briefly for queued data) and close all clients. */
+void srv_finish(struct srv *s, int exit_code, int signal);
 /* Send one message to client i (queued when the socket is full). */
-void attach_send(struct attach_srv *s, int i, const char *msg, size_t len);
-/* 'P' from client i (monitor.c): run rbox-runtime exec --detach, answer 'R'. */
-void monitor_exec_request(struct attach_srv *s, int i, char *payload, size_t len);
+void srv_send(struct srv *s, int i, const char *msg, size_t len);
+/* MSG_EXEC from client i (monitor.c): run rbox-runtime exec --detach, answer MSG_EXEC_ANSWER. */
+void monitor_exec_request(struct srv *s, int i, char *payload, size_t len);
 
-/* The container's input (monitor_tty.c): the pty master or the stdin pipe. */
+/* The container's input (tty.c): the pty master or the stdin pipe. */
 int mtty_init(bool tty, bool open_stdin); /* -1: pipe failed */
 int mtty_child_stdin(void);               /* the pipe's read end for `rbox-runtime create`, or -1 */
 void mtty_after_create(void);
@@ -75,7 +77,7 @@ void mtty_resize(unsigned rows, unsigned cols);
 /* In place: "\r\n" -> "\n" across chunks; buf needs one spare byte. Returns the length. */
 size_t mtty_log_text(char *buf, size_t len);
 
-/* The sandbox part (monitor_report.c): --timeout and the verdict (--report, inspect). */
+/* The sandbox part (verdict.c): --timeout and the verdict (--report, inspect). */
 int mreport_load(int ctrfd); /* sandbox.conf; -1 with errno */
 /* right before `rbox-runtime start`: the clock starts; returns the wall-clock time (StartedAt) */
 int64_t mreport_started(int ctrfd);
@@ -89,7 +91,7 @@ bool mreport_finish(int ctrfd, const char *id, const char *name, int code, int s
                     const char *stats);
 /* The start failed: the same files, with started=false and the error. */
 void mreport_failed(int ctrfd, const char *id, const char *name, int code, const char *msg);
-/* 'V' + the report to the attached clients (before attach_finish sends 'X'). */
-void mreport_send(struct attach_srv *s);
+/* 'V' + the report to the attached clients (before srv_finish sends 'X'). */
+void mreport_send(struct srv *s);
 
 #endif

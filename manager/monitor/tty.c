@@ -1,4 +1,4 @@
-/* monitor_tty.c - rbox-monitor's side of the container's input: the pty master (a container
+/* tty.c - rbox-monitor's side of the container's input: the pty master (a container
  * with process.terminal, received over the console socket) or the write end of its stdin pipe
  * (-i without -t). Attach clients feed it ('I', 'C'), resize it ('W'); what the pty prints is
  * logged as stdout with "\r\n" turned back into "\n".

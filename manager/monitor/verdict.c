@@ -1,4 +1,4 @@
-/* monitor_report.c - rbox-monitor's sandbox part: the wall-clock timeout, and the verdict it
+/* verdict.c - rbox-monitor's sandbox part: the wall-clock timeout, and the verdict it
  * writes when the container ends (report.json in the container's dir for inspect, the user's
  * --report FILE, and a 'V' message to attached clients for --report -). Static memory only. */
 #define _GNU_SOURCE
@@ -125,8 +125,8 @@ void mreport_failed(int ctrfd, const char *id, const char *name, int code, const
 }
 
 /* 'V' + the report to every client, after what is queued for it (so it comes after the last
- * output and before 'X'). Blocking, with the same 2 s send timeout as attach_finish. */
-void mreport_send(struct attach_srv *s)
+ * output and before 'X'). Blocking, with the same 2 s send timeout as srv_finish. */
+void mreport_send(struct srv *s)
 {
     static char msg[REPORT_MAXLEN + 1];
     if (r.json_len <= 0)

@@ -41,7 +41,7 @@ int cg_hugetlb_apply(const char *dir, bool v2, const struct rbox_resources *r, r
 /* linux.resources.unified: each key is a file of dir. hybrid: only files that exist there. */
 int cg_unified_apply(const char *dir, const struct rbox_resources *r, bool hybrid, rbox_err **err);
 
-/* Device rules (cgroup_devices.c): the config's rules followed by the default allow list,
+/* Device rules (cgroup/devices.c): the config's rules followed by the default allow list,
  * reduced to a default and exceptions as the v1 kernel does; written to devices.allow/deny on
  * v1, compiled into a BPF_PROG_TYPE_CGROUP_DEVICE program on v2. */
 int cg_v1_devices(const char *dir, const struct rbox_resources *res, rbox_err **err);

@@ -1,4 +1,4 @@
-/* cgroup_devices.c - the devices controller: v1 devices.allow/deny, v2 an eBPF program.
+/* devices.c - the devices controller: v1 devices.allow/deny, v2 an eBPF program.
  *
  * The effective rules are linux.resources.devices followed by the default allow list (the
  * standard /dev nodes, as runc does), so a config with only a deny-all rule (what podman sends)

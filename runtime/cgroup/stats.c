@@ -1,4 +1,4 @@
-/* cgroup_stats.c - `events` data: resource statistics in runc's JSON field names (the "data" of
+/* stats.c - `events` data: resource statistics in runc's JSON field names (the "data" of
  * a {"type":"stats"} event), the OOM-kill counter, and OOM notifications.
  *
  * v1: cpuacct.* / cpu.stat, memory.* (memsw = swap, kmem = kernel), pids.*, blkio.throttle.*,

@@ -1,4 +1,4 @@
-/* cgroup_v1.c - the v1 backend (one directory per mounted hierarchy), also used on hybrid hosts
+/* v1.c - the v1 backend (one directory per mounted hierarchy), also used on hybrid hosts
  * where the cgroup2 mount at /sys/fs/cgroup/unified is joined as one more hierarchy. */
 #define _GNU_SOURCE
 #include "cgroup_internal.h"

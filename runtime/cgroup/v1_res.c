@@ -1,4 +1,4 @@
-/* cgroup_v1_res.c - linux.resources on cgroup v1 (and hybrid) hosts: one directory per
+/* v1_res.c - linux.resources on cgroup v1 (and hybrid) hosts: one directory per
  * controller hierarchy. See docs/cgroups.md for the mapping of each key.
  *
  * Conventions (runc's): a numeric value of 0 means "not given" (no change), -1 means

@@ -1,4 +1,4 @@
-/* cgroup_v2.c - the unified (cgroup2) backend. */
+/* v2.c - the unified (cgroup2) backend. */
 #define _GNU_SOURCE
 #include "cgroup_internal.h"
 #include "log.h"

@@ -1,4 +1,4 @@
-/* cgroup_v2_res.c - linux.resources on a cgroup v2 host (one directory), plus the hugetlb and
+/* v2_res.c - linux.resources on a cgroup v2 host (one directory), plus the hugetlb and
  * unified writers that a hybrid host also uses for its cgroup2 mount. See docs/cgroups.md.
  *
  * Conventions as on v1 (runc's): 0 means "not given", -1 unlimited; the v1-only keys

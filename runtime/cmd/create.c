@@ -1,4 +1,4 @@
-/* cmd_create.c - rbox-runtime create */
+/* create.c - rbox-runtime create */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "log.h"

@@ -1,4 +1,4 @@
-/* cmd_delete.c - rbox-runtime delete */
+/* delete.c - rbox-runtime delete */
 #define _GNU_SOURCE
 #include "cgroup_record.h"
 #include "cli.h"

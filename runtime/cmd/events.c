@@ -1,4 +1,4 @@
-/* cmd_events.c - rbox-runtime events: resource statistics and OOM notifications as JSON lines
+/* events.c - rbox-runtime events: resource statistics and OOM notifications as JSON lines
  * ({"type":"stats","id":ID,"data":{...}} and {"type":"oom","id":ID}), in runc's shape. */
 #define _GNU_SOURCE
 #include "cli.h"

@@ -1,4 +1,4 @@
-/* cmd_exec.c - rbox-runtime exec */
+/* exec.c - rbox-runtime exec */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "exec.h"

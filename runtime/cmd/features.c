@@ -1,4 +1,4 @@
-/* cmd_features.c - rbox-runtime features: the runtime-spec features document (features.md),
+/* features.c - rbox-runtime features: the runtime-spec features document (features.md),
  * describing what this build accepts and what this host's kernel supports. */
 #define _GNU_SOURCE
 #include "caps.h"

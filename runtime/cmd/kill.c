@@ -1,4 +1,4 @@
-/* cmd_kill.c - rbox-runtime kill */
+/* kill.c - rbox-runtime kill */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "signals.h"

@@ -1,4 +1,4 @@
-/* cmd_list.c - rbox-runtime list */
+/* list.c - rbox-runtime list */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "json.h"

@@ -1,4 +1,4 @@
-/* cmd_pause.c - rbox-runtime pause / resume: freeze and thaw every process of a container
+/* pause.c - rbox-runtime pause / resume: freeze and thaw every process of a container
  * (v1 freezer.state, v2 cgroup.freeze). */
 #define _GNU_SOURCE
 #include "cli.h"

@@ -1,4 +1,4 @@
-/* cmd_ps.c - rbox-runtime ps: the processes in a container's cgroup. */
+/* ps.c - rbox-runtime ps: the processes in a container's cgroup. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "json.h"

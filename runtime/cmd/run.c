@@ -1,4 +1,4 @@
-/* cmd_run.c - rbox-runtime run: create + start + wait + delete in one process. */
+/* run.c - rbox-runtime run: create + start + wait + delete in one process. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "foreground.h"

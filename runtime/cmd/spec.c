@@ -1,4 +1,4 @@
-/* cmd_spec.c - rbox-runtime spec: write a default config.json. */
+/* spec.c - rbox-runtime spec: write a default config.json. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "json.h"

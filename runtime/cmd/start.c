@@ -1,4 +1,4 @@
-/* cmd_start.c - rbox-runtime start */
+/* start.c - rbox-runtime start */
 #define _GNU_SOURCE
 #include "cli.h"
 

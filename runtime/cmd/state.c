@@ -1,4 +1,4 @@
-/* cmd_state.c - rbox-runtime state */
+/* state.c - rbox-runtime state */
 #define _GNU_SOURCE
 #include "cli.h"
 

@@ -1,4 +1,4 @@
-/* cmd_update.c - rbox-runtime update: change the resource limits of a live container. */
+/* update.c - rbox-runtime update: change the resource limits of a live container. */
 #define _GNU_SOURCE
 #include "cli.h"
 

@@ -1,6 +1,6 @@
 /* config.c - config.json: loading, the typed readers, and the top level (ociVersion, root, mounts,
- * process, hooks, annotations, hostname). linux.* and the mount option table are in config_linux.c,
- * linux.resources in config_resources.c.
+ * process, hooks, annotations, hostname). linux.* and the mount option table are in config/linux.c,
+ * linux.resources in config/resources.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -105,11 +105,11 @@ int pc_fields(struct pctx *c, yajl_val obj, const struct field *f, size_t n, voi
 int pc_parse_document(const char *text, const char *what, const struct field *f, size_t n,
                       void *base, int (*check)(struct pctx *c, void *base), rbox_err **err);
 
-/* config_linux.c */
+/* config/linux.c */
 int linux_parse(struct pctx *c, yajl_val v, void *dst);
 void linux_clear(struct rbox_linux *l);
 
-/* config_resources.c */
+/* config/resources.c */
 int resources_parse(struct pctx *c, yajl_val v, void *dst);
 
 /* An absent list the header promises as an empty vector. */

@@ -1,6 +1,6 @@
-/* config_linux.c - the "linux" object of config.json: namespaces, id mappings, devices, sysctl,
+/* linux.c - the "linux" object of config.json: namespaces, id mappings, devices, sysctl,
  * seccomp, rootfs propagation, masked/read-only paths, personality, time offsets; and the Linux
- * mount options of mounts[] (mount_options_parse). linux.resources is in config_resources.c.
+ * mount options of mounts[] (mount_options_parse). linux.resources is in config/resources.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* config_resources.c - linux.resources (also read on its own by `update --resources FILE`):
+/* resources.c - linux.resources (also read on its own by `update --resources FILE`):
  * device rules, memory, cpu, pids, blockIO, hugepage limits, network, unified.
  */
 #ifndef _GNU_SOURCE

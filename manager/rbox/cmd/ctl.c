@@ -1,4 +1,4 @@
-/* cmd_ctl.c - rbox stop, kill, restart, wait, rm, rename, container prune. */
+/* ctl.c - rbox stop, kill, restart, wait, rm, rename, container prune. */
 #define _GNU_SOURCE
 #include "ctl_parallel.h"
 #include "ctr.h"

@@ -1,4 +1,4 @@
-/* cmd_exec.c - rbox exec: another process in a running container, through
+/* exec.c - rbox exec: another process in a running container, through
  * `rbox-runtime exec --process FILE` (the process object is the container's own, from its
  * bundle, with the command, environment, user, working directory and terminal replaced).
  *

@@ -1,4 +1,4 @@
-/* cmd_image.c - rbox image import|ls|rm|inspect, rbox images. */
+/* image.c - rbox image import|ls|rm|inspect, rbox images. */
 #define _GNU_SOURCE
 #include "image.h"
 #include "json.h"

@@ -1,4 +1,4 @@
-/* cmd_logs.c - rbox logs: read the k8s-file log the monitor writes (see docs/manager.md). */
+/* logs.c - rbox logs: read the k8s-file log the monitor writes (see docs/manager.md). */
 #define _GNU_SOURCE
 #include "ctr.h"
 #include "log.h"

@@ -1,4 +1,4 @@
-/* cmd_ps.c - rbox ps and rbox inspect. */
+/* ps.c - rbox ps and rbox inspect. */
 #define _GNU_SOURCE
 #include "ctr.h"
 #include "salvage.h"

@@ -1,4 +1,4 @@
-/* cmd_run.c - rbox run, create and start. */
+/* run.c - rbox run, create and start. */
 #define _GNU_SOURCE
 #include "attach.h"
 #include "ctr.h"
@@ -47,7 +47,7 @@
     "                             and /etc/group\n"                                             \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
-/* sandbox mode and volumes (sandbox.c, ctr_mounts.c; docs/sandbox.md) */
+/* sandbox mode and volumes (sandbox.c, container/mounts.c; docs/sandbox.md) */
 #define SANDBOX_FLAGS_HELP                                                                     \
     "\n"                                                                                       \
     "Sandbox and volumes:\n"                                                                   \

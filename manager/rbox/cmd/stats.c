@@ -1,4 +1,4 @@
-/* cmd_stats.c - rbox stats: memory (usage, limit, peak), CPU % and pids of containers, from
+/* stats.c - rbox stats: memory (usage, limit, peak), CPU % and pids of containers, from
  * `rbox-runtime events --stats` (the cgroup's own counters). CPU % is the growth of the
  * cgroup's CPU time between two samples over the wall time between them (docker's number:
  * 100% is one CPU busy). */

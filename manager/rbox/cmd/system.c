@@ -1,4 +1,4 @@
-/* cmd_system.c - rbox system check: what this host offers that rbox needs (or can use), each
+/* system.c - rbox system check: what this host offers that rbox needs (or can use), each
  * probed for real (a namespace is unshared in a child, an overlay is mounted in the store),
  * one PASS/FAIL/WARN line per item. Exit 1 when something rbox needs is missing. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* cmd_top.c - rbox top: the processes of a running container, with the columns of docker
+/* top.c - rbox top: the processes of a running container, with the columns of docker
  * top's default (`ps -ef`): UID PID PPID C STIME TTY TIME CMD. The pids come from
  * `rbox-runtime ps --format json` (the container's cgroup), the rest from /proc on the host;
  * users are named from the host's /etc/passwd, as ps on the host does. */

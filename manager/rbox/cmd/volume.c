@@ -1,4 +1,4 @@
-/* cmd_volume.c - rbox volume create, ls, inspect, rm, prune. */
+/* volume.c - rbox volume create, ls, inspect, rm, prune. */
 #define _GNU_SOURCE
 #include "json.h"
 #include "mcli.h"

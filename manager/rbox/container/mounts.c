@@ -1,4 +1,4 @@
-/* ctr_mounts.c - -v/--volume and --tmpfs: parsing, the bundle's mounts, inspect's Mounts.
+/* mounts.c - -v/--volume and --tmpfs: parsing, the bundle's mounts, inspect's Mounts.
  *
  *   -v /host/path:/ctr/path[:ro|rw]   bind mount (the host path must exist)
  *   -v NAME:/ctr/path[:ro|rw]         named volume (created on first use)

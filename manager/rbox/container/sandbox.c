@@ -1,7 +1,7 @@
 /* sandbox.c - sandbox mode on rbox's side: --timeout, --report, --security-opt; their place in
  * the container's config.json, in the bundle, in inspect; and printing the verdict of a
- * foreground run for --report -. Volumes and tmpfs are in ctr_mounts.c, profiles in
- * seccomp_profiles.c, the monitor's part in monitor_report.c. */
+ * foreground run for --report -. Volumes and tmpfs are in container/mounts.c, profiles in
+ * seccomp_profiles.c, the monitor's part in manager/monitor/verdict.c. */
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "report.h"

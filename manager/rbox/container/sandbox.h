@@ -71,7 +71,7 @@ int seccomp_profile_validate(const char *text, rbox_err **err);
 const char *seccomp_profile_builtin(const char *name);
 bool seccomp_profile_graded(const char *name);
 
-/* ctr_mounts.c */
+/* container/mounts.c */
 int parse_volume_flag(const char *v, struct sbx_mount *m, rbox_err **err);
 int parse_tmpfs_flag(const char *v, struct sbx_mount *m, rbox_err **err);
 

@@ -1,4 +1,4 @@
-/* image.c - the image index, look-up, listing and removal (import is in image_import.c). */
+/* image.c - the image index, look-up, listing and removal (import is in image/import.c). */
 #define _GNU_SOURCE
 #include "image.h"
 #include "image_internal.h"

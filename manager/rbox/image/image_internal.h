@@ -1,4 +1,4 @@
-/* image_internal.h - shared between image.c and image_import.c. */
+/* image_internal.h - shared between image.c and image/import.c. */
 #ifndef RBOX_IMAGE_INTERNAL_H
 #define RBOX_IMAGE_INTERNAL_H
 

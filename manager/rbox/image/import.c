@@ -1,4 +1,4 @@
-/* image_import.c - importing rootfs tarballs (libarchive) and the built-in busybox image. */
+/* import.c - importing rootfs tarballs (libarchive) and the built-in busybox image. */
 #define _GNU_SOURCE
 #include "image.h"
 #include "image_internal.h"
