@@ -98,7 +98,13 @@ sleep 0.6
 check "pause: the counter stops" "$c1" "$(cat "/proc/$P/root/tmp/count")"
 rt resume c1
 check "resume: state" running "$(status_of c1)"
-if wait_for 50 test "$(cat "/proc/$P/root/tmp/count")" -gt "$c1"; then ok "resume: the counter goes on"; else notok "resume: the counter goes on" "stuck at $c1"; fi
+# (read again on every try; the loop rewrites the file, so a read can find it empty)
+counter_above() {
+	local v
+	v=$(cat "/proc/$P/root/tmp/count" 2>/dev/null)
+	[ -n "$v" ] && [ "$v" -gt "$1" ]
+}
+if wait_for 100 counter_above "$c1"; then ok "resume: the counter goes on"; else notok "resume: the counter goes on" "stuck at $c1"; fi
 
 # --- stats -----------------------------------------------------------------------------------
 stats=$(rt events --stats c1)
