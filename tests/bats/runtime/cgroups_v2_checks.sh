@@ -114,7 +114,8 @@ check "stats: cpu usage" true "$(jq -r '.data.cpu.usage.total > 0' <<<"$stats")"
 
 # --- kill --all, delete --------------------------------------------------------------------
 rt kill --all c1 KILL
-if wait_for 50 test "$(status_of c1)" = stopped; then ok "kill --all"; else notok "kill --all" "$(status_of c1)"; fi
+is_stopped() { [ "$(status_of "$1")" = stopped ]; }
+if wait_for 100 is_stopped c1; then ok "kill --all"; else notok "kill --all" "$(status_of c1)"; fi
 rt delete c1
 if [ ! -e $D ] && [ ! -e $CG ]; then ok "delete removes the cgroup"; else notok "delete removes the cgroup" "$(ls -d $D $CG 2>&1)"; fi
 
