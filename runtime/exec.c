@@ -2,7 +2,7 @@
  *
  * Protocol (one SOCK_SEQPACKET socketpair, the same numbers on both sides):
  *   the runtime forks the intermediate child A (still in the host's namespaces)
- *   1. runtime: A joins the container's cgroup                      -> SYNC_GO
+ *   1. runtime: A joins the container's cgroup (or --cgroup's sub-cgroups) -> SYNC_GO
  *   2. A: opens the init's root, joins its namespaces (user first), chroots into its root and
  *      forks B (B is in the container's pid namespace)               -> SYNC_PID (B's host pid)
  *      A exits; B is reparented to the runtime (a subreaper) or, with --detach, to the caller.
@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,7 +44,9 @@ struct exec_ctx {
     struct rbox_process proc;   /* from --process */
     struct rbox_process *p;     /* the process to run: &proc or &cfg->process */
     struct seccomp_prog *seccomp;
+    char **cg_dirs;       /* --cgroup: the directory to join per hierarchy (NULL: the cgroup's) */
     bool which[NS_COUNT]; /* namespaces of the init that are not ours */
+    bool paused;          /* --ignore-paused on a paused container */
     int pidfd;            /* the init */
     int console_fd;       /* B's console socket (connected, or our socketpair's end) */
     int relay_fd;         /* our end when we relay the pty ourselves */
@@ -59,6 +62,8 @@ static void ctx_release(struct exec_ctx *x)
     if (x->p == &x->proc)
         config_process_clear(&x->proc);
     seccomp_prog_free(x->seccomp);
+    strv_free(x->cg_dirs);
+    x->cg_dirs = NULL;
     int *fds[] = { &x->pidfd, &x->console_fd, &x->relay_fd, &x->sync_fd };
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0) {
@@ -214,8 +219,16 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
     enum container_status s = state_status(x->ref.dirfd, x->ref.st);
     /* as runc: a created container's init has its namespaces and root ready, so an exec
      * works before start */
-    if (s != ST_RUNNING && s != ST_CREATED)
+    /* --ignore-paused: the process joins the frozen cgroup and starts once it is thawed (so
+     * exec waits until then), as with runc */
+    if (s == ST_PAUSED && !x->o->ignore_paused)
+        return rbox_error(err, 0,
+                          "cannot exec in container \"%s\": it is paused (resume it, or use "
+                          "--ignore-paused)",
+                          id);
+    if (s != ST_RUNNING && s != ST_CREATED && s != ST_PAUSED)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is %s", id, status_name(s));
+    x->paused = s == ST_PAUSED;
     /* hold the init: from here on its pid cannot name another process unnoticed */
     x->pidfd = (int)syscall(SYS_pidfd_open, x->ref.st->pid, 0);
     if (x->pidfd < 0 || proc_start_time(x->ref.st->pid) != x->ref.st->pid_start)
@@ -258,6 +271,11 @@ static int prepare(struct exec_ctx *x, const struct global_opts *g, rbox_err **e
     if (container_ref_open(g->root, x->o->id, true, &x->ref, err) < 0 || check_running(x, err) < 0)
         return -1;
     if (state_load_config(x->ref.dirfd, &x->cfg, err) < 0 || load_process(x, err) < 0)
+        return -1;
+    if (x->o->cgroups && x->ref.st->cgroup == NULL)
+        return rbox_error(err, 0, "exec: --cgroup: container \"%s\" has no cgroup", x->o->id);
+    if (x->ref.st->cgroup &&
+        exec_cgroup_targets(x->ref.st->cgroup, x->o->cgroups, &x->cg_dirs, err) < 0)
         return -1;
     const struct rbox_seccomp *sc = x->sc_cfg ? &x->sc_cfg->linux.seccomp : &x->cfg->linux.seccomp;
     if (seccomp_compile(sc, g->root, &x->seccomp, err) < 0)
@@ -397,7 +415,7 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
     x->sync_fd = sp[0];
     /* 1. */
     struct cgroup *cg = x->ref.st->cgroup;
-    int r = cg ? cgroup_enter(cg, a, err) : 0;
+    int r = x->cg_dirs ? exec_cgroup_enter(x->cg_dirs, a, err) : cg ? cgroup_enter(cg, a, err) : 0;
     if (r == 0 && sync_send(x->sync_fd, SYNC_GO, 0, NULL) < 0)
         r = rbox_error(err, errno, "sync");
     if (r < 0) {
@@ -405,6 +423,10 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
         reap(a);
         return -1;
     }
+    /* paused: A is frozen until `resume`, which needs the lock; the pidfd check of step 3 still
+     * catches a container deleted meanwhile */
+    if (x->paused)
+        flock(x->ref.dirfd, LOCK_UN);
     /* 2. */
     struct sync_msg m;
     r = sync_expect(x->sync_fd, SYNC_PID, &m, err);
