@@ -8,7 +8,9 @@
  *      A exits; B is reparented to the runtime (a subreaper) or, with --detach, to the caller.
  *   3. runtime: the init is still the same live process (pidfd)      -> SYNC_START
  *   4. B: user, rlimits, cwd, terminal, capabilities, seccomp, execve; EOF on the socket (it is
- *      close-on-exec) means the exec happened, SYNC_ERROR carries why it did not.
+ *      close-on-exec) means the exec happened, SYNC_ERROR carries why it did not. A filter with
+ *      SCMP_ACT_NOTIFY adds B -> SYNC_SECCOMP (listener fd attached) before the execve: the
+ *      runtime passes it on to linux.seccomp.listenerPath and answers SYNC_ACK (or SYNC_ERROR).
  */
 #define _GNU_SOURCE
 #include "exec.h"
@@ -47,9 +49,10 @@ struct exec_ctx {
     char **cg_dirs;       /* --cgroup: the directory to join per hierarchy (NULL: the cgroup's) */
     bool which[NS_COUNT]; /* namespaces of the init that are not ours */
     bool paused;          /* --ignore-paused on a paused container */
-    int pidfd;            /* the init */
-    int console_fd;       /* B's console socket (connected, or our socketpair's end) */
-    int relay_fd;         /* our end when we relay the pty ourselves */
+    enum container_status status; /* at the start, for the seccomp agent's state */
+    int pidfd;                    /* the init */
+    int console_fd;               /* B's console socket (connected, or our socketpair's end) */
+    int relay_fd;                 /* our end when we relay the pty ourselves */
     int sync_fd;
     pid_t pid; /* B's host pid */
 };
@@ -229,6 +232,7 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
     if (s != ST_RUNNING && s != ST_CREATED && s != ST_PAUSED)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is %s", id, status_name(s));
     x->paused = s == ST_PAUSED;
+    x->status = s;
     /* hold the init: from here on its pid cannot name another process unnoticed */
     x->pidfd = (int)syscall(SYS_pidfd_open, x->ref.st->pid, 0);
     if (x->pidfd < 0 || proc_start_time(x->ref.st->pid) != x->ref.st->pid_start)
@@ -306,6 +310,24 @@ static bool setgroups_allowed(const struct exec_ctx *x)
     return !str_has_prefix(sg, "deny");
 }
 
+/* SCMP_ACT_NOTIFY: hand the listener fd to the runtime, which passes it on to listenerPath, and
+ * wait until it did (as the init does at create). Runs under the filter already: the profile
+ * must let sendmsg, recvfrom and close through. */
+static int load_seccomp(struct exec_ctx *x, rbox_err **err)
+{
+    int notify_fd = -1;
+    struct sync_msg m;
+    if (seccomp_load(x->seccomp, &notify_fd, err) < 0)
+        return -1;
+    if (notify_fd < 0)
+        return 0;
+    int r = sync_send_fd(x->sync_fd, SYNC_SECCOMP, notify_fd);
+    close(notify_fd);
+    if (r < 0)
+        return rbox_error(err, errno, "sending the seccomp listener fd to the runtime");
+    return sync_expect(x->sync_fd, SYNC_ACK, &m, err);
+}
+
 /* Step 4 in B. Returns only on failure. */
 static int exec_process(struct exec_ctx *x, rbox_err **err)
 {
@@ -334,12 +356,11 @@ static int exec_process(struct exec_ctx *x, rbox_err **err)
     /* as in the init: without no_new_privs or CAP_SYS_ADMIN left, load the filter first */
     bool seccomp_first = x->seccomp && !p->no_new_privileges &&
                          !(p->caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */));
-    int notify_fd = -1;
-    if (seccomp_first && seccomp_load(x->seccomp, &notify_fd, err) < 0)
+    if (seccomp_first && load_seccomp(x, err) < 0)
         return -1;
     if (caps_apply(&p->caps, err) < 0)
         return -1;
-    if (!seccomp_first && x->seccomp && seccomp_load(x->seccomp, &notify_fd, err) < 0)
+    if (!seccomp_first && x->seccomp && load_seccomp(x, err) < 0)
         return -1;
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
@@ -445,11 +466,37 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
     return 0;
 }
 
+/* Step 4, SYNC_SECCOMP: the listener fd goes to listenerPath with the process's state (its pid,
+ * the container's state), as runc sends it; then SYNC_ACK. */
+static int pass_listener(struct exec_ctx *x, int nfd, rbox_err **err)
+{
+    const struct rbox_seccomp *sc = x->sc_cfg ? &x->sc_cfg->linux.seccomp : &x->cfg->linux.seccomp;
+    _cleanup_free_ char *state = state_oci_json(x->ref.st, x->status, false);
+    int r = seccomp_notify_send(sc, nfd, x->pid, state, err);
+    close(nfd);
+    if (r < 0) {
+        sync_send_error(x->sync_fd, *err);
+        return -1;
+    }
+    if (sync_send(x->sync_fd, SYNC_ACK, 0, NULL) < 0)
+        return rbox_error(err, errno, "the exec'd process exited unexpectedly");
+    return 0;
+}
+
 /* Step 4: EOF means the exec happened. */
 static int await_exec(struct exec_ctx *x, rbox_err **err)
 {
     struct sync_msg m;
-    int r = sync_recv(x->sync_fd, &m);
+    int r, nfd = -1;
+    while ((r = sync_recv_fd(x->sync_fd, &m, &nfd)) > 0 && m.type == SYNC_SECCOMP) {
+        if (nfd < 0)
+            return rbox_error(err, EPROTO, "the exec'd process sent no seccomp listener fd");
+        if (pass_listener(x, nfd, err) < 0)
+            return -1;
+        nfd = -1;
+    }
+    if (nfd >= 0)
+        close(nfd);
     close(x->sync_fd);
     x->sync_fd = -1;
     if (r < 0)

@@ -3,6 +3,17 @@
 
 load ../helpers
 
+# the seccomp agents a test started (their pids), stopped before the containers are deleted
+AGENT_PIDS=
+teardown() {
+	local p
+	for p in $AGENT_PIDS; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	teardown_containers
+}
+
 # start the test's container (sleep) in the background
 start_container() {
 	run_bg run -d -b "$BUNDLE" "$CTR_ID"
@@ -389,4 +400,40 @@ cgroup_lines_not_ending() { # PID SUFFIX
 	run runtime exec --cgroup :msub "$CTR_ID" true
 	assert_failure
 	assert_output 'rbox-runtime: exec: --cgroup :msub: empty controller name'
+}
+
+@test "exec: a SCMP_ACT_NOTIFY profile hands the listener fd to listenerPath, as create does" {
+	requires cmd:python3
+	local enabled
+	enabled=$(runtime features | jq .linux.seccomp.enabled)
+	[ "$enabled" = true ] || skip "this build does not load seccomp profiles (features: seccomp.enabled=false)"
+	local agent="$REPO_ROOT/tests/helpers/seccomp-agent.py" sock="$BATS_TEST_TMPDIR/agent.sock" a
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+		listenerMetadata: "exec-metadata", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
+		--arg sock "$sock"
+	# one agent per listener fd (it takes one connection): the init's, then the exec's
+	for a in init exec; do
+		mkdir -p "$BATS_TEST_TMPDIR/$a"
+		rm -f "$sock"
+		python3 "$agent" "$sock" "$BATS_TEST_TMPDIR/$a" 18 >"$BATS_TEST_TMPDIR/$a.log" 2>&1 3>&- &
+		AGENT_PIDS+=" $!"
+		wait_for 50 0.1 test -e "$BATS_TEST_TMPDIR/$a/ready"
+		if [ "$a" = init ]; then
+			start_container
+			wait_for 50 0.1 test -s "$BATS_TEST_TMPDIR/init/state.json"
+		fi
+	done
+	run runtime exec "$CTR_ID" sh -c 'mkdir /tmp/d; echo "status=$?"'
+	assert_success
+	assert_line --index 0 "mkdir: can't create directory '/tmp/d': Invalid cross-device link"
+	assert_line --index 1 "status=1"
+	local st="$BATS_TEST_TMPDIR/exec/state.json"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/exec/nfds")" 1
+	assert_equal "$(jq -c .fds "$st")" '["seccompFd"]'
+	assert_equal "$(jq -r .metadata "$st")" exec-metadata
+	assert_equal "$(jq -r .state.id "$st")" "$CTR_ID"
+	assert_equal "$(jq -r .state.status "$st")" running
+	assert_equal "$(jq -r .state.pid "$st")" "$(container_pid "$CTR_ID")"
+	# the process is the exec'd one, not the init
+	[ "$(jq -r .pid "$st")" != "$(container_pid "$CTR_ID")" ]
 }
