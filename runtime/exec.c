@@ -46,15 +46,16 @@ struct exec_ctx {
     struct rbox_process proc;   /* from --process */
     struct rbox_process *p;     /* the process to run: &proc or &cfg->process */
     struct seccomp_prog *seccomp;
-    char **cg_dirs;       /* --cgroup: the directory to join per hierarchy (NULL: the cgroup's) */
     bool which[NS_COUNT]; /* namespaces of the init that are not ours */
-    bool paused;          /* --ignore-paused on a paused container */
-    enum container_status status; /* at the start, for the seccomp agent's state */
-    int pidfd;                    /* the init */
-    int console_fd;               /* B's console socket (connected, or our socketpair's end) */
-    int relay_fd;                 /* our end when we relay the pty ourselves */
+    int pidfd;            /* the init */
+    int console_fd;       /* B's console socket (connected, or our socketpair's end) */
+    int relay_fd;         /* our end when we relay the pty ourselves */
     int sync_fd;
     pid_t pid; /* B's host pid */
+
+    enum container_status status; /* when exec began (for a seccomp agent) */
+    bool paused;                  /* --ignore-paused and the container is paused */
+    char **cg_dirs;               /* --cgroup: the directory to join in each hierarchy */
 };
 
 static void ctx_release(struct exec_ctx *x)
@@ -220,10 +221,9 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
 {
     const char *id = x->o->id;
     enum container_status s = state_status(x->ref.dirfd, x->ref.st);
-    /* as runc: a created container's init has its namespaces and root ready, so an exec
-     * works before start */
-    /* --ignore-paused: the process joins the frozen cgroup and starts once it is thawed (so
-     * exec waits until then), as with runc */
+    /* as runc: a created container's init has its namespaces and root ready, so an exec works
+     * before start; with --ignore-paused, the process joins the frozen cgroup and starts once
+     * it is thawed (exec waits until then) */
     if (s == ST_PAUSED && !x->o->ignore_paused)
         return rbox_error(err, 0,
                           "cannot exec in container \"%s\": it is paused (resume it, or use "
