@@ -2,13 +2,15 @@
  *
  * Protocol (one SOCK_SEQPACKET socketpair, the same numbers on both sides):
  *   the runtime forks the intermediate child A (still in the host's namespaces)
- *   1. runtime: A joins the container's cgroup                      -> SYNC_GO
+ *   1. runtime: A joins the container's cgroup (or --cgroup's sub-cgroups) -> SYNC_GO
  *   2. A: opens the init's root, joins its namespaces (user first), chroots into its root and
  *      forks B (B is in the container's pid namespace)               -> SYNC_PID (B's host pid)
  *      A exits; B is reparented to the runtime (a subreaper) or, with --detach, to the caller.
  *   3. runtime: the init is still the same live process (pidfd)      -> SYNC_START
  *   4. B: user, rlimits, cwd, terminal, capabilities, seccomp, execve; EOF on the socket (it is
- *      close-on-exec) means the exec happened, SYNC_ERROR carries why it did not.
+ *      close-on-exec) means the exec happened, SYNC_ERROR carries why it did not. A filter with
+ *      SCMP_ACT_NOTIFY adds B -> SYNC_SECCOMP (listener fd attached) before the execve: the
+ *      runtime passes it on to linux.seccomp.listenerPath and answers SYNC_ACK (or SYNC_ERROR).
  */
 #define _GNU_SOURCE
 #include "exec.h"
@@ -29,6 +31,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +53,10 @@ struct exec_ctx {
     int relay_fd;         /* our end when we relay the pty ourselves */
     int sync_fd;
     pid_t pid; /* B's host pid */
+
+    enum container_status status; /* when exec began (for a seccomp agent) */
+    bool paused;                  /* --ignore-paused and the container is paused */
+    char **cg_dirs;               /* --cgroup: the directory to join in each hierarchy */
 };
 
 static void ctx_release(struct exec_ctx *x)
@@ -60,6 +67,8 @@ static void ctx_release(struct exec_ctx *x)
     if (x->p == &x->proc)
         config_process_clear(&x->proc);
     seccomp_prog_free(x->seccomp);
+    strv_free(x->cg_dirs);
+    x->cg_dirs = NULL;
     int *fds[] = { &x->pidfd, &x->console_fd, &x->relay_fd, &x->sync_fd };
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0) {
@@ -213,10 +222,18 @@ static int check_running(struct exec_ctx *x, rbox_err **err)
 {
     const char *id = x->o->id;
     enum container_status s = state_status(x->ref.dirfd, x->ref.st);
-    /* as runc: a created container's init has its namespaces and root ready, so an exec
-     * works before start */
-    if (s != ST_RUNNING && s != ST_CREATED)
+    /* as runc: a created container's init has its namespaces and root ready, so an exec works
+     * before start; with --ignore-paused, the process joins the frozen cgroup and starts once
+     * it is thawed (exec waits until then) */
+    if (s == ST_PAUSED && !x->o->ignore_paused)
+        return rbox_error(err, 0,
+                          "cannot exec in container \"%s\": it is paused (resume it, or use "
+                          "--ignore-paused)",
+                          id);
+    if (s != ST_RUNNING && s != ST_CREATED && s != ST_PAUSED)
         return rbox_error(err, 0, "cannot exec in container \"%s\": it is %s", id, status_name(s));
+    x->paused = s == ST_PAUSED;
+    x->status = s;
     /* hold the init: from here on its pid cannot name another process unnoticed */
     x->pidfd = pidfd_open_verified(x->ref.st->pid, x->ref.st->pid_start);
     if (x->pidfd < 0)
@@ -260,6 +277,11 @@ static int prepare(struct exec_ctx *x, const struct global_opts *g, rbox_err **e
         return -1;
     if (state_load_config(x->ref.dirfd, &x->cfg, err) < 0 || load_process(x, err) < 0)
         return -1;
+    if (x->o->cgroups && x->ref.st->cgroup == NULL)
+        return rbox_error(err, 0, "exec: --cgroup: container \"%s\" has no cgroup", x->o->id);
+    if (x->ref.st->cgroup &&
+        exec_cgroup_targets(x->ref.st->cgroup, x->o->cgroups, &x->cg_dirs, err) < 0)
+        return -1;
     const struct rbox_seccomp *sc = x->sc_cfg ? &x->sc_cfg->linux.seccomp : &x->cfg->linux.seccomp;
     if (seccomp_compile(sc, g->root, &x->seccomp, err) < 0)
         return -1;
@@ -287,6 +309,24 @@ static bool setgroups_allowed(const struct exec_ctx *x)
     if (!x->which[NS_USER] || read_file_at(AT_FDCWD, "/proc/self/setgroups", &sg, NULL) < 0)
         return true;
     return !str_has_prefix(sg, "deny");
+}
+
+/* SCMP_ACT_NOTIFY: hand the listener fd to the runtime, which passes it on to listenerPath, and
+ * wait until it did (as the init does at create). Runs under the filter already: the profile
+ * must let sendmsg, recvfrom and close through. */
+static int load_seccomp(struct exec_ctx *x, rbox_err **err)
+{
+    int notify_fd = -1;
+    struct sync_msg m;
+    if (seccomp_load(x->seccomp, &notify_fd, err) < 0)
+        return -1;
+    if (notify_fd < 0)
+        return 0;
+    int r = sync_send_fd(x->sync_fd, SYNC_SECCOMP, notify_fd);
+    close(notify_fd);
+    if (r < 0)
+        return rbox_error(err, errno, "sending the seccomp listener fd to the runtime");
+    return sync_expect(x->sync_fd, SYNC_ACK, &m, err);
 }
 
 /* Step 4 in B. Returns only on failure. */
@@ -317,12 +357,11 @@ static int exec_process(struct exec_ctx *x, rbox_err **err)
     /* as in the init: without no_new_privs or CAP_SYS_ADMIN left, load the filter first */
     bool seccomp_first = x->seccomp && !p->no_new_privileges &&
                          !(p->caps.effective & (1ULL << 21 /* CAP_SYS_ADMIN */));
-    int notify_fd = -1;
-    if (seccomp_first && seccomp_load(x->seccomp, &notify_fd, err) < 0)
+    if (seccomp_first && load_seccomp(x, err) < 0)
         return -1;
     if (caps_apply(&p->caps, err) < 0)
         return -1;
-    if (!seccomp_first && x->seccomp && seccomp_load(x->seccomp, &notify_fd, err) < 0)
+    if (!seccomp_first && x->seccomp && load_seccomp(x, err) < 0)
         return -1;
     execve(exe, p->args, envp);
     return rbox_error(err, errno, "exec %s", exe);
@@ -398,7 +437,7 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
     x->sync_fd = sp[0];
     /* 1. */
     struct cgroup *cg = x->ref.st->cgroup;
-    int r = cg ? cgroup_enter(cg, a, err) : 0;
+    int r = x->cg_dirs ? exec_cgroup_enter(x->cg_dirs, a, err) : cg ? cgroup_enter(cg, a, err) : 0;
     if (r == 0 && sync_send(x->sync_fd, SYNC_GO, 0, NULL) < 0)
         r = rbox_error(err, errno, "sync");
     if (r < 0) {
@@ -406,6 +445,10 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
         reap(a);
         return -1;
     }
+    /* paused: A is frozen until `resume`, which needs the lock; the pidfd check of step 3 still
+     * catches a container deleted meanwhile */
+    if (x->paused)
+        flock(x->ref.dirfd, LOCK_UN);
     /* 2. */
     struct sync_msg m;
     r = sync_expect(x->sync_fd, SYNC_PID, &m, err);
@@ -424,11 +467,37 @@ static int spawn(struct exec_ctx *x, rbox_err **err)
     return 0;
 }
 
+/* Step 4, SYNC_SECCOMP: the listener fd goes to listenerPath with the process's state (its pid,
+ * the container's state), as runc sends it; then SYNC_ACK. */
+static int pass_listener(struct exec_ctx *x, int nfd, rbox_err **err)
+{
+    const struct rbox_seccomp *sc = x->sc_cfg ? &x->sc_cfg->linux.seccomp : &x->cfg->linux.seccomp;
+    _cleanup_free_ char *state = state_oci_json(x->ref.st, x->status, false);
+    int r = seccomp_notify_send(sc, nfd, x->pid, state, err);
+    close(nfd);
+    if (r < 0) {
+        sync_send_error(x->sync_fd, *err);
+        return -1;
+    }
+    if (sync_send(x->sync_fd, SYNC_ACK, 0, NULL) < 0)
+        return rbox_error(err, errno, "the exec'd process exited unexpectedly");
+    return 0;
+}
+
 /* Step 4: EOF means the exec happened. */
 static int await_exec(struct exec_ctx *x, rbox_err **err)
 {
     struct sync_msg m;
-    int r = sync_recv(x->sync_fd, &m);
+    int r, nfd = -1;
+    while ((r = sync_recv_fd(x->sync_fd, &m, &nfd)) > 0 && m.type == SYNC_SECCOMP) {
+        if (nfd < 0)
+            return rbox_error(err, EPROTO, "the exec'd process sent no seccomp listener fd");
+        if (pass_listener(x, nfd, err) < 0)
+            return -1;
+        nfd = -1;
+    }
+    if (nfd >= 0)
+        close(nfd);
     close(x->sync_fd);
     x->sync_fd = -1;
     if (r < 0)

@@ -22,10 +22,17 @@ struct exec_opts {
     char **caps;                /* --cap NAME..., added to bounding/effective/permitted */
     char **additional_gids;     /* --additional-gids GID... */
     int preserve_fds;           /* --preserve-fds */
+    bool ignore_paused;         /* --ignore-paused: a paused container is not refused */
+    char **cgroups;             /* --cgroup [CONTROLLER:]PATH..., NULL-terminated (may be NULL) */
 };
 
 /* Exec: with detach, returns 0 once the process runs; otherwise waits for it and returns its
  * exit code (128+N for signal N). Returns -1 with err when the process could not be started. */
 int container_exec(const struct global_opts *g, const struct exec_opts *o, rbox_err **err);
+
+/* exec_cgroup.c: the directory to join in each hierarchy of cg (its own, or the sub-cgroup that
+ * --cgroup names), NULL-terminated; *out stays NULL without specs. */
+int exec_cgroup_targets(struct cgroup *cg, char *const *specs, char ***out, rbox_err **err);
+int exec_cgroup_enter(char *const *dirs, pid_t pid, rbox_err **err);
 
 #endif

@@ -32,7 +32,7 @@ const struct verb verbs[] = {
     { "resume", "thaw a paused container", cmd_resume },
     { "ps", "list the processes of a container", cmd_ps },
     { "events", "print a container's resource statistics and OOM events", cmd_events },
-    { "exec", "run a new process in a running container", cmd_exec },
+    { "exec", "run a new process in a created or running container", cmd_exec },
     { "features", "print the features of this runtime (JSON)", cmd_features },
     { NULL, NULL, NULL },
 };

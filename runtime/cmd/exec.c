@@ -31,6 +31,11 @@ static const char usage[] =
     "  -c, --cap CAP              add a capability (repeatable, e.g. CAP_NET_ADMIN)\n"
     "  --no-new-privs             set no_new_privs\n"
     "  --preserve-fds N           pass fds 3..3+N-1 to the process\n"
+    "  --cgroup [CTRL:]PATH       run in this existing sub-cgroup of the container's cgroup: in\n"
+    "                             every hierarchy, or in CTRL's (v1; CTRL,CTRL... too); "
+    "repeatable\n"
+    "  --ignore-paused            exec into a paused container too (the process starts, and exec\n"
+    "                             returns, once it is resumed)\n"
     "  --apparmor, --process-label PROFILE  refused: this build has no LSM support\n";
 
 enum {
@@ -48,7 +53,8 @@ enum {
     O_PRESERVE,
     O_APPARMOR,
     O_LABEL,
-    O_IGNORE_PAUSED
+    O_IGNORE_PAUSED,
+    O_CGROUP
 };
 static const struct cli_opt flags[] = {
     { "process", 'p', true, O_PROCESS },
@@ -65,12 +71,14 @@ static const struct cli_opt flags[] = {
     { "preserve-fds", 0, true, O_PRESERVE },
     { "apparmor", 0, true, O_APPARMOR },
     { "process-label", 0, true, O_LABEL },
+    { "ignore-paused", 0, false, O_IGNORE_PAUSED },
+    { "cgroup", 0, true, O_CGROUP },
     { NULL, 0, false, 0 },
 };
 
 struct lists {
-    char **env, **caps, **gids;
-    size_t n_env, n_caps, n_gids;
+    char **env, **caps, **gids, **cgroups;
+    size_t n_env, n_caps, n_gids, n_cgroups;
 };
 
 static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *arg, rbox_err **err)
@@ -87,6 +95,8 @@ static int exec_flag(struct exec_opts *o, struct lists *l, int id, const char *a
     case O_GIDS: strv_push(&l->gids, &l->n_gids, xstrdup(arg)); break;
     case O_CAP: strv_push(&l->caps, &l->n_caps, xstrdup(arg)); break;
     case O_NNP: o->no_new_privs = true; break;
+    case O_IGNORE_PAUSED: o->ignore_paused = true; break;
+    case O_CGROUP: strv_push(&l->cgroups, &l->n_cgroups, xstrdup(arg)); break;
     case O_PRESERVE: return cli_parse_int("--preserve-fds", arg, 0, 1 << 20, &o->preserve_fds, err);
     case O_APPARMOR:
     case O_LABEL:
@@ -135,6 +145,7 @@ int cmd_exec(const struct global_opts *g, int argc, char **argv)
     o.env = l.env;
     o.caps = l.caps;
     o.additional_gids = l.gids;
+    o.cgroups = l.cgroups;
     ret = container_exec(g, &o, &err);
     if (ret < 0)
         ret = exec_failed(err);
@@ -142,5 +153,6 @@ out:
     strv_free(l.env);
     strv_free(l.caps);
     strv_free(l.gids);
+    strv_free(l.cgroups);
     return ret;
 }

@@ -192,6 +192,19 @@ run_d_bounded() {
 	assert_dir_not_exists "$fz/child"
 	assert_dir_not_exists "$(cgroup_dir_of memory "$CTR_ID")"
 	rmdir "$fz"
+	# the cgroup2 freezer (here the hybrid host's unified mount): cgroup.freeze
+	local own uni
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	uni="/sys/fs/cgroup/unified${own%/}/$CG_PREFIX/$CTR_ID"
+	[ -d /sys/fs/cgroup/unified ] || return 0
+	update_config '.linux.cgroupsPath = $p' --arg p "$CG_PREFIX/$CTR_ID"
+	mkdir -p "$uni"
+	echo 1 >"$uni/cgroup.freeze"
+	run_d_bounded
+	echo 0 >"$uni/cgroup.freeze"
+	assert_one_line_error "cgroup $uni is frozen"
+	assert_dir_not_exists "$(cgroup_dir_of memory "$CTR_ID")"
+	rmdir "$uni"
 }
 
 @test "cgroups: what the runtime created is removed even when the init died early; the rest stays" {

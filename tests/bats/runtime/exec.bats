@@ -3,6 +3,17 @@
 
 load ../helpers
 
+# the seccomp agents a test started (their pids), stopped before the containers are deleted
+AGENT_PIDS=
+teardown() {
+	local p
+	for p in $AGENT_PIDS; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	teardown_containers
+}
+
 # start the test's container (sleep) in the background
 start_container() {
 	run_bg run -d -b "$BUNDLE" "$CTR_ID"
@@ -274,7 +285,7 @@ rbox"
 	run runtime exec "$CTR_ID" true
 	echo THAWED >"$fz/freezer.state"
 	assert_failure
-	assert_output "rbox-runtime: cannot exec in container \"$CTR_ID\": it is paused"
+	assert_output "rbox-runtime: cannot exec in container \"$CTR_ID\": it is paused (resume it, or use --ignore-paused)"
 }
 
 # a console socket at $SOCK that keeps the pty master (output in $BATS_TEST_TMPDIR/tty.out)
@@ -304,4 +315,125 @@ done"
 	run runtime exec -t -d "$CTR_ID" true
 	assert_failure
 	assert_output "rbox-runtime: a terminal with --detach needs --console-socket"
+}
+
+@test "exec --ignore-paused: the process starts once the container is resumed" {
+	start_container
+	runtime pause "$CTR_ID"
+	run runtime exec "$CTR_ID" true
+	assert_failure
+	assert_output --partial "use --ignore-paused"
+	"$RUNTIME_BIN" --root "$STATE_ROOT" exec --ignore-paused "$CTR_ID" sh -c 'echo ran; exit 4' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local rpid=$!
+	# frozen: nothing of it can run yet
+	sleep 0.5
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ""
+	runtime resume "$CTR_ID"
+	local rc=0
+	wait "$rpid" || rc=$?
+	assert_equal "$rc" 4
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ran
+}
+
+# the cgroup lines of /proc/PID/cgroup (host view) that do not end in SUFFIX
+cgroup_lines_not_ending() { # PID SUFFIX
+	grep -v -- "$2\$" "/proc/$1/cgroup" || true
+}
+
+@test "exec --cgroup PATH: joins an existing sub-cgroup in every hierarchy (v1, hybrid, v2)" {
+	start_container
+	local d
+	for d in $(cgroup_dirs_of "$CTR_ID"); do
+		mkdir "$d/sub"
+		# a new v1 cpuset cgroup has no CPUs yet (whoever makes a sub-cgroup fills it)
+		if [ -f "$d/sub/cpuset.cpus" ]; then
+			cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+		fi
+	done
+	run_bg exec -d --cgroup sub --pid-file "$BATS_TEST_TMPDIR/pid" "$CTR_ID" sleep 100
+	assert_success
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	assert_equal "$(cgroup_lines_not_ending "$pid" "/$CTR_ID/sub")" ""
+	# inside, its cgroup namespace shows the sub-cgroup below the container's root
+	run runtime exec --cgroup /sub "$CTR_ID" sh -c 'grep -c ":/sub$" /proc/self/cgroup'
+	assert_success
+	assert_equal "$output" "$(wc -l <"/proc/$pid/cgroup")"
+	# without --cgroup: the container's own cgroup
+	run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/pid2" "$CTR_ID" sleep 100
+	assert_equal "$(cgroup_lines_not_ending "$(cat "$BATS_TEST_TMPDIR/pid2")" "/$CTR_ID")" ""
+}
+
+@test "exec --cgroup CONTROLLER:PATH: that hierarchy only (v1); bad paths are one line" {
+	requires cgroup_v1
+	start_container
+	local mem
+	mem=$(cgroup_dir_of memory "$CTR_ID")
+	mkdir "$mem/msub" "$(cgroup_dir_of pids "$CTR_ID")/psub"
+	run_bg exec -d --cgroup memory:msub --cgroup pids:psub --pid-file "$BATS_TEST_TMPDIR/pid" \
+		"$CTR_ID" sleep 100
+	assert_success
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	assert_equal "$(cgroup_lines_not_ending "$pid" "/$CTR_ID")" \
+		"$(grep -E '^[0-9]+:(memory|pids):' "/proc/$pid/cgroup")"
+	grep -q "^[0-9]*:memory:.*/$CTR_ID/msub$" "/proc/$pid/cgroup"
+	grep -q "^[0-9]*:pids:.*/$CTR_ID/psub$" "/proc/$pid/cgroup"
+	# a controller's path wins over a path for all; the others keep theirs
+	run runtime exec --cgroup msub --cgroup pids:psub "$CTR_ID" true
+	assert_failure
+	assert_output --regexp "rbox-runtime: exec: --cgroup: /sys/fs/cgroup/[a-z,_=]+/.*/msub does not exist \(exec joins an existing sub-cgroup, it does not create one\)"
+	run runtime exec --cgroup nosuch "$CTR_ID" true
+	assert_failure
+	assert_output --partial "/$CTR_ID/nosuch does not exist"
+	run runtime exec --cgroup memory:../.. "$CTR_ID" true
+	assert_failure
+	assert_output 'rbox-runtime: exec: --cgroup memory:../..: not a sub-cgroup ("." and ".." are not allowed)'
+	run runtime exec --cgroup nope:sub "$CTR_ID" true
+	assert_failure
+	assert_output 'rbox-runtime: exec: --cgroup nope:sub: the container has no "nope" hierarchy'
+	run runtime exec --cgroup memory:msub --cgroup memory:other "$CTR_ID" true
+	assert_failure
+	assert_output --partial 'hierarchy "memory" is given twice'
+	run runtime exec --cgroup :msub "$CTR_ID" true
+	assert_failure
+	assert_output 'rbox-runtime: exec: --cgroup :msub: empty controller name'
+}
+
+@test "exec: a SCMP_ACT_NOTIFY profile hands the listener fd to listenerPath, as create does" {
+	requires cmd:python3
+	local enabled
+	enabled=$(runtime features | jq .linux.seccomp.enabled)
+	[ "$enabled" = true ] || skip "this build does not load seccomp profiles (features: seccomp.enabled=false)"
+	local agent="$REPO_ROOT/tests/helpers/seccomp-agent.py" sock="$BATS_TEST_TMPDIR/agent.sock" a
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+		listenerMetadata: "exec-metadata", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
+		--arg sock "$sock"
+	# one agent per listener fd (it takes one connection): the init's, then the exec's
+	for a in init exec; do
+		mkdir -p "$BATS_TEST_TMPDIR/$a"
+		rm -f "$sock"
+		python3 "$agent" "$sock" "$BATS_TEST_TMPDIR/$a" 18 >"$BATS_TEST_TMPDIR/$a.log" 2>&1 3>&- &
+		AGENT_PIDS+=" $!"
+		wait_for 50 0.1 test -e "$BATS_TEST_TMPDIR/$a/ready"
+		if [ "$a" = init ]; then
+			start_container
+			wait_for 50 0.1 test -s "$BATS_TEST_TMPDIR/init/state.json"
+		fi
+	done
+	run runtime exec "$CTR_ID" sh -c 'mkdir /tmp/d; echo "status=$?"'
+	assert_success
+	assert_line --index 0 "mkdir: can't create directory '/tmp/d': Invalid cross-device link"
+	assert_line --index 1 "status=1"
+	local st="$BATS_TEST_TMPDIR/exec/state.json"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/exec/nfds")" 1
+	assert_equal "$(jq -c .fds "$st")" '["seccompFd"]'
+	assert_equal "$(jq -r .metadata "$st")" exec-metadata
+	assert_equal "$(jq -r .state.id "$st")" "$CTR_ID"
+	assert_equal "$(jq -r .state.status "$st")" running
+	assert_equal "$(jq -r .state.pid "$st")" "$(container_pid "$CTR_ID")"
+	# the process is the exec'd one, not the init
+	[ "$(jq -r .pid "$st")" != "$(container_pid "$CTR_ID")" ]
 }
