@@ -14,6 +14,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "process.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -206,6 +207,9 @@ static int spawn_init(struct creating *cr, rbox_err **err)
     } else if (await_init_pid(cr, err) < 0) {
         return -1;
     }
+    /* linux.netDevices: into the init's network namespace (it exists by now on both paths) */
+    if (netdev_move(&cr->cfg->linux, cr->pid, cr->plan.fds[NS_NET], err) < 0)
+        return -1;
     /* 1. the init joins its cgroup before anything of the user's runs */
     if (cr->cg && !(once && cr->cgroup_fd >= 0) && cgroup_enter(cr->cg, cr->pid, err) < 0)
         return -1;
@@ -326,6 +330,14 @@ static int prepare(struct creating *cr, rbox_err **err)
     const struct rbox_config *cfg = cr->cfg;
     if (!cfg->linux.ns[NS_MOUNT].present)
         return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
+    if (cfg->linux.has_intel_rdt)
+        return access("/sys/fs/resctrl/info", F_OK) < 0
+                   ? rbox_error(err, 0,
+                                "config.json: linux.intelRdt: this host has no resctrl filesystem "
+                                "(/sys/fs/resctrl)")
+                   : rbox_error(err, 0,
+                                "config.json: linux.intelRdt: not supported by this build (no "
+                                "resctrl support)");
     if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
         return rbox_error(err, 0, "process.terminal is true: --console-socket is required%s",
                           o->detach ? " with --detach" : "");
