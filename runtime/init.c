@@ -127,6 +127,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .new_cgroupns = cfg->linux.ns[NS_CGROUP].present && !cfg->linux.ns[NS_CGROUP].path,
         .new_netns = cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path,
         .cg = a->cg,
+        .host_mountns = !cfg->linux.ns[NS_MOUNT].present,
     };
     if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
         devices_setup(env.rootfd, cfg, env.userns, err) < 0)

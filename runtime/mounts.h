@@ -19,6 +19,7 @@ struct mount_env {
     bool new_cgroupns; /* cgroup mounts may mount the filesystem instead of binding */
     bool new_netns;    /* sysfs may be mounted fresh */
     struct cgroup *cg; /* the container's cgroup (NULL when none) */
+    bool host_mountns; /* no mount namespace: the runtime's is shared (never touch its /) */
 };
 
 /* Make / a slave (or rootfsPropagation) tree and bind the rootfs onto itself; opens rootfd. */
