@@ -12,10 +12,12 @@
 #include "container.h"
 #include "cgroup_record.h"
 #include "hooks.h"
+#include "hostmounts.h"
 #include "init.h"
 #include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "process.h"
 #include "seccomp.h"
 #include "sync.h"
@@ -54,6 +56,9 @@ struct creating {
     pid_t pid;     /* the init's host pid */
     int *bind_fds; /* new user namespace: bind sources opened here (mounts_open_bind_sources) */
     bool state_dir_made;
+    /* no mount namespace: the mount at the rootfs path before the init mounted on it, and the
+     * init's bind once it is ready (hostmounts.h) */
+    uint64_t host_mount_base, host_mount_id;
 };
 
 static int unix_addr(struct sockaddr_un *sa, int dirfd, const char *name)
@@ -213,6 +218,9 @@ static int spawn_init(struct creating *cr, rbox_err **err)
     } else if (await_init_pid(cr, err) < 0) {
         return -1;
     }
+    /* linux.netDevices: into the init's network namespace (it exists by now on both paths) */
+    if (netdev_move(&cr->cfg->linux, cr->pid, cr->plan.fds[NS_NET], err) < 0)
+        return -1;
     /* 1. the init joins its cgroup before anything of the user's runs */
     if (cr->cg && !(once && cr->cgroup_fd >= 0) && cgroup_enter(cr->cg, cr->pid, err) < 0)
         return -1;
@@ -284,6 +292,7 @@ static struct rbox_state *make_state(struct creating *cr)
     st->cgroup = steal_pointer(&cr->cg);
     st->has_poststart = hooks_any(&cr->cfg->hooks, HOOK_POSTSTART);
     st->has_poststop = hooks_any(&cr->cfg->hooks, HOOK_POSTSTOP);
+    st->host_mount_id = cr->host_mount_id;
     st->annotations = xcalloc(cr->cfg->n_annotations + 1, sizeof(struct rbox_kv));
     for (size_t i = 0; i < cr->cfg->n_annotations; i++) {
         st->annotations[i].key = xstrdup(cr->cfg->annotations[i].key);
@@ -309,6 +318,8 @@ static void undo_create(struct creating *cr)
             log_warn("cleaning up after a failed create: %s", e->msg);
         rbox_err_free(e);
     }
+    if (cr->host_mount_base)
+        hostmounts_undo(cr->cfg->rootfs, cr->host_mount_base);
     if (cr->state_dir_made)
         state_dir_remove(cr->g->root, cr->o->id);
 }
@@ -340,8 +351,21 @@ static int prepare(struct creating *cr, rbox_err **err)
     const struct rbox_config *cfg = cr->cfg;
     log_debug("%s %s: config.json of bundle %s loaded", o->mode == MODE_CREATE ? "create" : "run",
               o->id, o->bundle ? o->bundle : ".");
-    if (!cfg->linux.ns[NS_MOUNT].present)
-        return rbox_error(err, 0, "config.json: linux.namespaces: a mount namespace is required");
+    /* no mount namespace: the runtime's is shared (as runc); what the init mounts there is
+     * taken back by delete, or by the undo of a failed create */
+    if (!cfg->linux.ns[NS_MOUNT].present && (cr->host_mount_base = hostmounts_id(cfg->rootfs)) == 0)
+        return rbox_error(err, errno,
+                          "config.json: linux.namespaces: no mount namespace, and the mount at "
+                          "%s cannot be identified (statx)",
+                          cfg->rootfs);
+    if (cfg->linux.has_intel_rdt)
+        return access("/sys/fs/resctrl/info", F_OK) < 0
+                   ? rbox_error(err, 0,
+                                "config.json: linux.intelRdt: this host has no resctrl filesystem "
+                                "(/sys/fs/resctrl)")
+                   : rbox_error(err, 0,
+                                "config.json: linux.intelRdt: not supported by this build (no "
+                                "resctrl support)");
     if (cfg->process.terminal && (o->mode == MODE_CREATE || o->detach) && !o->console_socket)
         return rbox_error(err, 0, "process.terminal is true: --console-socket is required%s",
                           o->detach ? " with --detach" : "");
@@ -401,7 +425,9 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
         cr.plan.fds[i] = -1;
     if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
         goto fail;
-    /* 3. ready: record it */
+    /* 3. ready: record it (and, sharing the runtime's mount namespace, the init's rootfs bind) */
+    if (cr.host_mount_base)
+        cr.host_mount_id = hostmounts_id(cr.cfg->rootfs);
     if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) <
         0) {
         rbox_error(err, errno, "saving config.json in the state dir");
@@ -613,6 +639,8 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
         wait_gone(st->pid, st->pid_start, 10000);
     }
     int ret = 0;
+    if (st->host_mount_id)
+        hostmounts_remove(st->rootfs, st->host_mount_id);
     if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
         ret = -1;
     else if (st->cgroup)

@@ -16,7 +16,9 @@
 #include "hooks.h"
 #include "log.h"
 #include "lsm.h"
+#include "mempolicy.h"
 #include "mounts.h"
+#include "netdev.h"
 #include "path.h"
 #include "process.h"
 #include "state.h"
@@ -127,6 +129,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .cg = a->cg,
         .dev_ro_fd = -1,
         .bind_fds = a->bind_fds,
+        .host_mountns = !cfg->linux.ns[NS_MOUNT].present,
     };
     if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
         devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)
@@ -253,6 +256,9 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
         return -1;
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return rbox_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    /* last allocations of the runtime's code are done: the policy is for the user's process */
+    if (mempolicy_apply(&cfg->linux.memory_policy, err) < 0)
+        return -1;
     reset_signals();
     /* Loading a filter needs no_new_privs or CAP_SYS_ADMIN (we still have every permitted
      * capability raised here). When neither is left in the final sets, the filter must be
@@ -305,6 +311,8 @@ static int init_run(struct init_args *a, rbox_err **err)
         return rbox_error(err, errno, "creating the cgroup namespace");
     /* a new network namespace starts with lo down; docker and podman users expect it up */
     if (cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path && ns_loopback_up(err) < 0)
+        return -1;
+    if (netdev_up(&cfg->linux, err) < 0)
         return -1;
     if (process_set_oom_score_adj(&cfg->process, err) < 0 || init_rootfs(a, host_pid, err) < 0)
         return -1;

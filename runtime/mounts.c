@@ -521,9 +521,27 @@ static char *containing_mount(const char *path)
     return best;
 }
 
+/* Sharing the runtime's mount namespace: its / and its propagation are left alone. The bind of
+ * the rootfs is made private at once, so nothing mounted beneath it reaches another namespace;
+ * the runtime detaches it (and everything under it) on delete. */
+static int prepare_shared_root(struct mount_env *env, rbox_err **err)
+{
+    const struct rbox_config *cfg = env->cfg;
+    if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return rbox_error(err, errno, "bind mounting the rootfs %s", cfg->rootfs);
+    if (mount(NULL, cfg->rootfs, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+        return rbox_error(err, errno, "making the rootfs bind %s private", cfg->rootfs);
+    env->rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (env->rootfd < 0)
+        return rbox_error(err, errno, "opening the rootfs %s", cfg->rootfs);
+    return 0;
+}
+
 int mounts_prepare_root(struct mount_env *env, rbox_err **err)
 {
     const struct rbox_config *cfg = env->cfg;
+    if (env->host_mountns)
+        return prepare_shared_root(env, err);
     /* Nothing we mount may propagate back to the host unless the config asks for it
      * (rootfsPropagation); by default the tree is a slave of the host's, as with runc. */
     unsigned long prop = cfg->linux.rootfs_propagation ? cfg->linux.rootfs_propagation : MS_SLAVE;
@@ -605,7 +623,11 @@ int mounts_pivot(struct mount_env *env, bool no_pivot, rbox_err **err)
     const struct rbox_config *cfg = env->cfg;
     if (fchdir(env->rootfd) < 0)
         return rbox_error(err, errno, "chdir to the rootfs");
-    if (no_pivot) {
+    if (env->host_mountns) {
+        /* no pivot_root or MS_MOVE in a shared mount namespace: they would move the host's */
+        if (chroot(".") < 0)
+            return rbox_error(err, errno, "chroot");
+    } else if (no_pivot) {
         if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
             return rbox_error(err, errno, "moving the rootfs to /");
         if (chroot(".") < 0)

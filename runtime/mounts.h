@@ -21,6 +21,7 @@ struct mount_env {
     struct cgroup *cg; /* the container's cgroup (NULL when none) */
     int dev_ro_fd;     /* a read-only /dev, mounted read-write until mounts_dev_readonly() */
     int *bind_fds;     /* per config mount: a bind source opened by the runtime, or -1 */
+    bool host_mountns; /* no mount namespace: the runtime's is shared (never touch its /) */
 };
 
 /* In the runtime, before clone, for a container with a new user namespace: open every bind

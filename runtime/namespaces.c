@@ -139,24 +139,29 @@ int ns_join_pid(pid_t pid, const bool which[NS_COUNT], rbox_err **err)
     return ret;
 }
 
-int ns_loopback_up(rbox_err **err)
+int ns_link_up(const char *name, rbox_err **err)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return rbox_error(err, errno, "loopback: socket");
+        return rbox_error(err, errno, "%s: socket", name);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    strcpy(ifr.ifr_name, "lo");
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
     int ret = 0;
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-        ret = rbox_error(err, errno, "loopback: reading flags");
+        ret = rbox_error(err, errno, "%s: reading flags", name);
     else if (!(ifr.ifr_flags & IFF_UP)) {
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
         if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-            ret = rbox_error(err, errno, "loopback: bringing lo up");
+            ret = rbox_error(err, errno, "%s: bringing it up", name);
     }
     close(fd);
     return ret;
+}
+
+int ns_loopback_up(rbox_err **err)
+{
+    return ns_link_up("lo", err) < 0 ? rbox_error_prefix(err, "loopback") : 0;
 }
 
 bool ns_needs_time_offsets(const struct rbox_config *cfg)

@@ -28,5 +28,7 @@ int ns_write_time_offsets(const struct rbox_config *cfg, rbox_err **err);
 
 /* Bring the loopback interface up (in a new network namespace it starts down). */
 int ns_loopback_up(rbox_err **err);
+/* Bring one interface up by name ("<name>: bringing it up: ..."). */
+int ns_link_up(const char *name, rbox_err **err);
 
 #endif

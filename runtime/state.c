@@ -122,6 +122,8 @@ int state_write(int dirfd, const struct rbox_state *st, rbox_err **err)
     jw_kbool(&w, "rootless", st->rootless);
     jw_kbool(&w, "hasPoststart", st->has_poststart);
     jw_kbool(&w, "hasPoststop", st->has_poststop);
+    if (st->host_mount_id)
+        jw_kuint(&w, "hostMountId", st->host_mount_id);
     if (st->cgroup) {
         jw_key(&w, "cgroup");
         cgroup_to_json(st->cgroup, &w);
@@ -173,6 +175,8 @@ int state_read(int dirfd, const char *id, struct rbox_state **out, rbox_err **er
     json_get_bool(v, "rootless", &st->rootless);
     json_get_bool(v, "hasPoststart", &st->has_poststart);
     json_get_bool(v, "hasPoststop", &st->has_poststop);
+    if (json_get_u64(v, "hostMountId", &u))
+        st->host_mount_id = u;
     yajl_val cg = json_get(v, "cgroup");
     int ret = 0;
     if (cg && cgroup_from_json(cg, &st->cgroup, err) < 0)

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "error.h"
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define STATE_FILE   "state.json"
@@ -32,7 +33,10 @@ struct rbox_state {
     bool systemd_cgroup;
     bool rootless;
     bool has_poststart, has_poststop; /* saves parsing the config copy when there are none */
-    struct cgroup *cgroup;            /* NULL when cgroups were skipped (rootless) */
+    /* no mount namespace: the id of the init's rootfs bind in the runtime's mount namespace,
+     * which delete detaches (hostmounts.h); 0 otherwise */
+    uint64_t host_mount_id;
+    struct cgroup *cgroup; /* NULL when cgroups were skipped (rootless) */
     struct rbox_kv *annotations;
     size_t n_annotations;
 };

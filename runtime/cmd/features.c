@@ -175,7 +175,21 @@ static void linux_section(json_w *w)
     seccomp_section(w);
     disabled(w, "apparmor");
     disabled(w, "selinux");
-    disabled(w, "intelRdt");
+    /* runtime-spec 1.3: refused at create (no resctrl support in this build) */
+    jw_key(w, "intelRdt");
+    jw_obj_open(w);
+    jw_kbool(w, "enabled", false);
+    jw_kbool(w, "schemata", false);
+    jw_obj_close(w);
+    jw_key(w, "memoryPolicy");
+    jw_obj_open(w);
+    string_list(w, "modes", config_mempolicy_mode_name);
+    string_list(w, "flags", config_mempolicy_flag_name);
+    jw_obj_close(w);
+    jw_key(w, "netDevices");
+    jw_obj_open(w);
+    jw_kbool(w, "enabled", true);
+    jw_obj_close(w);
     jw_key(w, "mountExtensions");
     jw_obj_open(w);
     disabled(w, "idmap");
@@ -198,7 +212,7 @@ int cmd_features(const struct global_opts *g, int argc, char **argv)
     jw_init(&w, true);
     jw_obj_open(&w);
     jw_kstr(&w, "ociVersionMin", "1.0.0");
-    jw_kstr(&w, "ociVersionMax", "1.2.0");
+    jw_kstr(&w, "ociVersionMax", "1.3.0");
     string_list(&w, "hooks", hook_name);
     /* idmapped mounts are parsed but not performed by this build: not listed */
     jw_key(&w, "mountOptions");

@@ -482,16 +482,21 @@ int rlimit_from_name(const char *name)
 
 /* --- top level: ociVersion, root, mounts ----------------------------------------------------- */
 
-/* 1.0.x, 1.1.x, 1.2.x, with an optional pre-release/build suffix ("1.0.2-dev", "1.1.0-rc.1"). */
+/* Any 1.x.y (1.0.0 to 1.3.x today, and later 1.x: minor versions only add fields, which are
+ * ignored when unknown), with an optional pre-release/build suffix ("1.0.2-dev", "1.1.0-rc.1"). */
 static bool version_supported(const char *s)
 {
-    if (strncmp(s, "1.0.", 4) != 0 && strncmp(s, "1.1.", 4) != 0 && strncmp(s, "1.2.", 4) != 0)
+    if (strncmp(s, "1.", 2) != 0)
         return false;
-    s += 4;
-    if (!isdigit((unsigned char)*s))
-        return false;
-    while (isdigit((unsigned char)*s))
-        s++;
+    s += 2;
+    for (int part = 0; part < 2; part++) {
+        if (!isdigit((unsigned char)*s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+        if (part == 0 && *s++ != '.')
+            return false;
+    }
     return *s == '\0' || *s == '-' || *s == '+';
 }
 
@@ -501,7 +506,7 @@ static int parse_version(struct pctx *c, yajl_val v, void *dst)
         return pc_fail(c, "expected a string");
     if (!version_supported(v->u.string))
         return pc_fail_quoted(c, "unsupported version", v->u.string,
-                              " (rbox-runtime supports 1.0.0 to 1.2.x)");
+                              " (rbox-runtime supports 1.x: 1.0.0 to 1.3.0 and later 1.x.y)");
     return pv_str(c, v, dst);
 }
 

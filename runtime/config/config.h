@@ -276,6 +276,20 @@ struct rbox_time_offset {
     uint32_t nanosecs;
 };
 
+/* linux.memoryPolicy (runtime-spec 1.3): set_mempolicy(2) before exec. */
+struct rbox_memory_policy {
+    bool present;
+    int mode;       /* MPOL_* (the index in the name table is the kernel's value) */
+    char *nodes;    /* a node list "0-3,5"; NULL when absent or "" */
+    uint64_t flags; /* MPOL_F_* bits (the kernel's values) */
+};
+
+/* linux.netDevices (runtime-spec 1.3): host interface -> its name in the container. */
+struct rbox_net_device {
+    char *host_name;
+    char *name; /* NULL: keep host_name */
+};
+
 struct rbox_linux {
     struct rbox_namespace ns[NS_COUNT];
     struct rbox_idmap *uid_mappings, *gid_mappings;
@@ -296,6 +310,9 @@ struct rbox_linux {
     unsigned long personality; /* PER_LINUX or PER_LINUX32 | flags */
     struct rbox_time_offset time_monotonic, time_boottime;
     bool has_intel_rdt;
+    struct rbox_memory_policy memory_policy;
+    struct rbox_net_device *net_devices;
+    size_t n_net_devices;
 };
 
 struct rbox_config {
@@ -352,5 +369,8 @@ int mount_options_parse(struct rbox_mount *m, const char *path, rbox_err **err);
 const char *config_mount_option_name(size_t i);
 const char *config_seccomp_arch_name(size_t i);
 const char *config_seccomp_flag_name(size_t i);
+/* The i-th linux.memoryPolicy mode / flag name the parser accepts; NULL past the end. */
+const char *config_mempolicy_mode_name(size_t i);
+const char *config_mempolicy_flag_name(size_t i);
 
 #endif

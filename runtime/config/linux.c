@@ -531,11 +531,111 @@ static int parse_time_offsets(struct pctx *c, yajl_val v, void *dst)
     return 0;
 }
 
+/* Read for their types only: create refuses intelRdt (this build has no resctrl support). */
+struct intel_rdt {
+    char *clos_id, *l3, *mb;
+    char **schemata;
+    bool monitoring;
+};
+
+static const struct field intel_rdt_fields[] = {
+    { FLD(struct intel_rdt, "closID", F_STR, clos_id) },
+    { FLD(struct intel_rdt, "l3CacheSchema", F_STR, l3) },
+    { FLD(struct intel_rdt, "memBwSchema", F_STR, mb) },
+    { FLD(struct intel_rdt, "schemata", F_STRV, schemata) },
+    { FLD(struct intel_rdt, "enableMonitoring", F_BOOL, monitoring) },
+};
+
 static int parse_intel_rdt(struct pctx *c, yajl_val v, void *dst)
 {
     struct rbox_linux *l = dst;
+    struct intel_rdt r = { 0 };
     l->has_intel_rdt = true;
-    return pv_object(c, v);
+    int ret = pc_fields(c, v, intel_rdt_fields, ARRAY_SIZE(intel_rdt_fields), &r);
+    free(r.clos_id);
+    free(r.l3);
+    free(r.mb);
+    strv_free(r.schemata);
+    return ret;
+}
+
+/* --- memoryPolicy, netDevices (runtime-spec 1.3) --------------------------------------------- */
+
+static const char *const mpol_mode_names[] = {
+    "MPOL_DEFAULT",        "MPOL_PREFERRED",           "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL",
+    "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE", /* index = the kernel's MPOL_* value */
+};
+
+static const char *const mpol_flag_names[] = {
+    [13] = "MPOL_F_NUMA_BALANCING", /* bit = 1 << index, the kernel's MPOL_F_* value */
+    [14] = "MPOL_F_RELATIVE_NODES",
+    [15] = "MPOL_F_STATIC_NODES",
+};
+
+#define MP(k, t, m) FLD(struct rbox_memory_policy, k, t, m)
+static const struct field mempolicy_fields[] = {
+    { MP("mode", F_ENUM, mode), REQUIRED, NAMES(mpol_mode_names, "memory policy mode") },
+    { MP("nodes", F_CPUS, nodes) },
+    { MP("flags", F_BITS, flags), NAMES(mpol_flag_names, "memory policy flag") },
+};
+
+static int parse_mempolicy(struct pctx *c, yajl_val v, void *dst)
+{
+    struct rbox_memory_policy *mp = dst;
+    mp->present = true;
+    if (pc_fields(c, v, mempolicy_fields, ARRAY_SIZE(mempolicy_fields), mp) < 0)
+        return -1;
+    const char *mode = mpol_mode_names[mp->mode];
+    bool none = mp->mode == 0 || mp->mode == 4; /* DEFAULT, LOCAL: no nodes */
+    bool needed = mp->mode != 1 && !none;       /* PREFERRED alone may omit them */
+    if (none && mp->nodes) {
+        pc_push(c, "nodes");
+        return pc_fail(c, "must be empty for %s", mode);
+    }
+    if (needed && mp->nodes == NULL) {
+        pc_push(c, "nodes");
+        return pc_fail(c, "missing (%s needs nodes)", mode);
+    }
+    if ((mp->flags & (1U << 14)) && (mp->flags & (1U << 15))) {
+        pc_push(c, "flags");
+        return pc_fail(c, "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+    }
+    return 0;
+}
+
+static const struct field net_device_fields[] = {
+    { FLD(struct rbox_net_device, "name", F_STR, name) },
+};
+
+static int parse_net_devices(struct pctx *c, yajl_val v, void *dst)
+{
+    struct rbox_linux *l = dst;
+    if (pv_object(c, v) < 0)
+        return -1;
+    size_t n = v->u.object.len;
+    l->net_devices = n ? xcalloc(n, sizeof(*l->net_devices)) : NULL;
+    l->n_net_devices = n;
+    for (size_t i = 0; i < n; i++) {
+        struct rbox_net_device *d = &l->net_devices[i];
+        const char *key = v->u.object.keys[i];
+        size_t mark = pc_push(c, key);
+        d->host_name = xstrdup(key);
+        if (pc_fields(c, v->u.object.values[i], net_device_fields, ARRAY_SIZE(net_device_fields),
+                      d) < 0)
+            return -1;
+        const char *names[] = { key, d->name };
+        for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+            if (names[k] &&
+                (names[k][0] == '\0' || strlen(names[k]) >= 16 || strpbrk(names[k], "/: \t\n") ||
+                 strcmp(names[k], ".") == 0 || strcmp(names[k], "..") == 0)) {
+                if (k == 1)
+                    pc_push(c, "name");
+                return pc_fail_quoted(c, "invalid interface name", names[k],
+                                      " (1 to 15 characters, no '/', ':' or space)");
+            }
+        pc_pop(c, mark);
+    }
+    return 0;
 }
 
 /* --- linux ----------------------------------------------------------------------------------- */
@@ -558,7 +658,19 @@ static const struct field linux_fields[] = {
     { WHOLE("personality", F_FN), .fn = parse_personality },
     { WHOLE("timeOffsets", F_FN), .fn = parse_time_offsets },
     { WHOLE("intelRdt", F_FN), .fn = parse_intel_rdt },
+    { L("memoryPolicy", F_FN, memory_policy), .fn = parse_mempolicy },
+    { WHOLE("netDevices", F_FN), .fn = parse_net_devices },
 };
+
+/* A device moved into the container's network namespace needs one that is not the host's. */
+static int check_net_devices(struct pctx *c, const struct rbox_linux *l)
+{
+    if (l->n_net_devices == 0 || l->ns[NS_NET].present)
+        return 0;
+    pc_push(c, "netDevices");
+    return pc_fail(c, "requires a network namespace (add {\"type\":\"network\"} to "
+                      "linux.namespaces)");
+}
 
 static int check_userns(struct pctx *c, const struct rbox_linux *l)
 {
@@ -594,7 +706,8 @@ int linux_parse(struct pctx *c, yajl_val v, void *dst)
     struct rbox_linux *l = dst;
     if (pc_fields(c, v, linux_fields, ARRAY_SIZE(linux_fields), l) < 0)
         return -1;
-    if (check_userns(c, l) < 0 || check_sysctl(c, l) < 0 || check_time(c, l) < 0)
+    if (check_userns(c, l) < 0 || check_sysctl(c, l) < 0 || check_time(c, l) < 0 ||
+        check_net_devices(c, l) < 0)
         return -1;
     return 0;
 }
@@ -628,6 +741,12 @@ void linux_clear(struct rbox_linux *l)
     strv_free(l->masked_paths);
     strv_free(l->readonly_paths);
     free(l->mount_label);
+    free(l->memory_policy.nodes);
+    for (size_t i = 0; l->net_devices && i < l->n_net_devices; i++) {
+        free(l->net_devices[i].host_name);
+        free(l->net_devices[i].name);
+    }
+    free(l->net_devices);
     memset(l, 0, sizeof(*l));
 }
 
@@ -646,4 +765,18 @@ const char *config_seccomp_arch_name(size_t i)
 const char *config_seccomp_flag_name(size_t i)
 {
     return i < ARRAY_SIZE(seccomp_flag_names) ? seccomp_flag_names[i] : NULL;
+}
+
+const char *config_mempolicy_mode_name(size_t i)
+{
+    return i < ARRAY_SIZE(mpol_mode_names) ? mpol_mode_names[i] : NULL;
+}
+
+/* (the flag table is sparse: its i-th set entry) */
+const char *config_mempolicy_flag_name(size_t i)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(mpol_flag_names); k++)
+        if (mpol_flag_names[k] && i-- == 0)
+            return mpol_flag_names[k];
+    return NULL;
 }

@@ -18,7 +18,7 @@ load ../helpers
 	assert_success
 	local f=$output
 	assert_equal "$(jq -r .ociVersionMin <<<"$f")" 1.0.0
-	assert_equal "$(jq -r .ociVersionMax <<<"$f")" 1.2.0
+	assert_equal "$(jq -r .ociVersionMax <<<"$f")" 1.3.0
 	assert_equal "$(jq -c .hooks <<<"$f")" '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]'
 	# one capability per number the kernel knows
 	assert_equal "$(jq '.linux.capabilities | length' <<<"$f")" $(($(cat /proc/sys/kernel/cap_last_cap) + 1))
@@ -97,7 +97,7 @@ load ../helpers
 	# (a failing poststop hook is a warning, runtime-spec 1.3)
 	update_config '.hooks.poststop = [{"path": "/bin/false"}]'
 	run_bg create -b "$BUNDLE" "$CTR_ID"
-	run "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/w.json" --log-format json delete "$CTR_ID"
+	run "$RUNTIME_BIN" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/w.json" --log-format json delete --force "$CTR_ID"
 	assert_success
 	assert_output ""
 	jq -e '.level == "warning" and (.msg | startswith("poststop hook #0"))' "$BATS_TEST_TMPDIR/w.json"

@@ -21,7 +21,7 @@ VALIDATE="$ROOT/tools/validate-config.py"
 # "@RAW:text@" in an edit is pasted into the JSON unquoted (jq 1.6 would round big numbers).
 BAD_CONFIGS=$(
     cat <<'EOF'
-S | .ociVersion = "2.0.0" => ociVersion: unsupported version "2.0.0" (rbox-runtime supports 1.0.0 to 1.2.x)
+S | .ociVersion = "2.0.0" => ociVersion: unsupported version "2.0.0" (rbox-runtime supports 1.x: 1.0.0 to 1.3.0 and later 1.x.y)
 S | del(.ociVersion) => ociVersion: missing
 S | .ociVersion = 1 => ociVersion: expected a string
 S | del(.root) => root: missing
@@ -62,6 +62,13 @@ S | .process.execCPUAffinity.final = "0-" => process.execCPUAffinity.final: inva
 - | .process.execCPUAffinity.initial = "3-1" => process.execCPUAffinity.initial: invalid cpu list "3-1"
 S | del(.linux.namespaces[3]) => hostname: requires a uts namespace (add {"type":"uts"} to linux.namespaces)
 S | del(.hostname) | .domainname = "example.org" | del(.linux.namespaces[3]) => domainname: requires a uts namespace (add {"type":"uts"} to linux.namespaces)
+S | .linux.memoryPolicy = {"mode": "MPOL_BIND"} => linux.memoryPolicy.nodes: missing (MPOL_BIND needs nodes)
+S | .linux.memoryPolicy = {"mode": "MPOL_LOCAL", "nodes": "0"} => linux.memoryPolicy.nodes: must be empty for MPOL_LOCAL
+S | .linux.memoryPolicy = {"mode": "MPOL_X"} => linux.memoryPolicy.mode: unknown memory policy mode "MPOL_X"
+S | .linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"]} => linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other
+S | .linux.netDevices = {"eth0": {"name": "a b"}} => linux.netDevices.eth0.name: invalid interface name "a b" (1 to 15 characters, no '/', ':' or space)
+S | .linux.netDevices = {"eth0": {}} | del(.linux.namespaces[1]) | del(.linux.sysctl) => linux.netDevices: requires a network namespace (add {"type":"network"} to linux.namespaces)
+S | .linux.intelRdt.schemata = "x" => linux.intelRdt.schemata: expected an array of strings
 S | .hooks.prestart[0].path = "true" => hooks.prestart[0].path: must be an absolute path
 S | .hooks.poststop[0].timeout = 0 => hooks.poststop[0].timeout: must be at least 1
 S | .hooks.prestart[0].env = ["A"] => hooks.prestart[0].env[0]: expected KEY=VALUE, got "A"
@@ -128,6 +135,9 @@ del(.linux) | del(.hostname)
 .linux.devices[1].major = 1 | .linux.resources.devices[0].major = -1 | .linux.resources.cpu.cpus = ""
 .linux.intelRdt = {"closID": "guaranteed_group"} | .linux.personality.flags = ["ADDR_NO_RANDOMIZE"]
 .annotations = {"a": "b", "c d": "e"} | .process.user.username = "bob"
+.ociVersion = "1.3.0" | .linux.memoryPolicy = {"mode": "MPOL_PREFERRED"} | .linux.netDevices = {"eth1": {"name": "net0"}, "eth2": {}}
+.linux.memoryPolicy = {"mode": "MPOL_WEIGHTED_INTERLEAVE", "nodes": "0-1", "flags": ["MPOL_F_STATIC_NODES"]} | .linux.intelRdt = {"schemata": ["L3:0=ff"], "enableMonitoring": true}
+.linux.memoryPolicy = {"mode": "MPOL_LOCAL", "nodes": ""}
 .root = {"path": "/"} | .ociVersion = "1.0.0-rc5"
 EOF
 )
@@ -337,7 +347,7 @@ check() {
 }
 
 @test "config: unknown fields are ignored" {
-    edit '.future = {"x": 1} | .process.newThing = true | .linux.memoryPolicy = {"mode": "MPOL_BIND"}
+    edit '.future = {"x": 1} | .process.newThing = true | .linux.futurePolicy = {"mode": "MPOL_BIND"}
           | .mounts[0].extra = [1] | .linux.resources.rdma = {} | .hooks.someday = "x"
           | .linux.seccomp.syscalls[0].comment = "allow io"' >"$BATS_TEST_TMPDIR/c.json"
     check "$BATS_TEST_TMPDIR/c.json"
@@ -349,7 +359,7 @@ check() {
 
 @test "config: supported ociVersions are accepted" {
     local v files=()
-    for v in 1.0.0 1.0.2-dev 1.1.0 1.1.0-rc.1 1.2.0 1.2.1; do
+    for v in 1.0.0 1.0.2-dev 1.1.0 1.1.0-rc.1 1.2.0 1.2.1 1.3.0 1.3.1-dev 1.4.0 1.10.2; do
         edit ".ociVersion = \"$v\"" >"$BATS_TEST_TMPDIR/$v.json"
         files+=("$BATS_TEST_TMPDIR/$v.json")
     done
@@ -361,10 +371,10 @@ check() {
 
 @test "config: unsupported ociVersions are refused with a clear message" {
     local v files=() want=()
-    for v in 0.9.0 2.0.0 abc 1.3.0 1.0; do
+    for v in 0.9.0 2.0.0 abc 1.0 1. 1.3 1.3.x 01.3.0; do
         edit ".ociVersion = \"$v\"" >"$BATS_TEST_TMPDIR/$v.json"
         files+=("$BATS_TEST_TMPDIR/$v.json")
-        want+=("config.json: ociVersion: unsupported version \"$v\" (rbox-runtime supports 1.0.0 to 1.2.x)")
+        want+=("config.json: ociVersion: unsupported version \"$v\" (rbox-runtime supports 1.x: 1.0.0 to 1.3.0 and later 1.x.y)")
     done
     check "${files[@]}"
     assert_failure 1

@@ -182,6 +182,7 @@ failing_hook() {
 
 @test "hooks: run with a failing poststart hook fails and leaves nothing" {
 	failing_hook poststart
+	set_args true
 	run runtime run -b "$BUNDLE" "$CTR_ID"
 	assert_failure
 	assert_output --partial "poststart says no"

@@ -151,10 +151,40 @@ example.org"
 	[ "$(hostname)" != nope ]
 }
 
-@test "namespaces: a mount namespace is required" {
-	config_is_invalid
+# The mounts a container without a mount namespace made in ours, under its private rootfs.
+rootfs_mounts() {
+	grep -cF " $BUNDLE/rootfs" /proc/self/mountinfo || true
+}
+
+@test "namespaces: no mount namespace: the runtime's is shared, and delete takes its mounts back" {
+	private_rootfs
 	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args sh -c 'readlink /proc/self/ns/mnt; ls /proc/self/ns >/dev/null && cat /proc/self/mountinfo | wc -l; sleep 1000'
+	run_bg run -d -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	local pid
+	pid=$(container_pid "$CTR_ID")
+	assert_equal "$(readlink /proc/"$pid"/ns/mnt)" "$(readlink /proc/self/ns/mnt)"
+	# the container's root is its rootfs, its mounts are visible here while it lives
+	assert_file_exists "/proc/$pid/root/bin/busybox"
+	[ "$(rootfs_mounts)" -gt 1 ]
+	runtime delete --force "$CTR_ID"
+	assert_equal "$(rootfs_mounts)" 0
+}
+
+@test "namespaces: no mount namespace: run, and a failed create, leave no mount behind" {
+	private_rootfs
+	update_config '.linux.namespaces |= map(select(.type != "mount"))'
+	set_args sh -c 'ls /dev/null /proc/1 >/dev/null && echo ok'
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output ok
+	assert_equal "$(rootfs_mounts)" 0
+	# a mount that fails after the rootfs bind was made
+	config_is_invalid
+	update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["size=lots"]}]'
 	run runtime run -b "$BUNDLE" "$CTR_ID"
 	assert_failure
-	assert_output "rbox-runtime: config.json: linux.namespaces: a mount namespace is required"
+	assert_equal "$(rootfs_mounts)" 0
+	assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
 }
