@@ -190,7 +190,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd umoci hyperfine time
+        podman conmon containerd umoci hyperfine time catatonit
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

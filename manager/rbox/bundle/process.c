@@ -1,13 +1,17 @@
 /* process.c - config.json's "process": user, args, environment, cwd, capabilities (docker's
- * default set and its --cap-add/--cap-drop rule), noNewPrivileges. */
+ * default set and its --cap-add/--cap-drop rule, or every one with --privileged), --init in
+ * front of the args, noNewPrivileges. */
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
 #include "spec.h"
 #include "util.h"
 
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static const char *const default_caps[] = {
     "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",           "MKNOD",      "NET_RAW", "SETGID",
@@ -30,11 +34,23 @@ static int cap_index(const char *name)
     return -1;
 }
 
+/* The capabilities rbox holds (permitted), which the runtime it runs can grant. */
+static uint64_t own_caps(void)
+{
+    struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct d[2] = { 0 };
+    if (syscall(SYS_capget, &h, d) < 0)
+        return ~0ull;
+    return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+}
+
 /* docker's rule: ALL in --cap-add starts from every capability, ALL in --cap-drop from none;
  * then single adds, then single drops. */
 uint64_t bundle_capability_set(const struct ctr_spec *s)
 {
     uint64_t set = 0;
+    if (s->rf.privileged)
+        return ((1ull << cap_count()) - 1) & own_caps(); /* --privileged: every one we hold */
     if (has(s->cap_add, "ALL"))
         set = (1ull << cap_count()) - 1;
     else if (!has(s->cap_drop, "ALL"))
@@ -82,6 +98,10 @@ void bundle_process(json_w *w, const struct ctr_spec *s, const char *hostname)
     _cleanup_strv_ char **args = spec_args(s);
     jw_key(w, "args");
     jw_arr_open(w);
+    if (s->rf.init) { /* --init: the init is PID 1 and runs the command (docker's args) */
+        jw_str(w, RF_INIT_PATH);
+        jw_str(w, "--");
+    }
     for (size_t i = 0; args[i]; i++)
         jw_str(w, args[i]);
     jw_arr_close(w);

@@ -30,13 +30,19 @@
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
+    "      --init                 run a static init (catatonit) as PID 1: it reaps zombies\n"   \
+    "                             and forwards signals (RBOX_INIT_BINARY: another one)\n"       \
     "  -i, --interactive          keep the container's stdin open (fed by attached clients;\n"  \
     "                             at run/create the first client's end of input closes it)\n"   \
+    "  -l, --label K=V            set a label (repeatable; shown in inspect .Config.Labels)\n"  \
+    "      --label-file FILE      read labels from FILE (one K=V a line, # comments)\n"         \
     "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --network none|host    none: own network namespace with loopback only (default);\n"  \
     "                             host: the host's network\n"                                   \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
+    "      --privileged           every capability, every device, no seccomp, nothing\n"        \
+    "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
     "      --rm                   remove the container when it exits\n"                         \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
@@ -128,6 +134,8 @@ enum {
     F_INTERACTIVE,
     F_TTY,
     F_DETACH_KEYS,
+    /* runflags.c from here: each set by its long name */
+    F_RUNFLAG_FIRST = 100,
 };
 
 static const struct mopt run_opts[] = {
@@ -159,6 +167,10 @@ static const struct mopt run_opts[] = {
     { "interactive", 'i', false, F_INTERACTIVE },
     { "tty", 't', false, F_TTY },
     { "detach-keys", 0, true, F_DETACH_KEYS },
+    { "label", 'l', true, F_RUNFLAG_FIRST },
+    { "label-file", 0, true, F_RUNFLAG_FIRST + 1 },
+    { "init", 0, false, F_RUNFLAG_FIRST + 2 },
+    { "privileged", 0, false, F_RUNFLAG_FIRST + 3 },
     { NULL, 0, false, 0 },
 };
 
@@ -255,6 +267,9 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     case F_VOLUME: return sbx_set_flag(&s->sbx, "volume", v, err);
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
     }
+    for (size_t i = 0; id >= F_RUNFLAG_FIRST && run_opts[i].name; i++)
+        if (run_opts[i].id == id)
+            return rf_set_flag(&s->rf, run_opts[i].name, v, err);
     return 0;
 }
 
@@ -284,6 +299,10 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
+    if (r->spec.network == NULL)
+        r->spec.network = xstrdup("none");
+    if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
+        return -1;
     /* docker's StdinOnce: -i with the client attached (run in the foreground, or create) */
     r->spec.stdin_once = r->spec.open_stdin && !r->detach;
     if (run && !r->detach && r->spec.tty && r->spec.open_stdin && !isatty(STDIN_FILENO))
@@ -291,8 +310,6 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     r->spec.image = xstrdup(margs_at(&p, 0));
     if (margs_count(&p) > 1)
         r->spec.cmd = strv_dup(argv + p.i + 1);
-    if (r->spec.network == NULL)
-        r->spec.network = xstrdup("none");
     if (r->spec.stop_signal == NULL)
         r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
@@ -339,6 +356,8 @@ static int run_or_create(struct cmd_ctx *c, int argc, char **argv, bool run)
         ret = cmd_help(run ? run_usage : create_usage);
         goto out;
     }
+    for (size_t i = 0; ret == 0 && r.spec.rf.notes && r.spec.rf.notes[i]; i++)
+        fprintf(stderr, "WARNING: %s\n", r.spec.rf.notes[i]);
     if (ret < 0 || ctr_create(c->s, &r.spec, &img, &err) < 0) {
         ret = cmd_fail(err);
         goto out;

@@ -37,6 +37,7 @@ void spec_clear(struct ctr_spec *s)
     free(s->groups);
     free(s->home);
     sbx_clear(&s->sbx);
+    rf_clear(&s->rf);
     memset(s, 0, sizeof(*s));
 }
 
@@ -392,6 +393,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_arr_close(&w);
     jw_kstr(&w, "home", s->home);
     sbx_save(&w, &s->sbx);
+    rf_save(&w, &s->rf);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -474,6 +476,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     }
     s->home = get_str(v, "home");
     sbx_load(json_get(v, "sandbox"), &s->sbx);
+    rf_load(json_get(v, "flags"), &s->rf);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);
