@@ -1,5 +1,6 @@
-/* linux.c - config.json's "linux": device rules and resource limits, the cgroup path,
- * namespaces, masked and read-only paths, and the seccomp filter (seccomp.c). */
+/* linux.c - config.json's "linux": devices (--device, --privileged), device rules and resource
+ * limits, sysctl, the cgroup path, namespaces, masked and read-only paths, and the seccomp
+ * filter (seccomp.c). */
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
@@ -92,16 +93,46 @@ static void host_devices(json_w *w, int dirfd, const char *dir, int depth)
     closedir(d);
 }
 
+/* --device nodes, and with --privileged the host's. */
 static void devices(json_w *w, const struct ctr_spec *s)
 {
-    if (!s->rf.privileged)
+    if (!s->rf.privileged && s->rf.n_devices == 0)
         return;
     jw_key(w, "devices");
     jw_arr_open(w);
-    _cleanup_close_ int dev = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dev =
+        s->rf.privileged ? open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dev >= 0)
         host_devices(w, dev, "/dev", 0);
+    for (size_t i = 0; i < s->rf.n_devices; i++) {
+        const struct rf_device *d = &s->rf.devices[i];
+        jw_obj_open(w);
+        jw_kstr(w, "path", d->path);
+        jw_kstr(w, "type", d->type == 'b' ? "b" : "c");
+        jw_kint(w, "major", d->major);
+        jw_kint(w, "minor", d->minor);
+        jw_kuint(w, "fileMode", d->mode);
+        jw_kuint(w, "uid", d->uid);
+        jw_kuint(w, "gid", d->gid);
+        jw_obj_close(w);
+    }
     jw_arr_close(w);
+}
+
+/* --sysctl */
+static void sysctl(json_w *w, const struct ctr_spec *s)
+{
+    if (s->rf.sysctls == NULL || s->rf.sysctls[0] == NULL)
+        return;
+    jw_key(w, "sysctl");
+    jw_obj_open(w);
+    for (size_t i = 0; s->rf.sysctls[i]; i++) {
+        const char *kv = s->rf.sysctls[i];
+        size_t klen = strcspn(kv, "=");
+        _cleanup_free_ char *k = xstrndup(kv, klen);
+        jw_kstr(w, k, kv + klen + (kv[klen] ? 1 : 0));
+    }
+    jw_obj_close(w);
 }
 
 static void resources(json_w *w, const struct ctr_spec *s)
@@ -117,18 +148,33 @@ static void resources(json_w *w, const struct ctr_spec *s)
                                    { 5, 0 }, { 5, 1 }, { 5, 2 }, { 136, -1 }, { 10, 200 } };
     for (size_t i = 0; i < ARRAY_SIZE(chr); i++)
         device_rule(w, true, "c", chr[i][0], chr[i][1], "rwm");
+    for (size_t i = 0; i < s->rf.n_devices; i++) { /* --device, with its permissions */
+        const struct rf_device *d = &s->rf.devices[i];
+        device_rule(w, true, d->type == 'b' ? "b" : "c", d->major, d->minor, d->perms);
+    }
     jw_arr_close(w);
-    if (s->memory > 0) {
+    if (s->memory > 0 || s->rf.oom_kill_disable) {
         jw_key(w, "memory");
         jw_obj_open(w);
-        jw_kint(w, "limit", s->memory);
+        if (s->memory > 0)
+            jw_kint(w, "limit", s->memory);
+        if (s->rf.memory_swap != 0) /* --memory-swap: memory + swap, -1 unlimited */
+            jw_kint(w, "swap", s->rf.memory_swap);
+        if (s->rf.oom_kill_disable)
+            jw_kbool(w, "disableOOMKiller", true);
         jw_obj_close(w);
     }
-    if (s->nano_cpus > 0) {
+    if (s->nano_cpus > 0 || s->rf.cpu_shares > 0 || s->rf.cpuset_cpus) {
         jw_key(w, "cpu");
         jw_obj_open(w);
-        jw_kint(w, "quota", s->nano_cpus * 100000 / 1000000000);
-        jw_kuint(w, "period", 100000);
+        if (s->nano_cpus > 0) {
+            jw_kint(w, "quota", s->nano_cpus * 100000 / 1000000000);
+            jw_kuint(w, "period", 100000);
+        }
+        if (s->rf.cpu_shares > 0)
+            jw_kuint(w, "shares", (unsigned long long)s->rf.cpu_shares);
+        if (s->rf.cpuset_cpus)
+            jw_kstr(w, "cpus", s->rf.cpuset_cpus);
         jw_obj_close(w);
     }
     if (s->pids_limit > 0) {
@@ -162,6 +208,7 @@ void bundle_linux(json_w *w, const struct ctr_spec *s)
     jw_obj_open(w);
     devices(w, s);
     resources(w, s);
+    sysctl(w, s);
     const char *parent = s->cgroup_parent ? s->cgroup_parent : "/rbox";
     size_t plen = strlen(parent);
     while (plen > 1 && parent[plen - 1] == '/')

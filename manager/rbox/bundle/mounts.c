@@ -84,9 +84,10 @@ void bundle_mounts(json_w *w, const char *ctr_dir, const struct store *st, const
     static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
     static const char *const sys_rw[] = { "nosuid", "noexec", "nodev", "rw", NULL };
     static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
-    static const char *const shm[] = {
-        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
-    };
+    char shm_size[40]; /* --shm-size */
+    snprintf(shm_size, sizeof(shm_size), "size=%lldk",
+             (long long)((s->rf.shm_size ? s->rf.shm_size : RF_SHM_DEFAULT) + 1023) / 1024);
+    const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", shm_size, NULL };
     static const char *const bind[] = { "rbind", "rprivate", NULL };
     jw_key(w, "mounts");
     jw_arr_open(w);

@@ -1,12 +1,13 @@
 /* process.c - config.json's "process": user, args, environment, cwd, capabilities (docker's
  * default set and its --cap-add/--cap-drop rule, or every one with --privileged), --init in
- * front of the args, noNewPrivileges. */
+ * front of the args, --ulimit, noNewPrivileges. */
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
 #include "spec.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -137,6 +138,22 @@ void bundle_process(json_w *w, const struct ctr_spec *s, const char *hostname)
     cap_list(w, "effective", s->uid == 0 ? caps : 0);
     cap_list(w, "permitted", s->uid == 0 ? caps : 0);
     jw_obj_close(w);
+    if (s->rf.n_ulimits) { /* --ulimit */
+        jw_key(w, "rlimits");
+        jw_arr_open(w);
+        for (size_t i = 0; i < s->rf.n_ulimits; i++) {
+            char type[32];
+            snprintf(type, sizeof(type), "RLIMIT_%s", s->rf.ulimits[i].name);
+            for (char *c = type; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+            jw_obj_open(w);
+            jw_kstr(w, "type", type);
+            jw_kuint(w, "soft", s->rf.ulimits[i].soft);
+            jw_kuint(w, "hard", s->rf.ulimits[i].hard);
+            jw_obj_close(w);
+        }
+        jw_arr_close(w);
+    }
     jw_kbool(w, "noNewPrivileges", sbx_no_new_privs(&s->sbx));
     jw_obj_close(w);
 }

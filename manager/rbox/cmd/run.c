@@ -23,12 +23,18 @@
     "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
     "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
     "                             a relative path nests under rbox's own cgroup)\n"             \
+    "  -c, --cpu-shares N         relative CPU weight (2 to 262144; default 1024)\n"            \
     "      --cpus N               CPU quota in CPUs (e.g. 0.5)\n"                               \
+    "      --cpuset-cpus LIST     CPUs the container may use (e.g. 0-2,4)\n"                    \
+    "      --device HOST[:CTR][:PERMS]\n"                                                       \
+    "                             a host device node in the container, with a device\n"         \
+    "                             cgroup rule (PERMS: r, w, m; default rwm)\n"                  \
     "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
     "                             after IMAGE become its arguments\n"                           \
     "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
+    "      --group-add GROUP      another supplementary group (name in the image, or number)\n" \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
     "      --init                 run a static init (catatonit) as PID 1: it reaps zombies\n"   \
     "                             and forwards signals (RBOX_INIT_BINARY: another one)\n"       \
@@ -37,20 +43,30 @@
     "  -l, --label K=V            set a label (repeatable; shown in inspect .Config.Labels)\n"  \
     "      --label-file FILE      read labels from FILE (one K=V a line, # comments)\n"         \
     "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
+    "      --memory-swap SIZE     memory + swap limit (needs -m; -1: unlimited swap)\n"         \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --network none|host    none: own network namespace with loopback only (default);\n"  \
     "                             host: the host's network\n"                                   \
+    "      --oom-kill-disable     no OOM kill in the container's cgroup (cgroup v1; with -m)\n" \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
     "      --privileged           every capability, every device, no seccomp, nothing\n"        \
     "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
     "      --rm                   remove the container when it exits\n"                         \
+    "      --shm-size SIZE        size of /dev/shm (default 64m)\n"                             \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
     "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
+    "      --sysctl K=V           a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*,\n" \
+    "                             kernel.domainname, fs.mqueue.*, net.* but with --network\n"   \
+    "                             host)\n"                                                      \
     "  -t, --tty                  give the container a terminal (its output is logged as\n"     \
     "                             stdout; TERM=xterm)\n"                                        \
     "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
     "                             and /etc/group\n"                                             \
+    "      --ulimit NAME=SOFT[:HARD]\n"                                                         \
+    "                             a resource limit (nofile, nproc, core, ...; -1:\n"            \
+    "                             unlimited; above the current hard limit needs\n"              \
+    "                             CAP_SYS_RESOURCE)\n"                                          \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
 /* sandbox mode and volumes (sandbox.c, ctr_mounts.c; docs/sandbox.md) */
@@ -171,6 +187,15 @@ static const struct mopt run_opts[] = {
     { "label-file", 0, true, F_RUNFLAG_FIRST + 1 },
     { "init", 0, false, F_RUNFLAG_FIRST + 2 },
     { "privileged", 0, false, F_RUNFLAG_FIRST + 3 },
+    { "ulimit", 0, true, F_RUNFLAG_FIRST + 4 },
+    { "shm-size", 0, true, F_RUNFLAG_FIRST + 5 },
+    { "sysctl", 0, true, F_RUNFLAG_FIRST + 6 },
+    { "group-add", 0, true, F_RUNFLAG_FIRST + 7 },
+    { "device", 0, true, F_RUNFLAG_FIRST + 8 },
+    { "memory-swap", 0, true, F_RUNFLAG_FIRST + 9 },
+    { "cpu-shares", 'c', true, F_RUNFLAG_FIRST + 10 },
+    { "cpuset-cpus", 0, true, F_RUNFLAG_FIRST + 11 },
+    { "oom-kill-disable", 0, false, F_RUNFLAG_FIRST + 12 },
     { NULL, 0, false, 0 },
 };
 

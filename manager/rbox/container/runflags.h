@@ -14,6 +14,8 @@
 
 /* Where --init's binary appears in the container (docker's path). */
 #define RF_INIT_PATH "/sbin/docker-init"
+/* /dev/shm without --shm-size (docker's 64m) */
+#define RF_SHM_DEFAULT (64 * 1024 * 1024)
 
 struct rf_ulimit {
     char name[16];       /* "nofile" (OCI: RLIMIT_NOFILE) */

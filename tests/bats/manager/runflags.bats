@@ -125,3 +125,133 @@ refused() { # FLAG-NAME ARGS...
 	assert_line --regexp '^sysfs on /sys type sysfs \(ro,'
 	refute_line /dev/loop-control
 }
+
+# ---- resources and the process ----
+
+@test "run --ulimit: process.rlimits, as /proc/self/limits and ulimit show them" {
+	# below this host's hard limit: raising a hard limit needs CAP_SYS_RESOURCE
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" -gt 300 ] || skip "the hard open-files limit ($hard) is too low"
+	run rbox run --rm --ulimit nofile=128:256 --ulimit core=0 --ulimit nproc=100 busybox sh -c 'ulimit -n; ulimit -Hn; cat /proc/self/limits'
+	assert_success
+	assert_line --index 0 128
+	assert_line --index 1 256
+	assert_line --regexp '^Max open files +128 +256 +files'
+	assert_line --regexp '^Max core file size +0 +0 +bytes'
+	assert_line --regexp '^Max processes +100 +100 +processes'
+	rbox create --name ul --ulimit nofile=100 --ulimit nofile=64:128 busybox true >/dev/null
+	assert_equal "$(inspect_field ul '.HostConfig.Ulimits | tojson')" '[{"Name":"nofile","Hard":128,"Soft":64}]'
+}
+
+@test "run --ulimit: a hard limit above the host's fails at start with the runtime's reason" {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" != unlimited ] || skip "no hard open-files limit here"
+	! capsh --has-p=cap_sys_resource 2>/dev/null || skip "this host can raise rlimits"
+	run -125 rbox run --rm --ulimit nofile=$((hard + 1)) busybox true
+	assert_output --partial RLIMIT_NOFILE
+}
+
+@test "run --shm-size: the size of /dev/shm (default 64m)" {
+	run rbox run --rm --shm-size 128m busybox df -k /dev/shm
+	assert_line --regexp '^shm +131072 '
+	run rbox run --rm busybox df -k /dev/shm
+	assert_line --regexp '^shm +65536 '
+	rbox create --name shm --shm-size 1g busybox true >/dev/null
+	assert_equal "$(inspect_field shm .HostConfig.ShmSize)" 1073741824
+}
+
+@test "run --sysctl: namespaced sysctls are set in the container's namespaces only" {
+	local host_shmmax
+	host_shmmax=$(cat /proc/sys/kernel/shmmax)
+	run rbox run --rm --sysctl kernel.shmmax=123456789 --sysctl net.ipv4.ip_forward=1 --sysctl fs.mqueue.msg_max=20 busybox \
+		cat /proc/sys/kernel/shmmax /proc/sys/net/ipv4/ip_forward /proc/sys/fs/mqueue/msg_max
+	assert_success
+	assert_output $'123456789\n1\n20'
+	assert_equal "$(cat /proc/sys/kernel/shmmax)" "$host_shmmax"
+	rbox create --name sc --sysctl kernel.sem='250 32000 32 128' busybox true >/dev/null
+	assert_equal "$(inspect_field sc '.HostConfig.Sysctls | tojson')" '{"kernel.sem":"250 32000 32 128"}'
+}
+
+@test "run --group-add: more supplementary groups, by name (the image's /etc/group) or number" {
+	run rbox run --rm --group-add 1234 --group-add users busybox grep ^Groups: /proc/self/status
+	assert_success
+	local users
+	users=$(rbox run --rm busybox awk -F: '$1 == "users" { print $3 }' /etc/group)
+	assert_output --regexp "^Groups:.*\b1234\b"
+	assert_output --regexp "^Groups:.*\b$users\b"
+	run rbox run --rm -u nobody --group-add 1234 busybox id -G
+	assert_output --regexp '\b1234\b'
+}
+
+@test "run --device: the node in the container and a device cgroup rule with its permissions" {
+	run rbox run --rm --device /dev/zero:/dev/myzero busybox sh -c 'head -c 4 /dev/myzero | od -An -tx1'
+	assert_success
+	assert_output --regexp '^ *00 00 00 00$'
+	# a node of this test's (no driver behind major 240): the cgroup rule decides before the
+	# driver is looked for, so "r" lets reads reach the driver (ENXIO) and refuses writes
+	mknod "$BATS_TEST_TMPDIR/node" c 240 0
+	run rbox run --rm --device "$BATS_TEST_TMPDIR/node:/dev/x:r" busybox sh -c 'ls -l /dev/x; cat /dev/x; echo y >/dev/x'
+	assert_failure
+	assert_line --regexp '^c.* 240, +0 .* /dev/x$'
+	assert_line --partial 'No such device or address'
+	assert_line --partial 'Operation not permitted'
+	# HOST:PERMS, the container path defaulting to the host's
+	rbox create --name dv --device "$BATS_TEST_TMPDIR/node:rw" busybox true >/dev/null
+	assert_equal "$(inspect_field dv '.HostConfig.Devices | tojson')" \
+		"[{\"PathOnHost\":\"$BATS_TEST_TMPDIR/node\",\"PathInContainer\":\"$BATS_TEST_TMPDIR/node\",\"CgroupPermissions\":\"rw\"}]"
+}
+
+@test "run --cpuset-cpus/--cpu-shares: the CPUs the container may use, its CPU weight" {
+	run rbox run --rm --cpuset-cpus 0 busybox grep ^Cpus_allowed_list: /proc/self/status
+	assert_output $'Cpus_allowed_list:\t0'
+	rbox run -d --name cpu --cpu-shares 512 --cpuset-cpus 0 busybox sleep 1000 >/dev/null
+	assert_equal "$(inspect_field cpu .HostConfig.CpuShares)" 512
+	assert_equal "$(inspect_field cpu .HostConfig.CpusetCpus)" 0
+	if [ -d /sys/fs/cgroup/cpu ]; then
+		assert_equal "$(cat "$(ctr_cgroup cpu cpu)/cpu.shares")" 512
+	fi
+}
+
+@test "run --memory-swap/--oom-kill-disable: memory.memsw and memory.oom_control (cgroup v1)" {
+	requires cgroup_v1
+	rbox run -d --name mem -m 64m --memory-swap 128m --oom-kill-disable busybox sleep 1000 >/dev/null
+	local dir
+	dir=$(ctr_cgroup memory mem)
+	assert_equal "$(inspect_field mem .HostConfig.MemorySwap)" 134217728
+	assert_equal "$(inspect_field mem .HostConfig.OomKillDisable)" true
+	assert_equal "$(cat "$dir/memory.limit_in_bytes")" 67108864
+	grep -qx 'oom_kill_disable 1' "$dir/memory.oom_control"
+	if [ -f "$dir/memory.memsw.limit_in_bytes" ]; then
+		assert_equal "$(cat "$dir/memory.memsw.limit_in_bytes")" 134217728
+	fi
+	# docker's warning without a memory limit
+	run rbox create --name nolimit --oom-kill-disable busybox true
+	assert_success
+	assert_line --partial "WARNING: Disabling the OOM killer"
+}
+
+@test "run: bad --ulimit, --shm-size, --sysctl, --group-add, --device, --memory-swap, --cpu-shares, --cpuset-cpus values are refused" {
+	refused --ulimit run --ulimit nofile busybox true
+	refused --ulimit run --ulimit bogus=1 busybox true
+	refused --ulimit run --ulimit nofile=20:10 busybox true
+	refused --ulimit create --ulimit nofile=many busybox true
+	refused --shm-size run --shm-size 0 busybox true
+	refused --shm-size run --shm-size lots busybox true
+	refused --sysctl run --sysctl vm.swappiness=10 busybox true
+	refused --sysctl run --sysctl kernel.shmmax busybox true
+	refused --sysctl run --network host --sysctl net.ipv4.ip_forward=1 busybox true
+	refused --group-add run --group-add no-such-group busybox true
+	refused --group-add run --group-add a:b busybox true
+	refused --device run --device "$BATS_TEST_TMPDIR/none" busybox true
+	refused --device run --device /etc/passwd busybox true
+	refused --device run --device /dev/zero:/dev/z:rwx busybox true
+	refused --device run --device dev/zero busybox true
+	refused --memory-swap run --memory-swap 1g busybox true
+	refused --memory-swap run -m 1g --memory-swap 512m busybox true
+	refused --cpu-shares run --cpu-shares 1 busybox true
+	refused --cpuset-cpus run --cpuset-cpus 4096 busybox true
+	refused --cpuset-cpus run --cpuset-cpus 1-0 busybox true
+	refused --cpuset-cpus create --cpuset-cpus 0, busybox true
+}
