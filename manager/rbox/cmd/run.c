@@ -84,6 +84,9 @@
     "                             compute and network imply it)\n"                             \
     "  -v, --volume SRC:DST[:ro]  bind mount an absolute host path, or a named volume\n"       \
     "                             (created on first use), at DST (repeatable)\n"               \
+    "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]\n"                  \
+    "                             docker's long form of -v and --tmpfs (tmpfs-size=,\n"        \
+    "                             tmpfs-mode=; type defaults to volume)\n"                     \
     "      --tmpfs DST[:OPTS]     a tmpfs at DST (OPTS: size=64m, mode=, uid=, gid=, ro,\n"    \
     "                             exec, suid, dev; default nosuid,nodev,noexec,mode=1777)\n"
 
@@ -146,6 +149,7 @@ enum {
     F_SECURITY_OPT,
     F_VOLUME,
     F_TMPFS,
+    F_MOUNT,
     /* interactive */
     F_INTERACTIVE,
     F_TTY,
@@ -180,6 +184,7 @@ static const struct mopt run_opts[] = {
     { "security-opt", 0, true, F_SECURITY_OPT },
     { "volume", 'v', true, F_VOLUME },
     { "tmpfs", 0, true, F_TMPFS },
+    { "mount", 0, true, F_MOUNT },
     { "interactive", 'i', false, F_INTERACTIVE },
     { "tty", 't', false, F_TTY },
     { "detach-keys", 0, true, F_DETACH_KEYS },
@@ -291,6 +296,7 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     case F_SECURITY_OPT: return sbx_set_flag(&s->sbx, "security-opt", v, err);
     case F_VOLUME: return sbx_set_flag(&s->sbx, "volume", v, err);
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
+    case F_MOUNT: return sbx_set_flag(&s->sbx, "mount", v, err);
     }
     for (size_t i = 0; id >= F_RUNFLAG_FIRST && run_opts[i].name; i++)
         if (run_opts[i].id == id)

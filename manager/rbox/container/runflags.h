@@ -1,8 +1,8 @@
 /* runflags.h - the docker run/create flags that map straight onto config.json: -l/--label,
  * --label-file, --init, --privileged, --ulimit, --shm-size, --sysctl, --group-add, --device,
- * --memory-swap, --cpu-shares, --cpuset-cpus, --oom-kill-disable, --mount. Parsed here into
- * struct run_flags (part of struct ctr_spec), written by the bundle/ writers, shown by inspect.
- * See docs/manager.md (run and create). */
+ * --memory-swap, --cpu-shares, --cpuset-cpus, --oom-kill-disable, --mount (mountflag.c). Parsed
+ * into struct run_flags (part of struct ctr_spec), written by the bundle/ writers, shown by
+ * inspect. See docs/manager.md (run and create). */
 #ifndef RBOX_RUNFLAGS_H
 #define RBOX_RUNFLAGS_H
 
@@ -56,6 +56,11 @@ int rf_set_flag(struct run_flags *f, const char *flag, const char *v, rbox_err *
 /* Checks across flags once all are parsed (memory: -m; network: "none"/"host"), and the
  * --init binary on this host. */
 int rf_finish(struct run_flags *f, int64_t memory, const char *network, rbox_err **err);
+
+/* --mount (mountflag.c): docker's type=bind|volume|tmpfs,source=,target=,readonly into the
+ * mount -v and --tmpfs make (sandbox.h). */
+struct sbx_mount;
+int parse_mount_flag(const char *v, struct sbx_mount *m, rbox_err **err);
 
 /* Size with units b, k, m, g, t (docker's RAMInBytes), named by flag in errors. */
 int rf_parse_size(const char *v, const char *flag, int64_t *out, rbox_err **err);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "report.h"
+#include "runflags.h"
 #include "util.h"
 #include "volume.h"
 
@@ -154,8 +155,9 @@ int sbx_set_flag(struct sbx_opts *o, const char *flag, const char *v, rbox_err *
     if (strcmp(flag, "security-opt") == 0)
         return parse_security_opt(o, v, err);
     struct sbx_mount m = { 0 };
-    int r =
-        strcmp(flag, "volume") == 0 ? parse_volume_flag(v, &m, err) : parse_tmpfs_flag(v, &m, err);
+    int r = strcmp(flag, "volume") == 0  ? parse_volume_flag(v, &m, err)
+            : strcmp(flag, "mount") == 0 ? parse_mount_flag(v, &m, err) /* mountflag.c */
+                                         : parse_tmpfs_flag(v, &m, err);
     if (r < 0)
         return -1;
     o->mounts = xrealloc(o->mounts, (o->n_mounts + 1) * sizeof(*o->mounts));

@@ -255,3 +255,52 @@ refused() { # FLAG-NAME ARGS...
 	refused --cpuset-cpus run --cpuset-cpus 1-0 busybox true
 	refused --cpuset-cpus create --cpuset-cpus 0, busybox true
 }
+
+# ---- --mount ----
+
+@test "run --mount type=bind: docker's long syntax, readonly, seen in mount output and inspect" {
+	mkdir "$BATS_TEST_TMPDIR/src"
+	echo hello >"$BATS_TEST_TMPDIR/src/f"
+	run rbox run --rm --mount "type=bind,source=$BATS_TEST_TMPDIR/src,target=/data,readonly" busybox sh -c 'cat /data/f; mount | grep " /data "; echo x >/data/g'
+	assert_failure
+	assert_line hello
+	assert_line --regexp ' on /data type .*\(ro,'
+	assert_line --partial 'Read-only file system'
+	# src/dst spellings, rw by default
+	rbox run --rm --mount "type=bind,src=$BATS_TEST_TMPDIR/src,dst=/data" busybox sh -c 'echo w >/data/g'
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/src/g")" w
+	rbox create --name mb --mount "type=bind,source=$BATS_TEST_TMPDIR/src,destination=/data,ro=true" busybox true >/dev/null
+	assert_equal "$(inspect_field mb '.Mounts[] | select(.Destination == "/data") | [.Type, .Source, .RW] | tojson')" \
+		"[\"bind\",\"$BATS_TEST_TMPDIR/src\",false]"
+}
+
+@test "run --mount type=volume (the default type) and type=tmpfs with tmpfs-size and tmpfs-mode" {
+	rbox run --rm --mount source=mvol,target=/vol busybox sh -c 'echo kept >/vol/f'
+	run rbox run --rm --mount type=volume,source=mvol,target=/v2,readonly busybox sh -c 'cat /v2/f; echo x >/v2/g'
+	assert_failure
+	assert_line kept
+	assert_line --partial 'Read-only file system'
+	run rbox run --rm --mount type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=1770 busybox sh -c 'mount | grep " /scratch "; stat -c %a /scratch'
+	assert_success
+	assert_line --regexp '^tmpfs on /scratch type tmpfs \(rw,nosuid,nodev,noexec,.*size=1024k,mode=1770'
+	assert_line 1770
+	rbox volume rm mvol
+}
+
+@test "run --mount: bad values are refused (and a --mount and -v on one target)" {
+	refused --mount run --mount type=bind,target=/x busybox true
+	refused --mount run --mount "type=bind,source=$BATS_TEST_TMPDIR/none,target=/x" busybox true
+	refused --mount run --mount type=nfs,target=/x busybox true
+	refused --mount run --mount target=/x busybox true
+	refused --mount run --mount type=tmpfs,source=a,target=/x busybox true
+	refused --mount run --mount type=tmpfs,target=x busybox true
+	refused --mount run --mount type=tmpfs,target=/x,tmpfs-mode=9 busybox true
+	refused --mount run --mount type=tmpfs,target=/x,tmpfs-size=lots busybox true
+	refused --mount run --mount "type=bind,source=/tmp,target=/x,tmpfs-size=1m" busybox true
+	refused --mount run --mount type=bind,source=/tmp,target=/x,propagation=shared busybox true
+	refused --mount run --mount type=bind,source=/tmp,target=/ busybox true
+	refused --mount run --mount type=bind,source=/tmp,target=/x/../y busybox true
+	refused --mount create --mount type=bind,source=/tmp,target=/x,readonly=maybe busybox true
+	refused "duplicate mount point" run --mount type=tmpfs,target=/x -v /tmp:/x busybox true
+	[ -z "$(rbox volume ls -q)" ]
+}
