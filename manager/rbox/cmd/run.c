@@ -74,14 +74,16 @@
     "\n"                                                                                       \
     "Sandbox and volumes:\n"                                                                   \
     "      --timeout DURATION     kill the container (SIGKILL) when it has run this long\n"    \
-    "                             (10s, 1m30s, 500ms; 0: none)\n"                              \
+    "                             (30 = 30s, 1m30s, 500ms; 0: none)\n"                         \
     "      --report FILE|-        write a JSON verdict when the container ends: exit code,\n"  \
     "                             signal, OOM kill, timeout, wall and CPU time, peak memory\n" \
     "                             and pids (-: to stdout after the output; foreground run)\n"  \
     "      --security-opt OPT     seccomp=PROFILE: default, minimal, io-heavy, compute,\n"     \
-    "                             network, unconfined or a .json file (default: default);\n"   \
-    "                             no-new-privileges[=true|false] (minimal, io-heavy,\n"        \
-    "                             compute and network imply it)\n"                             \
+    "                             network, unconfined (or unrestricted) or a .json file\n"     \
+    "                             (default: default); no-new-privileges[=true|false]\n"        \
+    "                             (minimal, io-heavy, compute and network imply it);\n"        \
+    "                             label=disable, apparmor=unconfined: accepted (rbox sets\n"   \
+    "                             no SELinux label nor AppArmor profile)\n"                    \
     "  -v, --volume SRC:DST[:ro]  bind mount an absolute host path, or a named volume\n"       \
     "                             (created on first use), at DST (repeatable)\n"               \
     "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]\n"                  \
@@ -293,7 +295,8 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return 0;
     case F_TIMEOUT: return sbx_set_flag(&s->sbx, "timeout", v, err);
     case F_REPORT: return sbx_set_flag(&s->sbx, "report", v, err);
-    case F_SECURITY_OPT: return sbx_set_flag(&s->sbx, "security-opt", v, err);
+    case F_SECURITY_OPT:
+        return rf_security_opt(&s->rf, v) ? 0 : sbx_set_flag(&s->sbx, "security-opt", v, err);
     case F_VOLUME: return sbx_set_flag(&s->sbx, "volume", v, err);
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
     case F_MOUNT: return sbx_set_flag(&s->sbx, "mount", v, err);

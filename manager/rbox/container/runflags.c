@@ -411,6 +411,51 @@ static int parse_shares(struct run_flags *f, const char *v, rbox_err **err)
     return 0;
 }
 
+/* A line for stderr (run.c prints "WARNING: " and it). */
+static void note(struct run_flags *f, const char *text)
+{
+    size_t n = strv_len(f->notes);
+    strv_push(&f->notes, &n, xstrdup(text));
+}
+
+/* ---- --security-opt label=disable, apparmor=unconfined ---- */
+
+/* Is this LSM active? The kernel's list when securityfs is mounted, else its own files. */
+static bool lsm_active(const char *name)
+{
+    _cleanup_free_ char *list = NULL;
+    if (read_file_at(AT_FDCWD, "/sys/kernel/security/lsm", &list, NULL) == 0) {
+        _cleanup_free_ char *pad = xasprintf(",%s,", list);
+        _cleanup_free_ char *want = xasprintf(",%s,", name);
+        pad[strcspn(pad, "\n")] = '\0';
+        return strstr(pad, want) != NULL;
+    }
+    if (strcmp(name, "selinux") == 0)
+        return access("/sys/fs/selinux/enforce", F_OK) == 0;
+    _cleanup_free_ char *enabled = NULL;
+    return read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &enabled, NULL) == 0 &&
+           enabled[0] == 'Y';
+}
+
+int rf_security_opt(struct run_flags *f, const char *v)
+{
+    /* rbox applies no SELinux label and no AppArmor profile: asking for none is already true */
+    const char *lsm =
+        strcmp(v, "label=disable") == 0 || strcmp(v, "label:disable") == 0 ? "selinux"
+        : strcmp(v, "apparmor=unconfined") == 0 || strcmp(v, "apparmor:unconfined") == 0
+            ? "apparmor"
+            : NULL;
+    if (lsm == NULL)
+        return 0;
+    if (!lsm_active(lsm)) {
+        _cleanup_free_ char *n = xasprintf("--security-opt %s: this host has no %s; nothing to "
+                                           "do",
+                                           v, strcmp(lsm, "selinux") == 0 ? "SELinux" : "AppArmor");
+        note(f, n);
+    }
+    return 1;
+}
+
 /* ---- the flag table ---- */
 
 enum rf_id {
@@ -486,12 +531,6 @@ int rf_set_flag(struct run_flags *f, const char *flag, const char *v, rbox_err *
     case RF_OOM_KILL_DISABLE: f->oom_kill_disable = true; return 0;
     }
     return rbox_error(err, EINVAL, "unknown flag --%s", flag);
-}
-
-static void note(struct run_flags *f, const char *text)
-{
-    size_t n = strv_len(f->notes);
-    strv_push(&f->notes, &n, xstrdup(text));
 }
 
 int rf_finish(struct run_flags *f, int64_t memory, const char *network, rbox_err **err)

@@ -53,6 +53,10 @@ void rf_clear(struct run_flags *f);
 /* One run/create flag by its long name ("label", "ulimit", ...); true when it is one of ours. */
 bool rf_is_flag(const char *flag);
 int rf_set_flag(struct run_flags *f, const char *flag, const char *v, rbox_err **err);
+/* --security-opt label=disable and apparmor=unconfined: 1 when v is one of them (rbox applies
+ * no SELinux label nor AppArmor profile, so both hold already; a note when the host lacks the
+ * LSM), 0 for what sandbox.c parses. */
+int rf_security_opt(struct run_flags *f, const char *v);
 /* Checks across flags once all are parsed (memory: -m; network: "none"/"host"), and the
  * --init binary on this host. */
 int rf_finish(struct run_flags *f, int64_t memory, const char *network, rbox_err **err);

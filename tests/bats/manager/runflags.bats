@@ -304,3 +304,35 @@ refused() { # FLAG-NAME ARGS...
 	refused "duplicate mount point" run --mount type=tmpfs,target=/x -v /tmp:/x busybox true
 	[ -z "$(rbox volume ls -q)" ]
 }
+
+# ---- --security-opt no-ops, seccomp=unrestricted, --timeout in seconds ----
+
+@test "run --security-opt label=disable/apparmor=unconfined: accepted; a note where the host lacks the LSM" {
+	run rbox run --rm --security-opt label=disable --security-opt apparmor=unconfined busybox echo ran
+	assert_success
+	assert_line ran
+	local lsms=""
+	[ -r /sys/kernel/security/lsm ] && lsms=$(cat /sys/kernel/security/lsm)
+	if [[ ",$lsms," != *,selinux,* ]] && [ ! -e /sys/fs/selinux/enforce ]; then
+		assert_line 'WARNING: --security-opt label=disable: this host has no SELinux; nothing to do'
+	fi
+	if [[ ",$lsms," != *,apparmor,* ]] && ! grep -qs Y /sys/module/apparmor/parameters/enabled; then
+		assert_line 'WARNING: --security-opt apparmor=unconfined: this host has no AppArmor; nothing to do'
+	fi
+	# other labels or profiles are still refused: rbox applies none
+	refused --security-opt run --security-opt label=type:svirt_t busybox true
+	refused --security-opt run --security-opt apparmor=docker-default busybox true
+}
+
+@test "run --security-opt seccomp=unrestricted: an alias of unconfined (no filter)" {
+	run rbox run --rm --security-opt seccomp=unrestricted busybox grep ^Seccomp: /proc/self/status
+	assert_output $'Seccomp:\t0'
+	rbox create --name unr --security-opt seccomp=unrestricted busybox true >/dev/null
+	assert_equal "$(inspect_field unr '.HostConfig.SecurityOpt[0]')" seccomp=unconfined
+}
+
+@test "run --timeout 1: bare seconds" {
+	run -137 rbox run --rm --timeout 1 --report - busybox sleep 100
+	assert_output --partial '"timed_out":true'
+	assert_output --partial '"timeout_ns":1000000000'
+}
