@@ -1,5 +1,5 @@
 /* mounts.c - config.json's "mounts": docker's defaults (/proc, /dev, /sys, ...), the
- * container's /etc files, then the user's -v and --tmpfs mounts. */
+ * container's /etc files, --init's binary, then the user's -v and --tmpfs mounts. */
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
@@ -82,18 +82,21 @@ void bundle_mounts(json_w *w, const char *ctr_dir, const struct store *st, const
     static const char *const pts[] = { "nosuid",    "noexec", "newinstance", "ptmxmode=0666",
                                        "mode=0620", "gid=5",  NULL };
     static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
+    static const char *const sys_rw[] = { "nosuid", "noexec", "nodev", "rw", NULL };
     static const char *const mq[] = { "nosuid", "noexec", "nodev", NULL };
-    static const char *const shm[] = {
-        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL
-    };
+    char shm_size[40]; /* --shm-size */
+    snprintf(shm_size, sizeof(shm_size), "size=%lldk",
+             (long long)((s->rf.shm_size ? s->rf.shm_size : RF_SHM_DEFAULT) + 1023) / 1024);
+    const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", shm_size, NULL };
     static const char *const bind[] = { "rbind", "rprivate", NULL };
     jw_key(w, "mounts");
     jw_arr_open(w);
     mount(w, "/proc", "proc", "proc", proc);
     mount(w, "/dev", "tmpfs", "tmpfs", dev);
     mount(w, "/dev/pts", "devpts", "devpts", pts);
-    mount(w, "/sys", "sysfs", "sysfs", sys);
-    mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", sys);
+    /* --privileged: /sys and the cgroup tree writable (docker) */
+    mount(w, "/sys", "sysfs", "sysfs", s->rf.privileged ? sys_rw : sys);
+    mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", s->rf.privileged ? sys_rw : sys);
     mount(w, "/dev/mqueue", "mqueue", "mqueue", mq);
     mount(w, "/dev/shm", "tmpfs", "shm", shm);
     static const char *const files[] = { "hostname", "hosts", "resolv.conf" };
@@ -101,6 +104,10 @@ void bundle_mounts(json_w *w, const char *ctr_dir, const struct store *st, const
         _cleanup_free_ char *dest = xasprintf("/etc/%s", files[i]);
         _cleanup_free_ char *src = xasprintf("%s/%s", ctr_dir, files[i]);
         mount(w, dest, "bind", src, bind);
+    }
+    if (s->rf.init) {
+        static const char *const init_ro[] = { "rbind", "rprivate", "ro", NULL };
+        mount(w, RF_INIT_PATH, "bind", s->rf.init_binary, init_ro);
     }
     user_mounts(w, st, &s->sbx); /* -v, --tmpfs */
     jw_arr_close(w);

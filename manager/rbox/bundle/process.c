@@ -1,13 +1,18 @@
 /* process.c - config.json's "process": user, args, environment, cwd, capabilities (docker's
- * default set and its --cap-add/--cap-drop rule), noNewPrivileges. */
+ * default set and its --cap-add/--cap-drop rule, or every one with --privileged), --init in
+ * front of the args, --ulimit, noNewPrivileges. */
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
 #include "spec.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static const char *const default_caps[] = {
     "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",           "MKNOD",      "NET_RAW", "SETGID",
@@ -30,11 +35,23 @@ static int cap_index(const char *name)
     return -1;
 }
 
+/* The capabilities rbox holds (permitted), which the runtime it runs can grant. */
+static uint64_t own_caps(void)
+{
+    struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct d[2] = { 0 };
+    if (syscall(SYS_capget, &h, d) < 0)
+        return ~0ull;
+    return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+}
+
 /* docker's rule: ALL in --cap-add starts from every capability, ALL in --cap-drop from none;
  * then single adds, then single drops. */
 uint64_t bundle_capability_set(const struct ctr_spec *s)
 {
     uint64_t set = 0;
+    if (s->rf.privileged)
+        return ((1ull << cap_count()) - 1) & own_caps(); /* --privileged: every one we hold */
     if (has(s->cap_add, "ALL"))
         set = (1ull << cap_count()) - 1;
     else if (!has(s->cap_drop, "ALL"))
@@ -82,6 +99,10 @@ void bundle_process(json_w *w, const struct ctr_spec *s, const char *hostname)
     _cleanup_strv_ char **args = spec_args(s);
     jw_key(w, "args");
     jw_arr_open(w);
+    if (s->rf.init) { /* --init: the init is PID 1 and runs the command (docker's args) */
+        jw_str(w, RF_INIT_PATH);
+        jw_str(w, "--");
+    }
     for (size_t i = 0; args[i]; i++)
         jw_str(w, args[i]);
     jw_arr_close(w);
@@ -117,6 +138,22 @@ void bundle_process(json_w *w, const struct ctr_spec *s, const char *hostname)
     cap_list(w, "effective", s->uid == 0 ? caps : 0);
     cap_list(w, "permitted", s->uid == 0 ? caps : 0);
     jw_obj_close(w);
+    if (s->rf.n_ulimits) { /* --ulimit */
+        jw_key(w, "rlimits");
+        jw_arr_open(w);
+        for (size_t i = 0; i < s->rf.n_ulimits; i++) {
+            char type[32];
+            snprintf(type, sizeof(type), "RLIMIT_%s", s->rf.ulimits[i].name);
+            for (char *c = type; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+            jw_obj_open(w);
+            jw_kstr(w, "type", type);
+            jw_kuint(w, "soft", s->rf.ulimits[i].soft);
+            jw_kuint(w, "hard", s->rf.ulimits[i].hard);
+            jw_obj_close(w);
+        }
+        jw_arr_close(w);
+    }
     jw_kbool(w, "noNewPrivileges", sbx_no_new_privs(&s->sbx));
     jw_obj_close(w);
 }

@@ -292,6 +292,7 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kbool(w, "AutoRemove", sp->auto_remove);
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
     sbx_inspect_host_config(w, &sp->sbx);
+    rf_inspect_host_config(w, &sp->rf, sp->memory);
     jw_obj_close(w);
 }
 
@@ -407,6 +408,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kbool(w, "Tty", sp.tty);
     jw_kbool(w, "OpenStdin", sp.open_stdin);
     jw_kbool(w, "StdinOnce", sp.stdin_once);
+    rf_inspect_config(w, &sp.rf);
     jw_obj_close(w);
     inspect_host_config(w, &sp);
     jw_obj_close(w);

@@ -23,28 +23,50 @@
     "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
     "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
     "                             a relative path nests under rbox's own cgroup)\n"             \
+    "  -c, --cpu-shares N         relative CPU weight (2 to 262144; default 1024)\n"            \
     "      --cpus N               CPU quota in CPUs (e.g. 0.5)\n"                               \
+    "      --cpuset-cpus LIST     CPUs the container may use (e.g. 0-2,4)\n"                    \
+    "      --device HOST[:CTR][:PERMS]\n"                                                       \
+    "                             a host device node in the container, with a device\n"         \
+    "                             cgroup rule (PERMS: r, w, m; default rwm)\n"                  \
     "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
     "                             after IMAGE become its arguments\n"                           \
     "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
+    "      --group-add GROUP      another supplementary group (name in the image, or number)\n" \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
+    "      --init                 run a static init (catatonit) as PID 1: it reaps zombies\n"   \
+    "                             and forwards signals (RBOX_INIT_BINARY: another one)\n"       \
     "  -i, --interactive          keep the container's stdin open (fed by attached clients;\n"  \
     "                             at run/create the first client's end of input closes it)\n"   \
+    "  -l, --label K=V            set a label (repeatable; shown in inspect .Config.Labels)\n"  \
+    "      --label-file FILE      read labels from FILE (one K=V a line, # comments)\n"         \
     "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
+    "      --memory-swap SIZE     memory + swap limit (needs -m; -1: unlimited swap)\n"         \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --network none|host    none: own network namespace with loopback only (default);\n"  \
     "                             host: the host's network\n"                                   \
+    "      --oom-kill-disable     no OOM kill in the container's cgroup (cgroup v1; with -m)\n" \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
+    "      --privileged           every capability, every device, no seccomp, nothing\n"        \
+    "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
     "      --rm                   remove the container when it exits\n"                         \
+    "      --shm-size SIZE        size of /dev/shm (default 64m)\n"                             \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
     "      --stop-timeout N       seconds 'stop' waits before SIGKILL (default 10)\n"           \
+    "      --sysctl K=V           a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*,\n" \
+    "                             kernel.domainname, fs.mqueue.*, net.* but with --network\n"   \
+    "                             host)\n"                                                      \
     "  -t, --tty                  give the container a terminal (its output is logged as\n"     \
     "                             stdout; TERM=xterm)\n"                                        \
     "  -u, --user USER[:GROUP]    user (name or uid) and group, from the image's /etc/passwd\n" \
     "                             and /etc/group\n"                                             \
+    "      --ulimit NAME=SOFT[:HARD]\n"                                                         \
+    "                             a resource limit (nofile, nproc, core, ...; -1:\n"            \
+    "                             unlimited; above the current hard limit needs\n"              \
+    "                             CAP_SYS_RESOURCE)\n"                                          \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
 
 /* sandbox mode and volumes (sandbox.c, container/mounts.c; docs/sandbox.md) */
@@ -52,16 +74,21 @@
     "\n"                                                                                       \
     "Sandbox and volumes:\n"                                                                   \
     "      --timeout DURATION     kill the container (SIGKILL) when it has run this long\n"    \
-    "                             (10s, 1m30s, 500ms; 0: none)\n"                              \
+    "                             (30 = 30s, 1m30s, 500ms; 0: none)\n"                         \
     "      --report FILE|-        write a JSON verdict when the container ends: exit code,\n"  \
     "                             signal, OOM kill, timeout, wall and CPU time, peak memory\n" \
     "                             and pids (-: to stdout after the output; foreground run)\n"  \
     "      --security-opt OPT     seccomp=PROFILE: default, minimal, io-heavy, compute,\n"     \
-    "                             network, unconfined or a .json file (default: default);\n"   \
-    "                             no-new-privileges[=true|false] (minimal, io-heavy,\n"        \
-    "                             compute and network imply it)\n"                             \
+    "                             network, unconfined (or unrestricted) or a .json file\n"     \
+    "                             (default: default); no-new-privileges[=true|false]\n"        \
+    "                             (minimal, io-heavy, compute and network imply it);\n"        \
+    "                             label=disable, apparmor=unconfined: accepted (rbox sets\n"   \
+    "                             no SELinux label nor AppArmor profile)\n"                    \
     "  -v, --volume SRC:DST[:ro]  bind mount an absolute host path, or a named volume\n"       \
     "                             (created on first use), at DST (repeatable)\n"               \
+    "      --mount type=bind|volume|tmpfs,source=SRC,target=DST[,readonly]\n"                  \
+    "                             docker's long form of -v and --tmpfs (tmpfs-size=,\n"        \
+    "                             tmpfs-mode=; type defaults to volume)\n"                     \
     "      --tmpfs DST[:OPTS]     a tmpfs at DST (OPTS: size=64m, mode=, uid=, gid=, ro,\n"    \
     "                             exec, suid, dev; default nosuid,nodev,noexec,mode=1777)\n"
 
@@ -124,10 +151,13 @@ enum {
     F_SECURITY_OPT,
     F_VOLUME,
     F_TMPFS,
+    F_MOUNT,
     /* interactive */
     F_INTERACTIVE,
     F_TTY,
     F_DETACH_KEYS,
+    /* runflags.c from here: each set by its long name */
+    F_RUNFLAG_FIRST = 100,
 };
 
 static const struct mopt run_opts[] = {
@@ -156,9 +186,23 @@ static const struct mopt run_opts[] = {
     { "security-opt", 0, true, F_SECURITY_OPT },
     { "volume", 'v', true, F_VOLUME },
     { "tmpfs", 0, true, F_TMPFS },
+    { "mount", 0, true, F_MOUNT },
     { "interactive", 'i', false, F_INTERACTIVE },
     { "tty", 't', false, F_TTY },
     { "detach-keys", 0, true, F_DETACH_KEYS },
+    { "label", 'l', true, F_RUNFLAG_FIRST },
+    { "label-file", 0, true, F_RUNFLAG_FIRST + 1 },
+    { "init", 0, false, F_RUNFLAG_FIRST + 2 },
+    { "privileged", 0, false, F_RUNFLAG_FIRST + 3 },
+    { "ulimit", 0, true, F_RUNFLAG_FIRST + 4 },
+    { "shm-size", 0, true, F_RUNFLAG_FIRST + 5 },
+    { "sysctl", 0, true, F_RUNFLAG_FIRST + 6 },
+    { "group-add", 0, true, F_RUNFLAG_FIRST + 7 },
+    { "device", 0, true, F_RUNFLAG_FIRST + 8 },
+    { "memory-swap", 0, true, F_RUNFLAG_FIRST + 9 },
+    { "cpu-shares", 'c', true, F_RUNFLAG_FIRST + 10 },
+    { "cpuset-cpus", 0, true, F_RUNFLAG_FIRST + 11 },
+    { "oom-kill-disable", 0, false, F_RUNFLAG_FIRST + 12 },
     { NULL, 0, false, 0 },
 };
 
@@ -251,10 +295,15 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return 0;
     case F_TIMEOUT: return sbx_set_flag(&s->sbx, "timeout", v, err);
     case F_REPORT: return sbx_set_flag(&s->sbx, "report", v, err);
-    case F_SECURITY_OPT: return sbx_set_flag(&s->sbx, "security-opt", v, err);
+    case F_SECURITY_OPT:
+        return rf_security_opt(&s->rf, v) ? 0 : sbx_set_flag(&s->sbx, "security-opt", v, err);
     case F_VOLUME: return sbx_set_flag(&s->sbx, "volume", v, err);
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
+    case F_MOUNT: return sbx_set_flag(&s->sbx, "mount", v, err);
     }
+    for (size_t i = 0; id >= F_RUNFLAG_FIRST && run_opts[i].name; i++)
+        if (run_opts[i].id == id)
+            return rf_set_flag(&s->rf, run_opts[i].name, v, err);
     return 0;
 }
 
@@ -284,6 +333,10 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
+    if (r->spec.network == NULL)
+        r->spec.network = xstrdup("none");
+    if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
+        return -1;
     *image = p.i;
     return 0;
 }
@@ -303,8 +356,6 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     r->spec.image = xstrdup(argv[image]);
     if (image + 1 < argc)
         r->spec.cmd = strv_dup(argv + image + 1);
-    if (r->spec.network == NULL)
-        r->spec.network = xstrdup("none");
     if (r->spec.stop_signal == NULL)
         r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
@@ -351,6 +402,8 @@ static int run_or_create(struct cmd_ctx *c, int argc, char **argv, bool run)
         ret = cmd_help(run ? run_usage : create_usage);
         goto out;
     }
+    for (size_t i = 0; ret == 0 && r.spec.rf.notes && r.spec.rf.notes[i]; i++)
+        fprintf(stderr, "WARNING: %s\n", r.spec.rf.notes[i]);
     if (ret < 0 || ctr_create(c->s, &r.spec, &img, &err) < 0) {
         ret = cmd_fail(err);
         goto out;

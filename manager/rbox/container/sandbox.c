@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "report.h"
+#include "runflags.h"
 #include "util.h"
 #include "volume.h"
 
@@ -75,8 +76,8 @@ int parse_duration(const char *v, const char *flag, int64_t *ns, rbox_err **err)
     }
     if (!ok || total > 9.2e18)
         return rbox_error(err, 0,
-                          "invalid value \"%s\" for %s: expected a duration such as 10s, 1m30s "
-                          "or 500ms (units ns, us, ms, s, m, h)",
+                          "invalid value \"%s\" for %s: expected seconds or a duration such as "
+                          "30, 10s, 1m30s or 500ms (units ns, us, ms, s, m, h)",
                           v, flag);
     *ns = (int64_t)total;
     return 0;
@@ -116,6 +117,8 @@ static int parse_security_opt(struct sbx_opts *o, const char *v, rbox_err **err)
     const char *val = v[klen] ? v + klen + 1 : NULL;
     if (klen == 7 && strncmp(v, "seccomp", 7) == 0 && val && *val) {
         char *name = NULL, *text = NULL;
+        if (strcmp(val, "unrestricted") == 0)
+            val = "unconfined"; /* the sandbox users' word for it */
         if (seccomp_profile_check(val, &name, &text, err) < 0)
             return rbox_error_prefix(err, "invalid value \"%s\" for --security-opt", v);
         free(o->seccomp);
@@ -144,7 +147,11 @@ int sbx_set_flag(struct sbx_opts *o, const char *flag, const char *v, rbox_err *
 {
     if (strcmp(flag, "timeout") == 0) {
         int64_t ns;
-        if (parse_duration(v, "--timeout", &ns, err) < 0)
+        /* bare seconds ("30"), as sandbox users type them; else a Go-style duration */
+        bool bare = *v && strspn(v, "0123456789.") == strlen(v);
+        _cleanup_free_ char *secs = bare ? xasprintf("%ss", v) : NULL;
+        if ((secs == NULL || parse_duration(secs, "--timeout", &ns, NULL) < 0) &&
+            parse_duration(v, "--timeout", &ns, err) < 0) /* the error names what was typed */
             return -1;
         o->timeout_ns = ns;
         return 0;
@@ -154,8 +161,9 @@ int sbx_set_flag(struct sbx_opts *o, const char *flag, const char *v, rbox_err *
     if (strcmp(flag, "security-opt") == 0)
         return parse_security_opt(o, v, err);
     struct sbx_mount m = { 0 };
-    int r =
-        strcmp(flag, "volume") == 0 ? parse_volume_flag(v, &m, err) : parse_tmpfs_flag(v, &m, err);
+    int r = strcmp(flag, "volume") == 0  ? parse_volume_flag(v, &m, err)
+            : strcmp(flag, "mount") == 0 ? parse_mount_flag(v, &m, err) /* mountflag.c */
+                                         : parse_tmpfs_flag(v, &m, err);
     if (r < 0)
         return -1;
     struct stat st;

@@ -32,7 +32,7 @@ struct sbx_opts {
 };
 void sbx_clear(struct sbx_opts *o);
 
-/* One run/create flag: "timeout", "report", "security-opt", "volume", "tmpfs". */
+/* One run/create flag: "timeout", "report", "security-opt", "volume", "tmpfs", "mount". */
 int sbx_set_flag(struct sbx_opts *o, const char *flag, const char *v, rbox_err **err);
 /* Checks across flags once all are parsed (run: foreground or -d). */
 int sbx_finish(struct sbx_opts *o, bool run, bool detach, rbox_err **err);

@@ -37,45 +37,18 @@ void spec_clear(struct ctr_spec *s)
     free(s->groups);
     free(s->home);
     sbx_clear(&s->sbx);
+    rf_clear(&s->rf);
     memset(s, 0, sizeof(*s));
 }
 
 int parse_memory(const char *v, int64_t *out, rbox_err **err)
 {
-    char *end;
-    errno = 0;
-    double num = strtod(v, &end);
-    bool ok = end != v && isdigit((unsigned char)v[0]) && errno == 0;
-    double mult = 1;
-    if (ok && *end) {
-        switch (tolower((unsigned char)*end)) {
-        case 'b': mult = 1; break;
-        case 'k': mult = 1024.0; break;
-        case 'm': mult = 1024.0 * 1024; break;
-        case 'g': mult = 1024.0 * 1024 * 1024; break;
-        case 't': mult = 1024.0 * 1024 * 1024 * 1024; break;
-        default: ok = false;
-        }
-        if (ok && tolower((unsigned char)*end) != 'b') {
-            end++;
-            if (tolower((unsigned char)*end) == 'i')
-                end++;
-            if (tolower((unsigned char)*end) == 'b')
-                end++;
-        } else if (ok) {
-            end++;
-        }
-        ok = ok && *end == '\0';
-    }
-    double bytes = num * mult;
-    if (!ok || !isfinite(bytes) || bytes > 9.2e18)
-        return rbox_error(err, 0,
-                          "invalid value \"%s\" for --memory: expected a size such as 256m "
-                          "(units b, k, m, g, t)",
-                          v);
+    int64_t bytes;
+    if (rf_parse_size(v, "--memory", &bytes, err) < 0)
+        return -1;
     if (bytes != 0 && bytes < 6 * 1024 * 1024)
         return rbox_error(err, 0, "invalid value \"%s\" for --memory: the minimum is 6m", v);
-    *out = (int64_t)bytes;
+    *out = bytes;
     return 0;
 }
 
@@ -268,6 +241,27 @@ static int resolve_group(int rootfd, const char *g, uint32_t *gid, rbox_err **er
     return 0;
 }
 
+/* --group-add: more supplementary groups, names from the image's /etc/group. */
+static int add_groups(struct ctr_spec *s, int rootfd, rbox_err **err)
+{
+    size_t n = strv_len(s->rf.group_add);
+    if (n == 0)
+        return 0;
+    s->groups = xrealloc(s->groups, (s->n_groups + n + 1) * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t gid;
+        if (resolve_group(rootfd, s->rf.group_add[i], &gid, err) < 0)
+            return rbox_error_prefix(err, "invalid value \"%s\" for --group-add",
+                                     s->rf.group_add[i]);
+        bool dup = false;
+        for (size_t k = 0; k < s->n_groups; k++)
+            dup = dup || s->groups[k] == gid;
+        if (!dup)
+            s->groups[s->n_groups++] = gid;
+    }
+    return 0;
+}
+
 static int resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err)
 {
     const char *spec = s->user ? s->user : "0";
@@ -308,7 +302,7 @@ static int resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err)
         free(gids);
     }
     pw_entry_clear(&pw);
-    return 0;
+    return add_groups(s, rootfd, err);
 }
 
 int spec_resolve(struct ctr_spec *s, const struct image *img, rbox_err **err)
@@ -392,6 +386,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_arr_close(&w);
     jw_kstr(&w, "home", s->home);
     sbx_save(&w, &s->sbx);
+    rf_save(&w, &s->rf);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -474,6 +469,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     }
     s->home = get_str(v, "home");
     sbx_load(json_get(v, "sandbox"), &s->sbx);
+    rf_load(json_get(v, "flags"), &s->rf);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);

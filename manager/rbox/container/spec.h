@@ -4,6 +4,7 @@
 #define RBOX_SPEC_H
 
 #include "image.h"
+#include "runflags.h"
 #include "sandbox.h"
 #include "store.h"
 #include <stdint.h>
@@ -39,6 +40,7 @@ struct ctr_spec {
     size_t n_groups;
     char *home;
     struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
+    struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
 };
 void spec_clear(struct ctr_spec *s);
 

@@ -62,18 +62,20 @@ pids_peak_supported() {
 	assert_equal "$(inspect_field again .HostConfig.TimeoutNs)" 200000000
 }
 
-@test "run --timeout: durations in Go's syntax; bad ones are one line, exit 125, nothing created" {
+@test "run --timeout: bare seconds or durations in Go's syntax; bad ones are one line, exit 125, nothing created" {
 	local v
-	for v in 1m30s 1.5s 250ms 2h 1h2m3s4ms5us6ns 0; do
+	for v in 30 2.5 1m30s 1.5s 250ms 2h 1h2m3s4ms5us6ns 0; do
 		run rbox create --timeout "$v" busybox true
 		assert_success
 	done
 	rbox create --name t1 --timeout 1m30s busybox true
 	assert_equal "$(inspect_field t1 .HostConfig.TimeoutNs)" 90000000000
+	rbox create --name t2 --timeout 30 busybox true
+	assert_equal "$(inspect_field t2 .HostConfig.TimeoutNs)" 30000000000
 	rbox rm $(rbox ps -aq) >/dev/null
-	for v in 10 abc -1s 1x 10s5 '' 1e3s; do
+	for v in abc -1s 1x 10s5 '' 1e3s 1.2.3 .; do
 		run -125 rbox run --timeout "$v" busybox true
-		assert_output "rbox: invalid value \"$v\" for --timeout: expected a duration such as 10s, 1m30s or 500ms (units ns, us, ms, s, m, h)"
+		assert_output "rbox: invalid value \"$v\" for --timeout: expected seconds or a duration such as 30, 10s, 1m30s or 500ms (units ns, us, ms, s, m, h)"
 	done
 	run rbox ps -aq
 	assert_output ""

@@ -195,8 +195,8 @@ probe() {
 	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","includes":{"minKernel":"4.8","caps":[1]}}]}' >"$f"
 	run -125 rbox run --security-opt "seccomp=$f" busybox true
 	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: syscalls[0].includes.caps[0]: expected a string"
-	run -125 rbox run --security-opt apparmor=unconfined busybox true
-	assert_output 'rbox: invalid value "apparmor=unconfined" for --security-opt: rbox applies no SELinux or AppArmor labels'
+	run -125 rbox run --security-opt apparmor=my-profile busybox true
+	assert_output 'rbox: invalid value "apparmor=my-profile" for --security-opt: rbox applies no SELinux or AppArmor labels'
 	run -125 rbox run --security-opt no-new-privileges=maybe busybox true
 	assert_output 'rbox: invalid value "no-new-privileges=maybe" for --security-opt: use seccomp=PROFILE or no-new-privileges[=true|false]'
 	run rbox ps -aq
