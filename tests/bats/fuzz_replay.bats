@@ -32,7 +32,7 @@ replay() {
 	done
 	n=$(find "${dirs[@]}" -type f ! -name '.*' | wc -l)
 	[ "$n" -gt 0 ]
-	LSAN_OPTIONS=suppressions=$FUZZ_DIR/lsan.supp \
+	LSAN_OPTIONS=suppressions=$FUZZ_DIR/lsan.supp:print_suppressions=0 \
 		run bash -c 'ulimit -s 1024 && exec "$@"' replay "$REPLAY_BIN/fuzz_$t" "${dirs[@]}"
 	assert_success
 	assert_output "$n inputs"
