@@ -393,6 +393,14 @@ check() {
     check "$BATS_TEST_TMPDIR/c.json"
     assert_failure 1
     assert_output "config.json: expected a JSON object"
+    # an unfinished token after the document: yajl alone took it as complete (found by fuzz_seccomp)
+    local t
+    for t in '"' '"abc' 'tru' '-' '{'; do
+        { cat "$BATS_FILE_TMPDIR/base.json"; printf '%s\n' "$t"; } >"$BATS_TEST_TMPDIR/c.json"
+        check "$BATS_TEST_TMPDIR/c.json"
+        assert_failure 1
+        assert_output --regexp '^config\.json: invalid JSON: '
+    done
 }
 
 @test "config: big and special integers" {

@@ -93,6 +93,7 @@ stat_field() {
 
 @test "ecosystem: bad linux.memoryPolicy values are refused with their path" {
 	config_is_invalid
+	set_args true
 	local edit want
 	while IFS='|' read -r edit want; do
 		update_config ".linux.memoryPolicy = $edit"
@@ -114,6 +115,7 @@ stat_field() {
 @test "ecosystem: linux.intelRdt is refused with one clear line where the host has no resctrl" {
 	[ ! -d /sys/fs/resctrl/info ] || skip "this host has resctrl"
 	config_is_invalid
+	set_args true
 	update_config '.ociVersion = "1.3.0" | .linux.intelRdt = {"schemata": ["L3:0=ff"], "enableMonitoring": true}'
 	run runtime run -b "$BUNDLE" "$CTR_ID"
 	assert_failure
@@ -148,6 +150,7 @@ stat_field() {
 
 @test "ecosystem: linux.netDevices needs a network namespace; bad names are refused" {
 	config_is_invalid
+	set_args true
 	update_config '.linux.netDevices = {"eth0": {}} | .linux.namespaces |= map(select(.type != "network"))'
 	run runtime run -b "$BUNDLE" "$CTR_ID"
 	assert_failure
