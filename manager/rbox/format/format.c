@@ -82,6 +82,7 @@ void fmt_print(struct fmt *f, FILE *out)
     if (!f->table) {
         if (f->n)
             fwrite(f->buf, 1, f->n, out);
+        f->n = 0;
         return;
     }
     /* the header: the same template over the column titles (docker's header pass) */
@@ -102,6 +103,7 @@ void fmt_print(struct fmt *f, FILE *out)
     tabwrite(all, total, out);
     free(all);
     free(head);
+    f->n = 0;
 }
 
 void fmt_clear(struct fmt *f)

@@ -32,7 +32,7 @@ int fmt_init(struct fmt *f, const char *spec, const char *const *headers, rbox_e
  * fmt_print, so that a failing row leaves no output behind. */
 int fmt_row(struct fmt *f, yajl_val doc, rbox_err **err);
 int fmt_row_text(struct fmt *f, const char *json, rbox_err **err);
-/* Write the header (table) and the rows. */
+/* Write the header (table) and the rows, and forget the rows (stats prints again). */
 void fmt_print(struct fmt *f, FILE *out);
 void fmt_clear(struct fmt *f);
 
