@@ -218,7 +218,7 @@ static size_t lex_action(struct parser *p, size_t i, bool *trim_after)
             parens++;
         } else if (c == ')') {
             if (--parens < 0)
-                lerr(p, (int)i, "unexpected right paren");
+                lerr(p, (int)i, "unexpected right paren U+0029 ')'");
             emit(p, T_RPAREN, (int)i, 1);
         } else if (c == ',') {
             emit(p, T_COMMA, (int)i, 1);
