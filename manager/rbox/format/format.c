@@ -30,7 +30,8 @@ int fmt_init(struct fmt *f, const char *spec, const char *const *headers, rbox_e
         return 0;
     }
     f->kind = FMT_TEMPLATE;
-    /* docker's preFormat: the prefix off, spaces trimmed, \t and \n made real */
+    /* docker's preFormat: the prefix off, spaces trimmed, \t and \n made real (not for
+     * inspect, as docker's inspect) */
     const char *p = spec;
     if (strncmp(p, "table", 5) == 0) {
         f->table = true;
@@ -44,7 +45,7 @@ int fmt_init(struct fmt *f, const char *spec, const char *const *headers, rbox_e
     _cleanup_free_ char *text = xmalloc(n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\\' && i + 1 < n && (p[i + 1] == 't' || p[i + 1] == 'n')) {
+        if (headers && p[i] == '\\' && i + 1 < n && (p[i + 1] == 't' || p[i + 1] == 'n')) {
             text[k++] = p[i + 1] == 't' ? '\t' : '\n';
             i++;
         } else {

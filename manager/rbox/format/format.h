@@ -26,7 +26,8 @@ struct fmt {
     size_t n, cap;
 };
 
-/* spec may be NULL. On a bad template, err holds Go's one line. */
+/* spec may be NULL. headers NULL: an inspect's format (as docker's inspect: no table titles,
+ * a \t or \n stays as written). On a bad template, err holds Go's one line. */
 int fmt_init(struct fmt *f, const char *spec, const char *const *headers, rbox_err **err);
 /* Run the template over one document (a parsed tree or JSON text); the rows are kept until
  * fmt_print, so that a failing row leaves no output behind. */

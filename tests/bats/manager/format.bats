@@ -328,6 +328,9 @@ EOF
 	assert_output created
 	run rbox inspect --format '{{.Name}} {{json .Config.Cmd}} {{range .Config.Env}}{{if eq . "FOO=bar"}}{{.}}{{end}}{{end}}' ia
 	assert_output '/ia ["sleep","5"] FOO=bar'
+	# inspect leaves \n to the template's strings, as docker's inspect
+	run rbox inspect -f '{{range .Config.Cmd}}{{.}}{{"\n"}}{{end}}' ia
+	assert_output $'sleep\n5'
 	run rbox inspect -f '{{.Id}}' ia ia
 	assert_equal "${#lines[@]}" 2
 	assert_equal "${lines[0]}" "$(ctr_id ia)"
