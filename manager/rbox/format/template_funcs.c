@@ -40,6 +40,13 @@ static struct val from_buf(struct tstate *s, struct tbuf *b)
     return v;
 }
 
+/* a float that is an int64 (the range first: casting one outside it is undefined) */
+static bool integral(const struct val *v)
+{
+    return v->k == V_FLOAT && v->f >= -9223372036854775808.0 && v->f < 9223372036854775808.0 &&
+           v->f == (double)(int64_t)v->f;
+}
+
 static int want_str(const struct val *v, char **msg)
 {
     if (v->k != V_STR)
@@ -53,7 +60,7 @@ static int want_int(const struct val *v, int64_t *out, char **msg)
         *out = v->i;
         return 0;
     }
-    if (v->k == V_FLOAT && v->f == (double)(int64_t)v->f) {
+    if (integral(v)) {
         *out = (int64_t)v->f;
         return 0;
     }
@@ -96,7 +103,7 @@ static int f_index(struct tstate *s, struct val *a, size_t n, struct val *out, c
         if (v.k != V_ARR && v.k != V_LIST && v.k != V_STR)
             return fail(msg, "can't index item of type %s", val_type(&v));
         int64_t i;
-        if (a[k].k != V_INT && !(a[k].k == V_FLOAT && a[k].f == (double)(int64_t)a[k].f))
+        if (a[k].k != V_INT && !integral(&a[k]))
             return fail(msg, "cannot index slice/array with type %s", val_type(&a[k]));
         want_int(&a[k], &i, msg);
         if (i < 0 || (uint64_t)i >= val_len(&v))
@@ -602,7 +609,7 @@ static void fmt_one(struct tstate *s, struct tbuf *b, const struct spec *sp, con
             free(t.p);
             return;
         }
-        if (v->k != V_INT && !(v->k == V_FLOAT && v->f == (double)(int64_t)v->f)) {
+        if (v->k != V_INT && !integral(v)) {
             bad_verb(s, b, verb, v);
             return;
         }

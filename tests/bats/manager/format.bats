@@ -172,6 +172,7 @@ EOF
 {{printf "%x" -255}}	-ff
 {{printf "%6.2f|" .Num}}	  3.50|
 {{printf "%v %v" .Num .Big}}	3.5 1e+06
+{{printf "%d|%d" 4.0 2e55}}	4|%!d(float64=2e+55)
 {{.ID | printf "%.6s"}}	012345
 {{.State.Status | upper | printf "<%s>"}}	<RUNNING>
 {{.Config.Cmd | len}}	2
@@ -187,7 +188,7 @@ EOF
 {{gt .Num 3}}	true
 {{ge "b" "a"}}	true
 EOF
-	[ "$(count_cases)" -eq 64 ]
+	[ "$(count_cases)" -eq 65 ]
 }
 
 @test "template: errors are Go's one line (parse: the line; execution: line:column and the node)" {
