@@ -20,9 +20,9 @@ static const char image_usage[] =
     "\n"
     "Commands:\n"
     "  import FILE NAME[:TAG]   import a rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst)\n"
-    "  ls                       list images (also: rbox images)\n"
+    "  ls [--format F]          list images (also: rbox images)\n"
     "  rm IMAGE...              remove images (also: rbox rmi)\n"
-    "  inspect IMAGE...         print images as JSON\n"
+    "  inspect [-f F] IMAGE...  print images as JSON, or a Go template per image\n"
     "\n"
     "The image \"busybox\" is built in: made from the host's static /bin/busybox on first use.\n";
 

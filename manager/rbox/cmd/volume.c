@@ -21,9 +21,10 @@ static const char volume_usage[] =
     "\n"
     "Commands:\n"
     "  create [NAME]     create a volume (a generated name without NAME); prints its name\n"
-    "  ls [-q] [--format table|json]\n"
-    "                    list volumes\n"
-    "  inspect NAME...   print a JSON array describing volumes\n"
+    "  ls [-q] [--format F]\n"
+    "                    list volumes (F: table, json, a Go template)\n"
+    "  inspect [-f F] NAME...\n"
+    "                    print a JSON array describing volumes, or a template per volume\n"
     "  rm [-f] NAME...   remove volumes\n"
     "  prune [-f]        remove every volume no container uses\n";
 
