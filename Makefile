@@ -164,7 +164,7 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 # drives the config parser (runtime/config*) without the runtime around it; it is linked
 # dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
 STATIC_HELPERS := sandbox-probe sysno tty-probe
-TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check
+TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check $(BUILD)/test/tmpl-check
 CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
                     $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)
 .PHONY: test-helpers
@@ -177,6 +177,15 @@ $(BUILD)/test/config-check: $(CONFIG_CHECK_OBJ)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -lyajl
+# tmpl-check drives rbox's --format evaluator (manager/rbox/format) alone (format.bats)
+TMPL_CHECK_OBJ := $(BUILD)/obj/tests/helpers/tmpl-check.o \
+                  $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard manager/rbox/format/*.c)) $(LIB_OBJ)
+$(BUILD)/test/tmpl-check: $(TMPL_CHECK_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lyajl -lm
+$(BUILD)/obj/tests/helpers/tmpl-check.o: CFLAGS += -iquote manager/rbox/format
+-include $(BUILD)/obj/tests/helpers/tmpl-check.d
 $(BUILD)/obj/runtime/%.o $(BUILD)/obj/tests/helpers/%.o: CFLAGS += $(RT_INC)
 $(BUILD)/obj/runtime/%.o: runtime/%.c
 	@mkdir -p $(@D)

@@ -65,3 +65,7 @@ replay() {
 @test "fuzz replay: run/create flags (fuzz_flags)" {
 	replay flags
 }
+
+@test "fuzz replay: the --format Go-template evaluator (fuzz_template)" {
+	replay template
+}

@@ -1,5 +1,6 @@
 /* image.c - rbox image import|ls|rm|inspect, rbox images. */
 #define _GNU_SOURCE
+#include "format.h"
 #include "image.h"
 #include "json.h"
 #include "mcli.h"
@@ -19,9 +20,9 @@ static const char image_usage[] =
     "\n"
     "Commands:\n"
     "  import FILE NAME[:TAG]   import a rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst)\n"
-    "  ls                       list images (also: rbox images)\n"
+    "  ls [--format F]          list images (also: rbox images)\n"
     "  rm IMAGE...              remove images (also: rbox rmi)\n"
-    "  inspect IMAGE...         print images as JSON\n"
+    "  inspect [-f F] IMAGE...  print images as JSON, or a Go template per image\n"
     "\n"
     "The image \"busybox\" is built in: made from the host's static /bin/busybox on first use.\n";
 
@@ -38,7 +39,17 @@ static const char ls_usage[] = "Usage: rbox image ls [OPTIONS]\n"
                                "\n"
                                "Options:\n"
                                "  -q, --quiet      only image IDs\n"
-                               "      --no-trunc   full image IDs\n";
+                               "      --no-trunc   full image IDs\n"
+                               "      --format F   table (default), json (one object per line),\n"
+                               "                   a Go template ('{{.Repository}}:{{.Tag}}')\n"
+                               "                   or 'table TEMPLATE'; fields: .ID .Repository\n"
+                               "                   .Tag .Digest .CreatedAt .CreatedSince .Size\n";
+
+/* docker's column titles of images --format 'table ...' */
+static const char *const image_headers[] = { "ID",           "IMAGE ID", "Repository", "REPOSITORY",
+                                             "Tag",          "TAG",      "Digest",     "DIGEST",
+                                             "CreatedSince", "CREATED",  "CreatedAt",  "CREATED AT",
+                                             "Size",         "SIZE",     NULL };
 
 static const char rm_usage[] =
     "Usage: rbox image rm [OPTIONS] IMAGE [IMAGE...]\n"
@@ -50,9 +61,30 @@ static const char rm_usage[] =
     "Options:\n"
     "  -f, --force   remove even if stopped containers use it\n";
 
-static const char inspect_usage[] = "Usage: rbox image inspect IMAGE [IMAGE...]\n"
-                                    "\n"
-                                    "Print a JSON array describing images.\n";
+static const char inspect_usage[] =
+    "Usage: rbox image inspect [OPTIONS] IMAGE [IMAGE...]\n"
+    "\n"
+    "Print a JSON array describing images.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format F   json (default) or a Go template over each image ('{{.Id}}')\n";
+
+/* Boolean flags (ids 1..3) and --format (id 4); returns MOPT_HELP, -1, or 0. */
+static int parse_flags(struct margs *p, const struct mopt *opts, bool *flags, const char **format,
+                       rbox_err **err)
+{
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id < 0 || id == MOPT_HELP)
+            return id;
+        if (id == 4)
+            *format = arg;
+        else
+            flags[id] = true;
+    }
+    return 0;
+}
 
 /* Parse a command with no or simple boolean flags; returns MOPT_HELP, -1, or 0. */
 static int parse_bool_flags(struct margs *p, const struct mopt *opts, bool *flags, rbox_err **err)
@@ -101,27 +133,88 @@ static void print_size(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.3gGB", (double)b / 1e9);
 }
 
+/* images --format json|TEMPLATE: one object per image and tag, docker's keys */
+static int image_rows(struct image *v, size_t n, struct fmt *fm, bool no_trunc, rbox_err **err)
+{
+    int64_t now = now_ns_realtime();
+    for (size_t i = 0; i < n; i++) {
+        char dur[64], size[32], created[48];
+        _cleanup_free_ char *id =
+            no_trunc ? xasprintf("sha256:%s", v[i].id) : xstrndup(v[i].id, 12);
+        human_duration(now - v[i].created_ns, dur, sizeof(dur));
+        print_size(v[i].size, size, sizeof(size));
+        struct timespec t = { .tv_sec = v[i].created_ns / 1000000000,
+                              .tv_nsec = v[i].created_ns % 1000000000 };
+        format_time_rfc3339(&t, created, sizeof(created));
+        size_t ntags = strv_len(v[i].tags);
+        for (size_t k = 0; k < (ntags ? ntags : 1); k++) {
+            _cleanup_free_ char *repo = xstrdup(ntags ? v[i].tags[k] : "<none>:<none>");
+            char *colon = strrchr(repo, ':');
+            *colon = '\0';
+            _cleanup_free_ char *ago = xasprintf("%s ago", dur);
+            json_w w;
+            jw_init(&w, false);
+            jw_obj_open(&w);
+            jw_kstr(&w, "ID", id);
+            jw_kstr(&w, "Repository", repo);
+            jw_kstr(&w, "Tag", colon + 1);
+            jw_kstr(&w, "Digest", "<none>");
+            jw_kstr(&w, "CreatedAt", created);
+            jw_kstr(&w, "CreatedSince", ago);
+            jw_kstr(&w, "Size", size);
+            jw_obj_close(&w);
+            int r = 0;
+            if (fm->kind == FMT_JSON)
+                printf("%s\n", jw_text(&w, NULL));
+            else
+                r = fmt_row_text(fm, jw_text(&w, NULL), err);
+            jw_free(&w);
+            if (r < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_images(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
                                         { "no-trunc", 0, false, 2 },
                                         { "all", 'a', false, 3 },
+                                        { "format", 0, true, 4 },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image ls", .interspersed = true
     };
     rbox_err *err = NULL;
     bool f[4] = { false };
-    int r = parse_bool_flags(&p, opts, f, &err);
+    const char *format = NULL;
+    struct fmt fm;
+    int r = parse_flags(&p, opts, f, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
+    if (r == 0)
+        r = fmt_init(&fm, format, image_headers, &err);
     if (r != 0)
         return r == MOPT_HELP ? cmd_help(ls_usage) : cmd_fail(err);
     struct image *v;
     size_t n;
-    if (image_list(c->s, &v, &n, &err) < 0)
+    if (image_list(c->s, &v, &n, &err) < 0) {
+        fmt_clear(&fm);
         return cmd_fail(err);
+    }
+    if (fm.kind != FMT_DEFAULT && !f[1]) {
+        r = image_rows(v, n, &fm, f[2], &err);
+        if (r == 0)
+            fmt_print(&fm, stdout);
+        fmt_clear(&fm);
+        for (size_t i = 0; i < n; i++)
+            image_clear(&v[i]);
+        free(v);
+        return r < 0 ? cmd_fail(err) : 0;
+    }
+    fmt_clear(&fm);
     int idw = f[2] ? 71 : 12;
     if (!f[1])
         printf("%-30s %-15s %-*s %-18s %s\n", "REPOSITORY", "TAG", idw, "IMAGE ID", "CREATED",
@@ -182,16 +275,43 @@ int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image inspect", .interspersed = true
     };
+    static const struct mopt opts[] = { { "format", 'f', true, 4 }, { NULL, 0, false, 0 } };
     rbox_err *err = NULL;
     bool f[4] = { false };
-    int r = parse_bool_flags(&p, NULL, f, &err);
+    const char *format = NULL;
+    struct fmt fm;
+    int r = parse_flags(&p, opts, f, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one IMAGE", &err);
+    if (r == 0)
+        r = fmt_init(&fm, format, NULL, &err);
     if (r != 0) {
         margs_free(&p);
         return r == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
     }
     int ret = 0;
+    if (fm.kind == FMT_TEMPLATE) {
+        for (int k = 0; k < margs_count(&p); k++) {
+            struct image img;
+            if (image_resolve(c->s, margs_at(&p, k), &img, &err) < 0) {
+                ret = cmd_fail(err);
+                err = NULL;
+                continue;
+            }
+            _cleanup_free_ char *json = image_json(&img, false);
+            image_clear(&img);
+            if (fmt_row_text(&fm, json, &err) < 0) {
+                fmt_clear(&fm);
+                margs_free(&p);
+                return cmd_fail(err);
+            }
+        }
+        fmt_print(&fm, stdout);
+        fmt_clear(&fm);
+        margs_free(&p);
+        return ret;
+    }
+    fmt_clear(&fm);
     printf("[");
     bool first = true;
     for (int k = 0; k < margs_count(&p); k++) {

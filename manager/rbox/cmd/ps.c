@@ -1,6 +1,7 @@
 /* ps.c - rbox ps and rbox inspect. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "format.h"
 #include "salvage.h"
 #include "json.h"
 #include "mcli.h"
@@ -116,8 +117,21 @@ static const char ps_usage[] =
     "Options:\n"
     "  -a, --all               show every container\n"
     "  -q, --quiet             only IDs\n"
-    "      --format table|json table (default) or one JSON object per line\n"
+    "      --format FORMAT     table (default), json (one object per line), a Go template\n"
+    "                          over those objects ('{{.Names}} {{.Status}}'), or\n"
+    "                          'table TEMPLATE' with \\t between columns; fields: .ID\n"
+    "                          .Names .Image .ImageID .Command .CreatedAt .RunningFor\n"
+    "                          .State .Status .ExitCode .Pid .Ports .Labels .Mounts\n"
     "      --no-trunc          do not shorten IDs and commands\n";
+
+/* docker's column titles of ps --format 'table ...' */
+static const char *const ps_headers[] = {
+    "ID",         "CONTAINER ID", "Image",   "IMAGE",    "Command",  "COMMAND", "CreatedAt",
+    "CREATED AT", "RunningFor",   "CREATED", "Ports",    "PORTS",    "State",   "STATE",
+    "Status",     "STATUS",       "Size",    "SIZE",     "Names",    "NAMES",   "Labels",
+    "LABELS",     "Mounts",       "MOUNTS",  "Networks", "NETWORKS", "ImageID", "IMAGE ID",
+    "ExitCode",   "EXIT CODE",    "Pid",     "PID",      NULL
+};
 
 static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
 {
@@ -168,30 +182,46 @@ static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
     free(cells);
 }
 
-static void print_json_lines(struct ctr_state *v, size_t n)
+/* The rows of --format json and of templates (docker's keys, and rbox's numbers). */
+static int print_rows(struct ctr_state *v, size_t n, struct fmt *f, bool no_trunc, rbox_err **err)
 {
     int64_t now = now_ns_realtime();
     for (size_t i = 0; i < n; i++) {
         json_w w;
-        char buf[128];
+        char buf[128], dur[64];
         jw_init(&w, false);
         jw_obj_open(&w);
-        jw_kstr(&w, "ID", v[i].id);
+        char id[ID_LEN + 1];
+        snprintf(id, sizeof(id), "%.*s", no_trunc ? ID_LEN : 12, v[i].id);
+        jw_kstr(&w, "ID", id);
         jw_kstr(&w, "Names", v[i].name);
         jw_kstr(&w, "Image", v[i].image);
         jw_kstr(&w, "ImageID", v[i].image_id);
         jw_kstr(&w, "Command", v[i].command);
         rfc3339(v[i].created_ns, buf, sizeof(buf));
         jw_kstr(&w, "CreatedAt", buf);
+        human_duration(now - v[i].created_ns, dur, sizeof(dur));
+        snprintf(buf, sizeof(buf), "%s ago", dur);
+        jw_kstr(&w, "RunningFor", buf);
         jw_kstr(&w, "State", ctr_status_name(v[i].status));
         status_text(&v[i], now, buf, sizeof(buf));
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
         jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
+        jw_kstr(&w, "Ports", "");
+        jw_kstr(&w, "Labels", "");
+        jw_kstr(&w, "Mounts", "");
         jw_obj_close(&w);
-        printf("%s\n", jw_text(&w, NULL));
+        int r = 0;
+        if (f->kind == FMT_JSON)
+            printf("%s\n", jw_text(&w, NULL));
+        else
+            r = fmt_row_text(f, jw_text(&w, NULL), err);
         jw_free(&w);
+        if (r < 0)
+            return -1;
     }
+    return 0;
 }
 
 int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
@@ -204,8 +234,8 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
                                         { NULL, 0, false, 0 } };
     struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox ps", .interspersed = true };
     rbox_err *err = NULL;
-    bool all = false, quiet = false, json = false, no_trunc = false;
-    const char *arg;
+    bool all = false, quiet = false, no_trunc = false;
+    const char *arg, *format = NULL;
     int id;
     while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
         if (id == MOPT_HELP || id < 0) {
@@ -218,39 +248,47 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
             quiet = true;
         else if (id == O_NOTRUNC)
             no_trunc = true;
-        else if (strcmp(arg, "json") == 0 || strcmp(arg, "{{json .}}") == 0)
-            json = true;
-        else if (strcmp(arg, "table") != 0) {
-            margs_free(&p);
-            rbox_error(&err, 0, "rbox ps: unknown --format \"%s\" (table or json)", arg);
-            return cmd_fail(err);
-        }
+        else
+            format = arg;
     }
     int r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
+    struct fmt f;
+    if (r < 0 || fmt_init(&f, format, ps_headers, &err) < 0)
+        return cmd_fail(err);
     struct ctr_state *v = NULL;
     size_t n = 0;
-    if (r < 0 || load_all(c->s, all, &v, &n, &err) < 0)
+    if (load_all(c->s, all, &v, &n, &err) < 0) {
+        fmt_clear(&f);
         return cmd_fail(err);
+    }
     if (n > 1) /* qsort(NULL, 0, ...) is undefined (UBSan) */
         qsort(v, n, sizeof(*v), by_created_desc);
     if (quiet)
         for (size_t i = 0; i < n; i++)
             printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);
-    else if (json)
-        print_json_lines(v, n);
-    else
+    else if (f.kind != FMT_DEFAULT && print_rows(v, n, &f, no_trunc, &err) < 0)
+        r = -1;
+    else if (f.kind == FMT_DEFAULT)
         print_table(v, n, no_trunc);
+    if (r == 0)
+        fmt_print(&f, stdout);
+    fmt_clear(&f);
     free(v);
-    return 0;
+    return r < 0 ? cmd_fail(err) : 0;
 }
 
 /* ---- inspect ---- */
 
-static const char inspect_usage[] = "Usage: rbox inspect CONTAINER [CONTAINER...]\n"
-                                    "\n"
-                                    "Print a JSON array describing containers: configuration,\n"
-                                    "state, limits, mounts and paths.\n";
+static const char inspect_usage[] =
+    "Usage: rbox inspect [OPTIONS] CONTAINER [CONTAINER...]\n"
+    "\n"
+    "Print a JSON array describing containers: configuration, state, limits, mounts and\n"
+    "paths.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format FORMAT   json (default), or a Go template run over each container's\n"
+    "                        object, one line each: '{{.State.Status}}', '{{json .Config}}'\n";
 
 static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
 {
@@ -416,22 +454,60 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     return 0;
 }
 
+/* inspect -f TEMPLATE: one line per container; a failing template prints nothing */
+static int inspect_template(struct cmd_ctx *c, struct margs *p, struct fmt *f)
+{
+    rbox_err *err = NULL;
+    int ret = 0;
+    for (int k = 0; k < margs_count(p); k++) {
+        char cid[ID_LEN + 1];
+        json_w w;
+        jw_init(&w, false);
+        int r = ctr_resolve(c->s, margs_at(p, k), cid, &err);
+        if (r == 0)
+            r = inspect_one(c->s, cid, &w, &err);
+        if (r == 0 && fmt_row_text(f, jw_text(&w, NULL), &err) < 0) {
+            jw_free(&w);
+            fmt_clear(f);
+            margs_free(p);
+            return cmd_fail(err);
+        }
+        jw_free(&w);
+        if (r < 0) {
+            ret = cmd_fail(err);
+            err = NULL;
+        }
+    }
+    fmt_print(f, stdout);
+    fmt_clear(f);
+    margs_free(p);
+    return ret;
+}
+
 int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
 {
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox inspect", .interspersed = true
     };
+    static const struct mopt opts[] = { { "format", 'f', true, 1 }, { NULL, 0, false, 0 } };
     rbox_err *err = NULL;
-    const char *arg;
-    int id = margs_next(&p, NULL, &arg, &err);
+    const char *arg, *format = NULL;
+    int id;
+    while ((id = margs_next(&p, opts, &arg, &err)) > 0)
+        format = arg;
     if (id != 0) {
         margs_free(&p);
         return id == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
     }
-    if (margs_require(&p, 1, -1, "at least one CONTAINER", &err) < 0) {
+    struct fmt f;
+    if (margs_require(&p, 1, -1, "at least one CONTAINER", &err) < 0 ||
+        fmt_init(&f, format, NULL, &err) < 0) {
         margs_free(&p);
         return cmd_fail(err);
     }
+    if (f.kind == FMT_TEMPLATE)
+        return inspect_template(c, &p, &f);
+    fmt_clear(&f);
     json_w w;
     jw_init(&w, true);
     jw_arr_open(&w);

@@ -4,6 +4,7 @@
  * 100% is one CPU busy). */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "format.h"
 #include "json.h"
 #include "mcli.h"
 #include "proto.h"
@@ -30,9 +31,22 @@ static const char stats_usage[] =
     "\n"
     "Options:\n"
     "  -a, --all              all containers, not only running ones\n"
-    "      --format table|json  a table (default) or one JSON object per container and line\n"
+    "      --format FORMAT    table (default), json (one object per container and line), a\n"
+    "                         Go template over those objects ('{{.Name}} {{.CPUPerc}}') or\n"
+    "                         'table TEMPLATE'; fields: .Container .ID .Name .CPUPerc\n"
+    "                         .MemUsage .MemPerc .MemPeak .BlockIO .PIDs, and the numbers\n"
+    "                         .CPUPercent .MemUsageBytes .MemLimitBytes .MemPeakBytes\n"
+    "                         .PIDsCurrent\n"
     "      --no-stream        print one sample and exit\n"
     "      --no-trunc         do not shorten IDs\n";
+
+/* docker's column titles of stats --format 'table ...' */
+static const char *const stats_headers[] = {
+    "Container", "CONTAINER", "ID",       "CONTAINER ID",      "Name",    "NAME",
+    "CPUPerc",   "CPU %",     "MemUsage", "MEM USAGE / LIMIT", "MemPerc", "MEM %",
+    "MemPeak",   "MEM PEAK",  "BlockIO",  "BLOCK I/O",         "NetIO",   "NET I/O",
+    "PIDs",      "PIDS",      NULL,
+};
 
 #define FIRST_INTERVAL_MS 500
 #define REFRESH_MS        1000
@@ -159,7 +173,7 @@ static void compute(const struct row *r, struct shown *o)
     snprintf(o->pids_s, sizeof(o->pids_s), "%" PRIu64, b->pids);
 }
 
-static void print_json(const struct row *v, size_t n)
+static int print_json(const struct row *v, size_t n, struct fmt *fm, rbox_err **err)
 {
     for (size_t i = 0; i < n; i++) {
         struct shown o;
@@ -190,9 +204,17 @@ static void print_json(const struct row *v, size_t n)
         jw_obj_close(&w);
         size_t len;
         const char *text = jw_text(&w, &len);
-        printf("%.*s\n", (int)len, text);
+        int r = 0;
+        if (fm->kind == FMT_JSON)
+            printf("%.*s\n", (int)len, text);
+        else
+            r = fmt_row_text(fm, text, err);
         jw_free(&w);
+        if (r < 0)
+            return -1;
     }
+    fmt_print(fm, stdout);
+    return 0;
 }
 
 static void print_table(const struct row *v, size_t n, bool no_trunc)
@@ -263,15 +285,18 @@ static void sleep_ms(long ms)
         ;
 }
 
-static void show(const struct row *v, size_t n, bool json, bool no_trunc, bool clear)
+static int show(const struct row *v, size_t n, struct fmt *fm, bool no_trunc, bool clear,
+                rbox_err **err)
 {
     if (clear)
         fputs("\033[2J\033[H", stdout);
-    if (json)
-        print_json(v, n);
+    int r = 0;
+    if (fm->kind != FMT_DEFAULT)
+        r = print_json(v, n, fm, err);
     else
         print_table(v, n, no_trunc);
     fflush(stdout);
+    return r;
 }
 
 int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
@@ -288,8 +313,8 @@ int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox stats", .interspersed = true
     };
     rbox_err *err = NULL;
-    const char *arg;
-    bool all = false, json = false, no_stream = false, no_trunc = false;
+    const char *arg, *format = NULL;
+    bool all = false, no_stream = false, no_trunc = false;
     int id, ret = 0;
     while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
         if (id == MOPT_HELP || id < 0) {
@@ -299,16 +324,18 @@ int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
         all = all || id == F_ALL;
         no_stream = no_stream || id == F_NO_STREAM;
         no_trunc = no_trunc || id == F_NO_TRUNC;
-        if (id == F_FORMAT && strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
-            rbox_error(&err, 0, "invalid value \"%s\" for --format: use table or json", arg);
-            margs_free(&p);
-            return cmd_fail(err);
-        }
-        json = id == F_FORMAT ? strcmp(arg, "json") == 0 : json;
+        if (id == F_FORMAT)
+            format = arg;
     }
     struct row *v = NULL;
     size_t n = 0;
+    struct fmt fm;
+    if (fmt_init(&fm, format, stats_headers, &err) < 0) {
+        margs_free(&p);
+        return cmd_fail(err);
+    }
     if (select_rows(c->s, &p, all, &v, &n, &err) < 0) {
+        fmt_clear(&fm);
         margs_free(&p);
         return cmd_fail(err);
     }
@@ -317,11 +344,15 @@ int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
     sleep_ms(FIRST_INTERVAL_MS);
     for (;;) {
         sample_all(c->s, v, n);
-        show(v, n, json, no_trunc, clear);
+        if (show(v, n, &fm, no_trunc, clear, &err) < 0) {
+            ret = cmd_fail(err);
+            break;
+        }
         if (no_stream)
             break;
         sleep_ms(REFRESH_MS);
     }
+    fmt_clear(&fm);
     free(v);
     margs_free(&p);
     return ret;

@@ -1,5 +1,6 @@
 /* volume.c - rbox volume create, ls, inspect, rm, prune. */
 #define _GNU_SOURCE
+#include "format.h"
 #include "json.h"
 #include "mcli.h"
 #include "proto.h"
@@ -20,9 +21,10 @@ static const char volume_usage[] =
     "\n"
     "Commands:\n"
     "  create [NAME]     create a volume (a generated name without NAME); prints its name\n"
-    "  ls [-q] [--format table|json]\n"
-    "                    list volumes\n"
-    "  inspect NAME...   print a JSON array describing volumes\n"
+    "  ls [-q] [--format F]\n"
+    "                    list volumes (F: table, json, a Go template)\n"
+    "  inspect [-f F] NAME...\n"
+    "                    print a JSON array describing volumes, or a template per volume\n"
     "  rm [-f] NAME...   remove volumes\n"
     "  prune [-f]        remove every volume no container uses\n";
 
@@ -39,12 +41,24 @@ static const char ls_usage[] = "Usage: rbox volume ls [OPTIONS]\n"
                                "\n"
                                "Options:\n"
                                "  -q, --quiet       only the names\n"
-                               "      --format F    table (default) or json (one object per "
-                               "line)\n";
+                               "      --format F    table (default), json (one object per "
+                               "line),\n"
+                               "                    a Go template ('{{.Name}}') or 'table "
+                               "TEMPLATE'\n";
 
-static const char inspect_usage[] = "Usage: rbox volume inspect NAME [NAME...]\n"
-                                    "\n"
-                                    "Print a JSON array describing volumes.\n";
+static const char inspect_usage[] =
+    "Usage: rbox volume inspect [OPTIONS] NAME [NAME...]\n"
+    "\n"
+    "Print a JSON array describing volumes.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --format F   json (default) or a Go template over each volume ('{{.Mountpoint}}')\n";
+
+/* docker's column titles of volume ls --format 'table ...' */
+static const char *const volume_headers[] = { "Name",   "VOLUME NAME", "Driver",     "DRIVER",
+                                              "Scope",  "SCOPE",       "Mountpoint", "MOUNTPOINT",
+                                              "Labels", "LABELS",      "CreatedAt",  "CREATED AT",
+                                              NULL };
 
 static const char rm_usage[] =
     "Usage: rbox volume rm [OPTIONS] NAME [NAME...]\n"
@@ -137,26 +151,40 @@ static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
     rbox_err *err = NULL;
     bool f[4] = { false };
     const char *format = "table";
+    struct fmt fm;
     int r = parse(&p, opts, f, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
-    if (r == 0 && strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-        r = rbox_error(&err, 0, "invalid value \"%s\" for --format: use table or json", format);
+    if (r == 0)
+        r = fmt_init(&fm, format, volume_headers, &err);
     if (r != 0)
         return r == MOPT_HELP ? cmd_help(ls_usage) : cmd_fail(err);
     _cleanup_strv_ char **names = NULL;
     size_t n;
-    if (volume_list(c->s, &names, &n, &err) < 0)
+    if (volume_list(c->s, &names, &n, &err) < 0) {
+        fmt_clear(&fm);
         return cmd_fail(err);
-    bool json = strcmp(format, "json") == 0;
-    if (!f[1] && !json)
+    }
+    bool json = fm.kind == FMT_JSON, tmpl = fm.kind == FMT_TEMPLATE && !f[1];
+    if (!f[1] && fm.kind == FMT_DEFAULT)
         printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
     for (size_t i = 0; i < n; i++) {
         struct volume v;
         if (volume_load(c->s, names[i], &v, NULL) < 0)
             continue; /* removed meanwhile */
-        if (json) {
+        if (tmpl) {
+            json_w w;
+            jw_init(&w, false);
+            volume_json(&w, &v);
+            r = fmt_row_text(&fm, jw_text(&w, NULL), &err);
+            jw_free(&w);
+            if (r < 0) {
+                volume_clear(&v);
+                fmt_clear(&fm);
+                return cmd_fail(err);
+            }
+        } else if (json && !f[1]) {
             json_w w;
             jw_init(&w, false);
             volume_json(&w, &v);
@@ -169,6 +197,8 @@ static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
         }
         volume_clear(&v);
     }
+    fmt_print(&fm, stdout);
+    fmt_clear(&fm);
     return 0;
 }
 
@@ -177,16 +207,47 @@ static int volume_inspect_cmd(struct cmd_ctx *c, int argc, char **argv)
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume inspect", .interspersed = true
     };
+    static const struct mopt opts[] = { { "format", 'f', true, 3 }, { NULL, 0, false, 0 } };
     rbox_err *err = NULL;
     bool f[4] = { false };
     const char *format = NULL;
-    int r = parse(&p, NULL, f, &format, &err);
+    struct fmt fm;
+    int r = parse(&p, opts, f, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one NAME", &err);
+    if (r == 0)
+        r = fmt_init(&fm, format, NULL, &err);
     if (r != 0) {
         margs_free(&p);
         return r == MOPT_HELP ? cmd_help(inspect_usage) : cmd_fail(err);
     }
+    if (fm.kind == FMT_TEMPLATE) {
+        int ret = 0;
+        for (int k = 0; k < margs_count(&p); k++) {
+            struct volume v;
+            if (volume_load(c->s, margs_at(&p, k), &v, &err) < 0) {
+                ret = cmd_fail(err);
+                err = NULL;
+                continue;
+            }
+            json_w w;
+            jw_init(&w, false);
+            volume_json(&w, &v);
+            volume_clear(&v);
+            r = fmt_row_text(&fm, jw_text(&w, NULL), &err);
+            jw_free(&w);
+            if (r < 0) {
+                fmt_clear(&fm);
+                margs_free(&p);
+                return cmd_fail(err);
+            }
+        }
+        fmt_print(&fm, stdout);
+        fmt_clear(&fm);
+        margs_free(&p);
+        return ret;
+    }
+    fmt_clear(&fm);
     json_w w;
     jw_init(&w, true);
     jw_arr_open(&w);

@@ -65,8 +65,8 @@ load helpers
 	assert_line --index 1 --regexp '^[0-9a-f]{12} +st +0\.00% +0B / 0B +0\.00% +0B +0B / 0B +0$'
 	run -125 rbox stats --no-stream nosuch
 	assert_output "rbox: no such container: nosuch"
-	run -125 rbox stats --no-stream --format yaml
-	assert_output 'rbox: invalid value "yaml" for --format: use table or json'
+	run -125 rbox stats --no-stream --format '{{yaml}}'
+	assert_output 'rbox: template: :1: function "yaml" not defined'
 	run -125 rbox stats --bogus
 	assert_output "rbox: rbox stats: unknown flag --bogus (see 'rbox stats --help')"
 	# --all lists it without naming it
