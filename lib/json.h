@@ -40,7 +40,10 @@ void jw_kstrv(json_w *w, const char *k, char *const *v);
 /* Copy a parsed value into the output. */
 void jw_value(json_w *w, yajl_val v);
 
-/* Reading. Parse a whole document; on error fill err with "<what>: <yajl message>". */
+/* Reading. Parse a whole document (json_parse.c); on error fill err with "<what>: <yajl message>"
+ * or "<what>: <JSON path>: <reason>". Refused: nesting deeper than JSON_MAX_DEPTH, a key repeated
+ * in one object, a NUL (\u0000) in a string or key. Free the tree with yajl_tree_free. */
+#define JSON_MAX_DEPTH 256
 int json_parse(const char *text, const char *what, yajl_val *out, rbox_err **err);
 yajl_val json_get(yajl_val obj, const char *key); /* NULL when missing or obj not an object */
 const char *json_get_str(yajl_val obj, const char *key);

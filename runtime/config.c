@@ -143,7 +143,10 @@ int pv_u64(struct pctx *c, yajl_val v, uint64_t lo, uint64_t hi, uint64_t *out)
     uint64_t x;
     if (!is_integer(v) || v->u.number.r[0] == '-')
         return pc_fail(c, "expected a non-negative integer");
-    if (parse_u64(v->u.number.r, &x) == 0 && x >= lo && x <= hi) {
+    if (parse_u64(v->u.number.r, &x) < 0)
+        return pc_fail(c, "%s is out of range (the largest value is %" PRIu64 ")", v->u.number.r,
+                       hi);
+    if (x >= lo && x <= hi) {
         *out = x;
         return 0;
     }
@@ -159,7 +162,13 @@ static int pv_i64(struct pctx *c, yajl_val v, int64_t lo, int64_t hi, int64_t *o
     int64_t x;
     if (!is_integer(v))
         return pc_fail(c, "expected an integer");
-    if (parse_i64(v->u.number.r, &x) == 0 && x >= lo && x <= hi) {
+    if (parse_i64(v->u.number.r, &x) < 0)
+        return v->u.number.r[0] == '-'
+                   ? pc_fail(c, "%s is out of range (the smallest value is %" PRId64 ")",
+                             v->u.number.r, lo)
+                   : pc_fail(c, "%s is out of range (the largest value is %" PRId64 ")",
+                             v->u.number.r, hi);
+    if (x >= lo && x <= hi) {
         *out = x;
         return 0;
     }
