@@ -282,6 +282,25 @@ static struct rbox_state *make_state(struct creating *cr)
     return st;
 }
 
+/* A create that failed once the init ran: if the kernel's OOM killer struck in the container's
+ * cgroup (v1 memory.oom_control, v2 memory.events: oom_kill), that is the reason, not the lost
+ * sync socket ("container init exited unexpectedly") it caused. */
+static void explain_oom(struct creating *cr, rbox_err **err)
+{
+    uint64_t kills = 0;
+    if (err == NULL || cr->pid <= 0 || cr->cg == NULL || !cgroup_oom_kills(cr->cg, &kills) || kills == 0)
+        return;
+    const opt_i64 *limit = &cr->cfg->linux.resources.memory.limit;
+    rbox_err_free(steal_pointer(err));
+    if (limit->set && limit->v > 0)
+        rbox_error(err, 0,
+                   "the container init was OOM-killed during setup: "
+                   "linux.resources.memory.limit %lld is too small",
+                   (long long)limit->v);
+    else
+        rbox_error(err, 0, "the container init was OOM-killed during setup");
+}
+
 /* Undo a failed create: nothing may be left behind. */
 static void undo_create(struct creating *cr)
 {
@@ -408,6 +427,7 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
     *out = c;
     return 0;
 fail:
+    explain_oom(&cr, err);
     undo_create(&cr);
     creating_release(&cr);
     return -1;

@@ -156,3 +156,17 @@ check_bad_text() {
 	check_bad '.annotations = {"k\u0000x": "v"}' 'annotations: a key contains a NUL character (\u0000)'
 	check_bad '.linux.sysctl = {"net.ipv4.ip_forward": "1\u0000"}' 'linux.sysctl["net.ipv4.ip_forward"]: the string contains a NUL character (\u0000)'
 }
+
+@test "bad config: a memory limit too small for the init says the init was OOM-killed" {
+	requires root cgroup:memory
+	config_is_invalid
+	update_config '.linux.resources.memory = {"limit": 4096}'
+	set_args true
+	local verb
+	for verb in create run; do
+		run_bg "$verb" -b "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_output "rbox-runtime: the container init was OOM-killed during setup: linux.resources.memory.limit 4096 is too small"
+		assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+	done
+}
