@@ -288,7 +288,8 @@ static struct rbox_state *make_state(struct creating *cr)
 static void explain_oom(struct creating *cr, rbox_err **err)
 {
     uint64_t kills = 0;
-    if (err == NULL || cr->pid <= 0 || cr->cg == NULL || !cgroup_oom_kills(cr->cg, &kills) || kills == 0)
+    if (err == NULL || cr->pid <= 0 || cr->cg == NULL || !cgroup_oom_kills(cr->cg, &kills) ||
+        kills == 0)
         return;
     const opt_i64 *limit = &cr->cfg->linux.resources.memory.limit;
     rbox_err_free(steal_pointer(err));
