@@ -302,6 +302,34 @@ static void explain_oom(struct creating *cr, rbox_err **err)
         rbox_error(err, 0, "the container init was OOM-killed during setup");
 }
 
+/* The state of a create still in progress (status "creating" while this process lives). The
+ * first one is written with the state dir, before any cgroup exists: it claims the container's
+ * own leaf in every hierarchy (created >= 1) so that after a kill -9 at any point `delete` removes
+ * whatever cgroup_create got to make; later ones record the real counts. */
+static int write_creating_state(struct creating *cr, bool first, rbox_err **err)
+{
+    struct rbox_state *st = make_state(cr);
+    st->pid = 0;
+    st->pid_start = 0;
+    st->creating = true;
+    st->creator_pid = getpid();
+    st->creator_start = proc_start_time(st->creator_pid);
+    int saved[64];
+    size_t n = st->cgroup && first ? st->cgroup->n : 0;
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++) {
+        saved[i] = st->cgroup->h[i].created;
+        if (st->cgroup->h[i].created < 1)
+            st->cgroup->h[i].created = 1;
+    }
+    int r = first ? state_dir_create(cr->g->root, cr->o->id, st, &cr->dirfd, err)
+                  : state_write(cr->dirfd, st, err);
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++)
+        st->cgroup->h[i].created = saved[i];
+    cr->cg = steal_pointer(&st->cgroup);
+    state_free(st);
+    return r;
+}
+
 /* Undo a failed create: nothing may be left behind. */
 static void undo_create(struct creating *cr)
 {
@@ -352,11 +380,13 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (ns_plan_init(cfg, &cr->plan, err) < 0 ||
         seccomp_compile(&cfg->linux.seccomp, cr->g->root, &cr->seccomp, err) < 0)
         return -1;
-    if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
-        return -1;
-    cr->state_dir_made = true;
     if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
+    /* the state dir appears with a state that says where the cgroups go (see
+     * write_creating_state): a kill from here on leaves something `delete` can clean */
+    if (write_creating_state(cr, true, err) < 0)
+        return -1;
+    cr->state_dir_made = true;
     if (cgroup_create(cr->cg, err) < 0) {
         if (!userns_may_skip_cgroup(cfg, (*err)->errnum))
             return -1;
@@ -365,6 +395,8 @@ static int prepare(struct creating *cr, rbox_err **err)
         cgroup_destroy(cr->cg, NULL);
         cgroup_free(steal_pointer(&cr->cg));
     }
+    if (write_creating_state(cr, false, err) < 0)
+        return -1;
     if (cr->cg && cfg->linux.has_resources &&
         cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
         return -1;
@@ -569,11 +601,16 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
                       rbox_err **err)
 {
     enum container_status status = state_status(dirfd, st);
-    if ((status == ST_RUNNING || status == ST_PAUSED) && !force)
+    if ((status == ST_RUNNING || status == ST_PAUSED || status == ST_CREATING) && !force)
         return rbox_error(err, 0,
                           "cannot delete container \"%s\": it is %s (stop it first, or "
                           "use --force)",
                           st->id, status_name(status));
+    /* --force on a create in progress: stop the runtime doing it, or it would go on */
+    if (status == ST_CREATING && proc_start_time(st->creator_pid) == st->creator_start) {
+        kill(st->creator_pid, SIGKILL);
+        wait_gone(st->creator_pid, st->creator_start, 10000);
+    }
     bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
     if (status != ST_STOPPED || leftovers) {
         if (st->cgroup) {
@@ -585,10 +622,11 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
             if (status == ST_PAUSED)
                 cgroup_freeze(st->cgroup, false, NULL);
         }
-        /* the init itself, verified by its start time */
-        if (proc_start_time(st->pid) == st->pid_start)
+        /* the init itself, verified by its start time (none yet while creating) */
+        if (st->pid > 0 && proc_start_time(st->pid) == st->pid_start) {
             kill(st->pid, SIGKILL);
-        wait_gone(st->pid, st->pid_start, 10000);
+            wait_gone(st->pid, st->pid_start, 10000);
+        }
     }
     int ret = 0;
     if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
