@@ -170,31 +170,6 @@ void jw_value(json_w *w, yajl_val v)
     }
 }
 
-int json_parse(const char *text, const char *what, yajl_val *out, rbox_err **err)
-{
-    char ebuf[512];
-    ebuf[0] = '\0';
-    yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
-    if (v == NULL) {
-        /* yajl's message spans lines (it quotes the input); keep the first one. */
-        char *nl = strchr(ebuf, '\n');
-        if (nl)
-            *nl = '\0';
-        return rbox_error(err, 0, "%s: invalid JSON: %s", what, ebuf[0] ? ebuf : "parse error");
-    }
-    /* yajl takes a document followed by an unfinished token ("{...}\"", "{...}tru") as
-     * complete: an object or array must be the last thing in the text */
-    size_t n = strlen(text);
-    while (n > 0 && strchr(" \t\r\n", text[n - 1]))
-        n--;
-    if ((YAJL_IS_OBJECT(v) && text[n - 1] != '}') || (YAJL_IS_ARRAY(v) && text[n - 1] != ']')) {
-        yajl_tree_free(v);
-        return rbox_error(err, 0, "%s: invalid JSON: parse error: trailing garbage", what);
-    }
-    *out = v;
-    return 0;
-}
-
 yajl_val json_get(yajl_val obj, const char *key)
 {
     if (!YAJL_IS_OBJECT(obj))

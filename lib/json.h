@@ -48,7 +48,10 @@ static inline void cleanup_yajlp(yajl_val *v)
 }
 #define _cleanup_yajl_ __attribute__((cleanup(cleanup_yajlp)))
 
-/* Reading. Parse a whole document; on error fill err with "<what>: <yajl message>". */
+/* Reading. Parse a whole document (json_parse.c); on error fill err with "<what>: <yajl message>"
+ * or "<what>: <JSON path>: <reason>". Refused: nesting deeper than JSON_MAX_DEPTH, a key repeated
+ * in one object, a NUL (\u0000) in a string or key. Free the tree with yajl_tree_free. */
+#define JSON_MAX_DEPTH 256
 int json_parse(const char *text, const char *what, yajl_val *out, rbox_err **err);
 yajl_val json_get(yajl_val obj, const char *key); /* NULL when missing or obj not an object */
 const char *json_get_str(yajl_val obj, const char *key);

@@ -302,6 +302,54 @@ static struct rbox_state *make_state(struct creating *cr)
     return st;
 }
 
+/* A create that failed once the init ran: if the kernel's OOM killer struck in the container's
+ * cgroup (v1 memory.oom_control, v2 memory.events: oom_kill), that is the reason, not the lost
+ * sync socket ("container init exited unexpectedly") it caused. */
+static void explain_oom(struct creating *cr, rbox_err **err)
+{
+    uint64_t kills = 0;
+    if (err == NULL || cr->pid <= 0 || cr->cg == NULL || !cgroup_oom_kills(cr->cg, &kills) ||
+        kills == 0)
+        return;
+    const opt_i64 *limit = &cr->cfg->linux.resources.memory.limit;
+    rbox_err_free(steal_pointer(err));
+    if (limit->set && limit->v > 0)
+        rbox_error(err, 0,
+                   "the container init was OOM-killed during setup: "
+                   "linux.resources.memory.limit %lld is too small",
+                   (long long)limit->v);
+    else
+        rbox_error(err, 0, "the container init was OOM-killed during setup");
+}
+
+/* The state of a create still in progress (status "creating" while this process lives). The
+ * first one is written with the state dir, before any cgroup exists: it claims the container's
+ * own leaf in every hierarchy (created >= 1) so that after a kill -9 at any point `delete` removes
+ * whatever cgroup_create got to make; later ones record the real counts. */
+static int write_creating_state(struct creating *cr, bool first, rbox_err **err)
+{
+    struct rbox_state *st = make_state(cr);
+    st->pid = 0;
+    st->pid_start = 0;
+    st->creating = true;
+    st->creator_pid = getpid();
+    st->creator_start = proc_start_time(st->creator_pid);
+    int saved[64];
+    size_t n = st->cgroup && first ? st->cgroup->n : 0;
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++) {
+        saved[i] = st->cgroup->h[i].created;
+        if (st->cgroup->h[i].created < 1)
+            st->cgroup->h[i].created = 1;
+    }
+    int r = first ? state_dir_create(cr->g->root, cr->o->id, st, &cr->dirfd, err)
+                  : state_write(cr->dirfd, st, err);
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++)
+        st->cgroup->h[i].created = saved[i];
+    cr->cg = steal_pointer(&st->cgroup);
+    state_free(st);
+    return r;
+}
+
 /* Undo a failed create: nothing may be left behind. */
 static void undo_create(struct creating *cr)
 {
@@ -377,12 +425,15 @@ static int prepare(struct creating *cr, rbox_err **err)
     if (cr->plan.new_user && geteuid() == 0 &&
         mounts_open_bind_sources(cfg, &cr->bind_fds, err) < 0)
         return -1;
-    if (state_dir_create(cr->g->root, o->id, &cr->dirfd, err) < 0)
+    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
+        return -1;
+    /* the state dir appears with a state that says where the cgroups go (see
+     * write_creating_state): a kill from here on leaves something `delete` can clean */
+    if (write_creating_state(cr, true, err) < 0)
         return -1;
     cr->state_dir_made = true;
     log_debug("state directory %s/%s created", cr->g->root, o->id);
-    if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0 ||
-        cgroup_record_write(cr->dirfd, cr->cg, err) < 0)
+    if (cgroup_record_write(cr->dirfd, cr->cg, err) < 0)
         return -1;
     if (cgroup_create(cr->cg, err) < 0) {
         if (!userns_may_skip_cgroup(cfg, (*err)->errnum))
@@ -392,6 +443,8 @@ static int prepare(struct creating *cr, rbox_err **err)
         cgroup_destroy(cr->cg, NULL);
         cgroup_free(steal_pointer(&cr->cg));
     }
+    if (write_creating_state(cr, false, err) < 0)
+        return -1;
     if (cr->cg && cfg->linux.has_resources &&
         cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
         return -1;
@@ -459,6 +512,7 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
     *out = c;
     return 0;
 fail:
+    explain_oom(&cr, err);
     undo_create(&cr);
     creating_release(&cr);
     return -1;
@@ -616,12 +670,17 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
                       rbox_err **err)
 {
     enum container_status status = state_status(dirfd, st);
-    if ((status == ST_RUNNING || status == ST_PAUSED) && !force)
+    if ((status == ST_RUNNING || status == ST_PAUSED || status == ST_CREATING) && !force)
         return rbox_error(err, 0,
                           "cannot delete container \"%s\": it is %s (stop it first, or "
                           "use --force)",
                           st->id, status_name(status));
     log_debug("delete %s: it is %s%s", st->id, status_name(status), force ? " (--force)" : "");
+    /* --force on a create in progress: stop the runtime doing it, or it would go on */
+    if (status == ST_CREATING && proc_start_time(st->creator_pid) == st->creator_start) {
+        kill(st->creator_pid, SIGKILL);
+        wait_gone(st->creator_pid, st->creator_start, 10000);
+    }
     bool leftovers = force && st->cgroup && !cgroup_is_empty(st->cgroup);
     if (status != ST_STOPPED || leftovers) {
         if (st->cgroup) {
@@ -633,10 +692,11 @@ int container_destroy(const struct global_opts *g, int dirfd, struct rbox_state 
             if (status == ST_PAUSED)
                 cgroup_freeze(st->cgroup, false, NULL);
         }
-        /* the init itself, verified by its start time */
-        if (proc_start_time(st->pid) == st->pid_start)
+        /* the init itself, verified by its start time (none yet while creating) */
+        if (st->pid > 0 && proc_start_time(st->pid) == st->pid_start) {
             kill(st->pid, SIGKILL);
-        wait_gone(st->pid, st->pid_start, 10000);
+            wait_gone(st->pid, st->pid_start, 10000);
+        }
     }
     int ret = 0;
     if (st->host_mount_id)

@@ -4,13 +4,17 @@
 #include "json.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -53,23 +57,63 @@ int validate_id(const char *id, rbox_err **err)
     return 0;
 }
 
-int state_dir_create(const char *root, const char *id, int *dirfd, rbox_err **err)
+/* The temporary dir of a create: ".new.<pid>.<start time>.<random>" */
+#define NEW_PREFIX ".new."
+
+void state_sweep(const char *root)
+{
+    _cleanup_closedir_ DIR *d = opendir(root);
+    if (d == NULL)
+        return;
+    int rfd = dirfd(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        int pid;
+        unsigned long long start;
+        if (!str_has_prefix(de->d_name, NEW_PREFIX) ||
+            sscanf(de->d_name + strlen(NEW_PREFIX), "%d.%llu.", &pid, &start) != 2)
+            continue;
+        if (pid > 0 && proc_start_time(pid) == start)
+            continue; /* its create is still running */
+        rm_rf_at(rfd, de->d_name);
+    }
+}
+
+int state_dir_create(const char *root, const char *id, const struct rbox_state *st, int *dirfd,
+                     rbox_err **err)
 {
     if (mkdir_p(root, 0700) < 0)
         return rbox_error(err, errno, "creating state root %s", root);
     _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rfd < 0)
         return rbox_error(err, errno, "opening state root %s", root);
-    if (mkdirat(rfd, id, 0700) < 0) {
-        if (errno == EEXIST)
-            return rbox_error(err, 0, "container \"%s\" already exists", id);
-        return rbox_error(err, errno, "creating state dir %s/%s", root, id);
-    }
-    int fd = openat(rfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (faccessat(rfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return rbox_error(err, 0, "container \"%s\" already exists", id);
+    state_sweep(root);
+    char tmp[96];
+    snprintf(tmp, sizeof(tmp), NEW_PREFIX "%d.%llu.%lx", (int)getpid(), proc_start_time(getpid()),
+             (unsigned long)random());
+    if (mkdirat(rfd, tmp, 0700) < 0)
+        return rbox_error(err, errno, "creating state dir %s/%s", root, tmp);
+    int fd = openat(rfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         int saved = errno;
-        unlinkat(rfd, id, AT_REMOVEDIR);
-        return rbox_error(err, saved, "opening state dir %s/%s", root, id);
+        unlinkat(rfd, tmp, AT_REMOVEDIR);
+        return rbox_error(err, saved, "opening state dir %s/%s", root, tmp);
+    }
+    if (state_write(fd, st, err) < 0) {
+        close(fd);
+        rm_rf_at(rfd, tmp);
+        return -1;
+    }
+    /* (a syscall: musl's headers may lack renameat2) */
+    if (syscall(SYS_renameat2, rfd, tmp, rfd, id, RENAME_NOREPLACE) < 0) {
+        int saved = errno;
+        close(fd);
+        rm_rf_at(rfd, tmp);
+        if (saved == EEXIST)
+            return rbox_error(err, 0, "container \"%s\" already exists", id);
+        return rbox_error(err, saved, "creating state dir %s/%s", root, id);
     }
     *dirfd = fd;
     return 0;
@@ -124,6 +168,11 @@ int state_write(int dirfd, const struct rbox_state *st, rbox_err **err)
     jw_kbool(&w, "hasPoststop", st->has_poststop);
     if (st->host_mount_id)
         jw_kuint(&w, "hostMountId", st->host_mount_id);
+    if (st->creating) {
+        jw_kbool(&w, "creating", true);
+        jw_kint(&w, "creatorPid", st->creator_pid);
+        jw_kuint(&w, "creatorStart", st->creator_start);
+    }
     if (st->cgroup) {
         jw_key(&w, "cgroup");
         cgroup_to_json(st->cgroup, &w);
@@ -177,6 +226,11 @@ int state_read(int dirfd, const char *id, struct rbox_state **out, rbox_err **er
     json_get_bool(v, "hasPoststop", &st->has_poststop);
     if (json_get_u64(v, "hostMountId", &u))
         st->host_mount_id = u;
+    json_get_bool(v, "creating", &st->creating);
+    if (json_get_i64(v, "creatorPid", &pid))
+        st->creator_pid = (pid_t)pid;
+    if (json_get_u64(v, "creatorStart", &u))
+        st->creator_start = u;
     yajl_val cg = json_get(v, "cgroup");
     int ret = 0;
     if (cg && cgroup_from_json(cg, &st->cgroup, err) < 0)
@@ -220,6 +274,10 @@ void cleanup_statep(struct rbox_state **st)
 
 enum container_status state_status(int dirfd, const struct rbox_state *st)
 {
+    if (st->creating)
+        return st->creator_pid > 0 && proc_start_time(st->creator_pid) == st->creator_start
+                   ? ST_CREATING
+                   : ST_STOPPED;
     if (st->pid <= 0)
         return ST_STOPPED;
     unsigned long long start = proc_start_time(st->pid);

@@ -36,6 +36,12 @@ struct rbox_state {
     /* no mount namespace: the id of the init's rootfs bind in the runtime's mount namespace,
      * which delete detaches (hostmounts.h); 0 otherwise */
     uint64_t host_mount_id;
+    /* Written before the first cgroup is made, so that a create killed at any moment leaves a
+     * state `delete` can clean: while `creating`, the status is "creating" as long as the
+     * runtime that writes it (creator_pid, verified by its start time) lives, else "stopped". */
+    bool creating;
+    pid_t creator_pid;
+    unsigned long long creator_start;
     struct cgroup *cgroup; /* NULL when cgroups were skipped (rootless) */
     struct rbox_kv *annotations;
     size_t n_annotations;
@@ -46,8 +52,14 @@ const char *state_default_root(void);
 /* Container IDs: 1..1024 chars of [A-Za-z0-9_+.-], not "." / "..". */
 int validate_id(const char *id, rbox_err **err);
 
-/* Create <root>/<id> (refusing a duplicate); returns an O_DIRECTORY fd. */
-int state_dir_create(const char *root, const char *id, int *dirfd, rbox_err **err);
+/* Create <root>/<id> (refusing a duplicate) already holding state.json from st: it appears
+ * atomically (a temporary dot-dir renamed with RENAME_NOREPLACE), so no other verb ever sees a
+ * state dir without its state. Returns an O_DIRECTORY fd. */
+int state_dir_create(const char *root, const char *id, const struct rbox_state *st, int *dirfd,
+                     rbox_err **err);
+/* Remove the temporary dirs of creates killed before their state dir appeared (list and create
+ * call it). */
+void state_sweep(const char *root);
 /* Open <root>/<id>; "container \"x\" does not exist" when missing. */
 int state_dir_open(const char *root, const char *id, int *dirfd, rbox_err **err);
 /* Remove <root>/<id> and everything in it. */

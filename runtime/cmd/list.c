@@ -41,6 +41,7 @@ static void load_entries(const char *root, struct entry **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
+    state_sweep(root);
     _cleanup_closedir_ DIR *d = opendir(root);
     if (d == NULL)
         return;

@@ -26,6 +26,8 @@ struct pctx {
 
 /* Append ".key" or "[i]" to the path; each returns a mark for pc_pop(). (Map keys that are not
  * plain words are shown as ["key"].) */
+/* fields.c: start a parse of the document `what` (the prefix of every error). */
+void pc_init(struct pctx *c, const char *what, rbox_err **err);
 size_t pc_push(struct pctx *c, const char *key);
 size_t pc_push_index(struct pctx *c, size_t i);
 void pc_pop(struct pctx *c, size_t mark);

@@ -105,11 +105,53 @@ container_pid() {
 	runtime state "$1" | jq -r .pid
 }
 
-# A v1 controller's directory for this test's container (on this hybrid/v1 host).
+# The host's cgroup layout: v1, hybrid (v1 controllers + a cgroup2 "unified" mount) or v2.
+cgroup_layout() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+		echo v2
+	elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		echo hybrid
+	else
+		echo v1
+	fi
+}
+
+# This process's own cgroup path: in the v1 hierarchy of CONTROLLER, or the cgroup2 one (v2).
+own_cgroup() { # [CONTROLLER]
+	if [ "$(cgroup_layout)" = v2 ]; then
+		awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup
+	else
+		awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup
+	fi
+}
+
+# The directory of this test's container for CONTROLLER: its v1 hierarchy's, or on a pure v2
+# host the one cgroup2 directory (whatever the controller).
 cgroup_dir_of() { # CONTROLLER ID
 	local ctrl=$1 id=$2 own
-	own=$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
-	echo "/sys/fs/cgroup/$ctrl${own%/}/$CG_PREFIX/$id"
+	own=$(own_cgroup "$ctrl")
+	if [ "$(cgroup_layout)" = v2 ]; then
+		echo "/sys/fs/cgroup${own%/}/$CG_PREFIX/$id"
+	else
+		echo "/sys/fs/cgroup/$ctrl${own%/}/$CG_PREFIX/$id"
+	fi
+}
+
+# Is CONTROLLER available to this test's containers? v1: its hierarchy is mounted; v2: it is in
+# the caller's cgroup.controllers (the runtime enables it down to the container).
+has_cgroup_controller() { # CONTROLLER
+	if [ "$(cgroup_layout)" = v2 ]; then
+		grep -qw "$1" "/sys/fs/cgroup$(own_cgroup)/cgroup.controllers" 2>/dev/null
+	else
+		[ -d "/sys/fs/cgroup/$1" ]
+	fi
+}
+
+# The memory limit of the container's cgroup in bytes ("max" when unlimited on v2).
+cgroup_memory_limit() { # ID
+	local d
+	d=$(cgroup_dir_of memory "$1")
+	if [ -f "$d/memory.max" ]; then cat "$d/memory.max"; else cat "$d/memory.limit_in_bytes"; fi
 }
 
 # Every cgroup directory of a container (one per hierarchy; v1, hybrid or v2), from its state.
@@ -123,6 +165,9 @@ requires() {
 		case "$r" in
 		root) [ "$(id -u)" = 0 ] || skip "needs root" ;;
 		cgroup_v1) [ -d /sys/fs/cgroup/memory ] || skip "needs cgroup v1 controllers" ;;
+		cgroup) has_cgroup_controller memory && has_cgroup_controller pids ||
+			skip "needs the memory and pids cgroup controllers" ;;
+		cgroup:*) has_cgroup_controller "${r#cgroup:}" || skip "needs the ${r#cgroup:} cgroup controller" ;;
 		cmd:*) command -v "${r#cmd:}" >/dev/null || skip "needs ${r#cmd:}" ;;
 		vm) # what $VM_RUN boots (make deps installs it)
 			command -v qemu-system-x86_64 >/dev/null || skip "needs qemu-system-x86 for $VM_RUN"

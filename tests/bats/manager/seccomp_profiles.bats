@@ -242,3 +242,15 @@ probe() {
 		assert_equal "$pair: $missing" "$pair: []"
 	done
 }
+
+@test "seccomp=FILE.json: deep nesting and duplicate keys are one line, not a crash" {
+	local f="$BATS_TEST_TMPDIR/deep.json"
+	python3 -c 'print("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"x\": " + "[" * 500000 + "]" * 500000 + "}")' >"$f"
+	run -125 rbox run --security-opt "seccomp=$f" busybox true
+	assert_output --regexp "^rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: JSON: nested deeper than 256 levels \(at byte [0-9]+\)\$"
+	echo '{"defaultAction": "SCMP_ACT_ERRNO", "defaultAction": "SCMP_ACT_ALLOW"}' >"$f"
+	run -125 rbox run --security-opt "seccomp=$f" busybox true
+	assert_output "rbox: invalid value \"seccomp=$f\" for --security-opt: seccomp profile $f: JSON: defaultAction: duplicate key"
+	run rbox ps -aq
+	assert_output ""
+}

@@ -93,3 +93,80 @@ check_bad() {
 	assert_failure
 	# (teardown checks mounts and cgroups)
 }
+
+# check_bad_text PYTHON-EDIT EXPECTED-MESSAGE [--regexp]: like check_bad, for JSON that jq cannot
+# write (duplicate keys, deep nesting, big integers). The edit gets the config text as `t` (and
+# the json module) and prints the new text.
+check_bad_text() {
+	config_is_invalid
+	cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+	python3 -c 'import json, sys; t = open(sys.argv[1]).read(); exec(sys.argv[2])' \
+		"$BUNDLE/config.json.orig" "$1" >"$BUNDLE/config.json"
+	local verb
+	for verb in create run; do
+		# (run_bg: a runtime that accepted the config would keep a pipe open)
+		run_bg "$verb" -b "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_equal "$(wc -l <<<"$output")" 1
+		assert_output ${3:-} "rbox-runtime: config.json: $2"
+		assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+	done
+	cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+}
+
+@test "bad config: deep nesting is refused before it is built, not a crash" {
+	# ~1 MB of nested arrays, then of objects (yajl's recursive tree free overflowed the stack)
+	check_bad_text 'print(t[:-2] + ", \"x\": " + "[" * 500000 + "]" * 500000 + "}")' \
+		'nested deeper than 256 levels \(at byte [0-9]+\)$' --regexp
+	check_bad_text 'print(t[:-2] + ", \"x\": " + "{\"a\":" * 250000 + "1" + "}" * 250000 + "}")' \
+		'nested deeper than 256 levels \(at byte [0-9]+\)$' --regexp
+	# a config nested 200 levels deep in an unknown field is still fine
+	update_config '.x = ([range(200)] | reduce .[] as $i (1; [.]))'
+	set_args true
+	run runtime run -b "$BUNDLE" "$CTR_ID"
+	assert_success
+}
+
+@test "bad config: a duplicate key is refused with its JSON path" {
+	set_args true
+	# jq, Python and Go keep the last "uid": running the first would run as root
+	check_bad_text 'print(t.replace("\"uid\": 0,", "\"uid\": 0, \"uid\": 1000,", 1))' \
+		'process.user.uid: duplicate key'
+	check_bad_text 'print(t.replace("\"ociVersion\"", "\"process\": {}, \"ociVersion\"", 1))' \
+		'process: duplicate key'
+	check_bad_text 'print(t.replace("\"options\": [", "\"options\": [{\"a\": 1, \"b\": 2, \"a\": 3}, ", 1))' \
+		'mounts[1].options[0].a: duplicate key'
+}
+
+@test "bad config: integers beyond 64 bits say they are out of range" {
+	set_args true
+	check_bad_text 'c = json.loads(t); c["linux"]["resources"] = {"memory": {"limit": 2**63}}; print(json.dumps(c))' \
+		'linux.resources.memory.limit: 9223372036854775808 is out of range (the largest value is 9223372036854775807)'
+	check_bad_text 'c = json.loads(t); c["linux"]["resources"] = {"memory": {"limit": 1 << 30, "swap": -10**20}}; print(json.dumps(c))' \
+		'linux.resources.memory.swap: -100000000000000000000 is out of range (the smallest value is -1)'
+	check_bad_text 'c = json.loads(t); c["process"]["user"]["uid"] = 2**64; print(json.dumps(c))' \
+		'process.user.uid: 18446744073709551616 is out of range (the largest value is 4294967294)'
+}
+
+@test "bad config: a NUL inside a string is refused, not truncated" {
+	set_args true
+	check_bad '.process.env = ["A\u0000B=1"]' 'process.env[0]: the string contains a NUL character (\u0000)'
+	check_bad '.process.args = ["sh", "-c", "echo x\u0000; rm -rf /"]' 'process.args[2]: the string contains a NUL character (\u0000)'
+	check_bad '.hostname = "a\u0000b"' 'hostname: the string contains a NUL character (\u0000)'
+	check_bad '.annotations = {"k\u0000x": "v"}' 'annotations: a key contains a NUL character (\u0000)'
+	check_bad '.linux.sysctl = {"net.ipv4.ip_forward": "1\u0000"}' 'linux.sysctl["net.ipv4.ip_forward"]: the string contains a NUL character (\u0000)'
+}
+
+@test "bad config: a memory limit too small for the init says the init was OOM-killed" {
+	requires root cgroup:memory
+	config_is_invalid
+	update_config '.linux.resources.memory = {"limit": 4096}'
+	set_args true
+	local verb
+	for verb in create run; do
+		run_bg "$verb" -b "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_output "rbox-runtime: the container init was OOM-killed during setup: linux.resources.memory.limit 4096 is too small"
+		assert_equal "$(ls -A "$STATE_ROOT" 2>/dev/null)" ""
+	done
+}

@@ -52,7 +52,7 @@ S | .process.user.additionalGids = [1, "2"] => process.user.additionalGids[1]: e
 S | .process.rlimits[0].type = "RLIMIT_FOO" => process.rlimits[0].type: unknown rlimit "RLIMIT_FOO"
 - | .process.rlimits[0].soft = 20 | .process.rlimits[0].hard = 10 => process.rlimits[0]: soft limit 20 is above hard limit 10
 - | .process.rlimits[1].type = "RLIMIT_NOFILE" => process.rlimits[1].type: duplicate rlimit "RLIMIT_NOFILE"
-S | .process.rlimits[0].hard = "@RAW:18446744073709551616@" => process.rlimits[0].hard: must be at most 18446744073709551615
+S | .process.rlimits[0].hard = "@RAW:18446744073709551616@" => process.rlimits[0].hard: 18446744073709551616 is out of range (the largest value is 18446744073709551615)
 S | .process.oomScoreAdj = 1001 => process.oomScoreAdj: must be between -1000 and 1000
 S | .process.oomScoreAdj = 1.5 => process.oomScoreAdj: expected an integer
 S | .process.ioPriority.class = "IOPRIO_CLASS_NONE" => process.ioPriority.class: unknown I/O priority class "IOPRIO_CLASS_NONE"

@@ -47,7 +47,7 @@ start_container() {
 }
 
 @test "exec: the process is placed in the container's cgroup" {
-	requires cgroup_v1
+	requires cgroup
 	start_container
 	run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/pid" "$CTR_ID" sleep 100
 	assert_success

@@ -231,7 +231,7 @@ load ../helpers
 }
 
 @test "delete: removes the container's cgroup" {
-	requires cgroup_v1
+	requires cgroup
 	run_bg run -d -b "$BUNDLE" "$CTR_ID"
 	local d
 	for d in memory pids cpu; do
