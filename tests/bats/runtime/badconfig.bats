@@ -22,7 +22,7 @@ check_bad() {
 }
 
 @test "bad config: a table of malformed configs, each with its message" {
-	check_bad '.ociVersion = "2.0.0"' 'ociVersion: unsupported version "2.0.0" (rbox-runtime supports 1.0.0 to 1.2.x)'
+	check_bad '.ociVersion = "2.0.0"' 'ociVersion: unsupported version "2.0.0" (rbox-runtime supports 1.x: 1.0.0 to 1.3.0 and later 1.x.y)'
 	check_bad 'del(.ociVersion)' 'ociVersion: missing'
 	check_bad '.root.readonly = "yes"' 'root.readonly: expected a boolean'
 	check_bad '.mounts[1].destination = "dev"' 'mounts[1].destination: must be an absolute path'
