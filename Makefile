@@ -267,5 +267,7 @@ help:
 	@echo "make test-asan  run the runtime suite against an ASan+UBSan build"
 	@echo "make unprotected  a test-only runtime without the CVE-2019-5736 protection"
 	@echo "make test-helpers  the C test helpers (tests/helpers) into \$$(BUILD)/test"
-	@echo "make lint       clang-format check + cppcheck"
+	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang; tests/fuzz/fuzz.mk)"
+	@echo "make fuzz-replay  the fuzz targets as plain programs (make test replays the corpora)"
+	@echo "make lint       clang-format check, files under 1,000 lines, cppcheck"
 	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"
