@@ -31,7 +31,7 @@ assert_all_accounted() {
 	id=$(ctr_id half)
 	# what a kill between the directory and the state file leaves
 	rm "$RBOX_ROOT/containers/$id/state"
-	run rbox ps -a --format json
+	run rbox ps -a --no-trunc --format json
 	assert_success
 	assert_equal "$(jq -r 'select(.ID == "'"$id"'") | .State' <<<"$output")" dead
 	run rbox inspect "$id"
