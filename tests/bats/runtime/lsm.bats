@@ -19,6 +19,10 @@ load ../helpers
 
 @test "lsm: on an AppArmor host the profile applies at exec; a profile not loaded is an error" {
 	requires vm
+	# The VM sees the host's / read-only, but a fresh /tmp, and shares only the test's own
+	# directory: the runtime and the rootfs go there (the repository may live under /tmp).
+	cp "$RUNTIME_BIN" "$BATS_TEST_TMPDIR/rbox-runtime"
+	private_rootfs
 	set_args sh -c 'cat /proc/self/attr/apparmor/current'
 	update_config '.process.apparmorProfile = "unconfined" | del(.linux.cgroupsPath)'
 	jq '.process.apparmorProfile = "rbox-no-such-profile"' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/missing.json"
@@ -27,7 +31,7 @@ load ../helpers
 		"$1" --root /tmp/state run -b "$2" ok; echo "rc=$?"
 		cp "$3" "$2/config.json"
 		"$1" --root /tmp/state run -b "$2" missing; echo "rc=$?"
-		ls -A /tmp/state' _ "$RUNTIME_BIN" "$BUNDLE" "$BATS_TEST_TMPDIR/missing.json" 3>&-
+		ls -A /tmp/state' _ "$BATS_TEST_TMPDIR/rbox-runtime" "$BUNDLE" "$BATS_TEST_TMPDIR/missing.json" 3>&-
 	assert_success
 	assert_output "unconfined
 rc=0
