@@ -19,42 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Absolute, "." and "//" removed, no "..", not "/" (what -v and --tmpfs require too). */
-static int mount_dest(const char *arg, const char *d, char **out, rbox_err **err)
-{
-    if (d[0] != '/')
-        return rbox_error(err, 0,
-                          "invalid value \"%s\" for --mount: the target %s must be an absolute "
-                          "path",
-                          arg, d);
-    char *c = xzalloc(strlen(d) + 2);
-    size_t n = 0;
-    for (const char *p = d; *p;) {
-        while (*p == '/')
-            p++;
-        size_t len = strcspn(p, "/");
-        if (len == 2 && strncmp(p, "..", 2) == 0) {
-            free(c);
-            return rbox_error(err, 0,
-                              "invalid value \"%s\" for --mount: the target may not contain "
-                              "\"..\"",
-                              arg);
-        }
-        if (len > 0 && !(len == 1 && *p == '.')) {
-            c[n++] = '/';
-            memcpy(c + n, p, len);
-            n += len;
-        }
-        p += len;
-    }
-    if (n == 0) {
-        free(c);
-        return rbox_error(err, 0, "invalid value \"%s\" for --mount: cannot mount over /", arg);
-    }
-    *out = c;
-    return 0;
-}
-
 struct mount_keys {
     const char *type, *source, *target, *size, *mode;
     bool ro;
@@ -166,7 +130,8 @@ int parse_mount_flag(const char *v, struct sbx_mount *m, rbox_err **err)
                           "type=tmpfs",
                           v);
     _cleanup_free_ char *dest = NULL, *opts = NULL;
-    if (mount_dest(v, k.target, &dest, err) < 0 || (tmpfs && tmpfs_options(v, &k, &opts, err) < 0))
+    if (mount_dest_clean("--mount", "target", v, k.target, &dest, err) < 0 ||
+        (tmpfs && tmpfs_options(v, &k, &opts, err) < 0))
         return -1;
     m->source = tmpfs ? NULL : xstrdup(k.source);
     m->dest = steal_pointer(&dest);

@@ -19,13 +19,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* An absolute, clean destination ("//a/./b/" -> "/a/b"); no "..", not "/". */
-static int clean_dest(const char *flag, const char *arg, const char *d, char **out, rbox_err **err)
+int mount_dest_clean(const char *flag, const char *what, const char *arg, const char *d, char **out,
+                     rbox_err **err)
 {
     if (d[0] != '/')
-        return rbox_error(err, 0,
-                          "invalid value \"%s\" for %s: the container path %s must be absolute",
-                          arg, flag, d);
+        return rbox_error(err, 0, "invalid value \"%s\" for %s: the %s %s must be absolute", arg,
+                          flag, what, d);
     char *c = xzalloc(strlen(d) + 2);
     size_t n = 0;
     for (const char *p = d; *p;) {
@@ -36,10 +35,8 @@ static int clean_dest(const char *flag, const char *arg, const char *d, char **o
             break;
         if (len == 2 && strncmp(p, "..", 2) == 0) {
             free(c);
-            return rbox_error(err, 0,
-                              "invalid value \"%s\" for %s: the container path may not contain "
-                              "\"..\"",
-                              arg, flag);
+            return rbox_error(err, 0, "invalid value \"%s\" for %s: the %s may not contain \"..\"",
+                              arg, flag, what);
         }
         if (!(len == 1 && *p == '.')) {
             c[n++] = '/';
@@ -91,7 +88,7 @@ int parse_volume_flag(const char *v, struct sbx_mount *m, rbox_err **err)
                               v, src);
         m->type = SBX_VOLUME;
     }
-    if (clean_dest("--volume", v, dst, &m->dest, err) < 0)
+    if (mount_dest_clean("--volume", "container path", v, dst, &m->dest, err) < 0)
         return -1;
     m->source = xstrdup(src);
     return 0;
@@ -170,7 +167,7 @@ int parse_tmpfs_flag(const char *v, struct sbx_mount *m, rbox_err **err)
     for (char *o = opts ? strtok_r(opts, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save))
         if (tmpfs_option(v, o, flag, &data, err) < 0)
             return -1;
-    if (clean_dest("--tmpfs", v, copy, &m->dest, err) < 0)
+    if (mount_dest_clean("--tmpfs", "container path", v, copy, &m->dest, err) < 0)
         return -1;
     m->type = SBX_TMPFS;
     m->ro = flag[0];

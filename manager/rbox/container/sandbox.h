@@ -73,6 +73,10 @@ bool seccomp_profile_graded(const char *name);
 
 /* container/mounts.c */
 int parse_volume_flag(const char *v, struct sbx_mount *m, rbox_err **err);
+/* A container path of FLAG's value ARG made absolute and clean ("//a/./b/" -> "/a/b"); no "..",
+ * not "/". what names it in the error ("container path", "target"). *out is allocated. */
+int mount_dest_clean(const char *flag, const char *what, const char *arg, const char *d, char **out,
+                     rbox_err **err);
 int parse_tmpfs_flag(const char *v, struct sbx_mount *m, rbox_err **err);
 
 #endif
