@@ -165,3 +165,19 @@ int margs_require(const struct margs *p, int min, int max, const char *what, rbo
                           margs_at(p, max), p->cmd);
     return 0;
 }
+
+int margs_bools(struct margs *p, const struct mopt *opts, bool *flags, int value_id,
+                const char **value, rbox_err **err)
+{
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id < 0 || id == MOPT_HELP)
+            return id;
+        if (value_id && id == value_id)
+            *value = arg;
+        else
+            flags[id] = true;
+    }
+    return 0;
+}

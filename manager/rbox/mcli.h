@@ -30,6 +30,10 @@ struct margs {
  * argv[i..] otherwise); MOPT_HELP for -h/--help; -1 on error. */
 int margs_next(struct margs *p, const struct mopt *opts, const char **arg, rbox_err **err);
 void margs_free(struct margs *p);
+/* The whole flag loop of a command whose flags are booleans (flags[id] = true) and at most one
+ * with a value (value_id, 0: none; *value = its argument): MOPT_HELP, -1 or 0. */
+int margs_bools(struct margs *p, const struct mopt *opts, bool *flags, int value_id,
+                const char **value, rbox_err **err);
 /* Positional arguments once flags are done. */
 int margs_count(const struct margs *p);
 char *margs_at(const struct margs *p, int k);

@@ -69,36 +69,6 @@ static const char inspect_usage[] =
     "Options:\n"
     "  -f, --format F   json (default) or a Go template over each image ('{{.Id}}')\n";
 
-/* Boolean flags (ids 1..3) and --format (id 4); returns MOPT_HELP, -1, or 0. */
-static int parse_flags(struct margs *p, const struct mopt *opts, bool *flags, const char **format,
-                       rbox_err **err)
-{
-    const char *arg;
-    int id;
-    while ((id = margs_next(p, opts, &arg, err)) != 0) {
-        if (id < 0 || id == MOPT_HELP)
-            return id;
-        if (id == 4)
-            *format = arg;
-        else
-            flags[id] = true;
-    }
-    return 0;
-}
-
-/* Parse a command with no or simple boolean flags; returns MOPT_HELP, -1, or 0. */
-static int parse_bool_flags(struct margs *p, const struct mopt *opts, bool *flags, rbox_err **err)
-{
-    const char *arg;
-    int id;
-    while ((id = margs_next(p, opts, &arg, err)) != 0) {
-        if (id < 0 || id == MOPT_HELP)
-            return id;
-        flags[id] = true;
-    }
-    return 0;
-}
-
 int cmd_image_import(struct cmd_ctx *c, int argc, char **argv)
 {
     struct margs p = {
@@ -106,7 +76,7 @@ int cmd_image_import(struct cmd_ctx *c, int argc, char **argv)
     };
     rbox_err *err = NULL;
     bool flags[4] = { false };
-    int r = parse_bool_flags(&p, NULL, flags, &err);
+    int r = margs_bools(&p, NULL, flags, 0, NULL, &err);
     if (r == 0)
         r = margs_require(&p, 2, 2, "a FILE and a NAME[:TAG]", &err);
     char id[ID_LEN + 1];
@@ -190,7 +160,7 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
     bool f[4] = { false };
     const char *format = NULL;
     struct fmt fm;
-    int r = parse_flags(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 4, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
@@ -251,7 +221,7 @@ int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv)
     };
     rbox_err *err = NULL;
     bool f[2] = { false };
-    int r = parse_bool_flags(&p, opts, f, &err);
+    int r = margs_bools(&p, opts, f, 0, NULL, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one IMAGE", &err);
     if (r != 0) {
@@ -280,7 +250,7 @@ int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
     bool f[4] = { false };
     const char *format = NULL;
     struct fmt fm;
-    int r = parse_flags(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 4, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one IMAGE", &err);
     if (r == 0)

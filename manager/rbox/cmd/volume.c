@@ -70,23 +70,6 @@ static const char rm_usage[] =
     "  -f, --force   remove it even when stopped containers use it (never while one runs;\n"
     "                those containers then fail to start)\n";
 
-/* Flags of a volume subcommand; returns MOPT_HELP, -1 or 0. format: --format's value. */
-static int parse(struct margs *p, const struct mopt *opts, bool *flags, const char **format,
-                 rbox_err **err)
-{
-    const char *arg;
-    int id;
-    while ((id = margs_next(p, opts, &arg, err)) != 0) {
-        if (id < 0 || id == MOPT_HELP)
-            return id;
-        if (id == 3)
-            *format = arg;
-        else
-            flags[id] = true;
-    }
-    return 0;
-}
-
 static int volume_create_cmd(struct cmd_ctx *c, int argc, char **argv)
 {
     struct margs p = {
@@ -95,7 +78,7 @@ static int volume_create_cmd(struct cmd_ctx *c, int argc, char **argv)
     rbox_err *err = NULL;
     bool f[4] = { false };
     const char *format = NULL;
-    int r = parse(&p, NULL, f, &format, &err);
+    int r = margs_bools(&p, NULL, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 1, "at most one NAME", &err);
     char generated[ID_LEN + 1];
@@ -152,7 +135,7 @@ static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
     bool f[4] = { false };
     const char *format = "table";
     struct fmt fm;
-    int r = parse(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
@@ -212,7 +195,7 @@ static int volume_inspect_cmd(struct cmd_ctx *c, int argc, char **argv)
     bool f[4] = { false };
     const char *format = NULL;
     struct fmt fm;
-    int r = parse(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one NAME", &err);
     if (r == 0)
@@ -278,7 +261,7 @@ static int volume_rm_cmd(struct cmd_ctx *c, int argc, char **argv)
     rbox_err *err = NULL;
     bool f[4] = { false };
     const char *format = NULL;
-    int r = parse(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, -1, "at least one NAME", &err);
     if (r != 0) {
@@ -316,7 +299,7 @@ static int volume_prune_cmd(struct cmd_ctx *c, int argc, char **argv)
     rbox_err *err = NULL;
     bool f[4] = { false };
     const char *format = NULL;
-    int r = parse(&p, opts, f, &format, &err);
+    int r = margs_bools(&p, opts, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
