@@ -163,7 +163,7 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 # sanitizer). config-check
 # drives the config parser (runtime/config*) without the runtime around it; it is linked
 # dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
-STATIC_HELPERS := sandbox-probe sysno tty-probe
+STATIC_HELPERS := sandbox-probe sysno tty-probe udp-echo
 TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check $(BUILD)/test/tmpl-check
 CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
                     $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)
@@ -204,6 +204,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd runc umoci hyperfine time catatonit \
+        netavark aardvark-dns iptables nftables \
         clang libclang-rt-14-dev
 deps:
 	apt-get update

@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# rbox networking (issue 15): a container's network is torn down completely however it ends
+# (stop, kill, rm -f, --rm, its monitor killed with -9): no veth, no firewall rule, no IPAM lease,
+# no aardvark-dns entry, no aardvark-dns process once no container uses a DNS network. Every rbox
+# command runs in the test's own network namespace (net_helpers.bash).
+
+load net_helpers
+
+# on_net NAME: a detached container on the DNS network n1 (made here) publishing a port; sets
+# ID and IP, and checks what it set up: a veth, its DNAT rule, aardvark-dns.
+on_net() {
+	rbox network create n1 >/dev/null
+	idle "$1" --network n1 -p 8080:80
+	ID=$(ctr_id "$1")
+	IP=$(ctr_ip "$1" n1)
+	assert_equal "$(ns_veths | wc -l)" 1
+	run in_ns iptables-save
+	assert_output --partial "$IP"
+	[ -n "$(aardvark_pids)" ] || fail "no aardvark-dns in the namespace for the DNS network n1"
+}
+
+@test "stop: the network is torn down; start sets it up again" {
+	on_net st
+	run rbox stop -t 0 st
+	assert_success
+	assert_equal "$(ctr_status st)" exited
+	net_gone "$ID" "$IP"
+	run rbox start st
+	assert_success
+	assert_equal "$(ns_veths | wc -l)" 1
+	run rbox exec st ip -o -4 addr show eth0
+	assert_output --partial "inet $(ctr_ip st n1)/24"
+	[ -n "$(aardvark_pids)" ] || fail "no aardvark-dns after the restart"
+}
+
+@test "kill: the network is torn down" {
+	on_net kl
+	run rbox kill kl
+	assert_success
+	wait_for 50 0.1 sh -c "[ \"\$('$RBOX_BIN' inspect kl | jq -r '.[0].State.Status')\" = exited ]"
+	net_gone "$ID" "$IP"
+}
+
+@test "rm -f of a running container: the network is torn down" {
+	on_net rf
+	run rbox rm -f rf
+	assert_success
+	net_gone "$ID" "$IP"
+}
+
+@test "--rm: the network is torn down when the container exits" {
+	rbox network create n1 >/dev/null
+	run rbox run --rm --network n1 -p 8080:80 busybox sh -c 'hostname; ip -o -4 addr show eth0'
+	assert_success
+	local short ip
+	short=${lines[0]}
+	ip=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' <<<"$output")
+	[[ "$short" =~ ^[0-9a-f]{12}$ ]] || fail "hostname is not the short ID: $short"
+	[[ "$ip" =~ ^10\.78\.[0-9]+\.[0-9]+$ ]] || fail "no address on eth0: $output"
+	NET_CTR_IDS+=("$short")
+	net_gone "$short" "$ip"
+	run rbox ps -aq
+	assert_output ""
+}
+
+@test "kill -9 of the monitor: the next rbox command tears the network down" {
+	on_net orphan
+	local mon
+	mon=$(inspect_field orphan .State.MonitorPid)
+	kill -9 "$mon"
+	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null"
+	run rbox ps -a
+	assert_success
+	assert_equal "$(ctr_status orphan)" exited
+	net_gone "$ID" "$IP"
+	# and the port is free again
+	idle again --network n1 -p 8080:80
+}
+
+@test "kill -9 of the monitor of an --rm container: reconcile removes it and its network" {
+	rbox network create n1 >/dev/null
+	rbox run -d --rm --name rmorphan --network n1 busybox sleep 1000 >/dev/null
+	local mon id ip
+	id=$(ctr_id rmorphan)
+	ip=$(ctr_ip rmorphan n1)
+	NET_CTR_IDS+=("$id")
+	mon=$(inspect_field rmorphan .State.MonitorPid)
+	kill -9 "$mon"
+	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null"
+	run rbox ps -aq
+	assert_output ""
+	net_gone "$id" "$ip"
+}
+
+@test "aardvark-dns runs while a DNS network has a container, and stops with the last one" {
+	rbox network create n1 >/dev/null
+	rbox network create n2 >/dev/null
+	idle a --network n1
+	idle b --network n2
+	[ -n "$(aardvark_pids)" ] || fail "no aardvark-dns"
+	rbox rm -f a >/dev/null
+	[ -n "$(aardvark_pids)" ] || fail "aardvark-dns stopped while b still uses n2"
+	run rbox exec b nslookup b
+	assert_success
+	assert_output --partial "$(ctr_ip b n2)"
+	rbox rm -f b >/dev/null
+	assert_equal "$(aardvark_pids)" ""
+	# the default network has no DNS: no aardvark-dns for it
+	idle c
+	assert_equal "$(aardvark_pids)" ""
+}
