@@ -135,25 +135,25 @@ while True:
 	wait_for 50 0.1 grep -q ready "$BATS_TEST_TMPDIR/outside.log"
 }
 
-# http_get [--outside] URL: busybox wget (3 s timeout) from the test namespace (the "host") or
+# http_get [--outside] URL: busybox wget (10 s at most; not its -T, which crashes busybox 1.35) from the test namespace (the "host") or
 # from the outside one; prints the body.
 http_get() {
-	local where=in_ns
+	local ns=$NETNS_PATH
 	if [ "$1" = --outside ]; then
-		where=in_outside
+		ns=$OUTNS_PATH
 		shift
 	fi
-	timeout 10 $where /bin/busybox wget -q -T 3 -O - "$1"
+	timeout 10 nsenter --net="$ns" /bin/busybox wget -q -O - "$1"
 }
 
 # udp_ask [--outside] HOST PORT MESSAGE: send one datagram, print the answer (2 s timeout).
 udp_ask() {
-	local where=in_ns
+	local ns=$NETNS_PATH
 	if [ "$1" = --outside ]; then
-		where=in_outside
+		ns=$OUTNS_PATH
 		shift
 	fi
-	timeout 10 $where python3 -c '
+	timeout 10 nsenter --net="$ns" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
@@ -176,7 +176,7 @@ serve_http() {
 		"mkdir -p /tmp/www && echo 'hello from $name' >/tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www" \
 		>/dev/null || return 1
 	NET_CTR_IDS+=("$(ctr_id "$name")")
-	wait_for 50 0.1 rbox exec "$name" wget -q -T 1 -O /dev/null http://127.0.0.1/
+	wait_for 50 0.1 rbox exec "$name" wget -q -O /dev/null http://127.0.0.1/
 }
 
 # idle NAME [RUN FLAGS...]: a detached container that sleeps (a client to exec into).

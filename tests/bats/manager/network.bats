@@ -224,7 +224,7 @@ load net_helpers
 	run rbox exec d1 cat /etc/hosts
 	assert_line --regexp "^${ip1//./\\.}[[:space:]].*\\b$h\\b"
 	# by address, through the bridge
-	run rbox exec d1 wget -q -T 3 -O - "http://$ip2/"
+	run timeout 20 "$RBOX_BIN" exec d1 wget -q -O - "http://$ip2/"
 	assert_success
 	assert_output 'hello from d2'
 	# no DNS server on the default network
@@ -238,7 +238,7 @@ load net_helpers
 	ip=$(ctr_ip web tnet)
 	mac=$(inspect_field web '.NetworkSettings.Networks.tnet.MacAddress')
 	run rbox run --rm --network container:web busybox sh -c \
-		'ip -o -4 addr show eth0; cat /sys/class/net/eth0/address; wget -q -T 3 -O - http://127.0.0.1/'
+		'ip -o -4 addr show eth0; cat /sys/class/net/eth0/address; wget -q -O - http://127.0.0.1/'
 	assert_success
 	assert_line --partial "inet $ip/24"
 	assert_line "$mac"
@@ -273,9 +273,9 @@ load net_helpers
 	assert_output --partial "inet $i2/24"
 	idle c1 --network n1
 	idle c2 --network n2
-	run rbox exec c1 wget -q -T 3 -O - "http://$i1/"
+	run timeout 20 "$RBOX_BIN" exec c1 wget -q -O - "http://$i1/"
 	assert_output 'hello from multi'
-	run rbox exec c2 wget -q -T 3 -O - http://multi/
+	run timeout 20 "$RBOX_BIN" exec c2 wget -q -O - http://multi/
 	assert_output 'hello from multi'
 	local id
 	id=$(ctr_id multi)
@@ -300,9 +300,9 @@ load net_helpers
 		fail "appalias not in the aliases: $(inspect_field app .NetworkSettings.Networks.n2.Aliases)"
 	run rbox exec app ip -o -4 addr show eth1
 	assert_output --partial 'inet 10.79.23.50/24'
-	run rbox exec peer wget -q -T 3 -O - http://app/
+	run timeout 20 "$RBOX_BIN" exec peer wget -q -O - http://app/
 	assert_output 'hello from app'
-	run rbox exec peer wget -q -T 3 -O - http://appalias/
+	run timeout 20 "$RBOX_BIN" exec peer wget -q -O - http://appalias/
 	assert_output 'hello from app'
 	run rbox network inspect n2
 	assert_equal "$(jq -r --arg id "$id" '.[0].Containers[$id].Name' <<<"$output")" app
@@ -312,7 +312,7 @@ load net_helpers
 	assert_equal "$(inspect_field app '.NetworkSettings.Networks | keys | join(" ")')" n1
 	run rbox exec app ip link show eth1
 	assert_failure
-	run rbox exec peer wget -q -T 2 -O - http://10.79.23.50/
+	run timeout 20 "$RBOX_BIN" exec peer wget -q -O - http://10.79.23.50/
 	assert_failure
 	run rbox network inspect n2
 	assert_equal "$(jq -r --arg id "$id" '.[0].Containers[$id] // "gone"' <<<"$output")" gone
@@ -320,7 +320,7 @@ load net_helpers
 	run in_ns iptables-save
 	refute_output --partial 10.79.23.50
 	# still served on n1
-	run rbox exec app wget -q -T 3 -O - "http://$(ctr_ip app n1)/"
+	run timeout 20 "$RBOX_BIN" exec app wget -q -O - "http://$(ctr_ip app n1)/"
 	assert_output 'hello from app'
 }
 

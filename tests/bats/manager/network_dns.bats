@@ -12,7 +12,7 @@ load net_helpers
 	idle cli --network n1
 	local h
 	for h in srv web www; do
-		run rbox exec cli wget -q -T 3 -O - "http://$h/"
+		run timeout 20 "$RBOX_BIN" exec cli wget -q -O - "http://$h/"
 		assert_success
 		assert_output 'hello from srv'
 	done
@@ -65,7 +65,7 @@ load net_helpers
 	serve_http late --network n1
 	idle asker --network n2
 	rbox network connect --alias latealias n2 late
-	run rbox exec asker wget -q -T 3 -O - http://latealias/
+	run timeout 20 "$RBOX_BIN" exec asker wget -q -O - http://latealias/
 	assert_success
 	assert_output 'hello from late'
 	local ip2

@@ -56,7 +56,7 @@ load net_helpers
 	rbox run -d --name rng -p 8080-8081:80-81 busybox sh -c \
 		'mkdir -p /a /b; echo port80 >/a/index.html; echo port81 >/b/index.html; httpd -p 80 -h /a; exec httpd -f -p 81 -h /b' >/dev/null
 	remember_ctr rng
-	wait_for 50 0.1 rbox exec rng wget -q -T 1 -O /dev/null http://127.0.0.1:81/
+	wait_for 50 0.1 rbox exec rng wget -q -O /dev/null http://127.0.0.1:81/
 	run http_get http://127.0.0.1:8080/
 	assert_output port80
 	run http_get http://127.0.0.1:8081/
@@ -96,10 +96,10 @@ load net_helpers
 	outside_world
 	outside_http_server 7000
 	rbox network create n1 >/dev/null
-	run rbox run --rm --network n1 busybox wget -q -T 3 -O - "http://$WAN_PEER:7000/"
+	run timeout 30 "$RBOX_BIN" run --rm --network n1 busybox wget -q -O - "http://$WAN_PEER:7000/"
 	assert_success
 	assert_output "peer=$WAN_HOST"
-	run rbox run --rm busybox wget -q -T 3 -O - "http://$WAN_PEER:7000/"
+	run timeout 30 "$RBOX_BIN" run --rm busybox wget -q -O - "http://$WAN_PEER:7000/"
 	assert_success
 	assert_output "peer=$WAN_HOST"
 }
@@ -109,8 +109,8 @@ load net_helpers
 	outside_http_server 7000
 	rbox network create --internal --subnet 10.79.11.0/24 inet >/dev/null
 	serve_http in1 --network inet
-	run rbox run --rm --network inet busybox sh -c \
-		"wget -q -T 3 -O - http://in1/; if wget -q -T 2 -O - http://$WAN_PEER:7000/; then echo REACHED; fi"
+	run timeout 30 "$RBOX_BIN" run --rm --network inet busybox sh -c \
+		"wget -q -O - http://in1/; if wget -q -O - http://$WAN_PEER:7000/; then echo REACHED; fi"
 	assert_line 'hello from in1'
 	refute_line --partial REACHED
 	run grep -c peer= "$BATS_TEST_TMPDIR/outside.log"
