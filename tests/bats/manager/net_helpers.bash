@@ -228,7 +228,17 @@ net_gone() {
 	out=$(find "$RBOX_ROOT" "$RBOX_RUNROOT" \( -path "$RBOX_ROOT/containers/$id*" -o -path "$RBOX_RUNROOT/containers/$id*" \
 		-o -path "$RBOX_ROOT/names" \) -prune -o \( -name "*$ip*" -o -name "*${id:0:12}*" \) -print 2>/dev/null || true)
 	[ -z "$out" ] || fail "files of the store named after ${id:0:12} or $ip: $out"
+	out=$(store_netns_mounts)
+	[ -z "$out" ] || fail "network namespace files left in the store: $out"
 	assert_equal "$(aardvark_pids)" ""
+}
+
+# The network namespace files (nsfs mounts) under this test's store.
+store_netns_mounts() {
+	awk -v r="$RBOX_ROOT" -v rr="$RBOX_RUNROOT" '{
+		for (i = 7; i <= NF; i++) if ($i == "-") break
+		if ($(i + 1) == "nsfs" && (index($5, r "/") == 1 || index($5, rr "/") == 1)) print $5
+	}' /proc/self/mountinfo
 }
 
 # The veth interfaces of the test namespace (wan0, the outside link, excepted).
@@ -306,6 +316,11 @@ net_leftovers() {
 	if [ -n "$out" ]; then
 		echo "leftover network state in the store:" >&2
 		echo "$out" >&2
+		bad=1
+	fi
+	out=$(store_netns_mounts)
+	if [ -n "$out" ]; then
+		echo "leftover network namespace files: $out" >&2
 		bad=1
 	fi
 	local p

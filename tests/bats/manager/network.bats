@@ -52,7 +52,8 @@ load net_helpers
 	run rbox network rm tnet tnet2
 	assert_success
 	assert_output $'tnet\ntnet2'
-	run -1 rbox network inspect tnet
+	run rbox network inspect tnet
+	assert_failure
 	refute_line --regexp '"Name"'
 }
 
@@ -81,13 +82,13 @@ load net_helpers
 	[[ "$s1" =~ ^10\.78\.[0-9]+\.0/24$ ]] || fail "n1: $s1"
 	[[ "$s2" =~ ^10\.78\.[0-9]+\.0/24$ ]] || fail "n2: $s2"
 	[ "$s1" != "$s2" ] || fail "n1 and n2 got the same subnet $s1"
-	idle a --network n1
-	idle b --network n2
-	idle c
+	idle ca --network n1
+	idle cb --network n2
+	idle cc
 	local ia ib ic
-	ia=$(ctr_ip a n1)
-	ib=$(ctr_ip b n2)
-	ic=$(ctr_ip c rbox)
+	ia=$(ctr_ip ca n1)
+	ib=$(ctr_ip cb n2)
+	ic=$(ctr_ip cc rbox)
 	[[ "$ia" == "${s1%.0/24}."* ]] || fail "a's address $ia is not in $s1"
 	[[ "$ib" == "${s2%.0/24}."* ]] || fail "b's address $ib is not in $s2"
 	[[ "$ic" =~ ^10\.77\.0\.[0-9]+$ ]] || fail "c's address $ic is not in 10.77.0.0/24"
@@ -132,7 +133,7 @@ load net_helpers
 	rbox network create n1 >/dev/null
 	rbox network create n2 >/dev/null
 	rbox network create n3 >/dev/null
-	idle u --network n2
+	idle cu --network n2
 	run rbox network prune -f
 	assert_success
 	assert_line --index 0 'Deleted Networks:'
@@ -168,8 +169,8 @@ load net_helpers
 	stderr_names nosuch
 	run_bad create --network nosuch busybox true
 	stderr_names nosuch
-	idle a --network n1 --ip 10.79.6.10
-	assert_equal "$(ctr_ip a n1)" 10.79.6.10
+	idle ca --network n1 --ip 10.79.6.10
+	assert_equal "$(ctr_ip ca n1)" 10.79.6.10
 	run_bad run --network n1 --ip 10.79.7.10 busybox true
 	stderr_names 10.79.7.10
 	run_bad run -d --network n1 --ip 10.79.6.10 busybox sleep 100
@@ -379,9 +380,9 @@ load net_helpers
 @test "RBOX_CONFIG: default_subnet and subnet_pool move the default network and the user networks" {
 	rbox_conf '# moved' 'default_network = "bridge"' 'default_subnet = "10.66.0.0/24"' \
 		'subnet_pool = "10.67.0.0/16"  # user networks'
-	idle a
+	idle ca
 	local ip
-	ip=$(ctr_ip a rbox)
+	ip=$(ctr_ip ca rbox)
 	[[ "$ip" =~ ^10\.66\.0\.[0-9]+$ ]] || fail "the default network's address $ip is not in 10.66.0.0/24"
 	assert_equal "$(iface_of_addr 10.66.0.1)" rbox0
 	rbox network create n1 >/dev/null

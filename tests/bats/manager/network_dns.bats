@@ -40,13 +40,13 @@ load net_helpers
 @test "names resolve per network: a container on another network does not see them" {
 	rbox network create n1 >/dev/null
 	rbox network create n2 >/dev/null
-	idle a --network n1
-	idle b --network n2
-	run rbox exec a nslookup a
+	idle ca --network n1
+	idle cb --network n2
+	run rbox exec ca nslookup ca
 	assert_success
-	assert_output --partial "$(ctr_ip a n1)"
-	run timeout 20 "$RBOX_BIN" exec b nslookup a
-	refute_output --partial "$(ctr_ip a n1)"
+	assert_output --partial "$(ctr_ip ca n1)"
+	run timeout 20 "$RBOX_BIN" exec cb nslookup ca
+	refute_output --partial "$(ctr_ip ca n1)"
 }
 
 @test "the default network has no DNS: the host's resolvers, no aardvark-dns, other containers are not names" {

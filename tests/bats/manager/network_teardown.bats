@@ -95,17 +95,17 @@ on_net() {
 @test "aardvark-dns runs while a DNS network has a container, and stops with the last one" {
 	rbox network create n1 >/dev/null
 	rbox network create n2 >/dev/null
-	idle a --network n1
-	idle b --network n2
+	idle ca --network n1
+	idle cb --network n2
 	[ -n "$(aardvark_pids)" ] || fail "no aardvark-dns"
-	rbox rm -f a >/dev/null
+	rbox rm -f ca >/dev/null
 	[ -n "$(aardvark_pids)" ] || fail "aardvark-dns stopped while b still uses n2"
-	run rbox exec b nslookup b
+	run rbox exec cb nslookup cb
 	assert_success
-	assert_output --partial "$(ctr_ip b n2)"
-	rbox rm -f b >/dev/null
+	assert_output --partial "$(ctr_ip cb n2)"
+	rbox rm -f cb >/dev/null
 	assert_equal "$(aardvark_pids)" ""
 	# the default network has no DNS: no aardvark-dns for it
-	idle c
+	idle cc
 	assert_equal "$(aardvark_pids)" ""
 }
