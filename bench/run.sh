@@ -191,6 +191,8 @@ create_rss() {
 
 # --- the manager --------------------------------------------------------------------------------
 
+# the manager rows measure --network none unless a row says otherwise (never a bridge on this host)
+export RBOX_CONFIG="$REPO/tests/fixtures/rbox-test.conf"
 rbox_cmd() { "$RBOX" --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" "$@"; }
 
 setup_rbox() {
