@@ -204,8 +204,8 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd runc umoci hyperfine time catatonit \
-        netavark aardvark-dns iptables nftables \
-        clang libclang-rt-14-dev
+        clang libclang-rt-14-dev \
+        netavark aardvark-dns iptables nftables
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)

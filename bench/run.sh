@@ -9,7 +9,7 @@
 #
 # The network scenario (manager_net) runs inside a network namespace the bench creates
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
-# Every other rbox command runs with RBOX_CONFIG's default_network = "none".
+# Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
 # Usage: bench/run.sh [all|runtime|manager|rss] (default all).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
@@ -200,6 +200,8 @@ create_rss() {
 
 # --- the manager --------------------------------------------------------------------------------
 
+# the manager rows measure --network none unless a row says otherwise (never a bridge on this host)
+export RBOX_CONFIG="$REPO/tests/fixtures/rbox-test.conf"
 rbox_cmd() { "$RBOX" --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" "$@"; }
 
 setup_rbox() {
@@ -207,9 +209,6 @@ setup_rbox() {
 	RBOX_BENCH_ROOT="$WORK/rbox-root"
 	RBOX_BENCH_RUNROOT="$WORK/rbox-run"
 	export RBOX_CGROUP_PARENT="$CG-rbox"
-	# today's path for every scenario but the network one: no bridge outside its namespace
-	export RBOX_CONFIG="$WORK/rbox.conf"
-	echo 'default_network = "none"' >"$RBOX_CONFIG"
 	rbox_cmd run --rm busybox true >/dev/null || { say "   rbox run failed"; return 1; }
 }
 

@@ -10,13 +10,15 @@
  *   4. state: running; send "S"; release the lock
  *   5. log every line, forward output to attach clients, until the init is reaped and the
  *      pipes are at EOF
- *   6. state: exited + exit code (fsync), rbox-runtime delete, unmount the overlay; with --rm
+ *   6. state: exited + exit code (fsync), rbox-runtime delete, the network's teardown
+ *      (common/netdown.c), unmount the overlay; with --rm
  *      remove the container; state: cleaned; send "X" to clients; exit
  * It allocates nothing after startup: every buffer is static.
  */
 #define _GNU_SOURCE
 #include "ctrstate.h"
 #include "monitor.h"
+#include "netdown.h"
 #include "report.h"
 #include "rtcall.h"
 #include "util.h"
@@ -89,6 +91,9 @@ static void parse_args(int argc, char **argv)
             m.terminal = strcmp(v, "1") == 0;
         else if (strcmp(k, "--stdin") == 0)
             m.open_stdin = strcmp(v, "1") == 0;
+        else if (strcmp(k, "--port-fds") == 0) /* fds 5.. : published ports, held till exit */
+            for (int fd = 5, n = atoi(v); n > 0 && fd < 5 + n; fd++)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
         else
             die("unknown argument (rbox-monitor is started by rbox)");
     }
@@ -188,6 +193,7 @@ static NORETURN void fail_start(int code, const char *msg)
     static const char *const del[] = { "delete", "--force", NULL, NULL };
     const char *args[4] = { del[0], del[1], m.id, NULL };
     runtime(args, -1, -1);
+    net_teardown(m.run_dir, m.id);
     unmount_rootfs();
     unlinkat(m.runfd, ATTACH_SOCKET, 0);
     unlinkat(m.runfd, CONSOLE_SOCKET, 0);
@@ -547,6 +553,7 @@ static NORETURN void finish(void)
     }
     const char *del[] = { "delete", "--force", m.id, NULL };
     runtime(del, -1, -1);
+    net_teardown(m.run_dir, m.id);
     unmount_rootfs();
     unlinkat(m.runfd, ATTACH_SOCKET, 0);
     unlinkat(m.runfd, "pid", 0);

@@ -45,6 +45,8 @@ static const struct command {
     { "import", cmd_image_import, "import a rootfs tarball as an image" },
     { "rmi", cmd_image_rm, "remove images" },
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
+    { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
+    { "port", cmd_port, "show a container's published ports" },
     { "system", cmd_system, "system commands (check: what this host supports)" },
     { NULL, NULL, NULL },
 };

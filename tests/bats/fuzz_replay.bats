@@ -69,3 +69,7 @@ replay() {
 @test "fuzz replay: the --format Go-template evaluator (fuzz_template)" {
 	replay template
 }
+
+@test "fuzz replay: rbox.conf, -p values and subnets (fuzz_netconf)" {
+	replay netconf
+}

@@ -15,9 +15,6 @@ RBOX_BUILD="${RBOX_BUILD:-build}"
 case "$RBOX_BUILD" in /*) ;; *) RBOX_BUILD="$REPO_ROOT/$RBOX_BUILD" ;; esac
 RUNTIME_BIN="$RBOX_BUILD/bin/rbox-runtime"
 BUSYBOX_ROOTFS="$REPO_ROOT/bundles/busybox/rootfs"
-# rbox's config for every suite: `none` as the default network, so that no test but the network
-# ones (which run in namespaces of their own and set their own RBOX_CONFIG) creates a bridge.
-export RBOX_CONFIG="$REPO_ROOT/tests/fixtures/rbox-test.conf"
 BASE_CONFIG="$REPO_ROOT/bundles/busybox/config.json"
 SCHEMA_VALIDATOR="$REPO_ROOT/tools/validate-config.py"
 # A throwaway qemu VM with pure cgroup v2 and AppArmor (tests/vm/vm-run; `requires vm`).

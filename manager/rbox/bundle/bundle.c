@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
+#include "netsetup.h"
 #include "spec.h"
 #include "util.h"
 
@@ -29,8 +30,8 @@ static int etc_files(int ctrfd, const struct ctr_spec *s, const char *hostname, 
                           hostname);
     if (host)
         read_file_at(AT_FDCWD, "/etc/resolv.conf", &resolv, NULL);
-    if (resolv == NULL)
-        resolv = xstrdup(""); /* no network: no name servers */
+    if (resolv == NULL) /* none: no name servers; bridge networks rewrite it at start */
+        resolv = net_resolv_default(s);
     if (write_file_atomic_at(ctrfd, "hostname", hn, strlen(hn), 0644, false) < 0 ||
         write_file_atomic_at(ctrfd, "hosts", hosts, strlen(hosts), 0644, false) < 0 ||
         write_file_atomic_at(ctrfd, "resolv.conf", resolv, strlen(resolv), 0644, false) < 0)
@@ -65,7 +66,8 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     jw_obj_close(&w);
     jw_kstr(&w, "hostname", hostname);
     bundle_mounts(&w, ctr_dir, st, s);
-    bundle_linux(&w, s);
+    _cleanup_free_ char *netns = net_ns_path(st, s);
+    bundle_linux(&w, s, netns);
     jw_key(&w, "annotations");
     jw_obj_open(&w);
     jw_kstr(&w, "io.rbox.container.name", s->name);

@@ -202,7 +202,7 @@ static void confinement(json_w *w, const struct ctr_spec *s)
     bundle_seccomp(w, &s->sbx, bundle_capability_set(s));
 }
 
-void bundle_linux(json_w *w, const struct ctr_spec *s)
+void bundle_linux(json_w *w, const struct ctr_spec *s, const char *netns)
 {
     jw_key(w, "linux");
     jw_obj_open(w);
@@ -226,6 +226,8 @@ void bundle_linux(json_w *w, const struct ctr_spec *s)
     if (!str_eq(s->network, "host")) {
         jw_obj_open(w);
         jw_kstr(w, "type", "network");
+        if (netns)
+            jw_kstr(w, "path", netns);
         jw_obj_close(w);
     }
     jw_arr_close(w);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "ctr.h"
 #include "format.h"
+#include "netsetup.h"
 #include "salvage.h"
 #include "json.h"
 #include "mcli.h"
@@ -133,12 +134,17 @@ static const char *const ps_headers[] = {
     "ExitCode",   "EXIT CODE",    "Pid",     "PID",      NULL
 };
 
-static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
+static bool is_up(const struct ctr_state *st)
+{
+    return st->status == CS_RUNNING || st->status == CS_PAUSED;
+}
+
+static void print_table(const struct store *s, struct ctr_state *v, size_t n, bool no_trunc)
 {
     int64_t now = now_ns_realtime();
-    enum { C_ID, C_IMAGE, C_CMD, C_CREATED, C_STATUS, C_NAMES, NCOL };
-    static const char *const head[NCOL] = { "CONTAINER ID", "IMAGE",  "COMMAND",
-                                            "CREATED",      "STATUS", "NAMES" };
+    enum { C_ID, C_IMAGE, C_CMD, C_CREATED, C_STATUS, C_PORTS, C_NAMES, NCOL };
+    static const char *const head[NCOL] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                            "STATUS",       "PORTS", "NAMES" };
     char *(*cells)[NCOL] = xcalloc(n + 1, sizeof(*cells));
     size_t w[NCOL];
     for (int c = 0; c < NCOL; c++)
@@ -156,6 +162,7 @@ static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
         cells[i][C_CREATED] = xasprintf("%s ago", dur);
         status_text(&v[i], now, buf, sizeof(buf));
         cells[i][C_STATUS] = xstrdup(buf);
+        cells[i][C_PORTS] = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
         cells[i][C_NAMES] = xstrdup(v[i].name);
         for (int c = 0; c < NCOL; c++) {
             size_t len = strlen(cells[i][c]);
@@ -183,7 +190,8 @@ static void print_table(struct ctr_state *v, size_t n, bool no_trunc)
 }
 
 /* The rows of --format json and of templates (docker's keys, and rbox's numbers). */
-static int print_rows(struct ctr_state *v, size_t n, struct fmt *f, bool no_trunc, rbox_err **err)
+static int print_rows(const struct store *s, struct ctr_state *v, size_t n, struct fmt *f,
+                      bool no_trunc, rbox_err **err)
 {
     int64_t now = now_ns_realtime();
     for (size_t i = 0; i < n; i++) {
@@ -208,7 +216,8 @@ static int print_rows(struct ctr_state *v, size_t n, struct fmt *f, bool no_trun
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
         jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
-        jw_kstr(&w, "Ports", "");
+        _cleanup_free_ char *ports = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
+        jw_kstr(&w, "Ports", ports);
         jw_kstr(&w, "Labels", "");
         jw_kstr(&w, "Mounts", "");
         jw_obj_close(&w);
@@ -267,10 +276,10 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
     if (quiet)
         for (size_t i = 0; i < n; i++)
             printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);
-    else if (f.kind != FMT_DEFAULT && print_rows(v, n, &f, no_trunc, &err) < 0)
+    else if (f.kind != FMT_DEFAULT && print_rows(c->s, v, n, &f, no_trunc, &err) < 0)
         r = -1;
     else if (f.kind == FMT_DEFAULT)
-        print_table(v, n, no_trunc);
+        print_table(c->s, v, n, no_trunc);
     if (r == 0)
         fmt_print(&f, stdout);
     fmt_clear(&f);
@@ -449,6 +458,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     rf_inspect_config(w, &sp.rf);
     jw_obj_close(w);
     inspect_host_config(w, &sp);
+    net_inspect_json(s, w, &sp, st.status == CS_RUNNING || st.status == CS_PAUSED);
     jw_obj_close(w);
     spec_clear(&sp);
     return 0;

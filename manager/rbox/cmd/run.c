@@ -1,6 +1,8 @@
 /* run.c - rbox run, create and start. */
 #define _GNU_SOURCE
 #include "attach.h"
+#include "conf.h"
+#include "netsetup.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -45,8 +47,6 @@
     "  -m, --memory SIZE          memory limit (e.g. 256m; units b, k, m, g, t)\n"              \
     "      --memory-swap SIZE     memory + swap limit (needs -m; -1: unlimited swap)\n"         \
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
-    "      --network none|host    none: own network namespace with loopback only (default);\n"  \
-    "                             host: the host's network\n"                                   \
     "      --oom-kill-disable     no OOM kill in the container's cgroup (cgroup v1; with -m)\n" \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
     "      --privileged           every capability, every device, no seccomp, nothing\n"        \
@@ -68,6 +68,24 @@
     "                             unlimited; above the current hard limit needs\n"              \
     "                             CAP_SYS_RESOURCE)\n"                                          \
     "  -w, --workdir DIR          working directory (absolute; created when missing)\n"
+
+/* networks (net/netreq.c; docs/networking.md) */
+#define NETWORK_FLAGS_HELP                                                                     \
+    "\n"                                                                                       \
+    "Networks:\n"                                                                              \
+    "      --network MODE         bridge (the default network `rbox`), NAME (a network from\n" \
+    "                             'rbox network create'; repeatable), none (loopback only),\n" \
+    "                             host, container:NAME (share its stack), ns:PATH (join a\n"   \
+    "                             network namespace); default: rbox.conf's default_network\n"  \
+    "      --ip IP                the container's address on its (one) network\n"              \
+    "      --network-alias NAME   another name it answers to on a user network\n"              \
+    "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]\n"                                         \
+    "                             publish a port (ranges A-B; no HOSTPORT: a free one;\n"      \
+    "                             'rbox port' shows it)\n"                                     \
+    "      --dns IP               a name server for /etc/resolv.conf (repeatable)\n"           \
+    "      --dns-search DOMAIN    a search domain (repeatable; . for none)\n"                  \
+    "      --dns-option OPT       a resolv.conf option (repeatable)\n"                         \
+    "      --add-host NAME:IP     a line in /etc/hosts (IP host-gateway: the gateway)\n"
 
 /* sandbox mode and volumes (sandbox.c, container/mounts.c; docs/sandbox.md) */
 #define SANDBOX_FLAGS_HELP                                                                     \
@@ -105,14 +123,14 @@ static const char run_usage[] =
     "Options:\n"
     "  -d, --detach               run in the background and print the container ID\n"
     "      --detach-keys KEYS     the detach sequence (docker's format, e.g. "
-    "ctrl-x,y)\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
+    "ctrl-x,y)\n" CREATE_FLAGS_HELP NETWORK_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char create_usage[] =
     "Usage: rbox create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
     "\n"
     "Create a container (status 'created') without starting it; prints its ID.\n"
     "\n"
-    "Options:\n" CREATE_FLAGS_HELP SANDBOX_FLAGS_HELP;
+    "Options:\n" CREATE_FLAGS_HELP NETWORK_FLAGS_HELP SANDBOX_FLAGS_HELP;
 
 static const char start_usage[] =
     "Usage: rbox start [OPTIONS] CONTAINER [CONTAINER...]\n"
@@ -141,8 +159,6 @@ enum {
     F_READONLY,
     F_CAP_ADD,
     F_CAP_DROP,
-    F_NETWORK,
-    F_NET,
     F_STOP_SIGNAL,
     F_STOP_TIMEOUT,
     F_CGROUP_PARENT,
@@ -158,6 +174,8 @@ enum {
     F_DETACH_KEYS,
     /* runflags.c from here: each set by its long name */
     F_RUNFLAG_FIRST = 100,
+    /* netreq.c from here: each set by its long name */
+    F_NETFLAG_FIRST = 200,
 };
 
 static const struct mopt run_opts[] = {
@@ -176,8 +194,15 @@ static const struct mopt run_opts[] = {
     { "read-only", 0, false, F_READONLY },
     { "cap-add", 0, true, F_CAP_ADD },
     { "cap-drop", 0, true, F_CAP_DROP },
-    { "network", 0, true, F_NETWORK },
-    { "net", 0, true, F_NET },
+    { "network", 0, true, F_NETFLAG_FIRST },
+    { "net", 0, true, F_NETFLAG_FIRST + 1 },
+    { "ip", 0, true, F_NETFLAG_FIRST + 2 },
+    { "network-alias", 0, true, F_NETFLAG_FIRST + 3 },
+    { "publish", 'p', true, F_NETFLAG_FIRST + 4 },
+    { "dns", 0, true, F_NETFLAG_FIRST + 5 },
+    { "dns-search", 0, true, F_NETFLAG_FIRST + 6 },
+    { "dns-option", 0, true, F_NETFLAG_FIRST + 7 },
+    { "add-host", 0, true, F_NETFLAG_FIRST + 8 },
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
@@ -260,13 +285,6 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         else
             strv_push(&s->cap_drop, &r->n_drop, cap);
         return 0;
-    case F_NETWORK:
-    case F_NET:
-        if (strcmp(v, "none") != 0 && strcmp(v, "host") != 0)
-            return rbox_error(err, 0, "invalid value \"%s\" for --network: use none or host", v);
-        free(s->network);
-        s->network = xstrdup(v);
-        return 0;
     case F_STOP_SIGNAL: {
         int sig = signal_parse(v);
         if (sig < 0 || signal_name(sig) == NULL)
@@ -301,6 +319,11 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
     case F_MOUNT: return sbx_set_flag(&s->sbx, "mount", v, err);
     }
+    for (size_t i = 0; id >= F_NETFLAG_FIRST && run_opts[i].name; i++) {
+        int rc;
+        if (run_opts[i].id == id && net_req_flag(&s->net, run_opts[i].name, v, err, &rc))
+            return rc;
+    }
     for (size_t i = 0; id >= F_RUNFLAG_FIRST && run_opts[i].name; i++)
         if (run_opts[i].id == id)
             return rf_set_flag(&s->rf, run_opts[i].name, v, err);
@@ -333,8 +356,8 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
-    if (r->spec.network == NULL)
-        r->spec.network = xstrdup("none");
+    if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0)
+        return -1;
     if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
         return -1;
     *image = p.i;
@@ -359,9 +382,13 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     if (r->spec.stop_signal == NULL)
         r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
+    const struct rbox_conf *conf;
+    if (rbox_conf_get(&conf, err) < 0)
+        return -1;
     if (r->spec.cgroup_parent == NULL)
-        r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : "/rbox");
-    if (image_resolve(c->s, r->spec.image, img, err) < 0)
+        r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
+    if (net_create_check(c->s, &r->spec, err) < 0 ||
+        image_resolve(c->s, r->spec.image, img, err) < 0)
         return -1;
     return spec_resolve(&r->spec, img, err);
 }

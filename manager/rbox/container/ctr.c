@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "ctr.h"
 #include "salvage.h"
+#include "netsetup.h"
 #include "proto.h"
 #include "rtclient.h"
 #include "signals.h"
@@ -108,6 +109,7 @@ static void release_resources(struct store *s, const char *id)
         rbox_err_free(e);
         e = NULL;
     }
+    net_stop(s, id);
     overlay_umount(s, id, &e);
     rbox_err_free(e);
     _cleanup_free_ char *sock = ctr_run_path(s, id, ATTACH_SOCKET);
@@ -193,11 +195,13 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
  * it re-parents to init or the nearest subreaper as a double fork would make it). Returns the
  * monitor's pid. */
 static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int lock_fd,
-                           rbox_err **err)
+                           const struct net_fds *ports, rbox_err **err)
 {
     _cleanup_free_ char *ctr_dir = ctr_path(s, id, NULL);
     _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
     bool tty = false, open_stdin = false; /* -t, -i: the monitor holds the pty / stdin pipe */
+    char nports[16];
+    snprintf(nports, sizeof(nports), "%zu", ports->n);
     spec_stdio(s, id, &tty, &open_stdin);
     const char *argv[] = { s->monitor_bin,
                            "--id",
@@ -220,9 +224,16 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
                            tty ? "1" : "0",
                            "--stdin",
                            open_stdin ? "1" : "0",
+                           "--port-fds",
+                           nports,
                            NULL };
-    /* through fds above both, so that neither dup2 to 3 or 4 clobbers the other */
+    /* through fds above all of them, so that no dup2 to 3, 4, 5... clobbers another */
     int high = (sync_fd > lock_fd ? sync_fd : lock_fd) + 1;
+    for (size_t i = 0; i < ports->n; i++)
+        if (ports->fd[i] >= high)
+            high = ports->fd[i] + 1;
+    if (high < 5 + (int)ports->n)
+        high = 5 + (int)ports->n;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     sigset_t none, all;
@@ -231,12 +242,16 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, sync_fd, high);
     posix_spawn_file_actions_adddup2(&fa, lock_fd, high + 1);
+    for (size_t i = 0; i < ports->n; i++)
+        posix_spawn_file_actions_adddup2(&fa, ports->fd[i], high + 2 + (int)i);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
     posix_spawn_file_actions_adddup2(&fa, 0, 1);
     posix_spawn_file_actions_adddup2(&fa, 0, 2);
     posix_spawn_file_actions_adddup2(&fa, high, 3);
     posix_spawn_file_actions_adddup2(&fa, high + 1, 4);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+    for (size_t i = 0; i < ports->n; i++)
+        posix_spawn_file_actions_adddup2(&fa, high + 2 + (int)i, 5 + (int)i);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 5 + (int)ports->n);
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at,
                              POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -317,16 +332,28 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
     image_clear(&img);
     if (r < 0)
         return -1;
+    struct ctr_spec spec;
+    struct net_fds ports = { .n = 0 };
+    if (spec_load(fd, &spec, err) < 0 || net_start(s, &spec, &ports, err) < 0) {
+        spec_clear(&spec);
+        overlay_umount(s, id, NULL);
+        return rbox_error_prefix(err, "cannot start container %.12s", id);
+    }
+    spec_clear(&spec);
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        net_fds_close(&ports);
+        net_stop(s, id);
         overlay_umount(s, id, NULL);
         return rbox_error(err, errno, "socketpair");
     }
     _cleanup_close_ int sync = sp[0];
-    r = spawn_monitor(s, id, sp[1], lock, err);
+    r = spawn_monitor(s, id, sp[1], lock, &ports, err);
     close(sp[1]);
+    net_fds_close(&ports); /* the monitor holds them now */
     char msg[1024];
     if (r < 0 || monitor_recv(sync, msg, sizeof(msg), err) < 0 || msg[0] != MSG_READY) {
+        net_stop(s, id);
         overlay_umount(s, id, NULL);
         if (r >= 0 && msg[0] == MSG_FAILED)
             return rbox_error(err, 0, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);

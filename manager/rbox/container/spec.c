@@ -32,6 +32,7 @@ void spec_clear(struct ctr_spec *s)
     strv_free(s->cap_add);
     strv_free(s->cap_drop);
     free(s->network);
+    net_req_clear(&s->net);
     free(s->stop_signal);
     free(s->cgroup_parent);
     free(s->groups);
@@ -387,6 +388,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     jw_kstr(&w, "home", s->home);
     sbx_save(&w, &s->sbx);
     rf_save(&w, &s->rf);
+    net_req_save(&w, &s->net);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -470,6 +472,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     s->home = get_str(v, "home");
     sbx_load(json_get(v, "sandbox"), &s->sbx);
     rf_load(json_get(v, "flags"), &s->rf);
+    net_req_load(json_get(v, "net"), &s->net);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);

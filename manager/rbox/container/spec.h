@@ -4,6 +4,7 @@
 #define RBOX_SPEC_H
 
 #include "image.h"
+#include "netreq.h"
 #include "runflags.h"
 #include "sandbox.h"
 #include "store.h"
@@ -26,7 +27,7 @@ struct ctr_spec {
     int64_t pids_limit; /* 0 = unlimited */
     bool read_only, auto_remove;
     char **cap_add, **cap_drop; /* upper case, "CAP_" prefixed, or "ALL" */
-    char *network;              /* "none" or "host" */
+    char *network;              /* "none", "host", "bridge" (net.nets), "container:ID", "ns:PATH" */
     char *stop_signal;          /* "SIGTERM" */
     int stop_timeout;           /* seconds */
     char *cgroup_parent;
@@ -41,6 +42,7 @@ struct ctr_spec {
     char *home;
     struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
     struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
+    struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
 };
 void spec_clear(struct ctr_spec *s);
 

@@ -28,7 +28,14 @@ run_bad() {
 	run_bad 'rbox: invalid container name "a": use 2-128 characters of [a-zA-Z0-9][a-zA-Z0-9_.-]' run --name a busybox true
 	run_bad 'rbox: invalid container name "-bad": use 2-128 characters of [a-zA-Z0-9][a-zA-Z0-9_.-]' create --name=-bad busybox true
 	run_bad 'rbox: invalid container name "x/y": use 2-128 characters of [a-zA-Z0-9][a-zA-Z0-9_.-]' run --name x/y busybox true
-	run_bad 'rbox: invalid value "bridge" for --network: use none or host' run --network bridge busybox true
+	run_bad 'rbox: network nosuch not found' run --network nosuch busybox true
+	run_bad 'rbox: invalid -p "70000:80": a port is out of range (1-65535)' run -p 70000:80 busybox true
+	run_bad 'rbox: invalid -p "abc": expected [IP:][HOSTPORT:]PORT[/tcp|udp] (a port or a range A-B)' create -p abc busybox true
+	run_bad 'rbox: conflicting options: port publishing and the network mode none' run --network none -p 80 busybox true
+	run_bad 'rbox: invalid --network none: none, host, container: and ns: cannot be combined with other networks' run --network none --network bridge busybox true
+	run_bad 'rbox: invalid value "1.2.3" for --dns: expected an IPv4 address' run --dns 1.2.3 busybox true
+	run_bad 'rbox: invalid value "nocolon" for --add-host: expected NAME:IPv4' run --add-host nocolon busybox true
+	run_bad 'rbox: --network container:nosuch: no such container: nosuch' run --network container:nosuch busybox true
 	run_bad 'rbox: invalid value "SIGNOPE" for --stop-signal: unknown signal' run --stop-signal SIGNOPE busybox true
 	run_bad 'rbox: invalid value "-3" for --stop-timeout: expected seconds (>= 0)' run --stop-timeout -3 busybox true
 	run_bad 'rbox: invalid value "NOPE" for --cap-add: unknown capability' run --cap-add NOPE busybox true

@@ -6,6 +6,8 @@
 load ../helpers
 
 RBOX_BIN="$RBOX_BUILD/bin/rbox"
+# No bridge unless a test asks for one (the network tests, in their own namespaces, do).
+export RBOX_CONFIG="$REPO_ROOT/tests/fixtures/rbox-test.conf"
 
 rbox() {
 	"$RBOX_BIN" "$@"

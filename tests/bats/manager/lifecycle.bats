@@ -165,7 +165,7 @@ load helpers
 	rbox run -d --name up busybox sleep 1000
 	run rbox ps
 	assert_success
-	assert_line --index 0 --regexp '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +NAMES$'
+	assert_line --index 0 --regexp '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$'
 	assert_line --index 1 --regexp '^[0-9a-f]{12} +busybox +"sleep 1000" +.* ago +Up .* +up$'
 	assert_equal "${#lines[@]}" 2
 	run rbox ps -a
