@@ -163,23 +163,29 @@ load net_helpers
 	stderr_names 10.79.4.1
 }
 
-@test "run: an unknown network, --ip outside the subnet or already used: one line, nothing left" {
-	rbox network create --subnet 10.79.6.0/24 n1 >/dev/null
+@test "run/create on an unknown network: one line, nothing left" {
 	run_bad run --network nosuch busybox true
 	stderr_names nosuch
 	run_bad create --network nosuch busybox true
 	stderr_names nosuch
-	idle ca --network n1 --ip 10.79.6.10
-	assert_equal "$(ctr_ip ca n1)" 10.79.6.10
-	run_bad run --network n1 --ip 10.79.7.10 busybox true
-	stderr_names 10.79.7.10
-	run_bad run -d --network n1 --ip 10.79.6.10 busybox sleep 100
-	stderr_names 10.79.6.10
+}
+
+@test "run --ip outside the network's subnet, or not an address: one line, nothing left" {
+	rbox network create --subnet 10.79.6.0/24 n1 >/dev/null
 	run_bad run --network n1 --ip garbage busybox true
 	stderr_names garbage
-	# and a has kept its address and its network
+	run_bad run --network n1 --ip 10.79.7.10 busybox true
+	stderr_names 10.79.7.10
+}
+
+@test "run --ip already used by another container: one line, nothing left; the other keeps it" {
+	rbox network create --subnet 10.79.6.0/24 n1 >/dev/null
+	idle ca --network n1 --ip 10.79.6.10
+	assert_equal "$(ctr_ip ca n1)" 10.79.6.10
+	run_bad run -d --network n1 --ip 10.79.6.10 busybox sleep 100
+	stderr_names 10.79.6.10
 	assert_equal "$(ns_veths | wc -l)" 1
-	run rbox exec a ip -o -4 addr show eth0
+	run rbox exec ca ip -o -4 addr show eth0
 	assert_output --partial 10.79.6.10/24
 }
 

@@ -117,7 +117,7 @@ load net_helpers
 	assert_output 0
 }
 
-@test "bad -p (70000:80, abc, mismatched range) and a host port another container published: one line, nothing left" {
+@test "bad -p values (70000:80, abc, a mismatched range, an unknown protocol): one line, nothing left" {
 	run_bad run -p 70000:80 busybox true
 	stderr_names 70000
 	run_bad create -p abc busybox true
@@ -126,10 +126,12 @@ load net_helpers
 	stderr_names 8080-8082
 	run_bad run -p 8080:80/sctpx busybox true
 	stderr_names sctpx
+}
+
+@test "-p of a host port another container published: one line, nothing left; the first still serves" {
 	serve_http first -p 8090:80
 	run_bad run -d -p 8090:80 busybox sleep 100
 	stderr_names 8090
-	# the first one still serves
 	run http_get http://127.0.0.1:8090/
 	assert_output 'hello from first'
 }

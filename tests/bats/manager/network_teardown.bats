@@ -37,7 +37,9 @@ on_net() {
 	on_net kl
 	run rbox kill kl
 	assert_success
-	wait_for 50 0.1 sh -c "[ \"\$('$RBOX_BIN' inspect kl | jq -r '.[0].State.Status')\" = exited ]"
+	# once wait has seen the exit, the network is gone (a run -p of the same port may follow)
+	run rbox wait kl
+	assert_output 137
 	net_gone "$ID" "$IP"
 }
 
