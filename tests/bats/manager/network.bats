@@ -319,7 +319,7 @@ load net_helpers
 	assert_equal "$(inspect_field app '.NetworkSettings.Networks | keys | join(" ")')" n1
 	run rbox exec app ip link show eth1
 	assert_failure
-	run timeout 20 "$RBOX_BIN" exec peer wget -q -O - http://10.79.23.50/
+	run timeout 8 "$RBOX_BIN" exec peer wget -q -O - http://10.79.23.50/
 	assert_failure
 	run rbox network inspect n2
 	assert_equal "$(jq -r --arg id "$id" '.[0].Containers[$id] // "gone"' <<<"$output")" gone
