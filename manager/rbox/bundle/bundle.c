@@ -64,10 +64,11 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     jw_kstr(&w, "path", rootfs);
     jw_kbool(&w, "readonly", s->read_only);
     jw_obj_close(&w);
-    jw_kstr(&w, "hostname", hostname);
+    if (!str_eq(s->ns.uts, "host")) /* the host's uts namespace: never renamed */
+        jw_kstr(&w, "hostname", hostname);
     bundle_mounts(&w, ctr_dir, st, s);
     _cleanup_free_ char *netns = net_ns_path(st, s);
-    bundle_linux(&w, s, netns);
+    bundle_linux(&w, st, s, netns);
     jw_key(&w, "annotations");
     jw_obj_open(&w);
     jw_kstr(&w, "io.rbox.container.name", s->name);

@@ -334,7 +334,8 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         return -1;
     struct ctr_spec spec;
     struct net_fds ports = { .n = 0 };
-    if (spec_load(fd, &spec, err) < 0 || net_start(s, &spec, &ports, err) < 0) {
+    if (spec_load(fd, &spec, err) < 0 || ns_flags_start(s, id, &spec.ns, err) < 0 ||
+        net_start(s, &spec, &ports, err) < 0) {
         spec_clear(&spec);
         overlay_umount(s, id, NULL);
         return rbox_error_prefix(err, "cannot start container %.12s", id);

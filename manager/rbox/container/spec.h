@@ -5,6 +5,7 @@
 
 #include "image.h"
 #include "netreq.h"
+#include "nsflags.h"
 #include "runflags.h"
 #include "sandbox.h"
 #include "store.h"
@@ -43,6 +44,7 @@ struct ctr_spec {
     struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
     struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
     struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
+    struct ns_flags ns;  /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
 };
 void spec_clear(struct ctr_spec *s);
 
