@@ -47,6 +47,7 @@ static const struct command {
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
     { "port", cmd_port, "show a container's published ports" },
+    { "update", cmd_update, "change containers' resource limits" },
     { "system", cmd_system, "system commands (check: what this host supports)" },
     { NULL, NULL, NULL },
 };

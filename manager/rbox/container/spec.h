@@ -80,5 +80,7 @@ int spec_resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err);
 
 /* Write <ctr dir>/bundle/config.json and the /etc files it bind-mounts. */
 int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **err);
+/* Only config.json (rbox update: the limits change, the /etc files stay). */
+int bundle_write_config(const struct store *st, const struct ctr_spec *s, rbox_err **err);
 
 #endif
