@@ -60,7 +60,10 @@ static void emit(enum log_level lvl, int errnum, const char *msg)
         _cleanup_free_ char *m = json_quote(msg);
         line = xasprintf("time=\"%s\" level=%s msg=%s\n", tbuf, level_name[lvl], m);
     } else if (lvl == LOG_ERROR) {
-        line = xasprintf("%s: %s\n", logger.prog, msg);
+        /* "rbox run: unknown flag ..." names the program already: never "rbox: rbox run: ..." */
+        size_t pl = strlen(logger.prog);
+        bool named = strncmp(msg, logger.prog, pl) == 0 && (msg[pl] == ' ' || msg[pl] == ':');
+        line = named ? xasprintf("%s\n", msg) : xasprintf("%s: %s\n", logger.prog, msg);
     } else {
         line = xasprintf("%s: %s: %s\n", logger.prog, level_name[lvl], msg);
     }

@@ -224,6 +224,8 @@ static int check_rule(struct chk *c, yajl_val r, int *action)
     pop(c, mark);
     OPTIONAL(c, r, "errnoRet", check_u64(c, val, 65535));
     yajl_val args = json_get(r, "args");
+    if (args && c->docker && YAJL_IS_NULL(args))
+        args = NULL; /* podman's and docker's own profiles write null for no arguments */
     if (args) {
         mark = push_key(c, "args");
         if (!YAJL_IS_ARRAY(args))

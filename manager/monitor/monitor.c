@@ -19,6 +19,7 @@
 #include "ctrstate.h"
 #include "monitor.h"
 #include "netdown.h"
+#include "events.h"
 #include "report.h"
 #include "rtcall.h"
 #include "util.h"
@@ -336,6 +337,8 @@ static void start_container(void)
         st.cleaned = false;
         st.error[0] = '\0';
         ctr_state_write(m.ctrfd, &st, false);
+        const char *attrs[] = { "image", st.image, "name", st.name, NULL };
+        event_append(m.store_root, "container", "start", m.id, attrs);
     }
     sync_send("%c%d", MSG_STARTED, (int)m.pid);
     close(m.sync_fd);
@@ -550,6 +553,12 @@ static NORETURN void finish(void)
         if (m.log.failed)
             log_failure_text(st.error, sizeof(st.error));
         ctr_state_write(m.ctrfd, &st, !st.auto_remove); /* --rm: it goes anyway */
+        char ec[16];
+        snprintf(ec, sizeof(ec), "%d", code);
+        const char *attrs[] = { "image", st.image, "name", st.name, "exitCode", ec, NULL };
+        if (st.oom_killed)
+            event_append(m.store_root, "container", "oom", m.id, attrs);
+        event_append(m.store_root, "container", "die", m.id, attrs);
     }
     const char *del[] = { "delete", "--force", m.id, NULL };
     runtime(del, -1, -1);
@@ -566,8 +575,11 @@ static NORETURN void finish(void)
     }
     if (lock >= 0)
         close(lock);
-    if (have && st.auto_remove)
+    if (have && st.auto_remove) {
         remove_container();
+        const char *attrs[] = { "image", st.image, "name", st.name, NULL };
+        event_append(m.store_root, "container", "destroy", m.id, attrs);
+    }
     mreport_send(&m.srv);
     srv_finish(&m.srv, code, sig);
     _exit(0);

@@ -47,6 +47,8 @@ static const struct command {
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
     { "port", cmd_port, "show a container's published ports" },
+    { "update", cmd_update, "change containers' resource limits" },
+    { "events", cmd_events, "print container, network and volume events" },
     { "system", cmd_system, "system commands (check: what this host supports)" },
     { NULL, NULL, NULL },
 };

@@ -73,6 +73,8 @@ int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_network(struct cmd_ctx *c, int argc, char **argv);
 int cmd_port(struct cmd_ctx *c, int argc, char **argv);
+int cmd_update(struct cmd_ctx *c, int argc, char **argv);
+int cmd_events(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);

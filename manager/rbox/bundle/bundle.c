@@ -42,7 +42,6 @@ static int etc_files(int ctrfd, const struct ctr_spec *s, const char *hostname, 
 int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **err)
 {
     _cleanup_free_ char *ctr_dir = ctr_path(st, s->id, NULL);
-    _cleanup_free_ char *rootfs = ctr_run_path(st, s->id, "rootfs");
     _cleanup_close_ int ctrfd = open(ctr_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (ctrfd < 0)
         return rbox_error(err, errno, "opening %s", ctr_dir);
@@ -54,6 +53,19 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
         return -1;
     if (mkdirat(ctrfd, "bundle", 0700) < 0 && errno != EEXIST)
         return rbox_error(err, errno, "creating the bundle directory");
+    return bundle_write_config(st, s, err);
+}
+
+int bundle_write_config(const struct store *st, const struct ctr_spec *s, rbox_err **err)
+{
+    _cleanup_free_ char *ctr_dir = ctr_path(st, s->id, NULL);
+    _cleanup_free_ char *rootfs = ctr_run_path(st, s->id, "rootfs");
+    _cleanup_close_ int ctrfd = open(ctr_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ctrfd < 0)
+        return rbox_error(err, errno, "opening %s", ctr_dir);
+    char shortid[13];
+    ctr_copy(shortid, sizeof(shortid), s->id);
+    const char *hostname = s->hostname ? s->hostname : shortid;
     json_w w;
     jw_init(&w, true);
     jw_obj_open(&w);
@@ -64,10 +76,11 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     jw_kstr(&w, "path", rootfs);
     jw_kbool(&w, "readonly", s->read_only);
     jw_obj_close(&w);
-    jw_kstr(&w, "hostname", hostname);
+    if (!str_eq(s->ns.uts, "host")) /* the host's uts namespace: never renamed */
+        jw_kstr(&w, "hostname", hostname);
     bundle_mounts(&w, ctr_dir, st, s);
     _cleanup_free_ char *netns = net_ns_path(st, s);
-    bundle_linux(&w, s, netns);
+    bundle_linux(&w, st, s, netns);
     jw_key(&w, "annotations");
     jw_obj_open(&w);
     jw_kstr(&w, "io.rbox.container.name", s->name);

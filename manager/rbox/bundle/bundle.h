@@ -19,7 +19,7 @@ void bundle_mounts(json_w *w, const char *ctr_dir, const struct store *st,
                    const struct ctr_spec *s);
 /* "linux" (linux.c): resources, cgroupsPath, namespaces, masked/readonly paths, seccomp */
 /* netns: the network namespace to join (NULL: a new one, unless --network host) */
-void bundle_linux(json_w *w, const struct ctr_spec *s, const char *netns);
+void bundle_linux(json_w *w, const struct store *st, const struct ctr_spec *s, const char *netns);
 /* "seccomp" inside "linux" (seccomp.c) for the capability set; nothing when unconfined */
 void bundle_seccomp(json_w *w, const struct sbx_opts *o, uint64_t caps);
 /* The same from a profile's text (docker's format or OCI's, checked at flag time). */

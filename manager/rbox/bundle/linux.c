@@ -202,7 +202,7 @@ static void confinement(json_w *w, const struct ctr_spec *s)
     bundle_seccomp(w, &s->sbx, bundle_capability_set(s));
 }
 
-void bundle_linux(json_w *w, const struct ctr_spec *s, const char *netns)
+void bundle_linux(json_w *w, const struct store *st, const struct ctr_spec *s, const char *netns)
 {
     jw_key(w, "linux");
     jw_obj_open(w);
@@ -219,8 +219,13 @@ void bundle_linux(json_w *w, const struct ctr_spec *s, const char *netns)
     jw_arr_open(w);
     static const char *const ns[] = { "pid", "ipc", "uts", "mount", "cgroup" };
     for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+        _cleanup_free_ char *path = NULL;
+        if (!ns_flags_entry(st, s->id, &s->ns, ns[i], &path))
+            continue; /* --pid/--ipc/--uts/--cgroupns host */
         jw_obj_open(w);
         jw_kstr(w, "type", ns[i]);
+        if (path)
+            jw_kstr(w, "path", path);
         jw_obj_close(w);
     }
     if (!str_eq(s->network, "host")) {

@@ -107,7 +107,7 @@ static void write_rule(json_w *w, yajl_val r)
     static const char *const keep[] = { "action", "errnoRet", "args", NULL };
     for (size_t i = 0; keep[i]; i++) {
         yajl_val v = json_get(r, keep[i]);
-        if (v) {
+        if (v && !YAJL_IS_NULL(v)) { /* "args": null (podman's seccomp.json): none */
             jw_key(w, keep[i]);
             jw_value(w, v);
         }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "ctl_parallel.h"
 #include "ctr.h"
+#include "events.h"
 #include "log.h"
 #include "mcli.h"
 #include "proto.h"
@@ -360,6 +361,8 @@ int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
                 r = err ? -1 : rbox_error(&err, errno, "renaming");
             } else {
                 name_release(c->s, old, id);
+                const char *attrs[] = { "image", st.image, "name", st.name, "oldName", old, NULL };
+                event_append(c->s->root, "container", "rename", id, attrs);
                 r = 0;
             }
         }

@@ -1,6 +1,7 @@
 /* network.c - rbox network create, ls, inspect, rm, prune, connect, disconnect; rbox port. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "events.h"
 #include "format.h"
 #include "json.h"
 #include "mcli.h"
@@ -274,6 +275,8 @@ static int create_cmd(struct cmd_ctx *c, int argc, char **argv)
     }
     store_unlock(c->s);
     printf("%s\n", n.id);
+    event_append(c->s->root, "network", "create", n.id,
+                 (const char *[]){ "name", n.name, "type", "bridge", NULL });
     network_clear(&n);
     margs_free(&p);
     return 0;
@@ -436,6 +439,8 @@ static int rm_cmd(struct cmd_ctx *c, int argc, char **argv)
             err = NULL;
         } else {
             printf("%s\n", ref);
+            event_append(c->s->root, "network", "destroy", n.id,
+                         (const char *[]){ "name", n.name, "type", "bridge", NULL });
         }
         store_unlock(c->s);
         network_clear(&n);
@@ -485,6 +490,8 @@ static int prune_cmd(struct cmd_ctx *c, int argc, char **argv)
             printf("Deleted Networks:\n");
         header = true;
         printf("%s\n", nets[i].name);
+        event_append(c->s->root, "network", "destroy", nets[i].id,
+                     (const char *[]){ "name", nets[i].name, "type", "bridge", NULL });
     }
     rbox_err_free(err);
     network_list_free(nets, n);
@@ -527,12 +534,21 @@ static int connect_cmd(struct cmd_ctx *c, int argc, char **argv, bool connect)
                               : cmd_fail(err);
     }
     char cid[ID_LEN + 1];
+    struct network n;
     if (ctr_resolve(c->s, margs_at(&p, 1), cid, &err) < 0 ||
-        (connect ? net_connect(c->s, cid, margs_at(&p, 0), ip, aliases, &err)
-                 : net_disconnect(c->s, cid, margs_at(&p, 0), &err)) < 0) {
+        network_load(c->s, margs_at(&p, 0), &n, &err) < 0) {
         margs_free(&p);
         return cmd_fail(err);
     }
+    if ((connect ? net_connect(c->s, cid, n.name, ip, aliases, &err)
+                 : net_disconnect(c->s, cid, n.name, &err)) < 0) {
+        network_clear(&n);
+        margs_free(&p);
+        return cmd_fail(err);
+    }
+    event_append(c->s->root, "network", connect ? "connect" : "disconnect", n.id,
+                 (const char *[]){ "container", cid, "name", n.name, "type", "bridge", NULL });
+    network_clear(&n);
     margs_free(&p);
     return 0;
 }

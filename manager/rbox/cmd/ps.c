@@ -335,7 +335,8 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kbool(w, "ReadonlyRootfs", sp->read_only);
     jw_kstrv(w, "CapAdd", sp->cap_add);
     jw_kstrv(w, "CapDrop", sp->cap_drop);
-    jw_kstr(w, "NetworkMode", sp->network);
+    net_inspect_host_config(w, sp);
+    ns_flags_inspect(w, &sp->ns);
     jw_kbool(w, "AutoRemove", sp->auto_remove);
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
     sbx_inspect_host_config(w, &sp->sbx);

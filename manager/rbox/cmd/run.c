@@ -85,7 +85,15 @@
     "      --dns IP               a name server for /etc/resolv.conf (repeatable)\n"           \
     "      --dns-search DOMAIN    a search domain (repeatable; . for none)\n"                  \
     "      --dns-option OPT       a resolv.conf option (repeatable)\n"                         \
-    "      --add-host NAME:IP     a line in /etc/hosts (IP host-gateway: the gateway)\n"
+    "      --add-host NAME:IP     a line in /etc/hosts (IP host-gateway: the gateway)\n"       \
+    "      --pid host|container:NAME\n"                                                        \
+    "                             the host's or another container's PID namespace\n"           \
+    "      --ipc host|container:NAME|private|shareable\n"                                      \
+    "                             the IPC namespace (default: its own)\n"                      \
+    "      --uts host             the host's host name (no --hostname then)\n"                 \
+    "      --cgroupns host|private\n"                                                          \
+    "                             the cgroup namespace (default: its own)\n"                   \
+    "      --userns host          accepted (root's containers use no user namespace)\n"
 
 /* sandbox mode and volumes (sandbox.c, container/mounts.c; docs/sandbox.md) */
 #define SANDBOX_FLAGS_HELP                                                                     \
@@ -176,6 +184,8 @@ enum {
     F_RUNFLAG_FIRST = 100,
     /* netreq.c from here: each set by its long name */
     F_NETFLAG_FIRST = 200,
+    /* nsflags.c from here */
+    F_NSFLAG_FIRST = 300,
 };
 
 static const struct mopt run_opts[] = {
@@ -203,6 +213,11 @@ static const struct mopt run_opts[] = {
     { "dns-search", 0, true, F_NETFLAG_FIRST + 6 },
     { "dns-option", 0, true, F_NETFLAG_FIRST + 7 },
     { "add-host", 0, true, F_NETFLAG_FIRST + 8 },
+    { "pid", 0, true, F_NSFLAG_FIRST },
+    { "ipc", 0, true, F_NSFLAG_FIRST + 1 },
+    { "uts", 0, true, F_NSFLAG_FIRST + 2 },
+    { "cgroupns", 0, true, F_NSFLAG_FIRST + 3 },
+    { "userns", 0, true, F_NSFLAG_FIRST + 4 },
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
@@ -319,6 +334,11 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     case F_TMPFS: return sbx_set_flag(&s->sbx, "tmpfs", v, err);
     case F_MOUNT: return sbx_set_flag(&s->sbx, "mount", v, err);
     }
+    for (size_t i = 0; id >= F_NSFLAG_FIRST && run_opts[i].name; i++) {
+        int rc;
+        if (run_opts[i].id == id && ns_flags_flag(&s->ns, run_opts[i].name, v, err, &rc))
+            return rc;
+    }
     for (size_t i = 0; id >= F_NETFLAG_FIRST && run_opts[i].name; i++) {
         int rc;
         if (run_opts[i].id == id && net_req_flag(&s->net, run_opts[i].name, v, err, &rc))
@@ -388,6 +408,7 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     if (r->spec.cgroup_parent == NULL)
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
     if (net_create_check(c->s, &r->spec, err) < 0 ||
+        ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
         image_resolve(c->s, r->spec.image, img, err) < 0)
         return -1;
     return spec_resolve(&r->spec, img, err);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "ctr.h"
 #include "salvage.h"
+#include "events.h"
 #include "netsetup.h"
 #include "proto.h"
 #include "rtclient.h"
@@ -84,6 +85,8 @@ int ctr_create(struct store *s, struct ctr_spec *spec, const struct image *img, 
         return rbox_error_prefix(err, "creating the container");
     }
     store_unlock(s);
+    const char *attrs[] = { "image", spec->image, "name", spec->name, NULL };
+    event_append(s->root, "container", "create", spec->id, attrs);
     return 0;
 }
 
@@ -334,7 +337,8 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         return -1;
     struct ctr_spec spec;
     struct net_fds ports = { .n = 0 };
-    if (spec_load(fd, &spec, err) < 0 || net_start(s, &spec, &ports, err) < 0) {
+    if (spec_load(fd, &spec, err) < 0 || ns_flags_start(s, id, &spec.ns, err) < 0 ||
+        net_start(s, &spec, &ports, err) < 0) {
         spec_clear(&spec);
         overlay_umount(s, id, NULL);
         return rbox_error_prefix(err, "cannot start container %.12s", id);
@@ -402,6 +406,8 @@ int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
     char num[16];
     snprintf(num, sizeof(num), "%d", sig);
     const char *args[] = { "kill", st.id, num, NULL };
+    const char *attrs[] = { "image", st.image, "name", st.name, "signal", num, NULL };
+    event_append(s->root, "container", "kill", st.id, attrs);
     if (rt_run(s, args, err) < 0) {
         /* it may have exited meanwhile */
         struct ctr_state again;
@@ -428,6 +434,12 @@ int ctr_wait_monitor(const struct ctr_state *st, int timeout_ms)
     return n == 0 ? 1 : 0;
 }
 
+static void stopped_event(const struct store *s, const struct ctr_state *st)
+{
+    const char *attrs[] = { "image", st->image, "name", st->name, NULL };
+    event_append(s->root, "container", "stop", st->id, attrs);
+}
+
 int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
 {
     struct ctr_state st;
@@ -448,6 +460,7 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
         rbox_err_free(e);
         e = NULL;
     } else if (ctr_wait_monitor(&st, timeout * 1000) == 0) {
+        stopped_event(s, &st);
         return 0;
     }
     /* a kill that failed while the container still runs (rbox-runtime killed) is retried */
@@ -461,6 +474,7 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
     }
     rbox_err_free(e);
     ctr_wait_monitor(&st, 30000);
+    stopped_event(s, &st);
     return 0;
 }
 
@@ -487,6 +501,8 @@ static int remove_locked(struct store *s, const char *id, int fd, bool force, rb
         return rbox_error(err, errno, "removing container %s", st.name);
     }
     name_release(s, st.name, st.id);
+    const char *attrs[] = { "image", st.image, "name", st.name, NULL };
+    event_append(s->root, "container", "destroy", st.id, attrs);
     _cleanup_free_ char *run = ctr_run_path(s, id, NULL);
     _cleanup_free_ char *dir = ctr_path(s, id, NULL);
     if (rm_rf_at(AT_FDCWD, run) < 0 || rm_rf_at(AT_FDCWD, dir) < 0)

@@ -33,6 +33,7 @@ void spec_clear(struct ctr_spec *s)
     strv_free(s->cap_drop);
     free(s->network);
     net_req_clear(&s->net);
+    ns_flags_clear(&s->ns);
     free(s->stop_signal);
     free(s->cgroup_parent);
     free(s->groups);
@@ -389,6 +390,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     sbx_save(&w, &s->sbx);
     rf_save(&w, &s->rf);
     net_req_save(&w, &s->net);
+    ns_flags_save(&w, &s->ns);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -473,6 +475,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     sbx_load(json_get(v, "sandbox"), &s->sbx);
     rf_load(json_get(v, "flags"), &s->rf);
     net_req_load(json_get(v, "net"), &s->net);
+    ns_flags_load(json_get(v, "namespaces"), &s->ns);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);

@@ -5,6 +5,7 @@
 
 #include "image.h"
 #include "netreq.h"
+#include "nsflags.h"
 #include "runflags.h"
 #include "sandbox.h"
 #include "store.h"
@@ -43,6 +44,7 @@ struct ctr_spec {
     struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
     struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
     struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
+    struct ns_flags ns;  /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
 };
 void spec_clear(struct ctr_spec *s);
 
@@ -78,5 +80,7 @@ int spec_resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err);
 
 /* Write <ctr dir>/bundle/config.json and the /etc files it bind-mounts. */
 int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **err);
+/* Only config.json (rbox update: the limits change, the /etc files stay). */
+int bundle_write_config(const struct store *st, const struct ctr_spec *s, rbox_err **err);
 
 #endif

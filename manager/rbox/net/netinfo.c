@@ -143,3 +143,34 @@ char *net_ports_text(const struct store *s, const char *id)
     }
     return out;
 }
+
+void net_inspect_host_config(json_w *w, const struct ctr_spec *sp)
+{
+    const char *mode = sp->network ? sp->network : "none";
+    if (str_eq(mode, "bridge") && sp->net.n_nets && !str_eq(sp->net.nets[0].name, DEFAULT_NETWORK))
+        mode = sp->net.nets[0].name; /* docker: a user network's name; "bridge": the default */
+    jw_kstr(w, "NetworkMode", mode);
+    jw_key(w, "PortBindings");
+    jw_obj_open(w);
+    for (size_t i = 0; i < sp->net.n_ports; i++)
+        for (uint16_t k = 0; k < sp->net.ports[i].range; k++) {
+            const struct port_map *p = &sp->net.ports[i];
+            _cleanup_free_ char *key = xasprintf("%u/%s", (unsigned)(p->ctr_port + k), p->proto);
+            char port[8] = "";
+            if (p->host_port)
+                snprintf(port, sizeof(port), "%u", (unsigned)(p->host_port + k));
+            jw_key(w, key);
+            jw_arr_open(w);
+            jw_obj_open(w);
+            jw_kstr(w, "HostIp", p->host_ip);
+            jw_kstr(w, "HostPort", port);
+            jw_obj_close(w);
+            jw_arr_close(w);
+        }
+    jw_obj_close(w);
+    char *const none[] = { NULL };
+    jw_kstrv(w, "Dns", sp->net.dns ? sp->net.dns : none);
+    jw_kstrv(w, "DnsSearch", sp->net.dns_search ? sp->net.dns_search : none);
+    jw_kstrv(w, "DnsOptions", sp->net.dns_opt ? sp->net.dns_opt : none);
+    jw_kstrv(w, "ExtraHosts", sp->net.add_hosts ? sp->net.add_hosts : none);
+}

@@ -33,6 +33,8 @@ int net_disconnect(struct store *s, const char *id, const char *network, rbox_er
 yajl_val net_state_load(const struct store *s, const char *id);
 /* docker's inspect NetworkSettings object, from the spec and net.json. */
 void net_inspect_json(const struct store *s, json_w *w, const struct ctr_spec *sp, bool running);
+/* HostConfig's NetworkMode (docker's names), PortBindings, Dns*, ExtraHosts. */
+void net_inspect_host_config(json_w *w, const struct ctr_spec *sp);
 /* ps's PORTS text: "0.0.0.0:8080->80/tcp, ..." (allocated; "" when none). */
 char *net_ports_text(const struct store *s, const char *id);
 

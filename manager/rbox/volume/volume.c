@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "volume.h"
 #include "ctr.h"
+#include "events.h"
 #include "json.h"
 #include "util.h"
 
@@ -91,6 +92,7 @@ int volume_create(const struct store *s, const char *name, const char *created_b
     }
     if (created)
         *created = true;
+    event_append(s->root, "volume", "create", name, (const char *[]){ "driver", "local", NULL });
     return 0;
 }
 
@@ -212,6 +214,7 @@ static int remove_locked(struct store *s, const char *name, bool force, rbox_err
     rm_rf_at(dfd, tmp);
     if (renameat(dfd, name, dfd, tmp) < 0 || rm_rf_at(dfd, tmp) < 0)
         return rbox_error(err, errno, "removing volume %s", name);
+    event_append(s->root, "volume", "destroy", name, (const char *[]){ "driver", "local", NULL });
     return 0;
 }
 

@@ -44,10 +44,10 @@ run_bad() {
 	run_bad 'rbox: unable to find user nobody2: no matching entries in passwd file' run -u nobody2 busybox true
 	run_bad 'rbox: invalid environment variable "=v": empty name' run -e =v busybox true
 	run_bad "rbox: --env-file $BATS_TEST_TMPDIR/none: No such file or directory" run --env-file "$BATS_TEST_TMPDIR/none" busybox true
-	run_bad "rbox: rbox run: unknown flag --bogus (see 'rbox run --help')" run --bogus busybox true
-	run_bad "rbox: rbox run: flag --memory needs a value" run --memory
-	run_bad "rbox: rbox run: requires an IMAGE (see 'rbox run --help')" run
-	run_bad "rbox: rbox create: unknown flag -d (see 'rbox create --help')" create -d busybox true
+	run_bad "rbox run: unknown flag --bogus (see 'rbox run --help')" run --bogus busybox true
+	run_bad "rbox run: flag --memory needs a value" run --memory
+	run_bad "rbox run: requires an IMAGE (see 'rbox run --help')" run
+	run_bad "rbox create: unknown flag -d (see 'rbox create --help')" create -d busybox true
 }
 
 @test "a duplicate name is refused and the first container is untouched" {
@@ -66,9 +66,9 @@ run_bad() {
 	run_bad "rbox: no such container: nosuch" rename nosuch other
 	rbox run -d --name running busybox sleep 1000
 	run_bad "rbox: cannot remove container running: it is running (stop it first, or use rm -f)" rm running
-	run_bad "rbox: rbox rename: requires a CONTAINER and a NEW_NAME (see 'rbox rename --help')" rename running
+	run_bad "rbox rename: requires a CONTAINER and a NEW_NAME (see 'rbox rename --help')" rename running
 	run_bad "rbox: unknown command \"nosuch\" (see 'rbox --help')" nosuch
-	run_bad "rbox: rbox logs: requires exactly one CONTAINER (see 'rbox logs --help')" logs
+	run_bad "rbox logs: requires exactly one CONTAINER (see 'rbox logs --help')" logs
 	assert_equal "$(ctr_status running)" running
 }
 

@@ -110,7 +110,7 @@ EOF
 	run -127 rbox exec -d box no-such-command
 	assert_output 'rbox: exec: "no-such-command": executable file not found in $PATH'
 	run -125 rbox exec -dt box sh
-	assert_output "rbox: rbox exec: -d and -t cannot be combined (nothing would read the terminal of a detached process)"
+	assert_output "rbox exec: -d and -t cannot be combined (nothing would read the terminal of a detached process)"
 	# no process file is left in the run directory
 	run sh -c "ls '$RBOX_RUNROOT/containers/$(ctr_id box)' | grep -c exec-"
 	assert_output 0
@@ -126,12 +126,12 @@ EOF
 	run -125 rbox exec cr true
 	assert_output "rbox: container cr is not running"
 	run -125 rbox exec cr
-	assert_output "rbox: rbox exec: requires a CONTAINER and a COMMAND (see 'rbox exec --help')"
+	assert_output "rbox exec: requires a CONTAINER and a COMMAND (see 'rbox exec --help')"
 	start_sleeper
 	run -125 rbox exec -w relative box true
 	assert_output 'rbox: invalid value "relative" for --workdir: the working directory must be an absolute path'
 	run -125 rbox exec --bogus box true
-	assert_output "rbox: rbox exec: unknown flag --bogus (see 'rbox exec --help')"
+	assert_output "rbox exec: unknown flag --bogus (see 'rbox exec --help')"
 	run -125 rbox exec -e =x box true
 	assert_output --partial 'empty name'
 	run rbox exec --help

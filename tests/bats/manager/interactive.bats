@@ -181,7 +181,7 @@ EOF
 	run -125 rbox start -a --detach-keys foo dk2
 	assert_output --partial 'unknown key "foo"'
 	run -125 rbox create --detach-keys ctrl-x busybox true
-	assert_output "rbox: rbox create: unknown flag --detach-keys (see 'rbox create --help')"
+	assert_output "rbox create: unknown flag --detach-keys (see 'rbox create --help')"
 }
 
 @test "run -i: piped stdin reaches the container; its end closes the container's stdin" {
@@ -291,7 +291,7 @@ EOF
 	run -125 rbox attach cr
 	assert_output "rbox: cannot attach to a stopped container, start it first"
 	run -125 rbox attach
-	assert_output "rbox: rbox attach: requires exactly one CONTAINER (see 'rbox attach --help')"
+	assert_output "rbox attach: requires exactly one CONTAINER (see 'rbox attach --help')"
 	run -125 rbox attach cr cr
 	assert_output --partial 'unexpected argument'
 	run rbox attach --help

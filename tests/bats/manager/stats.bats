@@ -68,7 +68,7 @@ load helpers
 	run -125 rbox stats --no-stream --format '{{yaml}}'
 	assert_output 'rbox: template: :1: function "yaml" not defined'
 	run -125 rbox stats --bogus
-	assert_output "rbox: rbox stats: unknown flag --bogus (see 'rbox stats --help')"
+	assert_output "rbox stats: unknown flag --bogus (see 'rbox stats --help')"
 	# --all lists it without naming it
 	run rbox stats --no-stream -a --format json
 	assert_equal "$(jq -r .Name <<<"$output")" st
@@ -117,9 +117,9 @@ load helpers
 	assert_output "rbox: container tc is not running"
 	rbox run -d --name tr busybox sleep 1000 >/dev/null
 	run -125 rbox top tr aux
-	assert_output "rbox: rbox top: ps options are not supported (the columns are those of ps -ef)"
+	assert_output "rbox top: ps options are not supported (the columns are those of ps -ef)"
 	run -125 rbox top
-	assert_output "rbox: rbox top: requires a CONTAINER (see 'rbox top --help')"
+	assert_output "rbox top: requires a CONTAINER (see 'rbox top --help')"
 	run rbox top --help
 	assert_success
 	assert_output --partial "Usage: rbox top CONTAINER"

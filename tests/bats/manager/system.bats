@@ -41,9 +41,9 @@ load helpers
 	run rbox system --help
 	assert_output --partial "check   report what this host supports"
 	run -125 rbox system frob
-	assert_output "rbox: rbox system: unknown command \"frob\" (see 'rbox system --help')"
+	assert_output "rbox system: unknown command \"frob\" (see 'rbox system --help')"
 	run -125 rbox system check extra
-	assert_output "rbox: rbox system check: unexpected argument \"extra\" (see 'rbox system check --help')"
+	assert_output "rbox system check: unexpected argument \"extra\" (see 'rbox system check --help')"
 	run -125 rbox system
 	assert_output --partial "Usage: rbox system COMMAND"
 }

@@ -75,7 +75,7 @@ load helpers
 	run -125 rbox volume inspect nosuch
 	assert_line "rbox: no such volume: nosuch"
 	run -125 rbox volume frob
-	assert_output "rbox: rbox volume: unknown command \"frob\" (see 'rbox volume --help')"
+	assert_output "rbox volume: unknown command \"frob\" (see 'rbox volume --help')"
 	run rbox volume --help
 	assert_success
 	assert_output --partial "Usage: rbox volume COMMAND"
@@ -128,7 +128,7 @@ load helpers
 	assert_success
 	assert_output ""
 	run -125 rbox volume prune extra
-	assert_output "rbox: rbox volume prune: unexpected argument \"extra\" (see 'rbox volume prune --help')"
+	assert_output "rbox volume prune: unexpected argument \"extra\" (see 'rbox volume prune --help')"
 }
 
 @test "rm -v: removes the volumes the container created on first use, not the others" {
