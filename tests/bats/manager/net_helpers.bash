@@ -371,7 +371,7 @@ teardown() {
 }
 
 # run_bad ARGS...: a refused rbox command: non-zero exit, one line on stderr (starting with
-# "rbox: "), nothing on stdout, and nothing left: no new container, network, veth, monitor or
+# "rbox: " or "rbox COMMAND: "), nothing on stdout, and nothing left: no new container, network, veth, monitor or
 # firewall rule. Leaves the stderr line in $stderr for the caller's checks.
 run_bad() {
 	local ctrs nets mons veths fw
@@ -384,7 +384,7 @@ run_bad() {
 	assert_failure
 	assert_equal "$output" ""
 	[ "${#stderr_lines[@]}" = 1 ] || fail "expected one line on stderr, got ${#stderr_lines[@]}: $stderr"
-	[[ "$stderr" == "rbox: "* ]] || fail "the error line does not start with 'rbox: ': $stderr"
+	[[ "$stderr" =~ ^rbox(\ [a-z]+)*:\  ]] || fail "the error line does not start with 'rbox: ' or 'rbox COMMAND: ': $stderr"
 	assert_equal "$(ls -A "$RBOX_ROOT/containers" 2>/dev/null | sort | tr '\n' ' ')" "$ctrs"
 	assert_equal "$(rbox network ls -q 2>/dev/null | sort | tr '\n' ' ')" "$nets"
 	assert_equal "$(monitors_of_store)" "$mons"
