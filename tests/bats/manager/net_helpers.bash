@@ -222,7 +222,7 @@ net_gone() {
 	out=$(in_ns iptables-save | grep -w -F -e "$ip" -e "${id:0:12}" || true)
 	[ -z "$out" ] || fail "firewall rules left for ${id:0:12} ($ip): $out"
 	out=$(find "$RBOX_ROOT" "$RBOX_RUNROOT" \( -path "$RBOX_ROOT/containers/$id*" -o -path "$RBOX_RUNROOT/containers/$id*" \
-		-o -path "$RBOX_ROOT/names" \) -prune -o -type f -print0 2>/dev/null |
+		-o -path "$RBOX_ROOT/names" -o -name events.log \) -prune -o -type f -print0 2>/dev/null |
 		xargs -0 -r grep -lI -w -F -e "$ip" -e "${id:0:12}" 2>/dev/null || true)
 	[ -z "$out" ] || fail "files of the store still name ${id:0:12} or $ip: $out"
 	out=$(find "$RBOX_ROOT" "$RBOX_RUNROOT" \( -path "$RBOX_ROOT/containers/$id*" -o -path "$RBOX_RUNROOT/containers/$id*" \
@@ -279,7 +279,8 @@ firewall_leftovers() {
 }
 
 # Files of this test's store naming a removed container or holding one of its addresses (the
-# network addresses and gateways of the networks that exist are not leases). Prints them.
+# network addresses and gateways of the networks that exist are not leases; the event log,
+# `rbox events`' history, names containers on purpose). Prints them.
 store_leftovers() {
 	local allowed='' id f
 	allowed=$(nsenter --net="$NETNS_PATH" "$REAL_RBOX_BIN" network inspect \
@@ -288,9 +289,9 @@ store_leftovers() {
 	for d in "$RBOX_ROOT" "$RBOX_RUNROOT"; do
 		[ -d "$d" ] || continue
 		for id in "${NET_CTR_IDS[@]}"; do
-			grep -rlI -F -e "$id" -e "${id:0:12}" "$d" 2>/dev/null | sed "s|^|names container ${id:0:12}: |"
+			grep -rlI --exclude=events.log -F -e "$id" -e "${id:0:12}" "$d" 2>/dev/null | sed "s|^|names container ${id:0:12}: |"
 		done
-		grep -rIoE "$NET_ADDR_RE" "$d" 2>/dev/null | while IFS=: read -r f a; do
+		grep -rIoE --exclude=events.log "$NET_ADDR_RE" "$d" 2>/dev/null | while IFS=: read -r f a; do
 			case "$a" in *.0) continue ;; esac
 			grep -qxF "$a" <<<"$allowed" && continue
 			echo "holds $a: $f"

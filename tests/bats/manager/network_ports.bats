@@ -135,3 +135,18 @@ load net_helpers
 	run http_get http://127.0.0.1:8090/
 	assert_output 'hello from first'
 }
+
+@test "create sets up no network; start does, and publishes the port" {
+	rbox create --name cs -p 8085:80 busybox sh -c \
+		'mkdir -p /tmp/www && echo hello from cs >/tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www' >/dev/null
+	remember_ctr cs
+	assert_equal "$(ns_veths)" ""
+	run in_ns iptables-save
+	refute_output --partial 8085
+	rbox start cs >/dev/null
+	wait_for 50 0.1 rbox exec cs wget -q -O /dev/null http://127.0.0.1/
+	assert_equal "$(ns_veths | wc -l)" 1
+	run http_get http://127.0.0.1:8085/
+	assert_success
+	assert_output 'hello from cs'
+}
