@@ -269,19 +269,6 @@ void net_req_save(json_w *w, const struct net_req *r)
     jw_obj_close(w);
 }
 
-static char **load_strv(yajl_val obj, const char *key)
-{
-    yajl_val a = json_get(obj, key);
-    if (!YAJL_IS_ARRAY(a))
-        return NULL;
-    char **v = xcalloc(1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < a->u.array.len; i++)
-        if (YAJL_IS_STRING(a->u.array.values[i]))
-            strv_push(&v, &n, xstrdup(YAJL_GET_STRING(a->u.array.values[i])));
-    return v;
-}
-
 void net_req_load(yajl_val v, struct net_req *r)
 {
     memset(r, 0, sizeof(*r));
@@ -295,7 +282,7 @@ void net_req_load(yajl_val v, struct net_req *r)
         struct net_attach *a = &r->nets[r->n_nets++];
         a->name = xstrdup(name);
         a->ip = ip ? xstrdup(ip) : NULL;
-        a->aliases = load_strv(e, "aliases");
+        a->aliases = json_get_strv(e, "aliases");
         if (a->aliases == NULL)
             a->aliases = xcalloc(1, sizeof(char *));
     }
@@ -316,8 +303,8 @@ void net_req_load(yajl_val v, struct net_req *r)
         r->ports = xrealloc(r->ports, (r->n_ports + 1) * sizeof(*r->ports));
         r->ports[r->n_ports++] = p;
     }
-    r->dns = load_strv(v, "dns");
-    r->dns_search = load_strv(v, "dns_search");
-    r->dns_opt = load_strv(v, "dns_options");
-    r->add_hosts = load_strv(v, "add_hosts");
+    r->dns = json_get_strv(v, "dns");
+    r->dns_search = json_get_strv(v, "dns_search");
+    r->dns_opt = json_get_strv(v, "dns_options");
+    r->add_hosts = json_get_strv(v, "add_hosts");
 }
