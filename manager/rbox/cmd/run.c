@@ -241,7 +241,7 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return validate_hostname(v, err);
     case F_ENTRYPOINT:
         strv_free(s->entrypoint);
-        s->entrypoint = NULL;
+        s->entrypoint = xcalloc(1, sizeof(char *)); /* "": none, not the image's */
         if (*v) {
             size_t n = 0;
             strv_push(&s->entrypoint, &n, xstrdup(v));
@@ -356,14 +356,12 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     r->spec.image = xstrdup(argv[image]);
     if (image + 1 < argc)
         r->spec.cmd = strv_dup(argv + image + 1);
-    if (r->spec.stop_signal == NULL)
-        r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
     if (r->spec.cgroup_parent == NULL)
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : "/rbox");
     if (image_resolve(c->s, r->spec.image, img, err) < 0)
         return -1;
-    return spec_resolve(&r->spec, img, err);
+    return spec_resolve(&r->spec, c->s, img, err);
 }
 
 /* Start (or, for start -a on a running one, attach) and stream until the container exits or
