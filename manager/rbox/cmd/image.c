@@ -254,7 +254,7 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
     }
     fmt_clear(&fm);
     int idw = f[2] ? 71 : 12;
-    if (!f[1] && f[4])
+    if (!f[1] && f[5])
         printf("%-30s %-15s %-71s %-*s %-18s %s\n", "REPOSITORY", "TAG", "DIGEST", idw, "IMAGE ID",
                "CREATED", "SIZE");
     else if (!f[1])
@@ -277,7 +277,7 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             _cleanup_free_ char *ago = xasprintf("%s ago", dur);
-            if (f[4])
+            if (f[5])
                 printf("%-30s %-15s %-71s %-*s %-18s %s\n", repo, colon + 1,
                        v[i].manifest_digest[0] ? v[i].manifest_digest : "<none>", idw, id, ago,
                        size);

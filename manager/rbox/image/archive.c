@@ -192,7 +192,7 @@ static int load_docker_entry(struct store *s, int xfd, int lfd, const char *ldir
         strv_push(&tags, &n, norm);
     }
     char id[ID_LEN + 1];
-    return ingest_layout_ex(s, ldir, (const char *const *)tags, false, true, "rbox load", id, err);
+    return ingest_layout_ex(s, ldir, (const char *const *)tags, true, true, "rbox load", id, err);
 }
 
 static int load_staged(struct store *s, struct image_staging *st, rbox_err **err)
@@ -216,7 +216,7 @@ static int load_staged(struct store *s, struct image_staging *st, rbox_err **err
     if (faccessat(xfd, "oci-layout", F_OK, 0) == 0 && faccessat(xfd, "index.json", F_OK, 0) == 0) {
         _cleanup_free_ char *x = xasprintf("%s/x", st->dir);
         char id[ID_LEN + 1];
-        return ingest_layout_ex(s, x, NULL, false, true, "rbox load", id, err);
+        return ingest_layout_ex(s, x, NULL, true, true, "rbox load", id, err);
     }
     return rbox_error(err, 0,
                       "not an image archive: no manifest.json (docker-archive) or oci-layout "

@@ -203,6 +203,11 @@ int index_tag(struct store *s, const char *tag, const char *id, rbox_err **err)
     return r;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char **tags_of(yajl_val index, const char *id)
 {
     char **v = xcalloc(1, sizeof(char *));
@@ -213,6 +218,7 @@ static char **tags_of(yajl_val index, const char *id)
         if (YAJL_IS_STRING(val) && strcmp(val->u.string, id) == 0)
             strv_push(&v, &n, xstrdup(tags->u.object.keys[i]));
     }
+    qsort(v, n, sizeof(char *), cmp_str);
     return v;
 }
 
@@ -496,11 +502,6 @@ static void mark(char ***v, size_t *n, const char *digest)
     const char *h = digest_hex(digest);
     if (h)
         strv_push(v, n, xstrdup(h));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool in_sorted(char **v, size_t n, const char *s)
