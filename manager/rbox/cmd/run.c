@@ -29,8 +29,9 @@
     "      --device HOST[:CTR][:PERMS]\n"                                                       \
     "                             a host device node in the container, with a device\n"         \
     "                             cgroup rule (PERMS: r, w, m; default rwm)\n"                  \
-    "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
-    "                             after IMAGE become its arguments\n"                           \
+    "      --entrypoint CMD       run CMD instead of the image's Entrypoint (and drop its\n"    \
+    "                             Cmd; \"\" clears it); the arguments after IMAGE become\n"     \
+    "                             its arguments\n"                                              \
     "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
