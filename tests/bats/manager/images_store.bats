@@ -400,3 +400,29 @@ $RBOX_ROOT/images/tmp:"
 	rbox rmi t >/dev/null
 	assert_equal "$(ls -A "$RBOX_ROOT/images/tmp")" ""
 }
+
+@test "load: docker's newer archive (OCI layout and manifest.json), compressed archives; busybox by its full name" {
+	base_tree "$BATS_TEST_TMPDIR/B"
+	local lay=$BATS_TEST_TMPDIR/lay m
+	mk_layout "$lay" oci none '{"Cmd":["echo","docker25"]}' "$BATS_TEST_TMPDIR/B"
+	m=$(jq -r '.manifests[0].digest' "$lay/index.json" | cut -d: -f2)
+	jq -c '[{Config: ("blobs/sha256/" + (.config.digest | ltrimstr("sha256:"))), RepoTags: ["new/format:1"],
+		Layers: [.layers[].digest | "blobs/sha256/" + ltrimstr("sha256:")]}]' "$lay/blobs/sha256/$m" >"$lay/manifest.json"
+	tar -C "$lay" -cf - oci-layout index.json manifest.json blobs | gzip >"$BATS_TEST_TMPDIR/d25.tar.gz"
+	run rbox load -i "$BATS_TEST_TMPDIR/d25.tar.gz"
+	assert_success
+	assert_output "Loaded image: new/format:1"
+	run rbox run --rm new/format:1
+	assert_output docker25
+	assert_equal "$(rbox image inspect docker.io/new/format:1 | jq -r '.[0].RootFS.Layers[0]')" \
+		"$(jq -r '.layers[0].digest' "$lay/blobs/sha256/$m")"
+	rbox save new/format:1 | zstd -q | rbox load -q
+	run rbox run --rm docker.io/library/busybox:latest echo full
+	assert_output full
+	assert_equal "$(rbox image inspect busybox | jq -r '.[0].Id')" \
+		"$(rbox image inspect docker.io/library/busybox | jq -r '.[0].Id')"
+	run -125 rbox load -i "$BATS_TEST_TMPDIR/B/etc/passwd"
+	assert_output --partial "rbox: loading $BATS_TEST_TMPDIR/B/etc/passwd: "
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(ls -A "$RBOX_ROOT/images/tmp")" ""
+}
