@@ -76,6 +76,10 @@ int cmd_image_history(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_prune(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_load(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_save(struct cmd_ctx *c, int argc, char **argv);
+/* cmd/commitcmd.c */
+int cmd_commit(struct cmd_ctx *c, int argc, char **argv);
+int cmd_diff(struct cmd_ctx *c, int argc, char **argv);
+int cmd_export(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */

@@ -39,6 +39,7 @@
 
 #include "store.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <yajl/yajl_tree.h>
 
 #define DIGEST_LEN (7 + ID_LEN) /* "sha256:" + 64 hex */
@@ -110,6 +111,18 @@ int image_import(struct store *s, const char *file, const char *ref, bool progre
 int image_load_archive(struct store *s, const char *file, rbox_err **err);
 /* rbox save: refs into a docker-archive (oci false) or oci-archive on fd. */
 int image_save_archive(struct store *s, const char *const *refs, bool oci, int fd, rbox_err **err);
+
+/* rbox commit: the container's overlay upper dir as a new layer over base, with --change
+ * instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, WORKDIR); ref may be
+ * NULL (an untagged image). */
+int image_commit(struct store *s, const struct image *base, const char *upper, const char *ref,
+                 char *const *change, const char *author, const char *message, const char *by,
+                 char id[ID_LEN + 1], rbox_err **err);
+/* rbox diff: "A|C|D /path" lines for the upper dir over base. */
+int image_diff(struct store *s, const struct image *base, const char *upper, FILE *out,
+               rbox_err **err);
+/* rbox export: the tree at root as a tar on fd. */
+int image_export_tree(const char *root, int fd, rbox_err **err);
 
 /* ---- the registry client's contract ---- */
 
