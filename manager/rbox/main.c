@@ -42,6 +42,7 @@ static const struct command {
     { "commit", cmd_commit, "make an image of a container's changes" },
     { "diff", cmd_diff, "list a container's changes to its image" },
     { "export", cmd_export, "write a container's filesystem as a tar" },
+    { "cp", cmd_cp, "copy files out of or into a container" },
     { "container", NULL, "container commands (prune, ls, and the ones above)" },
     { "image", cmd_image, "image commands (import, load, save, ls, rm, tag, prune, ...)" },
     { "images", cmd_images, "list images" },

@@ -80,6 +80,7 @@ int cmd_image_save(struct cmd_ctx *c, int argc, char **argv);
 int cmd_commit(struct cmd_ctx *c, int argc, char **argv);
 int cmd_diff(struct cmd_ctx *c, int argc, char **argv);
 int cmd_export(struct cmd_ctx *c, int argc, char **argv);
+int cmd_cp(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */

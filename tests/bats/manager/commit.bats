@@ -78,3 +78,51 @@ z
 	run script -qec "$RBOX_BIN export again" /dev/null
 	assert_output --partial "refusing to write an archive to a terminal"
 }
+
+@test "cp: out of and into a container, stopped or running; links inside never lead out" {
+	local t=$BATS_TEST_TMPDIR
+	rbox run --name cpc busybox sh -c 'mkdir -p /data/sub; echo one >/data/one; echo two >/data/sub/two; ln -s /etc/passwd /data/pw; ln -s / /escape'
+	# out: a file, a dir (links copied as links), into an existing host dir
+	run rbox cp cpc:/data/one "$t/one"
+	assert_success
+	assert_equal "$(cat "$t/one")" one
+	mkdir "$t/out"
+	rbox cp cpc:/data "$t/out"
+	assert_equal "$(cat "$t/out/data/sub/two")" two
+	assert_equal "$(readlink "$t/out/data/pw")" /etc/passwd
+	rbox cp cpc:/data/. "$t/flat"
+	assert_file_exists "$t/flat/one"
+	# a link in the container resolves inside its root: /escape/etc/passwd is the image's
+	rbox cp cpc:/escape/etc/passwd "$t/pw"
+	assert_equal "$(head -1 "$t/pw")" "$(rbox run --rm busybox head -1 /etc/passwd)"
+	run grep -c . "$t/pw"
+	assert_output 5
+	# in: a file and a dir, into the running container too
+	echo host >"$t/hostfile"
+	mkdir -p "$t/tree/d"
+	echo leaf >"$t/tree/d/leaf"
+	rbox cp "$t/hostfile" cpc:/data/
+	rbox cp "$t/tree" cpc:/newtree
+	run rbox start -a cpc
+	rbox commit cpc cpimg >/dev/null
+	run rbox run --rm cpimg sh -c 'cat /data/hostfile /newtree/d/leaf; stat -c %u /data/hostfile'
+	assert_output "host
+leaf
+0"
+	# writing through a link in the container lands inside it, never on the host
+	echo evil >"$t/evil"
+	rbox cp "$t/evil" cpc:/escape/tmp/evil
+	assert_file_not_exists /tmp/evil
+	rbox run -d --name cpr busybox sleep 100 >/dev/null
+	rbox cp "$t/hostfile" cpr:/tmp/live
+	run rbox exec cpr cat /tmp/live
+	assert_output host
+	rbox cp cpr:/tmp/live "$t/back"
+	assert_equal "$(cat "$t/back")" host
+	run -125 rbox cp cpr:/nosuch "$t/x"
+	assert_output --partial "no such source /nosuch"
+	run -125 rbox cp "$t/one" "$t/two"
+	assert_output --partial "exactly one of"
+	rbox rm -f cpc cpr >/dev/null
+	refute grep -q "$RBOX_RUNROOT/containers/" /proc/self/mountinfo
+}

@@ -258,11 +258,11 @@ load helpers
 		assert_success
 		assert_line --index 0 --regexp "^Usage: rbox image $c"
 	done
-	for c in load save tag history commit diff export; do
+	for c in load save tag history commit diff export cp; do
 		run rbox "$c" --help
 		assert_success
 		assert_line --index 0 --regexp "^Usage: rbox $c "
-		[[ $c == commit || $c == diff || $c == export ]] && continue
+		[[ $c == commit || $c == diff || $c == export || $c == cp ]] && continue
 		run rbox image "$c" --help
 		assert_line --index 0 --regexp "^Usage: rbox $c "
 	done
