@@ -136,6 +136,23 @@ char *image_normalize_ref(const char *ref, rbox_err **err)
     return digest ? xasprintf("%s@%s", full, digest) : xasprintf("%s:%s", full, tag);
 }
 
+int image_ref_split(const char *ref, char **domain, char **repo, char **tag, char **digest,
+                    rbox_err **err)
+{
+    _cleanup_free_ char *norm = image_normalize_ref(ref, err);
+    if (norm == NULL)
+        return -1;
+    char *slash = strchr(norm, '/');
+    char *at = strchr(norm, '@');
+    char *colon = at ? NULL : strrchr(norm, ':');
+    char *end = at ? at : colon;
+    *domain = xstrndup(norm, (size_t)(slash - norm));
+    *repo = xstrndup(slash + 1, (size_t)(end - slash - 1));
+    *tag = at ? NULL : xstrdup(colon + 1);
+    *digest = at ? xstrdup(at + 1) : NULL;
+    return 0;
+}
+
 char *image_familiar(const char *name)
 {
     if (str_has_prefix(name, "docker.io/library/") && !strchr(name + 18, '/'))

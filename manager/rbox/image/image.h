@@ -73,6 +73,10 @@ void image_clear(struct image *img);
 
 /* Docker's normalization (see above); NULL with an error when the reference is malformed. */
 char *image_normalize_ref(const char *ref, rbox_err **err);
+/* A reference normalized and split: domain "docker.io", repo "library/alpine", and either tag
+ * "latest" (digest NULL) or digest "sha256:..." (tag NULL); all allocated. */
+int image_ref_split(const char *ref, char **domain, char **repo, char **tag, char **digest,
+                    rbox_err **err);
 /* "docker.io/library/busybox:latest" -> "busybox:latest" (allocated). */
 char *image_familiar(const char *name);
 /* Find an image by name[:tag], name@digest, full ID ("sha256:" optional) or unique ID prefix.

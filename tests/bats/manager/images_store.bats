@@ -426,3 +426,26 @@ $RBOX_ROOT/images/tmp:"
 	assert_equal "${#lines[@]}" 1
 	assert_equal "$(ls -A "$RBOX_ROOT/images/tmp")" ""
 }
+
+@test "references: docker's normalization (docker.io/library, registries with ports, digests)" {
+	rbox tag busybox team/app
+	rbox tag busybox index.docker.io/library/short:1
+	rbox tag busybox localhost/local:2
+	rbox tag busybox registry.example.com:5000/a/b/c:3
+	run rbox images --format '{{.Repository}}:{{.Tag}}'
+	assert_line team/app:latest
+	assert_line short:1
+	assert_line localhost/local:2
+	assert_line registry.example.com:5000/a/b/c:3
+	local id
+	id=$(rbox image inspect busybox | jq -r '.[0].Id')
+	for r in docker.io/team/app:latest docker.io/library/short:1 short:1 localhost/local:2; do
+		assert_equal "$(rbox image inspect "$r" | jq -r '.[0].Id')" "$id"
+	done
+	run -125 rbox tag busybox 'a@sha256:1234'
+	assert_output --partial 'invalid image reference "a@sha256:1234"'
+	run -125 rbox tag busybox "a@sha256:$(printf '%064d' 0)"
+	assert_output --partial "cannot hold a digest"
+	run -125 rbox tag busybox 'host:port/x'
+	assert_output --partial 'invalid image reference'
+}
