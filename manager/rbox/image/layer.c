@@ -350,20 +350,71 @@ int image_mount_overlay(const struct store *s, const struct image *img, const ch
         if (symlinkat(tgt, s->root_fd, link) < 0 && errno != EEXIST)
             return rbox_error(err, errno, "linking layer %.12s", h);
     }
+    /* absolute l/ paths when they fit the page (no child to fork), else relative ones */
+    size_t abs_len = strlen(opts) + img->n_layers * (strlen(s->root) + 8) + 1;
+    if (abs_len <= 4096 && !strpbrk(s->root, ",:")) {
+        _cleanup_free_ char *a = xzalloc(abs_len);
+        for (size_t i = img->n_layers; i-- > 0;) {
+            size_t len = strlen(a);
+            snprintf(a + len, abs_len - len, "%s%s/images/l/%.*s", len ? ":" : "", s->root,
+                     LINK_LEN, img->layers[i].diff_id + 7);
+        }
+        _cleanup_free_ char *aopts =
+            upper ? xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", a, upper, work)
+                  : xasprintf("lowerdir=%s", a);
+        if (mount("overlay", target, "overlay", 0, aopts) < 0)
+            return rbox_error(err, errno, "mounting the overlay on %s", target);
+        return 0;
+    }
     return mount_in_images(s, target, opts, err);
+}
+
+/* The layer (index, top first searched) holding etc/<file>: -1 when no layer has it, -2 when
+ * links, whiteouts or opaque dirs make the answer the merged tree's to give. */
+static int layer_with(const struct store *s, const struct image *img, const char *file)
+{
+    for (size_t i = img->n_layers; i-- > 0;) {
+        _cleanup_free_ char *rel = xasprintf("images/layers/%s/diff", img->layers[i].diff_id + 7);
+        _cleanup_close_ int fd = openat(s->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return -2;
+        struct stat st;
+        if (fstatat(fd, "etc", &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (!S_ISDIR(st.st_mode))
+            return -2;
+        _cleanup_close_ int etc =
+            openat(fd, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (etc >= 0 && fstatat(etc, file, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            return S_ISREG(st.st_mode) ? (int)i : -2;
+        }
+        char v[2];
+        if (etc >= 0 && fgetxattr(etc, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y')
+            return -2;
+    }
+    return -1;
+}
+
+static int open_layer(const struct store *s, const struct image *img, size_t i, rbox_err **err)
+{
+    _cleanup_free_ char *rel = xasprintf("images/layers/%s/diff", img->layers[i].diff_id + 7);
+    int fd = openat(s->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return rbox_error(err, errno, "opening the image's layer %s/%s", s->root, rel);
+    return fd;
 }
 
 int image_root_open(struct store *s, const struct image *img, rbox_err **err)
 {
     if (img->n_layers == 0)
         return rbox_error(err, 0, "image %.12s has no layers", img->id);
-    if (img->n_layers == 1) {
-        _cleanup_free_ char *rel = xasprintf("images/layers/%s/diff", img->layers[0].diff_id + 7);
-        int fd = openat(s->root_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            return rbox_error(err, errno, "opening the image's layer %s/%s", s->root, rel);
-        return fd;
-    }
+    if (img->n_layers == 1)
+        return open_layer(s, img, 0, err);
+    /* the look-ups read /etc/passwd and /etc/group: one layer holding both (or the one
+     * holding either) answers as the merged tree would, without a mount */
+    int p = layer_with(s, img, "passwd"), g = layer_with(s, img, "group");
+    if (p != -2 && g != -2 && (p == g || p == -1 || g == -1))
+        return open_layer(s, img, p >= 0 ? (size_t)p : g >= 0 ? (size_t)g : img->n_layers - 1, err);
     /* a read-only overlay, lazily unmounted at once: the fd keeps the tree */
     char rnd[ID_LEN + 1];
     id_generate(rnd);

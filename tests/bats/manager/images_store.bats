@@ -86,6 +86,7 @@ whiteout_layers() {
 	echo y >"$t/L2/gone/y"
 	mkdir -p "$t/L3/etc"
 	echo c >"$t/L3/etc/c"
+	printf 'root:x:0:\nweb:x:1500:\nextra:x:2000:web\n' >"$t/L3/etc/group"
 }
 
 # podman with a private store (never the host's).
@@ -120,6 +121,9 @@ podman_priv() {
 		assert_line c
 		assert_line k
 	done
+	# users from the merged /etc: passwd from the base layer, group from the top one
+	run rbox run --rm -u web multi:gz id
+	assert_output "uid=1500(web) gid=1500(web) groups=2000(extra)"
 	# the layers: compressed blobs kept as they came; each diff unpacked once for all three
 	assert_equal "$(rbox image inspect multi:gz | jq -r '.[0].RootFS.Layers | length')" 3
 	assert_equal "$(rbox image inspect multi:gz | jq -c '.[0].RootFS.Layers')" \
