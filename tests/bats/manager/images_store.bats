@@ -453,3 +453,26 @@ $RBOX_ROOT/images/tmp:"
 	run -125 rbox tag busybox 'host:port/x'
 	assert_output --partial 'invalid image reference'
 }
+
+@test "load: two concurrent loads of images sharing a layer store it once; both run" {
+	base_tree "$BATS_TEST_TMPDIR/B"
+	local n pids=()
+	for n in p q; do
+		mkdir -p "$BATS_TEST_TMPDIR/$n"
+		echo "$n" >"$BATS_TEST_TMPDIR/$n/which"
+		mk_layout "$BATS_TEST_TMPDIR/lay$n" oci gzip '{"Cmd":["cat","/which"]}' "$BATS_TEST_TMPDIR/B" "$BATS_TEST_TMPDIR/$n"
+		sed -i "s/\"t\"/\"img$n\"/" "$BATS_TEST_TMPDIR/lay$n/index.json"
+		tar -C "$BATS_TEST_TMPDIR/lay$n" -cf "$BATS_TEST_TMPDIR/$n.tar" oci-layout index.json blobs
+	done
+	for n in p q; do
+		"$RBOX_BIN" load -q -i "$BATS_TEST_TMPDIR/$n.tar" 3>&- &
+		pids+=($!)
+	done
+	for n in "${pids[@]}"; do wait "$n"; done
+	assert_equal "$(ls "$RBOX_ROOT/images/layers" | wc -l)" 3
+	assert_equal "$(ls "$RBOX_ROOT/images/tmp" | wc -l)" 0
+	run rbox run --rm imgp
+	assert_output p
+	run rbox run --rm imgq
+	assert_output q
+}
