@@ -39,10 +39,18 @@ static const struct command {
     { "exec", cmd_exec, "run a command in a running container" },
     { "stats", cmd_stats, "show containers' resource use" },
     { "top", cmd_top, "show a container's processes" },
+    { "commit", cmd_commit, "make an image of a container's changes" },
+    { "diff", cmd_diff, "list a container's changes to its image" },
+    { "export", cmd_export, "write a container's filesystem as a tar" },
+    { "cp", cmd_cp, "copy files out of or into a container" },
     { "container", NULL, "container commands (prune, ls, and the ones above)" },
-    { "image", cmd_image, "image commands (import, ls, rm, inspect)" },
+    { "image", cmd_image, "image commands (import, load, save, ls, rm, tag, prune, ...)" },
     { "images", cmd_images, "list images" },
     { "import", cmd_image_import, "import a rootfs tarball as an image" },
+    { "load", cmd_image_load, "load images from a docker-archive or oci-archive" },
+    { "save", cmd_image_save, "save images as a docker-archive or oci-archive" },
+    { "tag", cmd_image_tag, "give an image another name" },
+    { "history", cmd_image_history, "show how an image was made" },
     { "rmi", cmd_image_rm, "remove images" },
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
@@ -99,7 +107,9 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
         if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
             return cmd_ps(ctx, argc - 1, argv + 1);
         if (strcmp(sub, "container") != 0 && strcmp(sub, "image") != 0 &&
-            strcmp(sub, "images") != 0 && strcmp(sub, "import") != 0 && strcmp(sub, "rmi") != 0)
+            strcmp(sub, "images") != 0 && strcmp(sub, "import") != 0 && strcmp(sub, "rmi") != 0 &&
+            strcmp(sub, "load") != 0 && strcmp(sub, "save") != 0 && strcmp(sub, "tag") != 0 &&
+            strcmp(sub, "history") != 0)
             return dispatch(ctx, argc - 1, argv + 1);
         name = sub;
     } else {

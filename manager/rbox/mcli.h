@@ -70,6 +70,17 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_import(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
+/* cmd/imagecmd.c */
+int cmd_image_tag(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_history(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_prune(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_load(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_save(struct cmd_ctx *c, int argc, char **argv);
+/* cmd/commitcmd.c */
+int cmd_commit(struct cmd_ctx *c, int argc, char **argv);
+int cmd_diff(struct cmd_ctx *c, int argc, char **argv);
+int cmd_export(struct cmd_ctx *c, int argc, char **argv);
+int cmd_cp(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_network(struct cmd_ctx *c, int argc, char **argv);
 int cmd_port(struct cmd_ctx *c, int argc, char **argv);

@@ -348,7 +348,10 @@ static void inspect_paths(json_w *w, struct store *s, const struct ctr_spec *sp)
 {
     _cleanup_free_ char *dir = ctr_path(s, sp->id, NULL);
     _cleanup_free_ char *run = ctr_run_path(s, sp->id, NULL);
-    _cleanup_free_ char *lower = xasprintf("%s/images/%s/rootfs", s->root, sp->image_id);
+    struct image img;
+    _cleanup_free_ char *lower =
+        image_load(s, sp->image_id, &img, NULL) == 0 ? image_lower_dirs(s, &img) : xstrdup("");
+    image_clear(&img);
     jw_key(w, "LogPath");
     _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);
     jw_str(w, log);

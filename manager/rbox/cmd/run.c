@@ -31,8 +31,9 @@
     "      --device HOST[:CTR][:PERMS]\n"                                                       \
     "                             a host device node in the container, with a device\n"         \
     "                             cgroup rule (PERMS: r, w, m; default rwm)\n"                  \
-    "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
-    "                             after IMAGE become its arguments\n"                           \
+    "      --entrypoint CMD       run CMD instead of the image's Entrypoint (and drop its\n"    \
+    "                             Cmd; \"\" clears it); the arguments after IMAGE become\n"     \
+    "                             its arguments\n"                                              \
     "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
@@ -281,7 +282,7 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return validate_hostname(v, err);
     case F_ENTRYPOINT:
         strv_free(s->entrypoint);
-        s->entrypoint = NULL;
+        s->entrypoint = xcalloc(1, sizeof(char *)); /* "": none, not the image's */
         if (*v) {
             size_t n = 0;
             strv_push(&s->entrypoint, &n, xstrdup(v));
@@ -399,8 +400,6 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     r->spec.image = xstrdup(argv[image]);
     if (image + 1 < argc)
         r->spec.cmd = strv_dup(argv + image + 1);
-    if (r->spec.stop_signal == NULL)
-        r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
     const struct rbox_conf *conf;
     if (rbox_conf_get(&conf, err) < 0)
@@ -411,7 +410,7 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
         image_resolve(c->s, r->spec.image, img, err) < 0)
         return -1;
-    return spec_resolve(&r->spec, img, err);
+    return spec_resolve(&r->spec, c->s, img, err);
 }
 
 /* Start (or, for start -a on a running one, attach) and stream until the container exits or
