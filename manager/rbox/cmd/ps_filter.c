@@ -134,7 +134,7 @@ static bool value_match(const struct psf_term *t, const char *s)
     return strcmp(t->value, s) == 0 || (t->re_ok && regexec(&t->re, s, 0, NULL, 0) == 0);
 }
 
-static bool label_match(char *const *labels, const char *want)
+bool filter_labels_match(char *const *labels, const char *want)
 {
     const char *eq = strchr(want, '=');
     size_t klen = eq ? (size_t)(eq - want) : strlen(want);
@@ -169,7 +169,7 @@ static bool term_match(const struct ps_filter *f, const struct psf_term *t,
         snprintf(slash, sizeof(slash), "/%s", st->name);
         return value_match(t, st->name) || value_match(t, slash);
     }
-    case K_LABEL: return sp && label_match(sp->rf.labels, t->value);
+    case K_LABEL: return sp && filter_labels_match(sp->rf.labels, t->value);
     case K_STATUS: return strcmp(ctr_status_name(st->status), t->value) == 0;
     case K_EXITED:
         return (st->status == CS_EXITED || st->status == CS_DEAD) && st->started_ns != 0 &&

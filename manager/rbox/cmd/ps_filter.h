@@ -23,4 +23,7 @@ int psf_prepare(struct ps_filter *f, struct store *s, rbox_err **err);
 bool psf_match(const struct ps_filter *f, struct store *s, const struct ctr_state *st);
 void psf_clear(struct ps_filter *f);
 
+/* label=KEY or KEY=VALUE against K=V labels (ps, volume ls). */
+bool filter_labels_match(char *const *labels, const char *want);
+
 #endif
