@@ -29,6 +29,8 @@ static const struct command {
     { "stop", cmd_stop, "stop containers (stop signal, then SIGKILL)" },
     { "restart", cmd_restart, "restart containers" },
     { "kill", cmd_kill, "send a signal to containers" },
+    { "pause", cmd_pause, "freeze every process of containers" },
+    { "unpause", cmd_unpause, "thaw paused containers" },
     { "rm", cmd_rm, "remove containers" },
     { "ps", cmd_ps, "list containers" },
     { "inspect", cmd_inspect, "show containers as JSON" },
@@ -76,8 +78,8 @@ static const char container_usage[] =
     "Commands:\n"
     "  prune      remove every stopped container\n"
     "  ls, ps     list containers\n"
-    "  run, create, start, stop, restart, kill, rm, inspect, logs, wait, rename,\n"
-    "  attach, exec, stats, top\n";
+    "  run, create, start, stop, restart, kill, pause, unpause, rm, inspect, logs, wait,\n"
+    "  rename, attach, exec, stats, top\n";
 
 static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
 {

@@ -383,6 +383,8 @@ int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
             return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
         return rbox_error_prefix(err, "cannot kill container %s", st.name);
     }
+    if (st.status == CS_PAUSED)
+        ctr_thaw(s, id);
     return 0;
 }
 
