@@ -48,6 +48,8 @@ static const struct command {
     { "rmi", cmd_image_rm, "remove images" },
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "system", cmd_system, "system commands (check: what this host supports)" },
+    { "info", cmd_info, "show the store, the runtime and the host (docker info)" },
+    { "version", cmd_version, "show the versions of rbox and its programs" },
     { NULL, NULL, NULL },
 };
 
