@@ -74,6 +74,8 @@ int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system_df(struct cmd_ctx *c, int argc, char **argv);    /* df.c */
+int cmd_system_prune(struct cmd_ctx *c, int argc, char **argv); /* df.c */
 int cmd_info(struct cmd_ctx *c, int argc, char **argv);
 int cmd_version(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */

@@ -48,7 +48,9 @@ void human_duration(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%lld years", (long long)(d / 365));
 }
 
-static void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
+/* ps's STATUS ("Up 5 minutes (Paused)", "Exited (3) 2 hours ago"); system df -v too */
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len);
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
 {
     char dur[64];
     switch (st->status) {
