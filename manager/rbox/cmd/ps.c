@@ -5,6 +5,7 @@
 #include "image.h"
 #include "format.h"
 #include "ps_filter.h"
+#include "restart.h"
 #include "salvage.h"
 #include "json.h"
 #include "mcli.h"
@@ -62,7 +63,8 @@ void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
         break;
     case CS_EXITED:
         human_duration(now - st->finished_ns, dur, sizeof(dur));
-        snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, dur);
+        snprintf(buf, len, "%s (%d) %s ago", ctr_restarting(st) ? "Restarting" : "Exited",
+                 st->exit_code, dur);
         break;
     default: snprintf(buf, len, "Dead"); break;
     }
@@ -387,6 +389,7 @@ static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
     jw_kstr(w, "Status", ctr_status_name(st->status));
     jw_kbool(w, "Running", running);
     jw_kbool(w, "Paused", st->status == CS_PAUSED);
+    jw_kbool(w, "Restarting", ctr_restarting(st));
     jw_kbool(w, "Dead", st->status == CS_DEAD);
     jw_kbool(w, "OOMKilled", st->oom_killed);
     jw_kint(w, "Pid", running ? st->pid : 0);
@@ -517,6 +520,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "ImageName", st.image);
     _cleanup_free_ char *name = xasprintf("/%s", st.name);
     jw_kstr(w, "Name", name);
+    jw_kint(w, "RestartCount", st.restart_count);
     inspect_paths(w, s, &sp);
     jw_key(w, "Config");
     jw_obj_open(w);

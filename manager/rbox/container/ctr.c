@@ -1,6 +1,7 @@
 /* ctr.c - create, reconcile, start, kill, stop, remove. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "restart.h"
 #include "salvage.h"
 #include "proto.h"
 #include "rtclient.h"
@@ -199,6 +200,7 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
     _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
     bool tty = false, open_stdin = false; /* -t, -i: the monitor holds the pty / stdin pipe */
     spec_stdio(s, id, &tty, &open_stdin);
+    _cleanup_free_ char *restart = restart_policy_of(s, id);
     const char *argv[] = { s->monitor_bin,
                            "--id",
                            id,
@@ -220,6 +222,8 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
                            tty ? "1" : "0",
                            "--stdin",
                            open_stdin ? "1" : "0",
+                           "--restart",
+                           restart,
                            NULL };
     /* through fds above both, so that neither dup2 to 3 or 4 clobbers the other */
     int high = (sync_fd > lock_fd ? sync_fd : lock_fd) + 1;
@@ -303,7 +307,8 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         return fd < 0 ? -1 : rbox_error(err, errno, "reading the state of %s", id);
     bool remove;
     reconcile_locked(s, fd, &st, &remove);
-    if (st.status == CS_RUNNING || st.status == CS_PAUSED)
+    /* a monitor that waits to restart it (--restart) still owns it */
+    if (st.status == CS_RUNNING || st.status == CS_PAUSED || st.monitor_pid != 0)
         return 1;
     if (st.status == CS_DEAD)
         return rbox_error(err, 0,
@@ -372,6 +377,8 @@ int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
         return -1;
     if (st.status != CS_RUNNING && st.status != CS_PAUSED)
         return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
+    if (sig == SIGKILL)
+        ctr_request_stop(s, id); /* docker: no restart after a kill with SIGKILL */
     char num[16];
     snprintf(num, sizeof(num), "%d", sig);
     const char *args[] = { "kill", st.id, num, NULL };
@@ -408,8 +415,14 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
     struct ctr_state st;
     if (ctr_read(s, id, &st, err) < 0)
         return -1;
-    if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+    if (st.status != CS_RUNNING && st.status != CS_PAUSED) {
+        if (st.monitor_pid != 0) { /* between two runs of a --restart container: end it */
+            ctr_request_stop(s, id);
+            ctr_wait_monitor(&st, 30000);
+        }
         return 0; /* docker: stopping a stopped container succeeds */
+    }
+    ctr_request_stop(s, id);
     struct ctr_spec spec;
     _cleanup_close_ int fd = ctr_open_dir(s, id, err);
     if (fd < 0 || spec_load(fd, &spec, err) < 0)
@@ -498,10 +511,14 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
             return 0; /* --rm removed it meanwhile */
         }
         rbox_err *e = NULL;
-        if (ctr_kill(s, id, SIGKILL, &e) < 0)
+        ctr_request_stop(s, id);
+        if (ctr_kill(s, id, SIGKILL, &e) < 0) {
             rbox_err_free(e); /* e.g. the runtime was killed: try again, do not wait */
-        else
+            if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+                ctr_wait_monitor(&st, 30000); /* a --restart monitor between two runs */
+        } else {
             ctr_wait_monitor(&st, 30000);
+        }
         if (had)
             store_lock(s, NULL);
         if (ctr_read(s, id, &st, NULL) < 0)

@@ -4,6 +4,10 @@
 
 load helpers
 
+file_differs() { # FILE TEXT (for wait_for: read on every try)
+	[ "$(cat "$1")" != "$2" ]
+}
+
 # a container that writes a counter: tick NAME prints it
 start_ticker() {
 	rbox run -d --name "$1" busybox sh -c 'trap "exit 9" TERM; i=0; while :; do i=$((i+1)); echo $i >/n; sleep 0.02; done' >/dev/null
@@ -36,7 +40,7 @@ start_ticker() {
 	assert_success
 	assert_output tick
 	assert_equal "$(ctr_status tick)" running
-	wait_for 50 0.1 test "$(cat "$upper/n")" != "$b"
+	wait_for 50 0.1 file_differs "$upper/n" "$b"
 }
 
 @test "pause / unpause: not running, already paused, not paused: one error line, exit 125" {

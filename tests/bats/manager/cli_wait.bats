@@ -3,6 +3,10 @@
 
 load helpers
 
+status_is() { # NAME STATUS (for wait_for: evaluated on every try)
+	[ "$(ctr_status "$1")" = "$2" ]
+}
+
 @test "wait: exit codes in argument order; a stopped container answers at once" {
 	rbox run --name done busybox sh -c 'exit 3' || true
 	rbox run -d --name later busybox sh -c 'sleep 0.5; exit 4' >/dev/null
@@ -35,7 +39,7 @@ load helpers
 	local out="$BATS_TEST_TMPDIR/wait.out"
 	rbox wait --condition removed rr >"$out" 2>&1 3>&- &
 	local pid=$!
-	wait_for 50 0.1 test "$(ctr_status rr)" = exited
+	wait_for 50 0.1 status_is rr exited
 	sleep 0.3
 	[ ! -s "$out" ]
 	kill -0 "$pid"
