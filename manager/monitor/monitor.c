@@ -527,9 +527,10 @@ void monitor_exec_request(struct srv *s, int i, char *payload, size_t len)
 }
 
 /* --restart: the policy says so, and nobody asked for a stop. Records the exit (the state says
- * exited, the monitor still owns the container: ps shows "Restarting"), deletes the runtime's
- * container, waits docker's back-off (100 ms, doubled each time up to 1 minute, from 100 ms
- * again after a run of 10 s or more), then creates and starts it again: true when it runs. */
+ * exited, the monitor still owns the container: ps shows "Restarting"), tells the attached
+ * clients (X: the exit they wait for), deletes the runtime's container, waits docker's back-off
+ * (100 ms, doubled each time up to 1 minute, from 100 ms again after a run of 10 s or more), then
+ * creates and starts it again: true when it runs. */
 static bool restart_wanted(void)
 {
     static int count;
@@ -558,6 +559,9 @@ static bool restart_wanted(void)
     }
     if (lock >= 0)
         close(lock);
+    /* docker: the clients (a foreground run, attach, wait) see this exit; later runs are
+     * for new ones */
+    srv_finish(&m.srv, code, sig);
     const char *del[] = { "delete", "--force", m.id, NULL };
     runtime(del, -1, -1);
     for (int64_t waited = 0; waited < delay_ms; waited += 50) {

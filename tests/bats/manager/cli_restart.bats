@@ -16,11 +16,14 @@ status_is() { # NAME STATUS
 	[ "$(ctr_status "$1")" = "$2" ]
 }
 
+ended() { # NAME: exited for good (no monitor left to restart it)
+	[ "$(rbox inspect -f '{{.State.Status}} {{.State.Restarting}} {{.State.MonitorPid}}' "$1")" = "exited false 0" ]
+}
+
 @test "--restart on-failure:N: N restarts after failures, then the last exit code" {
 	rbox run -d --name rs --restart on-failure:3 busybox sh -c 'echo run; exit 2' >/dev/null
-	run rbox wait rs
-	assert_success
-	assert_output 2
+	wait_for 200 0.1 ended rs
+	assert_equal "$(inspect_field rs .State.ExitCode)" 2
 	assert_equal "$(restarts rs)" 3
 	assert_equal "$(rbox logs rs | grep -c run)" 4
 	assert_equal "$(ctr_status rs)" exited
@@ -30,12 +33,26 @@ status_is() { # NAME STATUS
 	rbox run -d --name ok --restart on-failure busybox true >/dev/null
 	run rbox wait ok
 	assert_output 0
+	wait_for 100 0.1 ended ok
 	assert_equal "$(restarts ok)" 0
 	run rbox inspect -f '{{json .HostConfig.RestartPolicy}}' ok
 	assert_output '{"Name":"on-failure","MaximumRetryCount":0}'
 	rbox create --name plain busybox true >/dev/null
 	run rbox inspect -f '{{json .HostConfig.RestartPolicy}}' plain
 	assert_output '{"Name":"no","MaximumRetryCount":0}'
+}
+
+@test "--restart: a foreground run and wait return at each exit, as docker's" {
+	run rbox run --name fg --restart on-failure:2 busybox sh -c 'echo run; exit 3'
+	assert_failure 3
+	assert_output run
+	# it goes on in the background
+	wait_for 100 0.1 restarts_ge fg 1
+	run rbox wait fg
+	assert_output 3
+	wait_for 200 0.1 ended fg
+	assert_equal "$(restarts fg)" 2
+	assert_equal "$(rbox logs fg | grep -c run)" 3
 }
 
 @test "--restart always: restarted after a clean exit too; stop ends it" {
