@@ -2,6 +2,7 @@
  * the "server" is this store, rbox-monitor and rbox-runtime), and --format json or a Go
  * template over docker's keys ({{.ServerVersion}}, {{.Server.Version}}, {{json .}}). */
 #define _GNU_SOURCE
+#include "ctr.h"
 #include "format.h"
 #include "image.h"
 #include "json.h"
@@ -173,10 +174,8 @@ static void count(struct store *s, struct counts *c)
     size_t n = 0;
     if (ctr_list_ids(s, &ids, &n, NULL) == 0)
         for (size_t i = 0; i < n; i++) {
-            char rel[32 + ID_LEN];
             struct ctr_state st;
-            snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, ids[i]);
-            if (ctr_state_read_at(s->root_fd, rel, &st) < 0)
+            if (ctr_read(s, ids[i], &st, NULL) < 0) /* reconciled: a dead monitor's is exited */
                 continue;
             c->containers++;
             c->running += st.status == CS_RUNNING;
