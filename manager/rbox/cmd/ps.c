@@ -126,7 +126,8 @@ static const char ps_usage[] =
     "  -f, --filter KEY=VALUE  only the containers it matches (repeatable: values of one key\n"
     "                          are ORed, keys ANDed): id=, name= (a regular expression),\n"
     "                          label=KEY or KEY=VALUE (every label must match),\n"
-    "                          status=created|running|paused|exited|dead (implies --all),\n"
+    "                          status=created|restarting|running|paused|exited|dead\n"
+    "                          (implies --all),\n"
     "                          exited=CODE, ancestor=IMAGE, before=CONTAINER,\n"
     "                          since=CONTAINER, volume=NAME|SOURCE|DESTINATION\n"
     "  -n, --last N            the N newest containers (implies --all)\n"
@@ -243,7 +244,7 @@ static int print_rows(struct ctr_state *v, size_t n, struct fmt *f, bool no_trun
         human_duration(now - v[i].created_ns, dur, sizeof(dur));
         snprintf(buf, sizeof(buf), "%s ago", dur);
         jw_kstr(&w, "RunningFor", buf);
-        jw_kstr(&w, "State", ctr_status_name(v[i].status));
+        jw_kstr(&w, "State", ctr_state_name(&v[i]));
         status_text(&v[i], now, buf, sizeof(buf));
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
@@ -386,7 +387,7 @@ static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
     bool running = st->status == CS_RUNNING || st->status == CS_PAUSED;
     jw_key(w, "State");
     jw_obj_open(w);
-    jw_kstr(w, "Status", ctr_status_name(st->status));
+    jw_kstr(w, "Status", ctr_state_name(st));
     jw_kbool(w, "Running", running);
     jw_kbool(w, "Paused", st->status == CS_PAUSED);
     jw_kbool(w, "Restarting", ctr_restarting(st));

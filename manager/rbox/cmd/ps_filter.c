@@ -8,6 +8,7 @@
 #include "ps_filter.h"
 #include "ctr.h"
 #include "image.h"
+#include "restart.h"
 #include "spec.h"
 #include "util.h"
 
@@ -50,10 +51,10 @@ int psf_add(struct ps_filter *f, const char *arg, rbox_err **err)
         enum ctr_status s = 0;
         while (s < CS_COUNT && strcmp(ctr_status_name(s), v) != 0)
             s++;
-        if (s == CS_COUNT)
+        if (s == CS_COUNT && strcmp(v, "restarting") != 0 && strcmp(v, "removing") != 0)
             return rbox_error(err, 0,
-                              "invalid filter \"%s\": status is one of created, running, "
-                              "paused, exited, dead",
+                              "invalid filter \"%s\": status is one of created, restarting, "
+                              "running, removing, paused, exited, dead",
                               arg);
     }
     if (t.key == K_EXITED && (parse_int(v, &t.code) < 0 || t.code < 0))
@@ -170,7 +171,7 @@ static bool term_match(const struct ps_filter *f, const struct psf_term *t,
         return value_match(t, st->name) || value_match(t, slash);
     }
     case K_LABEL: return sp && filter_labels_match(sp->rf.labels, t->value);
-    case K_STATUS: return strcmp(ctr_status_name(st->status), t->value) == 0;
+    case K_STATUS: return strcmp(ctr_state_name(st), t->value) == 0;
     case K_EXITED:
         return (st->status == CS_EXITED || st->status == CS_DEAD) && st->started_ns != 0 &&
                st->exit_code == t->code;

@@ -71,6 +71,11 @@ void ctr_request_stop(const struct store *s, const char *id)
         close(fd);
 }
 
+const char *ctr_state_name(const struct ctr_state *st)
+{
+    return ctr_restarting(st) ? "restarting" : ctr_status_name(st->status);
+}
+
 bool ctr_restarting(const struct ctr_state *st)
 {
     /* the monitor's final exit record keeps the pid; the one before a restart clears it */

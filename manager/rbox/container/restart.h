@@ -19,5 +19,7 @@ void ctr_request_stop(const struct store *s, const char *id);
 
 /* Between two runs of a --restart container: exited, its monitor waiting to start it again. */
 bool ctr_restarting(const struct ctr_state *st);
+/* docker's State.Status: the status's name, or "restarting" between two runs. */
+const char *ctr_state_name(const struct ctr_state *st);
 
 #endif

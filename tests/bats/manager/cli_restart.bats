@@ -88,10 +88,17 @@ ended() { # NAME: exited for good (no monitor left to restart it)
 
 @test "--restart: between two runs ps says Restarting; rm -f and stop end it at once" {
 	rbox run -d --name bo --restart always busybox sh -c 'exit 1' >/dev/null
-	# the back-off doubles from 100 ms: after a few restarts it waits long enough to be seen
-	wait_for 100 0.1 sh -c "$RBOX_BIN ps -a --format '{{.Status}}' | grep -q '^Restarting (1) '"
+	# the back-off doubles from 100 ms: after 5 restarts it waits 3.2 s, long enough to look
+	wait_for 150 0.1 restarts_ge bo 5
+	wait_for 50 0.1 status_is bo restarting
+	run rbox ps -a --format '{{.Status}}'
+	assert_output --regexp '^Restarting \(1\) '
 	run rbox inspect -f '{{.State.Status}} {{.State.Restarting}}' bo
-	assert_output 'exited true'
+	assert_output 'restarting true'
+	run rbox ps -q -f status=restarting
+	assert_output "$(ctr_id bo | cut -c1-12)"
+	run rbox ps -q -f status=exited
+	assert_output ""
 	run rbox rm -f bo
 	assert_success
 	run rbox ps -aq
