@@ -59,6 +59,8 @@ int cmd_stop(struct cmd_ctx *c, int argc, char **argv);
 int cmd_kill(struct cmd_ctx *c, int argc, char **argv);
 int cmd_restart(struct cmd_ctx *c, int argc, char **argv);
 int cmd_wait(struct cmd_ctx *c, int argc, char **argv);
+int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
+int cmd_unpause(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rename(struct cmd_ctx *c, int argc, char **argv);
 int cmd_prune(struct cmd_ctx *c, int argc, char **argv);
@@ -87,6 +89,10 @@ int cmd_port(struct cmd_ctx *c, int argc, char **argv);
 int cmd_update(struct cmd_ctx *c, int argc, char **argv);
 int cmd_events(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system_df(struct cmd_ctx *c, int argc, char **argv);    /* df.c */
+int cmd_system_prune(struct cmd_ctx *c, int argc, char **argv); /* df.c */
+int cmd_info(struct cmd_ctx *c, int argc, char **argv);
+int cmd_version(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);

@@ -53,6 +53,9 @@
     "      --privileged           every capability, every device, no seccomp, nothing\n"        \
     "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
+    "      --restart POLICY       no (default), on-failure[:N] (N: at most), always or\n"       \
+    "                             unless-stopped: the monitor restarts it after an exit\n"      \
+    "                             (not after stop, kill -s KILL, rm -f)\n"                      \
     "      --rm                   remove the container when it exits\n"                         \
     "      --shm-size SIZE        size of /dev/shm (default 64m)\n"                             \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
@@ -244,6 +247,7 @@ static const struct mopt run_opts[] = {
     { "cpu-shares", 'c', true, F_RUNFLAG_FIRST + 10 },
     { "cpuset-cpus", 0, true, F_RUNFLAG_FIRST + 11 },
     { "oom-kill-disable", 0, false, F_RUNFLAG_FIRST + 12 },
+    { "restart", 0, true, F_RUNFLAG_FIRST + 13 },
     { NULL, 0, false, 0 },
 };
 
@@ -379,6 +383,8 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
         return -1;
     if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0)
         return -1;
+    if (r->spec.auto_remove && r->spec.rf.restart && strcmp(r->spec.rf.restart, "no") != 0)
+        return rbox_error(err, 0, "conflicting options: --restart and --rm");
     if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
         return -1;
     *image = p.i;
