@@ -3,11 +3,14 @@
  * expression found anywhere: POSIX ERE here, RE2 there), label=KEY or KEY=VALUE,
  * status=created|running|paused|exited|dead, exited=CODE (containers that ran and stopped),
  * ancestor=IMAGE (name[:tag], ID or ID prefix), before=/since=CONTAINER (created before /
- * after it), volume=NAME|DESTINATION (a named volume or bind source, or where it is mounted). */
+ * after it), volume=NAME|DESTINATION (a named volume or bind source, or where it is mounted),
+ * network=NAME|ID (attached to it; none and host by name), publish=PORT[/PROTO] (a host port
+ * it publishes), expose=PORT[/PROTO] (a container port it publishes). */
 #define _GNU_SOURCE
 #include "ps_filter.h"
 #include "ctr.h"
 #include "image.h"
+#include "network.h"
 #include "restart.h"
 #include "spec.h"
 #include "util.h"
@@ -17,9 +20,23 @@
 #include <string.h>
 #include <unistd.h>
 
-enum psf_key { K_ID, K_NAME, K_LABEL, K_STATUS, K_EXITED, K_ANCESTOR, K_BEFORE, K_SINCE, K_VOLUME };
+enum psf_key {
+    K_ID,
+    K_NAME,
+    K_LABEL,
+    K_STATUS,
+    K_EXITED,
+    K_ANCESTOR,
+    K_BEFORE,
+    K_SINCE,
+    K_VOLUME,
+    K_NETWORK,
+    K_PUBLISH,
+    K_EXPOSE
+};
 static const char *const key_names[] = { "id",       "name",   "label", "status", "exited",
-                                         "ancestor", "before", "since", "volume", NULL };
+                                         "ancestor", "before", "since", "volume", "network",
+                                         "publish",  "expose", NULL };
 
 struct psf_term {
     enum psf_key key;
@@ -41,7 +58,7 @@ int psf_add(struct ps_filter *f, const char *arg, rbox_err **err)
     if (!key_names[k])
         return rbox_error(err, 0,
                           "invalid filter \"%.*s\": the keys are id, name, label, status, "
-                          "exited, ancestor, before, since, volume",
+                          "exited, ancestor, before, since, volume, network, publish, expose",
                           (int)klen, arg);
     struct psf_term t = { .key = (enum psf_key)k, .value = NULL };
     const char *v = eq + 1;
@@ -64,7 +81,8 @@ int psf_add(struct ps_filter *f, const char *arg, rbox_err **err)
     t.value = xstrdup(v);
     f->t = xrealloc(f->t, (f->n + 1) * sizeof(*f->t));
     f->t[f->n++] = t;
-    f->need_spec |= t.key == K_LABEL || t.key == K_VOLUME;
+    f->need_spec |= t.key == K_LABEL || t.key == K_VOLUME || t.key == K_NETWORK ||
+                    t.key == K_PUBLISH || t.key == K_EXPOSE;
     return 0;
 }
 
@@ -159,8 +177,40 @@ static bool volume_match(const struct sbx_opts *o, const char *want)
     return false;
 }
 
+/* network=NAME|ID: attached to it (a network's ID matches by prefix, as docker). */
+static bool network_match(struct store *s, const struct ctr_spec *sp, const char *want)
+{
+    for (size_t i = 0; i < sp->net.n_nets; i++) {
+        if (str_eq(sp->net.nets[i].name, want))
+            return true;
+        struct network n;
+        if (network_load(s, sp->net.nets[i].name, &n, NULL) == 0) {
+            bool hit = strlen(want) >= 3 && str_has_prefix(n.id, want);
+            network_clear(&n);
+            if (hit)
+                return true;
+        }
+    }
+    return str_eq(sp->network, want); /* none, host */
+}
+
+/* publish=PORT[/PROTO] (a host port published) or expose=PORT[/PROTO] (a container port). */
+static bool port_match(const struct ctr_spec *sp, const char *want, bool host)
+{
+    const char *slash = strchr(want, '/');
+    int port = atoi(want);
+    const char *proto = slash ? slash + 1 : "tcp";
+    for (size_t i = 0; i < sp->net.n_ports; i++) {
+        const struct port_map *p = &sp->net.ports[i];
+        int first = host ? p->host_port : p->ctr_port;
+        if (str_eq(p->proto, proto) && port >= first && port < first + p->range)
+            return true;
+    }
+    return false;
+}
+
 /* One term against the container (sp: its spec when need_spec, else NULL). */
-static bool term_match(const struct ps_filter *f, const struct psf_term *t,
+static bool term_match(struct store *s, const struct ps_filter *f, const struct psf_term *t,
                        const struct ctr_state *st, const struct ctr_spec *sp)
 {
     switch (t->key) {
@@ -183,6 +233,9 @@ static bool term_match(const struct ps_filter *f, const struct psf_term *t,
     case K_BEFORE: return st->created_ns < f->before_ns;
     case K_SINCE: return st->created_ns > f->since_ns;
     case K_VOLUME: return sp && volume_match(&sp->sbx, t->value);
+    case K_NETWORK: return sp && network_match(s, sp, t->value);
+    case K_PUBLISH: return sp && port_match(sp, t->value, true);
+    case K_EXPOSE: return sp && port_match(sp, t->value, false);
     }
     return false;
 }
@@ -205,7 +258,7 @@ bool psf_match(const struct ps_filter *f, struct store *s, const struct ctr_stat
             if ((int)f->t[i].key != k)
                 continue;
             seen = true;
-            bool m = term_match(f, &f->t[i], st, have ? &sp : NULL);
+            bool m = term_match(s, f, &f->t[i], st, have ? &sp : NULL);
             any |= m;
             all &= m;
         }

@@ -86,6 +86,7 @@
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]\n"                                         \
     "                             publish a port (ranges A-B; no HOSTPORT: a free one;\n"      \
     "                             'rbox port' shows it)\n"                                     \
+    "  -P, --publish-all          publish the image's exposed ports on free host ports\n"      \
     "      --dns IP               a name server for /etc/resolv.conf (repeatable)\n"           \
     "      --dns-search DOMAIN    a search domain (repeatable; . for none)\n"                  \
     "      --dns-option OPT       a resolv.conf option (repeatable)\n"                         \
@@ -213,6 +214,7 @@ static const struct mopt run_opts[] = {
     { "ip", 0, true, F_NETFLAG_FIRST + 2 },
     { "network-alias", 0, true, F_NETFLAG_FIRST + 3 },
     { "publish", 'p', true, F_NETFLAG_FIRST + 4 },
+    { "publish-all", 'P', false, F_NETFLAG_FIRST + 9 },
     { "dns", 0, true, F_NETFLAG_FIRST + 5 },
     { "dns-search", 0, true, F_NETFLAG_FIRST + 6 },
     { "dns-option", 0, true, F_NETFLAG_FIRST + 7 },
@@ -414,7 +416,8 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
     if (net_create_check(c->s, &r->spec, err) < 0 ||
         ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
-        image_resolve(c->s, r->spec.image, img, err) < 0)
+        image_resolve(c->s, r->spec.image, img, err) < 0 ||
+        net_req_publish_all(&r->spec.net, img->config, err) < 0)
         return -1;
     return spec_resolve(&r->spec, c->s, img, err);
 }
