@@ -216,3 +216,16 @@ bool json_get_bool(yajl_val obj, const char *key, bool *out)
     }
     return false;
 }
+
+char **json_get_strv(yajl_val obj, const char *key)
+{
+    yajl_val a = json_get(obj, key);
+    if (!YAJL_IS_ARRAY(a))
+        return NULL;
+    char **v = xcalloc(a->u.array.len + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < a->u.array.len; i++)
+        if (YAJL_IS_STRING(a->u.array.values[i]))
+            v[n++] = xstrdup(YAJL_GET_STRING(a->u.array.values[i]));
+    return v;
+}

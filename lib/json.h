@@ -58,5 +58,8 @@ const char *json_get_str(yajl_val obj, const char *key);
 bool json_get_i64(yajl_val obj, const char *key, int64_t *out);
 bool json_get_u64(yajl_val obj, const char *key, uint64_t *out);
 bool json_get_bool(yajl_val obj, const char *key, bool *out);
+/* The strings of an array member (allocated, NULL-terminated; other elements skipped), or
+ * NULL when the member is missing or not an array. */
+char **json_get_strv(yajl_val obj, const char *key);
 
 #endif

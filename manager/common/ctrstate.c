@@ -104,6 +104,7 @@ static const struct field {
     FIELD("oom_killed", F_BOOL, oom_killed),
     FIELD("cleaned", F_BOOL, cleaned),
     FIELD("auto_remove", F_BOOL, auto_remove),
+    FIELD("restart_count", F_INT, restart_count),
     FIELD("error", F_STR, error),
 };
 

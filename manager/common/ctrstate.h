@@ -40,6 +40,8 @@ struct ctr_state {
     bool cleaned;     /* after exit: runtime state deleted, overlay unmounted */
     bool auto_remove; /* --rm */
     char error[512];  /* why the last start failed / what reconcile found */
+    /* --restart: restarts by the monitor since the last start by the user */
+    int restart_count;
 };
 
 const char *ctr_status_name(enum ctr_status s);

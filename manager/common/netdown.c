@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,18 +54,30 @@ int netavark_run(const char *bin, const char *aardvark, const char *config, cons
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &all);
+    /* one netavark at a time per config dir (as podman locks it): two concurrent setups race
+     * on creating the same iptables chains and on aardvark-dns's files */
+    char lockpath[PATH_MAX];
+    snprintf(lockpath, sizeof(lockpath), "%s/rbox-netavark.lock",
+             config && *config ? config : "/run");
+    int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    while (lock >= 0 && flock(lock, LOCK_EX) < 0 && errno == EINTR)
+        ;
     pid_t pid;
     int r = posix_spawn(&pid, bin, &fa, &at, (char *const *)argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
+    int status = -1;
     if (r != 0) {
         errno = r;
-        return -1;
+    } else {
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR) {
+                status = -1;
+                break;
+            }
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
+    if (lock >= 0)
+        close(lock);
     return status;
 }
 

@@ -11,6 +11,9 @@
 #define ATTACH_STDIN   0x04
 #define ATTACH_RESIZE  0x08 /* the hello carries " rows cols" */
 #define CONSOLE_SOCKET "console.sock"
+/* <runroot>/containers/<id>/stop-requested: rbox stop, kill -s KILL and rm -f create it before
+ * they signal; a monitor that finds it does not restart the container (--restart) */
+#define STOP_REQUEST   "stop-requested"
 #define PROTO_DATA_MAX 8192
 #define PROTO_MSG_MAX  (PROTO_DATA_MAX + 1)
 

@@ -13,6 +13,8 @@
  *   6. state: exited + exit code (fsync), rbox-runtime delete, the network's teardown
  *      (common/netdown.c), unmount the overlay; with --rm
  *      remove the container; state: cleaned; send "X" to clients; exit
+ * With --restart (restart.c) the container is created and started again between 5 and 6, after
+ * docker's back-off, unless rbox asked for a stop (STOP_REQUEST).
  * It allocates nothing after startup: every buffer is static.
  */
 #define _GNU_SOURCE
@@ -52,6 +54,7 @@ static struct {
     bool reaped;
     bool log_noted;            /* the log's write failure is in the state */
     bool terminal, open_stdin; /* -t, -i: see tty.c */
+    const char *restart;       /* --restart policy ("no" when not given) */
     int wstatus;
     char path[4][PATH_MAX]; /* runtime log, pid file, rootfs, bundle */
     struct logw log;
@@ -95,6 +98,8 @@ static void parse_args(int argc, char **argv)
         else if (strcmp(k, "--port-fds") == 0) /* fds 5.. : published ports, held till exit */
             for (int fd = 5, n = atoi(v); n > 0 && fd < 5 + n; fd++)
                 fcntl(fd, F_SETFD, FD_CLOEXEC);
+        else if (strcmp(k, "--restart") == 0)
+            m.restart = v;
         else
             die("unknown argument (rbox-monitor is started by rbox)");
     }
@@ -268,6 +273,8 @@ static void setup(void)
     st.monitor_start = proc_start_time(st.monitor_pid);
     read_boot_id(st.boot_id);
     st.cleaned = false;
+    st.restart_count = 0; /* docker: a start by the user counts from 0 again */
+    unlinkat(m.runfd, STOP_REQUEST, 0);
     if (ctr_state_write(m.ctrfd, &st, false) < 0)
         fail_start(EXIT_RBOX, "monitor: writing the container state failed");
 }
@@ -528,6 +535,59 @@ void monitor_exec_request(struct srv *s, int i, char *payload, size_t len)
     srv_send(s, i, reply, strlen(reply));
 }
 
+/* --restart: the policy says so, and nobody asked for a stop. Records the exit (the state says
+ * exited, the monitor still owns the container: ps shows "Restarting"), tells the attached
+ * clients (X: the exit they wait for), deletes the runtime's container, waits docker's back-off
+ * (100 ms, doubled each time up to 1 minute, from 100 ms again after a run of 10 s or more), then
+ * creates and starts it again: true when it runs. */
+static bool restart_wanted(void)
+{
+    static int count;
+    static int64_t delay_ms = 100;
+    int code = 255, sig = 0;
+    if (m.reaped && WIFEXITED(m.wstatus))
+        code = WEXITSTATUS(m.wstatus);
+    else if (m.reaped && WIFSIGNALED(m.wstatus))
+        code = 128 + (sig = WTERMSIG(m.wstatus));
+    if (!m.restart || faccessat(m.runfd, STOP_REQUEST, F_OK, 0) == 0 ||
+        !restart_policy_allows(m.restart, code, count))
+        return false;
+    int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
+    struct ctr_state st;
+    int64_t now = now_ns_realtime();
+    if (ctr_state_read(m.ctrfd, &st) == 0) {
+        if (now - st.started_ns >= 10 * 1000000000LL)
+            delay_ms = 100;
+        st.status = CS_EXITED;
+        st.exit_code = code;
+        st.exit_signal = sig;
+        st.finished_ns = now;
+        st.pid = 0;
+        st.restart_count = ++count;
+        ctr_state_write(m.ctrfd, &st, false);
+    }
+    if (lock >= 0)
+        close(lock);
+    /* docker: the clients (a foreground run, attach, wait) see this exit; later runs are
+     * for new ones */
+    srv_finish(&m.srv, code, sig);
+    const char *del[] = { "delete", "--force", m.id, NULL };
+    runtime(del, -1, -1);
+    for (int64_t waited = 0; waited < delay_ms; waited += 50) {
+        if (faccessat(m.runfd, STOP_REQUEST, F_OK, 0) == 0)
+            return false;
+        srv_accept(&m.srv); /* rbox wait and attach connect meanwhile */
+        usleep(50000);
+    }
+    delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
+    m.reaped = false;
+    m.wstatus = 0;
+    lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
+    m.lock_fd = lock; /* start_container releases it, as rbox's at the first start */
+    start_container();
+    return true;
+}
+
 /* 6: record the exit, clean up, tell the clients. */
 static NORETURN void finish(void)
 {
@@ -538,6 +598,7 @@ static NORETURN void finish(void)
         sig = WTERMSIG(m.wstatus);
         code = 128 + sig;
     }
+    unlinkat(m.runfd, STOP_REQUEST, 0);
     int lock = lock_at(m.ctrfd, CTR_LOCK_FILE);
     struct ctr_state st;
     bool have = ctr_state_read(m.ctrfd, &st) == 0;
@@ -603,5 +664,7 @@ int main(int argc, char **argv)
         fail_start(EXIT_RBOX, "rbox went away before the container started");
     start_container();
     main_loop();
+    while (restart_wanted())
+        main_loop();
     finish();
 }

@@ -94,4 +94,8 @@ void mreport_failed(int ctrfd, const char *id, const char *name, int code, const
 /* 'V' + the report to the attached clients (before srv_finish sends 'X'). */
 void mreport_send(struct srv *s);
 
+/* restart.c: --restart POLICY ("no", "always", "unless-stopped", "on-failure[:N]"): restart
+ * after an exit with this code, after this many restarts? */
+bool restart_policy_allows(const char *policy, int code, int restarts);
+
 #endif

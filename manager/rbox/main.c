@@ -29,6 +29,8 @@ static const struct command {
     { "stop", cmd_stop, "stop containers (stop signal, then SIGKILL)" },
     { "restart", cmd_restart, "restart containers" },
     { "kill", cmd_kill, "send a signal to containers" },
+    { "pause", cmd_pause, "freeze every process of containers" },
+    { "unpause", cmd_unpause, "thaw paused containers" },
     { "rm", cmd_rm, "remove containers" },
     { "ps", cmd_ps, "list containers" },
     { "inspect", cmd_inspect, "show containers as JSON" },
@@ -39,17 +41,27 @@ static const struct command {
     { "exec", cmd_exec, "run a command in a running container" },
     { "stats", cmd_stats, "show containers' resource use" },
     { "top", cmd_top, "show a container's processes" },
+    { "commit", cmd_commit, "make an image of a container's changes" },
+    { "diff", cmd_diff, "list a container's changes to its image" },
+    { "export", cmd_export, "write a container's filesystem as a tar" },
+    { "cp", cmd_cp, "copy files out of or into a container" },
     { "container", NULL, "container commands (prune, ls, and the ones above)" },
-    { "image", cmd_image, "image commands (import, ls, rm, inspect)" },
+    { "image", cmd_image, "image commands (import, load, save, ls, rm, tag, prune, ...)" },
     { "images", cmd_images, "list images" },
     { "import", cmd_image_import, "import a rootfs tarball as an image" },
+    { "load", cmd_image_load, "load images from a docker-archive or oci-archive" },
+    { "save", cmd_image_save, "save images as a docker-archive or oci-archive" },
+    { "tag", cmd_image_tag, "give an image another name" },
+    { "history", cmd_image_history, "show how an image was made" },
     { "rmi", cmd_image_rm, "remove images" },
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
     { "port", cmd_port, "show a container's published ports" },
     { "update", cmd_update, "change containers' resource limits" },
     { "events", cmd_events, "print container, network and volume events" },
-    { "system", cmd_system, "system commands (check: what this host supports)" },
+    { "system", cmd_system, "system commands (check, df, prune, info)" },
+    { "info", cmd_info, "show the store, the runtime and the host (docker info)" },
+    { "version", cmd_version, "show the versions of rbox and its programs" },
     { NULL, NULL, NULL },
 };
 
@@ -62,7 +74,7 @@ static const char usage[] =
     "      --root DIR      store directory (default $RBOX_ROOT, else " DEFAULT_ROOT ")\n"
     "      --runroot DIR   runtime directory (default $RBOX_RUNROOT, else " DEFAULT_RUNROOT ")\n"
     "  -v, --version       print the version\n"
-    "  -h, --help          print this help\n"
+    "  -h, --help          print this help (rbox help COMMAND: a command's help)\n"
     "\n"
     "Commands:\n";
 
@@ -71,7 +83,7 @@ static void print_usage(FILE *f)
     fputs(usage, f);
     for (const struct command *c = commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
-    fprintf(f, "\nRun 'rbox COMMAND --help' for a command's options.\n");
+    fprintf(f, "\nRun 'rbox COMMAND --help' or 'rbox help COMMAND' for a command's options.\n");
 }
 
 static const char container_usage[] =
@@ -80,8 +92,8 @@ static const char container_usage[] =
     "Commands:\n"
     "  prune      remove every stopped container\n"
     "  ls, ps     list containers\n"
-    "  run, create, start, stop, restart, kill, rm, inspect, logs, wait, rename,\n"
-    "  attach, exec, stats, top\n";
+    "  run, create, start, stop, restart, kill, pause, unpause, rm, inspect, logs, wait,\n"
+    "  rename, attach, exec, stats, top\n";
 
 static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -99,7 +111,9 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
         if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
             return cmd_ps(ctx, argc - 1, argv + 1);
         if (strcmp(sub, "container") != 0 && strcmp(sub, "image") != 0 &&
-            strcmp(sub, "images") != 0 && strcmp(sub, "import") != 0 && strcmp(sub, "rmi") != 0)
+            strcmp(sub, "images") != 0 && strcmp(sub, "import") != 0 && strcmp(sub, "rmi") != 0 &&
+            strcmp(sub, "load") != 0 && strcmp(sub, "save") != 0 && strcmp(sub, "tag") != 0 &&
+            strcmp(sub, "history") != 0)
             return dispatch(ctx, argc - 1, argv + 1);
         name = sub;
     } else {
@@ -137,7 +151,8 @@ int main(int argc, char **argv)
         print_usage(stderr);
         return EXIT_RBOX;
     }
-    if (strcmp(argv[p.i], "help") == 0) {
+    bool help = strcmp(argv[p.i], "help") == 0;
+    if (help && p.i + 1 >= argc) {
         print_usage(stdout);
         return 0;
     }
@@ -153,7 +168,14 @@ int main(int argc, char **argv)
     find_helpers(&s);
     struct cmd_ctx ctx = { .s = &s };
     fflush(stdout);
-    int r = dispatch(&ctx, argc - p.i, argv + p.i);
+    /* help COMMAND [SUB]: the command's own --help */
+    char *hargv[4] = { NULL };
+    int hargc = 0;
+    for (int k = p.i + 1; help && k < argc && hargc < 2; k++)
+        hargv[hargc++] = argv[k];
+    if (help)
+        hargv[hargc++] = "--help";
+    int r = help ? dispatch(&ctx, hargc, hargv) : dispatch(&ctx, argc - p.i, argv + p.i);
     fflush(stdout);
     store_close(&s);
     return r;

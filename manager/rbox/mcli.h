@@ -59,6 +59,8 @@ int cmd_stop(struct cmd_ctx *c, int argc, char **argv);
 int cmd_kill(struct cmd_ctx *c, int argc, char **argv);
 int cmd_restart(struct cmd_ctx *c, int argc, char **argv);
 int cmd_wait(struct cmd_ctx *c, int argc, char **argv);
+int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
+int cmd_unpause(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rename(struct cmd_ctx *c, int argc, char **argv);
 int cmd_prune(struct cmd_ctx *c, int argc, char **argv);
@@ -70,12 +72,27 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_import(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
+/* cmd/imagecmd.c */
+int cmd_image_tag(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_history(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_prune(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_load(struct cmd_ctx *c, int argc, char **argv);
+int cmd_image_save(struct cmd_ctx *c, int argc, char **argv);
+/* cmd/commitcmd.c */
+int cmd_commit(struct cmd_ctx *c, int argc, char **argv);
+int cmd_diff(struct cmd_ctx *c, int argc, char **argv);
+int cmd_export(struct cmd_ctx *c, int argc, char **argv);
+int cmd_cp(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_network(struct cmd_ctx *c, int argc, char **argv);
 int cmd_port(struct cmd_ctx *c, int argc, char **argv);
 int cmd_update(struct cmd_ctx *c, int argc, char **argv);
 int cmd_events(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system_df(struct cmd_ctx *c, int argc, char **argv);    /* df.c */
+int cmd_system_prune(struct cmd_ctx *c, int argc, char **argv); /* df.c */
+int cmd_info(struct cmd_ctx *c, int argc, char **argv);
+int cmd_version(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* ctl.c - rbox stop, kill, restart, wait, rm, rename, container prune. */
+/* ctl.c - rbox stop, kill, restart, rm, rename, container prune. */
 #define _GNU_SOURCE
 #include "ctl_parallel.h"
 #include "ctr.h"
@@ -191,75 +191,7 @@ int cmd_kill(struct cmd_ctx *c, int argc, char **argv)
                    true);
 }
 
-/* ---- wait ---- */
-
-static const char wait_usage[] = "Usage: rbox wait CONTAINER [CONTAINER...]\n"
-                                 "\n"
-                                 "Block until containers stop, then print their exit codes.\n";
-
-/* Wait on the attach socket: the monitor sends "X<code> <signal>" after the exit, even for an
- * --rm container that is gone by then. -1 when there is no monitor to ask. */
-static int wait_attached(struct cmd_ctx *c, const char *id)
-{
-    int fd = attach_connect(c->s, id, 0, NULL);
-    if (fd < 0)
-        return -1;
-    char msg[PROTO_MSG_MAX + 1];
-    int code = -1;
-    for (;;) {
-        ssize_t n = recv(fd, msg, PROTO_MSG_MAX, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        msg[n] = '\0';
-        if (msg[0] == MSG_EXIT) {
-            code = atoi(msg + 1);
-            break;
-        }
-    }
-    close(fd);
-    return code;
-}
-
-static int wait_one(struct cmd_ctx *c, const char *id, const char *given, void *ud, rbox_err **err)
-{
-    (void)given, (void)ud;
-    struct ctr_state first;
-    if (ctr_read(c->s, id, &first, err) < 0)
-        return -1;
-    if (first.status == CS_RUNNING || first.status == CS_PAUSED) {
-        int code = wait_attached(c, id);
-        if (code >= 0) {
-            printf("%d\n", code);
-            fflush(stdout);
-            return 0;
-        }
-    }
-    for (;;) {
-        struct ctr_state st;
-        if (ctr_read(c->s, id, &st, err) < 0)
-            return -1;
-        if (st.status == CS_EXITED || st.status == CS_DEAD ||
-            (st.status == CS_CREATED && st.monitor_pid == 0)) {
-            if (st.status == CS_CREATED) {
-                /* docker waits for a created container to run and exit: so do we */
-                usleep(100000);
-                continue;
-            }
-            printf("%d\n", st.exit_code);
-            fflush(stdout);
-            return 0;
-        }
-        ctr_wait_monitor(&st, 1000);
-    }
-}
-
-int cmd_wait(struct cmd_ctx *c, int argc, char **argv)
-{
-    return run_cmd(c, argc, argv, "rbox wait", wait_usage, NULL, no_flags, NULL, wait_one, false,
-                   false);
-}
+/* ---- wait: wait.c ---- */
 
 /* ---- rm ---- */
 

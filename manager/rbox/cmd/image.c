@@ -6,6 +6,7 @@
 #include "mcli.h"
 #include "util.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +17,31 @@ void human_duration(int64_t ns, char *buf, size_t len);
 static const char image_usage[] =
     "Usage: rbox image COMMAND\n"
     "\n"
-    "Manage images (root filesystems shared read-only by containers).\n"
+    "Manage images: OCI images of read-only layers, stored once by digest and shared by\n"
+    "containers (docs/images.md).\n"
     "\n"
     "Commands:\n"
-    "  import FILE NAME[:TAG]   import a rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst)\n"
+    "  import FILE|- NAME[:TAG] import a rootfs tarball (.tar, .tar.gz, .tar.xz, .tar.zst)\n"
+    "  load [-i FILE]           load a docker-archive or oci-archive (also: rbox load)\n"
+    "  save [-o FILE] IMAGE...  write images as an archive (also: rbox save)\n"
     "  ls [--format F]          list images (also: rbox images)\n"
     "  rm IMAGE...              remove images (also: rbox rmi)\n"
+    "  tag SRC DST              give an image another name (also: rbox tag)\n"
+    "  history IMAGE            the image's layers and how they were made (also: rbox history)\n"
+    "  prune [-a] [-f]          remove dangling (-a: all unused) images\n"
     "  inspect [-f F] IMAGE...  print images as JSON, or a Go template per image\n"
     "\n"
+    "Names are normalized as docker does: \"alpine\" is docker.io/library/alpine:latest.\n"
     "The image \"busybox\" is built in: made from the host's static /bin/busybox on first use.\n";
 
 static const char import_usage[] =
-    "Usage: rbox image import FILE NAME[:TAG]\n"
+    "Usage: rbox image import FILE|- NAME[:TAG]\n"
     "\n"
-    "Import a root filesystem tarball as an image (tag defaults to latest) and print its ID,\n"
-    "the sha256 of the uncompressed tar stream. Compression is detected (gzip, xz, zstd,\n"
-    "bzip2, ...). Shows progress on a terminal.\n";
+    "Import a root filesystem tarball (\"-\": read it from stdin) as a one-layer image (tag\n"
+    "defaults to latest) and print its ID (the digest of the image config, as docker).\n"
+    "Compression is detected (gzip, xz, zstd, bzip2, ...); the layer is kept uncompressed.\n"
+    "An image archive (docker save / podman save output) is refused: use 'rbox load'.\n"
+    "Shows progress on a terminal.\n";
 
 static const char ls_usage[] = "Usage: rbox image ls [OPTIONS]\n"
                                "\n"
@@ -40,6 +50,9 @@ static const char ls_usage[] = "Usage: rbox image ls [OPTIONS]\n"
                                "Options:\n"
                                "  -q, --quiet      only image IDs\n"
                                "      --no-trunc   full image IDs\n"
+                               "      --digests    show the manifest digests\n"
+                               "  -f, --filter F   dangling=true|false, reference=PATTERN,\n"
+                               "                   label=KEY[=VALUE] (repeatable: all must match)\n"
                                "      --format F   table (default), json (one object per line),\n"
                                "                   a Go template ('{{.Repository}}:{{.Tag}}')\n"
                                "                   or 'table TEMPLATE'; fields: .ID .Repository\n"
@@ -54,12 +67,13 @@ static const char *const image_headers[] = { "ID",           "IMAGE ID", "Reposi
 static const char rm_usage[] =
     "Usage: rbox image rm [OPTIONS] IMAGE [IMAGE...]\n"
     "\n"
-    "Remove images by NAME[:TAG], ID or ID prefix. A tag of an image with other tags is only\n"
-    "untagged. An image used by a container is refused unless --force (never while one of\n"
-    "them runs).\n"
+    "Remove images by NAME[:TAG], NAME@DIGEST, ID or ID prefix. A tag of an image with other\n"
+    "tags is only untagged. An image used by a container is refused unless --force (never\n"
+    "while one of them runs); forced, it is untagged and kept until its containers are gone.\n"
+    "Layers and blobs are removed once no other image uses them.\n"
     "\n"
     "Options:\n"
-    "  -f, --force   remove even if stopped containers use it\n";
+    "  -f, --force   untag even if stopped containers use it, or with several names\n";
 
 static const char inspect_usage[] =
     "Usage: rbox image inspect [OPTIONS] IMAGE [IMAGE...]\n"
@@ -103,6 +117,40 @@ static void print_size(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.3gGB", (double)b / 1e9);
 }
 
+/* --filter dangling=true|false, reference=PATTERN, label=KEY[=VALUE] */
+static int image_filter_check(const char *f, rbox_err **err)
+{
+    if (str_has_prefix(f, "reference=") || str_has_prefix(f, "label=") ||
+        strcmp(f, "dangling=true") == 0 || strcmp(f, "dangling=false") == 0)
+        return 0;
+    return rbox_error(err, 0,
+                      "invalid value \"%s\" for --filter: expected dangling=true|false, "
+                      "reference=PATTERN or label=KEY[=VALUE]",
+                      f);
+}
+
+static bool image_filter_match(const struct image *img, char *const *filters)
+{
+    for (size_t i = 0; filters[i]; i++) {
+        const char *f = filters[i];
+        bool ok = false;
+        if (str_has_prefix(f, "dangling="))
+            ok = (strv_len(img->tags) == 0) == (strcmp(f + 9, "true") == 0);
+        for (size_t k = 0; str_has_prefix(f, "reference=") && img->tags && img->tags[k]; k++) {
+            _cleanup_free_ char *fam = image_familiar(img->tags[k]);
+            _cleanup_free_ char *repo = xstrndup(fam, strrchr(fam, ':') - fam);
+            ok = ok || fnmatch(f + 10, fam, 0) == 0 || fnmatch(f + 10, repo, 0) == 0 ||
+                 fnmatch(f + 10, img->tags[k], 0) == 0;
+        }
+        for (size_t k = 0; str_has_prefix(f, "label=") && img->labels && img->labels[k]; k++)
+            ok = ok || strcmp(img->labels[k], f + 6) == 0 ||
+                 (str_has_prefix(img->labels[k], f + 6) && img->labels[k][strlen(f + 6)] == '=');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 /* images --format json|TEMPLATE: one object per image and tag, docker's keys */
 static int image_rows(struct image *v, size_t n, struct fmt *fm, bool no_trunc, rbox_err **err)
 {
@@ -118,7 +166,8 @@ static int image_rows(struct image *v, size_t n, struct fmt *fm, bool no_trunc, 
         format_time_rfc3339(&t, created, sizeof(created));
         size_t ntags = strv_len(v[i].tags);
         for (size_t k = 0; k < (ntags ? ntags : 1); k++) {
-            _cleanup_free_ char *repo = xstrdup(ntags ? v[i].tags[k] : "<none>:<none>");
+            _cleanup_free_ char *repo =
+                ntags ? image_familiar(v[i].tags[k]) : xstrdup("<none>:<none>");
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             _cleanup_free_ char *ago = xasprintf("%s ago", dur);
@@ -128,7 +177,7 @@ static int image_rows(struct image *v, size_t n, struct fmt *fm, bool no_trunc, 
             jw_kstr(&w, "ID", id);
             jw_kstr(&w, "Repository", repo);
             jw_kstr(&w, "Tag", colon + 1);
-            jw_kstr(&w, "Digest", "<none>");
+            jw_kstr(&w, "Digest", v[i].manifest_digest[0] ? v[i].manifest_digest : "<none>");
             jw_kstr(&w, "CreatedAt", created);
             jw_kstr(&w, "CreatedSince", ago);
             jw_kstr(&w, "Size", size);
@@ -148,22 +197,33 @@ static int image_rows(struct image *v, size_t n, struct fmt *fm, bool no_trunc, 
 
 int cmd_images(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
-                                        { "no-trunc", 0, false, 2 },
-                                        { "all", 'a', false, 3 },
-                                        { "format", 0, true, 4 },
+    static const struct mopt opts[] = { { "quiet", 'q', false, 1 }, { "no-trunc", 0, false, 2 },
+                                        { "all", 'a', false, 3 },   { "format", 0, true, 4 },
+                                        { "digests", 0, false, 5 }, { "filter", 'f', true, 6 },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox image ls", .interspersed = true
     };
     rbox_err *err = NULL;
-    bool f[4] = { false };
-    const char *format = NULL;
+    bool f[6] = { false };
+    const char *format = NULL, *arg;
+    _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
+    size_t nf = 0;
     struct fmt fm;
-    int r = margs_bools(&p, opts, f, 4, &format, &err);
+    int r;
+    while ((r = margs_next(&p, opts, &arg, &err)) > 0 && r != MOPT_HELP) {
+        if (r == 4)
+            format = arg;
+        else if (r == 6)
+            strv_push(&filters, &nf, xstrdup(arg));
+        else
+            f[r] = true;
+    }
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
+    for (size_t i = 0; r == 0 && filters[i]; i++)
+        r = image_filter_check(filters[i], &err);
     if (r == 0)
         r = fmt_init(&fm, format, image_headers, &err);
     if (r != 0)
@@ -174,6 +234,14 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
         fmt_clear(&fm);
         return cmd_fail(err);
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (image_filter_match(&v[i], filters))
+            v[kept++] = v[i];
+        else
+            image_clear(&v[i]);
+    }
+    n = kept;
     if (fm.kind != FMT_DEFAULT && !f[1]) {
         r = image_rows(v, n, &fm, f[2], &err);
         if (r == 0)
@@ -186,7 +254,10 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
     }
     fmt_clear(&fm);
     int idw = f[2] ? 71 : 12;
-    if (!f[1])
+    if (!f[1] && f[5])
+        printf("%-30s %-15s %-71s %-*s %-18s %s\n", "REPOSITORY", "TAG", "DIGEST", idw, "IMAGE ID",
+               "CREATED", "SIZE");
+    else if (!f[1])
         printf("%-30s %-15s %-*s %-18s %s\n", "REPOSITORY", "TAG", idw, "IMAGE ID", "CREATED",
                "SIZE");
     int64_t now = now_ns_realtime();
@@ -201,11 +272,17 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
                 printf("%s\n", id);
                 break;
             }
-            _cleanup_free_ char *repo = xstrdup(ntags ? v[i].tags[t] : "<none>:<none>");
+            _cleanup_free_ char *repo =
+                ntags ? image_familiar(v[i].tags[t]) : xstrdup("<none>:<none>");
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             _cleanup_free_ char *ago = xasprintf("%s ago", dur);
-            printf("%-30s %-15s %-*s %-18s %s\n", repo, colon + 1, idw, id, ago, size);
+            if (f[5])
+                printf("%-30s %-15s %-71s %-*s %-18s %s\n", repo, colon + 1,
+                       v[i].manifest_digest[0] ? v[i].manifest_digest : "<none>", idw, id, ago,
+                       size);
+            else
+                printf("%-30s %-15s %-*s %-18s %s\n", repo, colon + 1, idw, id, ago, size);
         }
         image_clear(&v[i]);
     }
@@ -268,7 +345,7 @@ int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
                 err = NULL;
                 continue;
             }
-            _cleanup_free_ char *json = image_json(&img, false);
+            _cleanup_free_ char *json = image_json(c->s, &img, false);
             image_clear(&img);
             if (fmt_row_text(&fm, json, &err) < 0) {
                 fmt_clear(&fm);
@@ -291,7 +368,7 @@ int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv)
             err = NULL;
             continue;
         }
-        _cleanup_free_ char *json = image_json(&img, true);
+        _cleanup_free_ char *json = image_json(c->s, &img, true);
         printf("%s\n%s", first ? "" : ",", json);
         first = false;
         image_clear(&img);
@@ -310,6 +387,9 @@ int cmd_image(struct cmd_ctx *c, int argc, char **argv)
         { "import", cmd_image_import }, { "ls", cmd_images },
         { "list", cmd_images },         { "rm", cmd_image_rm },
         { "remove", cmd_image_rm },     { "inspect", cmd_image_inspect },
+        { "load", cmd_image_load },     { "save", cmd_image_save },
+        { "tag", cmd_image_tag },       { "history", cmd_image_history },
+        { "prune", cmd_image_prune },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? (fputs(image_usage, stderr), 125) : cmd_help(image_usage);

@@ -30,11 +30,15 @@ static const char logs_usage[] =
     "      --tail N         only the last N lines (default: all)\n"
     "  -t, --timestamps     prefix each line with its RFC 3339 timestamp\n"
     "      --since T        only lines since T: a timestamp (2024-01-02T03:04:05Z, Unix\n"
-    "                       seconds) or a duration back from now (10m, 1h30m, 45s)\n";
+    "                       seconds) or a duration back from now (10m, 1h30m, 45s)\n"
+    "      --until T        only lines before T (the same forms); -f stops at T\n"
+    "      --details        the log attributes before each line (rbox records none: a\n"
+    "                       space, as docker prints an empty set)\n";
 
 struct logs_opts {
-    bool follow, timestamps;
+    bool follow, timestamps, details;
     int64_t since;    /* 0: all */
+    int64_t until;    /* 0: no end */
     long tail;        /* -1: all */
     bool at_start[2]; /* at the start of a logical line, per stream */
     bool merged;      /* our stdout and stderr are one file: both streams through stdout */
@@ -69,14 +73,17 @@ static void emit(struct logs_opts *o, const char *line, size_t len)
     bool full = rest[7] == 'F';
     const char *text = rl > 9 ? rest + 9 : rest + rl;
     size_t tl = (size_t)(line + len - text);
-    if (o->since) {
+    if (o->since || o->until) {
         int64_t ts;
-        if (parse_rfc3339(line, (size_t)(sp1 - line), &ts) < 0 || ts < o->since)
+        if (parse_rfc3339(line, (size_t)(sp1 - line), &ts) < 0 || (o->since && ts < o->since) ||
+            (o->until && ts >= o->until))
             return;
     }
     FILE *f = stream && !o->merged ? stderr : stdout;
     if (o->timestamps && o->at_start[stream])
         fprintf(f, "%.*s ", (int)(sp1 - line), line);
+    if (o->details && o->at_start[stream])
+        fputc(' ', f); /* docker: the attributes ("k=v,..."; none here), then a space */
     fwrite(text, 1, tl, f);
     if (full)
         fputc('\n', f);
@@ -184,7 +191,7 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             warn_log_failure(s, id);
             return 0;
         }
-        if (!still_running(s, id))
+        if (!still_running(s, id) || (o->until && now_ns_realtime() >= o->until))
             last_round = true; /* one more read: what was written before it stopped */
         else
             usleep(50000);
@@ -193,11 +200,13 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
 
 int cmd_logs(struct cmd_ctx *c, int argc, char **argv)
 {
-    enum { O_FOLLOW = 1, O_TAIL, O_TS, O_SINCE };
+    enum { O_FOLLOW = 1, O_TAIL, O_TS, O_SINCE, O_UNTIL, O_DETAILS };
     static const struct mopt opts[] = { { "follow", 'f', false, O_FOLLOW },
                                         { "tail", 'n', true, O_TAIL },
                                         { "timestamps", 't', false, O_TS },
                                         { "since", 0, true, O_SINCE },
+                                        { "until", 0, true, O_UNTIL },
+                                        { "details", 0, false, O_DETAILS },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox logs", .interspersed = true
@@ -216,8 +225,12 @@ int cmd_logs(struct cmd_ctx *c, int argc, char **argv)
             o.follow = true;
         else if (id == O_TS)
             o.timestamps = true;
+        else if (id == O_DETAILS)
+            o.details = true;
         else if (id == O_SINCE)
             r = time_arg_parse(arg, "--since", &o.since, &err);
+        else if (id == O_UNTIL)
+            r = time_arg_parse(arg, "--until", &o.until, &err);
         else if (strcmp(arg, "all") == 0)
             o.tail = -1;
         else if (parse_i64(arg, &n) < 0 || n < 0)

@@ -117,18 +117,6 @@ static void created_text(int64_t ns, char *buf, size_t len)
     format_time_rfc3339(&t, buf, len);
 }
 
-static void labels_obj(json_w *w, char *const *labels)
-{
-    jw_obj_open(w);
-    for (size_t i = 0; labels && labels[i]; i++) {
-        const char *eq = strchr(labels[i], '=');
-        _cleanup_free_ char *k =
-            eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
-        jw_kstr(w, k, eq ? eq + 1 : "");
-    }
-    jw_obj_close(w);
-}
-
 static void inspect_json(struct store *s, json_w *w, const struct network *n)
 {
     char created[48];
@@ -192,7 +180,7 @@ static void inspect_json(struct store *s, json_w *w, const struct network *n)
     jw_kstr(w, "com.docker.network.bridge.name", n->iface);
     jw_obj_close(w);
     jw_key(w, "Labels");
-    labels_obj(w, n->labels);
+    network_labels_json(w, n->labels);
     jw_obj_close(w);
 }
 

@@ -1,8 +1,12 @@
 /* ps.c - rbox ps and rbox inspect. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "du.h"
+#include "image.h"
 #include "format.h"
 #include "netsetup.h"
+#include "ps_filter.h"
+#include "restart.h"
 #include "salvage.h"
 #include "json.h"
 #include "mcli.h"
@@ -46,7 +50,9 @@ void human_duration(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%lld years", (long long)(d / 365));
 }
 
-static void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
+/* ps's STATUS ("Up 5 minutes (Paused)", "Exited (3) 2 hours ago"); system df -v too */
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len);
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
 {
     char dur[64];
     switch (st->status) {
@@ -58,7 +64,8 @@ static void status_text(const struct ctr_state *st, int64_t now, char *buf, size
         break;
     case CS_EXITED:
         human_duration(now - st->finished_ns, dur, sizeof(dur));
-        snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, dur);
+        snprintf(buf, len, "%s (%d) %s ago", ctr_restarting(st) ? "Restarting" : "Exited",
+                 st->exit_code, dur);
         break;
     default: snprintf(buf, len, "Dead"); break;
     }
@@ -117,6 +124,17 @@ static const char ps_usage[] =
     "\n"
     "Options:\n"
     "  -a, --all               show every container\n"
+    "  -f, --filter KEY=VALUE  only the containers it matches (repeatable: values of one key\n"
+    "                          are ORed, keys ANDed): id=, name= (a regular expression),\n"
+    "                          label=KEY or KEY=VALUE (every label must match),\n"
+    "                          status=created|restarting|running|paused|exited|dead\n"
+    "                          (implies --all),\n"
+    "                          exited=CODE, ancestor=IMAGE, before=CONTAINER,\n"
+    "                          since=CONTAINER, volume=NAME|SOURCE|DESTINATION\n"
+    "  -n, --last N            the N newest containers (implies --all)\n"
+    "  -l, --latest            the newest container (implies --all)\n"
+    "  -s, --size              a SIZE column: the container's own files (its overlay upper\n"
+    "                          dir) and, as virtual, those plus its image\n"
     "  -q, --quiet             only IDs\n"
     "      --format FORMAT     table (default), json (one object per line), a Go template\n"
     "                          over those objects ('{{.Names}} {{.Status}}'), or\n"
@@ -134,20 +152,42 @@ static const char *const ps_headers[] = {
     "ExitCode",   "EXIT CODE",    "Pid",     "PID",      NULL
 };
 
+/* ps -s: docker's "0B (virtual 1.23MB)" for each container (NULL without -s). */
+static char **ps_sizes(struct store *s, const struct ctr_state *v, size_t n)
+{
+    char **out = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *diff = ctr_path(s, v[i].id, "diff");
+        uint64_t rw = dir_usage(diff), img_size = 0;
+        struct image img;
+        if (image_load(s, v[i].image_id, &img, NULL) == 0) {
+            img_size = img.size;
+            image_clear(&img);
+        }
+        char a[32], b[32];
+        human_size(rw, 3, a, sizeof(a));
+        human_size(rw + img_size, 3, b, sizeof(b));
+        out[i] = xasprintf("%s (virtual %s)", a, b);
+    }
+    return out;
+}
+
 static bool is_up(const struct ctr_state *st)
 {
     return st->status == CS_RUNNING || st->status == CS_PAUSED;
 }
 
-static void print_table(const struct store *s, struct ctr_state *v, size_t n, bool no_trunc)
+static void print_table(const struct store *s, struct ctr_state *v, size_t n, bool no_trunc,
+                        char **sizes)
 {
     int64_t now = now_ns_realtime();
-    enum { C_ID, C_IMAGE, C_CMD, C_CREATED, C_STATUS, C_PORTS, C_NAMES, NCOL };
-    static const char *const head[NCOL] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-                                            "STATUS",       "PORTS", "NAMES" };
-    char *(*cells)[NCOL] = xcalloc(n + 1, sizeof(*cells));
-    size_t w[NCOL];
-    for (int c = 0; c < NCOL; c++)
+    enum { C_ID, C_IMAGE, C_CMD, C_CREATED, C_STATUS, C_PORTS, C_NAMES, C_SIZE, NALL };
+    static const char *const head[NALL] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                            "STATUS",       "PORTS", "NAMES",   "SIZE" };
+    const int ncol = sizes ? NALL : C_SIZE;
+    char *(*cells)[NALL] = xcalloc(n + 1, sizeof(*cells));
+    size_t w[NALL];
+    for (int c = 0; c < ncol; c++)
         w[c] = strlen(head[c]);
     for (size_t i = 0; i < n; i++) {
         char buf[128], dur[64];
@@ -164,7 +204,8 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
         cells[i][C_STATUS] = xstrdup(buf);
         cells[i][C_PORTS] = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
         cells[i][C_NAMES] = xstrdup(v[i].name);
-        for (int c = 0; c < NCOL; c++) {
+        cells[i][C_SIZE] = sizes ? xstrdup(sizes[i]) : NULL;
+        for (int c = 0; c < ncol; c++) {
             size_t len = strlen(cells[i][c]);
             if (c == C_CMD && strstr(cells[i][c], "…"))
                 len -= 2; /* one column, three bytes */
@@ -172,14 +213,14 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
                 w[c] = len;
         }
     }
-    for (int c = 0; c < NCOL - 1; c++)
+    for (int c = 0; c < ncol - 1; c++)
         printf("%-*s   ", (int)w[c], head[c]);
-    printf("%s\n", head[NCOL - 1]);
+    printf("%s\n", head[ncol - 1]);
     for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < NCOL; c++) {
+        for (int c = 0; c < ncol; c++) {
             size_t len = strlen(cells[i][c]);
             size_t pad = w[c] - (c == C_CMD && strstr(cells[i][c], "…") ? len - 2 : len);
-            if (c == NCOL - 1)
+            if (c == ncol - 1)
                 printf("%s\n", cells[i][c]);
             else
                 printf("%s%*s   ", cells[i][c], (int)pad, "");
@@ -191,7 +232,7 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
 
 /* The rows of --format json and of templates (docker's keys, and rbox's numbers). */
 static int print_rows(const struct store *s, struct ctr_state *v, size_t n, struct fmt *f,
-                      bool no_trunc, rbox_err **err)
+                      bool no_trunc, char **sizes, rbox_err **err)
 {
     int64_t now = now_ns_realtime();
     for (size_t i = 0; i < n; i++) {
@@ -211,7 +252,7 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
         human_duration(now - v[i].created_ns, dur, sizeof(dur));
         snprintf(buf, sizeof(buf), "%s ago", dur);
         jw_kstr(&w, "RunningFor", buf);
-        jw_kstr(&w, "State", ctr_status_name(v[i].status));
+        jw_kstr(&w, "State", ctr_state_name(&v[i]));
         status_text(&v[i], now, buf, sizeof(buf));
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
@@ -220,6 +261,7 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
         jw_kstr(&w, "Ports", ports);
         jw_kstr(&w, "Labels", "");
         jw_kstr(&w, "Mounts", "");
+        jw_kstr(&w, "Size", sizes ? sizes[i] : "0B");
         jw_obj_close(&w);
         int r = 0;
         if (f->kind == FMT_JSON)
@@ -233,56 +275,105 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
     return 0;
 }
 
-int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
+/* ps's flags (the booleans and the values). */
+struct ps_opts {
+    bool all, quiet, no_trunc, size;
+    int last; /* -n; -1: all */
+    const char *format;
+    struct ps_filter filter;
+};
+
+static int ps_flags(struct margs *p, struct ps_opts *o, rbox_err **err)
 {
-    enum { O_ALL = 1, O_QUIET, O_FORMAT, O_NOTRUNC };
+    enum { O_ALL = 1, O_QUIET, O_FORMAT, O_NOTRUNC, O_FILTER, O_LAST, O_LATEST, O_SIZE };
     static const struct mopt opts[] = { { "all", 'a', false, O_ALL },
                                         { "quiet", 'q', false, O_QUIET },
                                         { "format", 0, true, O_FORMAT },
                                         { "no-trunc", 0, false, O_NOTRUNC },
+                                        { "filter", 'f', true, O_FILTER },
+                                        { "last", 'n', true, O_LAST },
+                                        { "latest", 'l', false, O_LATEST },
+                                        { "size", 's', false, O_SIZE },
                                         { NULL, 0, false, 0 } };
+    const char *arg;
+    int id;
+    while ((id = margs_next(p, opts, &arg, err)) != 0) {
+        if (id == MOPT_HELP || id < 0)
+            return id;
+        if (id == O_ALL)
+            o->all = true;
+        else if (id == O_QUIET)
+            o->quiet = true;
+        else if (id == O_NOTRUNC)
+            o->no_trunc = true;
+        else if (id == O_SIZE)
+            o->size = true;
+        else if (id == O_LATEST)
+            o->last = 1;
+        else if (id == O_FORMAT)
+            o->format = arg;
+        else if (id == O_FILTER && psf_add(&o->filter, arg, err) < 0)
+            return -1;
+        else if (id == O_LAST && (parse_int(arg, &o->last) < 0 || o->last < -1))
+            return rbox_error(err, 0, "invalid value \"%s\" for --last: expected a number", arg);
+    }
+    /* docker: a template that shows .Size computes it */
+    if (o->format && strstr(o->format, ".Size"))
+        o->size = true;
+    return margs_require(p, 0, 0, "no arguments", err);
+}
+
+/* Keep the containers the filters match, at most --last of them (newest first already). */
+static void ps_select(struct store *s, struct ps_opts *o, struct ctr_state *v, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n && (o->last <= 0 || k < (size_t)o->last); i++)
+        if (psf_match(&o->filter, s, &v[i]))
+            v[k++] = v[i];
+    *n = k;
+}
+
+int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
+{
     struct margs p = { .argc = argc, .argv = argv, .i = 1, .cmd = "rbox ps", .interspersed = true };
     rbox_err *err = NULL;
-    bool all = false, quiet = false, no_trunc = false;
-    const char *arg, *format = NULL;
-    int id;
-    while ((id = margs_next(&p, opts, &arg, &err)) != 0) {
-        if (id == MOPT_HELP || id < 0) {
-            margs_free(&p);
-            return id == MOPT_HELP ? cmd_help(ps_usage) : cmd_fail(err);
-        }
-        if (id == O_ALL)
-            all = true;
-        else if (id == O_QUIET)
-            quiet = true;
-        else if (id == O_NOTRUNC)
-            no_trunc = true;
-        else
-            format = arg;
-    }
-    int r = margs_require(&p, 0, 0, "no arguments", &err);
+    struct ps_opts o = { .last = -1 };
+    int r = ps_flags(&p, &o, &err);
     margs_free(&p);
     struct fmt f;
-    if (r < 0 || fmt_init(&f, format, ps_headers, &err) < 0)
-        return cmd_fail(err);
+    if (r == 0)
+        r = fmt_init(&f, o.format, ps_headers, &err);
+    if (r == 0 && psf_prepare(&o.filter, c->s, &err) < 0) {
+        fmt_clear(&f);
+        r = -1;
+    }
+    if (r != 0) {
+        psf_clear(&o.filter);
+        return r == MOPT_HELP ? cmd_help(ps_usage) : cmd_fail(err);
+    }
     struct ctr_state *v = NULL;
     size_t n = 0;
+    bool all = o.all || o.last != -1 || psf_implies_all(&o.filter);
     if (load_all(c->s, all, &v, &n, &err) < 0) {
         fmt_clear(&f);
+        psf_clear(&o.filter);
         return cmd_fail(err);
     }
     if (n > 1) /* qsort(NULL, 0, ...) is undefined (UBSan) */
         qsort(v, n, sizeof(*v), by_created_desc);
-    if (quiet)
+    ps_select(c->s, &o, v, &n);
+    _cleanup_strv_ char **sizes = o.size && !o.quiet ? ps_sizes(c->s, v, n) : NULL;
+    if (o.quiet)
         for (size_t i = 0; i < n; i++)
-            printf("%.*s\n", no_trunc ? ID_LEN : 12, v[i].id);
-    else if (f.kind != FMT_DEFAULT && print_rows(c->s, v, n, &f, no_trunc, &err) < 0)
+            printf("%.*s\n", o.no_trunc ? ID_LEN : 12, v[i].id);
+    else if (f.kind != FMT_DEFAULT && print_rows(c->s, v, n, &f, o.no_trunc, sizes, &err) < 0)
         r = -1;
     else if (f.kind == FMT_DEFAULT)
-        print_table(c->s, v, n, no_trunc);
+        print_table(c->s, v, n, o.no_trunc, sizes);
     if (r == 0)
         fmt_print(&f, stdout);
     fmt_clear(&f);
+    psf_clear(&o.filter);
     free(v);
     return r < 0 ? cmd_fail(err) : 0;
 }
@@ -305,9 +396,10 @@ static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
     bool running = st->status == CS_RUNNING || st->status == CS_PAUSED;
     jw_key(w, "State");
     jw_obj_open(w);
-    jw_kstr(w, "Status", ctr_status_name(st->status));
+    jw_kstr(w, "Status", ctr_state_name(st));
     jw_kbool(w, "Running", running);
     jw_kbool(w, "Paused", st->status == CS_PAUSED);
+    jw_kbool(w, "Restarting", ctr_restarting(st));
     jw_kbool(w, "Dead", st->status == CS_DEAD);
     jw_kbool(w, "OOMKilled", st->oom_killed);
     jw_kint(w, "Pid", running ? st->pid : 0);
@@ -348,7 +440,10 @@ static void inspect_paths(json_w *w, struct store *s, const struct ctr_spec *sp)
 {
     _cleanup_free_ char *dir = ctr_path(s, sp->id, NULL);
     _cleanup_free_ char *run = ctr_run_path(s, sp->id, NULL);
-    _cleanup_free_ char *lower = xasprintf("%s/images/%s/rootfs", s->root, sp->image_id);
+    struct image img;
+    _cleanup_free_ char *lower =
+        image_load(s, sp->image_id, &img, NULL) == 0 ? image_lower_dirs(s, &img) : xstrdup("");
+    image_clear(&img);
     jw_key(w, "LogPath");
     _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);
     jw_str(w, log);
@@ -439,6 +534,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kstr(w, "ImageName", st.image);
     _cleanup_free_ char *name = xasprintf("/%s", st.name);
     jw_kstr(w, "Name", name);
+    jw_kint(w, "RestartCount", st.restart_count);
     inspect_paths(w, s, &sp);
     jw_key(w, "Config");
     jw_obj_open(w);

@@ -31,8 +31,9 @@
     "      --device HOST[:CTR][:PERMS]\n"                                                       \
     "                             a host device node in the container, with a device\n"         \
     "                             cgroup rule (PERMS: r, w, m; default rwm)\n"                  \
-    "      --entrypoint CMD       run CMD instead of the image's default; the arguments\n"      \
-    "                             after IMAGE become its arguments\n"                           \
+    "      --entrypoint CMD       run CMD instead of the image's Entrypoint (and drop its\n"    \
+    "                             Cmd; \"\" clears it); the arguments after IMAGE become\n"     \
+    "                             its arguments\n"                                              \
     "  -e, --env K=V              set an environment variable (repeatable; K alone takes\n"     \
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
@@ -52,6 +53,9 @@
     "      --privileged           every capability, every device, no seccomp, nothing\n"        \
     "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
+    "      --restart POLICY       no (default), on-failure[:N] (N: at most), always or\n"       \
+    "                             unless-stopped: the monitor restarts it after an exit\n"      \
+    "                             (not after stop, kill -s KILL, rm -f)\n"                      \
     "      --rm                   remove the container when it exits\n"                         \
     "      --shm-size SIZE        size of /dev/shm (default 64m)\n"                             \
     "      --stop-signal SIG      signal 'stop' sends first (default SIGTERM)\n"                \
@@ -82,6 +86,7 @@
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]\n"                                         \
     "                             publish a port (ranges A-B; no HOSTPORT: a free one;\n"      \
     "                             'rbox port' shows it)\n"                                     \
+    "  -P, --publish-all          publish the image's exposed ports on free host ports\n"      \
     "      --dns IP               a name server for /etc/resolv.conf (repeatable)\n"           \
     "      --dns-search DOMAIN    a search domain (repeatable; . for none)\n"                  \
     "      --dns-option OPT       a resolv.conf option (repeatable)\n"                         \
@@ -209,6 +214,7 @@ static const struct mopt run_opts[] = {
     { "ip", 0, true, F_NETFLAG_FIRST + 2 },
     { "network-alias", 0, true, F_NETFLAG_FIRST + 3 },
     { "publish", 'p', true, F_NETFLAG_FIRST + 4 },
+    { "publish-all", 'P', false, F_NETFLAG_FIRST + 9 },
     { "dns", 0, true, F_NETFLAG_FIRST + 5 },
     { "dns-search", 0, true, F_NETFLAG_FIRST + 6 },
     { "dns-option", 0, true, F_NETFLAG_FIRST + 7 },
@@ -243,6 +249,7 @@ static const struct mopt run_opts[] = {
     { "cpu-shares", 'c', true, F_RUNFLAG_FIRST + 10 },
     { "cpuset-cpus", 0, true, F_RUNFLAG_FIRST + 11 },
     { "oom-kill-disable", 0, false, F_RUNFLAG_FIRST + 12 },
+    { "restart", 0, true, F_RUNFLAG_FIRST + 13 },
     { NULL, 0, false, 0 },
 };
 
@@ -281,7 +288,7 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return validate_hostname(v, err);
     case F_ENTRYPOINT:
         strv_free(s->entrypoint);
-        s->entrypoint = NULL;
+        s->entrypoint = xcalloc(1, sizeof(char *)); /* "": none, not the image's */
         if (*v) {
             size_t n = 0;
             strv_push(&s->entrypoint, &n, xstrdup(v));
@@ -378,6 +385,8 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
         return -1;
     if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0)
         return -1;
+    if (r->spec.auto_remove && r->spec.rf.restart && strcmp(r->spec.rf.restart, "no") != 0)
+        return rbox_error(err, 0, "conflicting options: --restart and --rm");
     if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
         return -1;
     *image = p.i;
@@ -399,8 +408,6 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
     r->spec.image = xstrdup(argv[image]);
     if (image + 1 < argc)
         r->spec.cmd = strv_dup(argv + image + 1);
-    if (r->spec.stop_signal == NULL)
-        r->spec.stop_signal = xstrdup("SIGTERM");
     const char *cgp = getenv("RBOX_CGROUP_PARENT");
     const struct rbox_conf *conf;
     if (rbox_conf_get(&conf, err) < 0)
@@ -409,9 +416,10 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
     if (net_create_check(c->s, &r->spec, err) < 0 ||
         ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
-        image_resolve(c->s, r->spec.image, img, err) < 0)
+        image_resolve(c->s, r->spec.image, img, err) < 0 ||
+        net_req_publish_all(&r->spec.net, img->config, err) < 0)
         return -1;
-    return spec_resolve(&r->spec, img, err);
+    return spec_resolve(&r->spec, c->s, img, err);
 }
 
 /* Start (or, for start -a on a running one, attach) and stream until the container exits or

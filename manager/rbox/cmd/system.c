@@ -34,7 +34,10 @@
 static const char system_usage[] = "Usage: rbox system COMMAND\n"
                                    "\n"
                                    "Commands:\n"
-                                   "  check   report what this host supports\n";
+                                   "  check   report what this host supports\n"
+                                   "  df      show the disk space of images, containers, volumes\n"
+                                   "  prune   remove stopped containers, unused images, volumes\n"
+                                   "  info    the same as rbox info\n";
 
 static const char check_usage[] =
     "Usage: rbox system check\n"
@@ -357,6 +360,12 @@ int cmd_system(struct cmd_ctx *c, int argc, char **argv)
         return argc < 2 ? (fputs(system_usage, stderr), EXIT_RBOX) : cmd_help(system_usage);
     if (strcmp(argv[1], "check") == 0)
         return system_check(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "df") == 0)
+        return cmd_system_df(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "prune") == 0)
+        return cmd_system_prune(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info(c, argc - 1, argv + 1);
     rbox_err *err = NULL;
     rbox_error(&err, 0, "rbox system: unknown command \"%s\" (see 'rbox system --help')", argv[1]);
     return cmd_fail(err);

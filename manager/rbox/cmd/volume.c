@@ -7,6 +7,8 @@
 #include "store.h"
 #include "util.h"
 #include "volume.h"
+#include "volume_filter.h"
+#include "runflags.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +22,9 @@ static const char volume_usage[] =
     "with -v NAME:/path. They outlive the containers that use them.\n"
     "\n"
     "Commands:\n"
-    "  create [NAME]     create a volume (a generated name without NAME); prints its name\n"
-    "  ls [-q] [--format F]\n"
+    "  create [-l K=V] [NAME]\n"
+    "                    create a volume (a generated name without NAME); prints its name\n"
+    "  ls [-q] [-f KEY=VALUE] [--format F]\n"
     "                    list volumes (F: table, json, a Go template)\n"
     "  inspect [-f F] NAME...\n"
     "                    print a JSON array describing volumes, or a template per volume\n"
@@ -29,22 +32,28 @@ static const char volume_usage[] =
     "  prune [-f]        remove every volume no container uses\n";
 
 static const char create_usage[] =
-    "Usage: rbox volume create [NAME]\n"
+    "Usage: rbox volume create [OPTIONS] [NAME]\n"
     "\n"
     "Create a named volume (NAME: [a-zA-Z0-9][a-zA-Z0-9_.-]+, 2-255 characters; a random name\n"
     "without it) and print its name. Creating an existing volume only prints its name.\n"
-    "'run -v NAME:/path' creates a missing volume too.\n";
+    "'run -v NAME:/path' creates a missing volume too.\n"
+    "\n"
+    "Options:\n"
+    "  -l, --label KEY[=VALUE]   a label (repeatable; volume ls --filter label=)\n";
 
-static const char ls_usage[] = "Usage: rbox volume ls [OPTIONS]\n"
-                               "\n"
-                               "List volumes, by name.\n"
-                               "\n"
-                               "Options:\n"
-                               "  -q, --quiet       only the names\n"
-                               "      --format F    table (default), json (one object per "
-                               "line),\n"
-                               "                    a Go template ('{{.Name}}') or 'table "
-                               "TEMPLATE'\n";
+static const char ls_usage[] =
+    "Usage: rbox volume ls [OPTIONS]\n"
+    "\n"
+    "List volumes, by name.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --filter KEY=VALUE   only the volumes it matches (repeatable: values of one key\n"
+    "                           are ORed, keys ANDed): name= (a regular expression),\n"
+    "                           label=KEY or KEY=VALUE (every label must match),\n"
+    "                           dangling=true|false (no container uses it), driver=local\n"
+    "  -q, --quiet              only the names\n"
+    "      --format F           table (default), json (one object per line), a Go template\n"
+    "                           ('{{.Name}}') or 'table TEMPLATE'\n";
 
 static const char inspect_usage[] =
     "Usage: rbox volume inspect [OPTIONS] NAME [NAME...]\n"
@@ -72,13 +81,19 @@ static const char rm_usage[] =
 
 static int volume_create_cmd(struct cmd_ctx *c, int argc, char **argv)
 {
+    static const struct mopt opts[] = { { "label", 'l', true, 1 }, { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume create", .interspersed = true
     };
     rbox_err *err = NULL;
-    bool f[4] = { false };
-    const char *format = NULL;
-    int r = margs_bools(&p, NULL, f, 3, &format, &err);
+    struct run_flags rf = { 0 };
+    const char *arg;
+    int r;
+    while ((r = margs_next(&p, opts, &arg, &err)) > 0)
+        if (rf_set_flag(&rf, "label", arg, &err) < 0) {
+            r = -1;
+            break;
+        }
     if (r == 0)
         r = margs_require(&p, 0, 1, "at most one NAME", &err);
     char generated[ID_LEN + 1];
@@ -86,13 +101,18 @@ static int volume_create_cmd(struct cmd_ctx *c, int argc, char **argv)
     _cleanup_free_ char *vname =
         xstrdup(r == 0 && margs_count(&p) == 1 ? margs_at(&p, 0) : generated);
     margs_free(&p);
-    if (r != 0)
+    if (r != 0) {
+        rf_clear(&rf);
         return r == MOPT_HELP ? cmd_help(create_usage) : cmd_fail(err);
-    if (store_lock(c->s, &err) < 0 || volume_create(c->s, vname, NULL, NULL, &err) < 0) {
+    }
+    if (store_lock(c->s, &err) < 0 ||
+        volume_create_labeled(c->s, vname, NULL, rf.labels, NULL, &err) < 0) {
         store_unlock(c->s);
+        rf_clear(&rf);
         return cmd_fail(err);
     }
     store_unlock(c->s);
+    rf_clear(&rf);
     printf("%s\n", vname);
     return 0;
 }
@@ -112,6 +132,10 @@ static void volume_json(json_w *w, const struct volume *v)
     jw_kstr(w, "Driver", "local");
     jw_key(w, "Labels");
     jw_obj_open(w);
+    for (size_t i = 0; v->labels && v->labels[i]; i++) {
+        _cleanup_free_ char *k = xstrndup(v->labels[i], strcspn(v->labels[i], "="));
+        jw_kstr(w, k, v->labels[i][strlen(k)] ? v->labels[i] + strlen(k) + 1 : "");
+    }
     jw_obj_close(w);
     jw_kstr(w, "Mountpoint", v->mountpoint);
     jw_kstr(w, "Name", v->name);
@@ -127,15 +151,27 @@ static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
                                         { "format", 0, true, 3 },
+                                        { "filter", 'f', true, 2 },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox volume ls", .interspersed = true
     };
     rbox_err *err = NULL;
     bool f[4] = { false };
-    const char *format = "table";
+    const char *format = "table", *arg;
     struct fmt fm;
-    int r = margs_bools(&p, opts, f, 3, &format, &err);
+    __attribute__((cleanup(vf_clear))) struct vol_filter vf = { 0 };
+    int r;
+    while ((r = margs_next(&p, opts, &arg, &err)) > 0) {
+        if (r == 3)
+            format = arg;
+        else if (r == 1)
+            f[1] = true;
+        else if (vf_add(&vf, arg, &err) < 0)
+            break;
+    }
+    if (r > 0)
+        r = -1;
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
@@ -156,6 +192,10 @@ static int volume_ls_cmd(struct cmd_ctx *c, int argc, char **argv)
         struct volume v;
         if (volume_load(c->s, names[i], &v, NULL) < 0)
             continue; /* removed meanwhile */
+        if (!vf_match(&vf, c->s, &v)) {
+            volume_clear(&v);
+            continue;
+        }
         if (tmpl) {
             json_w w;
             jw_init(&w, false);

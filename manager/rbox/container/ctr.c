@@ -1,6 +1,7 @@
 /* ctr.c - create, reconcile, start, kill, stop, remove. */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "restart.h"
 #include "salvage.h"
 #include "events.h"
 #include "netsetup.h"
@@ -206,6 +207,7 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
     char nports[16];
     snprintf(nports, sizeof(nports), "%zu", ports->n);
     spec_stdio(s, id, &tty, &open_stdin);
+    _cleanup_free_ char *restart = restart_policy_of(s, id);
     const char *argv[] = { s->monitor_bin,
                            "--id",
                            id,
@@ -229,6 +231,8 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
                            open_stdin ? "1" : "0",
                            "--port-fds",
                            nports,
+                           "--restart",
+                           restart,
                            NULL };
     /* through fds above all of them, so that no dup2 to 3, 4, 5... clobbers another */
     int high = (sync_fd > lock_fd ? sync_fd : lock_fd) + 1;
@@ -321,7 +325,8 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         return fd < 0 ? -1 : rbox_error(err, errno, "reading the state of %s", id);
     bool remove;
     reconcile_locked(s, fd, &st, &remove);
-    if (st.status == CS_RUNNING || st.status == CS_PAUSED)
+    /* a monitor that waits to restart it (--restart) still owns it */
+    if (st.status == CS_RUNNING || st.status == CS_PAUSED || st.monitor_pid != 0)
         return 1;
     if (st.status == CS_DEAD)
         return rbox_error(err, 0,
@@ -331,7 +336,7 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
     struct image img;
     if (image_load(s, st.image_id, &img, err) < 0)
         return rbox_error_prefix(err, "cannot start container %.12s", id);
-    int r = overlay_mount(s, id, img.rootfs, err);
+    int r = overlay_mount(s, id, &img, err);
     image_clear(&img);
     if (r < 0)
         return -1;
@@ -403,6 +408,8 @@ int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
         return -1;
     if (st.status != CS_RUNNING && st.status != CS_PAUSED)
         return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
+    if (sig == SIGKILL)
+        ctr_request_stop(s, id); /* docker: no restart after a kill with SIGKILL */
     char num[16];
     snprintf(num, sizeof(num), "%d", sig);
     const char *args[] = { "kill", st.id, num, NULL };
@@ -416,6 +423,8 @@ int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err)
             return rbox_error(err, 0, "cannot kill container %s: it is not running", st.name);
         return rbox_error_prefix(err, "cannot kill container %s", st.name);
     }
+    if (st.status == CS_PAUSED)
+        ctr_thaw(s, id);
     return 0;
 }
 
@@ -445,8 +454,14 @@ int ctr_stop(struct store *s, const char *id, int timeout, rbox_err **err)
     struct ctr_state st;
     if (ctr_read(s, id, &st, err) < 0)
         return -1;
-    if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+    if (st.status != CS_RUNNING && st.status != CS_PAUSED) {
+        if (st.monitor_pid != 0) { /* between two runs of a --restart container: end it */
+            ctr_request_stop(s, id);
+            ctr_wait_monitor(&st, 30000);
+        }
         return 0; /* docker: stopping a stopped container succeeds */
+    }
+    ctr_request_stop(s, id);
     struct ctr_spec spec;
     _cleanup_close_ int fd = ctr_open_dir(s, id, err);
     if (fd < 0 || spec_load(fd, &spec, err) < 0)
@@ -539,10 +554,14 @@ int ctr_remove(struct store *s, const char *id, bool force, rbox_err **err)
             return 0; /* --rm removed it meanwhile */
         }
         rbox_err *e = NULL;
-        if (ctr_kill(s, id, SIGKILL, &e) < 0)
+        ctr_request_stop(s, id);
+        if (ctr_kill(s, id, SIGKILL, &e) < 0) {
             rbox_err_free(e); /* e.g. the runtime was killed: try again, do not wait */
-        else
+            if (st.status != CS_RUNNING && st.status != CS_PAUSED)
+                ctr_wait_monitor(&st, 30000); /* a --restart monitor between two runs */
+        } else {
             ctr_wait_monitor(&st, 30000);
+        }
         if (had)
             store_lock(s, NULL);
         if (ctr_read(s, id, &st, NULL) < 0)

@@ -23,7 +23,10 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
 int ctr_start(struct store *s, const char *id, unsigned attach_flags, int *attach_fd, int *code,
               rbox_err **err);
 
-/* Signal the container's init through rbox-runtime. */
+/* Thaw a paused container (cmd/pause.c); nothing when it is not paused. */
+int ctr_thaw(struct store *s, const char *id);
+/* Signal the container's init through rbox-runtime (a paused one is thawed after, so that
+ * the signal is delivered, as docker does). */
 int ctr_kill(struct store *s, const char *id, int sig, rbox_err **err);
 /* Wait until the container's monitor is gone (timeout_ms < 0: forever). 0 done, 1 timeout. */
 int ctr_wait_monitor(const struct ctr_state *st, int timeout_ms);

@@ -1,6 +1,7 @@
 /* rtclient.c - rbox calling rbox-runtime (over common/rtcall.c) and the overlay mount. */
 #define _GNU_SOURCE
 #include "rtclient.h"
+#include "image.h"
 #include "rtcall.h"
 #include "util.h"
 
@@ -130,21 +131,18 @@ bool rt_has_state(const struct store *s, const char *id)
     return access(p, F_OK) == 0;
 }
 
-int overlay_mount(const struct store *s, const char *id, const char *lower, rbox_err **err)
+int overlay_mount(const struct store *s, const char *id, const struct image *img, rbox_err **err)
 {
     _cleanup_free_ char *run = ctr_run_path(s, id, NULL);
     _cleanup_free_ char *target = ctr_run_path(s, id, "rootfs");
     _cleanup_free_ char *upper = ctr_path(s, id, "diff");
     _cleanup_free_ char *work = ctr_path(s, id, "work");
-    if (strpbrk(lower, ",:"))
-        return rbox_error(err, 0, "image path %s contains ',' or ':'", lower);
     if ((mkdir(run, 0700) < 0 && errno != EEXIST) || (mkdir(target, 0755) < 0 && errno != EEXIST))
         return rbox_error(err, errno, "creating %s", target);
     if (overlay_umount(s, id, err) < 0)
         return -1;
-    _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
-    if (mount("overlay", target, "overlay", 0, opts) < 0)
-        return rbox_error(err, errno, "mounting the container's overlay on %s", target);
+    if (image_mount_overlay(s, img, upper, work, target, err) < 0)
+        return rbox_error_prefix(err, "the container's root");
     return 0;
 }
 

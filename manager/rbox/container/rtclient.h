@@ -14,9 +14,10 @@ int rt_output(const struct store *s, const char *const *args, char **out, rbox_e
 /* Does the runtime hold state for this container? */
 bool rt_has_state(const struct store *s, const char *id);
 
-/* Mount the container's overlay (lower = image rootfs, upper/work in its store dir) on
+/* Mount the container's overlay (lower = the image's layers, upper/work in its store dir) on
  * <runroot>/containers/<id>/rootfs; an old mount there is replaced. */
-int overlay_mount(const struct store *s, const char *id, const char *lower, rbox_err **err);
+struct image;
+int overlay_mount(const struct store *s, const char *id, const struct image *img, rbox_err **err);
 /* Unmount it (nothing mounted is fine). */
 int overlay_umount(const struct store *s, const char *id, rbox_err **err);
 

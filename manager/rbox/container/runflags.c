@@ -4,6 +4,7 @@
  * --privileged /sys; linux.c: devices, sysctl, resources). */
 #define _GNU_SOURCE
 #include "runflags.h"
+#include "restart.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -23,6 +24,7 @@
 void rf_clear(struct run_flags *f)
 {
     strv_free(f->labels);
+    free(f->restart);
     free(f->init_binary);
     free(f->ulimits);
     strv_free(f->sysctls);
@@ -472,6 +474,7 @@ enum rf_id {
     RF_CPU_SHARES,
     RF_CPUSET_CPUS,
     RF_OOM_KILL_DISABLE,
+    RF_RESTART,
 };
 
 static const char *const rf_names[] = {
@@ -488,6 +491,7 @@ static const char *const rf_names[] = {
     [RF_CPU_SHARES] = "cpu-shares",
     [RF_CPUSET_CPUS] = "cpuset-cpus",
     [RF_OOM_KILL_DISABLE] = "oom-kill-disable",
+    [RF_RESTART] = "restart",
 };
 
 static int rf_index(const char *flag)
@@ -529,6 +533,7 @@ int rf_set_flag(struct run_flags *f, const char *flag, const char *v, rbox_err *
     case RF_CPU_SHARES: return parse_shares(f, v, err);
     case RF_CPUSET_CPUS: return parse_cpuset(f, v, err);
     case RF_OOM_KILL_DISABLE: f->oom_kill_disable = true; return 0;
+    case RF_RESTART: return restart_parse(v, &f->restart, err);
     }
     return rbox_error(err, EINVAL, "unknown flag --%s", flag);
 }
@@ -608,6 +613,7 @@ void rf_save(json_w *w, const struct run_flags *f)
     jw_kint(w, "cpu_shares", f->cpu_shares);
     jw_kstr(w, "cpuset_cpus", f->cpuset_cpus);
     jw_kbool(w, "oom_kill_disable", f->oom_kill_disable);
+    jw_kstr(w, "restart", f->restart);
     jw_obj_close(w);
 }
 
@@ -689,6 +695,7 @@ void rf_load(yajl_val v, struct run_flags *f)
     json_get_i64(v, "cpu_shares", &f->cpu_shares);
     f->cpuset_cpus = load_str(v, "cpuset_cpus");
     json_get_bool(v, "oom_kill_disable", &f->oom_kill_disable);
+    f->restart = load_str(v, "restart");
 }
 
 /* ---- inspect ---- */
@@ -742,6 +749,7 @@ void rf_inspect_host_config(json_w *w, const struct run_flags *f, int64_t memory
     jw_kint(w, "CpuShares", f->cpu_shares);
     jw_kstr(w, "CpusetCpus", f->cpuset_cpus ? f->cpuset_cpus : "");
     jw_kbool(w, "OomKillDisable", f->oom_kill_disable);
+    restart_inspect(w, f->restart);
 }
 
 void rf_inspect_config(json_w *w, const struct run_flags *f)

@@ -46,7 +46,8 @@ struct run_flags {
     int64_t cpu_shares;  /* 0: unset */
     char *cpuset_cpus;   /* "0-2,4", NULL: unset */
     bool oom_kill_disable;
-    char **notes; /* one line each for stderr ("WARNING: ..."); not stored */
+    char *restart; /* --restart: "no", "on-failure[:N]", "always", "unless-stopped"; NULL: no */
+    char **notes;  /* one line each for stderr ("WARNING: ..."); not stored */
 };
 void rf_clear(struct run_flags *f);
 

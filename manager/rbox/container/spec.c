@@ -5,6 +5,7 @@
 #include "json.h"
 #include "passwd.h"
 #include "path.h"
+#include "signals.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -307,22 +308,63 @@ static int resolve_user(struct ctr_spec *s, int rootfd, rbox_err **err)
     return add_groups(s, rootfd, err);
 }
 
-int spec_resolve(struct ctr_spec *s, const struct image *img, rbox_err **err)
+/* K=V lists: the image's entries whose key the flags do not set, then the flags'. */
+static char **merge_kv(char *const *image, char *const *flags)
 {
-    if (s->cmd == NULL && s->entrypoint == NULL && img->cmd)
-        s->cmd = strv_dup(img->cmd);
+    char **v = xcalloc(1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; image && image[i]; i++) {
+        size_t klen = strcspn(image[i], "=");
+        bool set = false;
+        for (size_t k = 0; !set && flags && flags[k]; k++)
+            set = strncmp(flags[k], image[i], klen) == 0 &&
+                  (flags[k][klen] == '=' || flags[k][klen] == '\0');
+        if (!set)
+            strv_push(&v, &n, xstrdup(image[i]));
+    }
+    for (size_t i = 0; flags && flags[i]; i++)
+        strv_push(&v, &n, xstrdup(flags[i]));
+    return v;
+}
+
+int spec_resolve(struct ctr_spec *s, struct store *st, const struct image *img, rbox_err **err)
+{
+    /* docker: --entrypoint drops the image's Cmd; a command replaces only Cmd */
+    if (s->entrypoint == NULL) {
+        s->entrypoint = strv_dup(img->entrypoint);
+        if (s->cmd == NULL)
+            s->cmd = strv_dup(img->cmd);
+    }
     _cleanup_strv_ char **args = spec_args(s);
     if (args[0] == NULL)
         return rbox_error(err, 0, "no command specified (image %s has no default command)",
                           s->image);
+    if (img->env) {
+        char **env = merge_kv(img->env, s->env);
+        strv_free(s->env);
+        s->env = env;
+    }
+    if (img->labels) {
+        char **labels = merge_kv(img->labels, s->rf.labels);
+        strv_free(s->rf.labels);
+        s->rf.labels = labels;
+    }
+    if (s->workdir == NULL && img->workdir)
+        s->workdir = xstrdup(img->workdir);
+    if (s->user == NULL && img->user)
+        s->user = xstrdup(img->user);
+    if (s->stop_signal == NULL) {
+        int sig = img->stop_signal ? signal_parse(img->stop_signal) : -1;
+        s->stop_signal = xstrdup(sig > 0 && signal_name(sig) ? signal_name(sig) : "SIGTERM");
+    }
     if (s->workdir && s->workdir[0] != '/')
         return rbox_error(err, 0,
                           "invalid value \"%s\" for --workdir: the working directory must be "
                           "an absolute path",
                           s->workdir);
-    _cleanup_close_ int rootfd = open(img->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int rootfd = image_root_open(st, img, err);
     if (rootfd < 0)
-        return rbox_error(err, errno, "opening the image %s", img->rootfs);
+        return rbox_error_prefix(err, "opening the image %s", s->image);
     return resolve_user(s, rootfd, err);
 }
 

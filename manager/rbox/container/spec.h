@@ -61,8 +61,9 @@ int validate_hostname(const char *h, rbox_err **err);
 size_t cap_count(void);
 const char *cap_name_at(size_t i);
 
-/* Complete and check the spec against its image: command, user, workdir. */
-int spec_resolve(struct ctr_spec *s, const struct image *img, rbox_err **err);
+/* Complete and check the spec against its image: the image config's Entrypoint, Cmd, Env,
+ * WorkingDir, User, StopSignal and Labels where no flag overrides them; the user's IDs. */
+int spec_resolve(struct ctr_spec *s, struct store *st, const struct image *img, rbox_err **err);
 
 /* config.json in the container's dir. */
 int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err);

@@ -1,4 +1,4 @@
-/* import.c - importing rootfs tarballs (libarchive) and the built-in busybox image. */
+/* import.c - rootfs tarballs and the built-in busybox image as single-layer images. */
 #define _GNU_SOURCE
 #include "image.h"
 #include "image_internal.h"
@@ -9,7 +9,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,107 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-static void sha_final(struct sha256_ctx *md, char id[ID_LEN + 1])
-{
-    unsigned char d[SHA256_DIGEST_SIZE];
-    sha256_digest(md, sizeof(d), d);
-    hex(d, sizeof(d), id);
-}
-
-/* A fresh images/.tmp-<random> dir with rootfs/ in it; returns its relative path. */
-static char *make_tmp(struct store *s, rbox_err **err)
-{
-    char rnd[ID_LEN + 1];
-    id_generate(rnd);
-    if (mkdirat(s->root_fd, "images", 0700) < 0 && errno != EEXIST) {
-        rbox_error(err, errno, "creating %s/images", s->root);
-        return NULL;
-    }
-    char *rel = xasprintf("images/.tmp-%.16s", rnd);
-    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", rel);
-    if (mkdirat(s->root_fd, rel, 0700) < 0 || mkdirat(s->root_fd, rootfs, 0755) < 0) {
-        rbox_error(err, errno, "creating %s/%s", s->root, rel);
-        free(rel);
-        return NULL;
-    }
-    return rel;
-}
-
-/* Move a finished tree into place and tag it. Needs the store lock. */
-static int install(struct store *s, const char *tmp, const char *id, uint64_t size,
-                   const char *source, const char *const *cmd, const char *tag, rbox_err **err)
-{
-    _cleanup_free_ char *final = xasprintf("images/%s", id);
-    struct stat st;
-    if (fstatat(s->root_fd, final, &st, 0) == 0) {
-        rm_rf_at(s->root_fd, tmp); /* same content: unpacked once */
-    } else {
-        json_w w;
-        jw_init(&w, true);
-        jw_obj_open(&w);
-        jw_kstr(&w, "id", id);
-        jw_kint(&w, "created", now_ns_realtime());
-        jw_kuint(&w, "size", size);
-        jw_kstr(&w, "source", source);
-        jw_key(&w, "cmd");
-        if (cmd) {
-            jw_arr_open(&w);
-            for (size_t i = 0; cmd[i]; i++)
-                jw_str(&w, cmd[i]);
-            jw_arr_close(&w);
-        } else {
-            jw_null(&w);
-        }
-        jw_obj_close(&w);
-        size_t len;
-        const char *text = jw_text(&w, &len);
-        _cleanup_free_ char *meta = xasprintf("%s/image.json", tmp);
-        int r = write_file_atomic_at(s->root_fd, meta, text, len, 0644, true);
-        jw_free(&w);
-        if (r < 0 || renameat(s->root_fd, tmp, s->root_fd, final) < 0) {
-            int saved = errno;
-            rm_rf_at(s->root_fd, tmp);
-            return rbox_error(err, saved, "installing image %.12s", id);
-        }
-    }
-    yajl_val index = NULL;
-    if (index_load(s, &index, err) < 0)
-        return -1;
-    int r = index_set(s, index, tag, id, err);
-    yajl_tree_free(index);
-    return r;
-}
-
-/* The decompressed stream (libarchive "raw" format over every filter), hashed as the tar
- * reader pulls it: one pass gives the contents and the sha256 of the uncompressed tar. */
-struct src {
-    struct archive *raw;
-    struct sha256_ctx md;
-    char buf[65536];
-    char errmsg[256];
-};
-
-static la_ssize_t src_read(struct archive *a, void *ud, const void **buf)
-{
-    (void)a;
-    struct src *s = ud;
-    la_ssize_t n = archive_read_data(s->raw, s->buf, sizeof(s->buf));
-    if (n < 0) {
-        ctr_copy(s->errmsg, sizeof(s->errmsg), archive_error_string(s->raw));
-        return -1;
-    }
-    if (n > 0)
-        sha256_update(&s->md, (size_t)n, (const uint8_t *)s->buf);
-    *buf = s->buf;
-    return n;
-}
 
 struct progress {
     bool on;
@@ -129,7 +27,7 @@ struct progress {
 
 static void progress_show(struct progress *p, bool final)
 {
-    if (!p->on)
+    if (p == NULL || !p->on)
         return;
     uint64_t now = now_ns_monotonic();
     if (!final && now - p->last_ns < 100000000ull)
@@ -143,116 +41,218 @@ static void progress_show(struct progress *p, bool final)
     fflush(stderr);
 }
 
-/* "/a/b", "./a/b" -> "a/b"; "", ".", "./" -> NULL (the root itself). */
-static const char *rel_entry_path(const char *p)
+/* The decompressed stream of fd into out (a new uncompressed layer blob), hashed. */
+static int copy_layer(int fd, int out, struct progress *p, char hex[ID_LEN + 1], uint64_t *size,
+                      rbox_err **err)
 {
-    for (;;) {
-        if (p[0] == '/')
-            p++;
-        else if (p[0] == '.' && p[1] == '/')
-            p += 2;
-        else
+    struct archive *raw = raw_reader(fd, err);
+    if (raw == NULL)
+        return -1;
+    struct sha256_ctx md;
+    sha256_init(&md);
+    char *buf = xmalloc(1 << 17);
+    la_ssize_t n;
+    int r = 0;
+    *size = 0;
+    while ((n = archive_read_data(raw, buf, 1 << 17)) > 0) {
+        sha256_update(&md, (size_t)n, (const uint8_t *)buf);
+        if (write_all(out, buf, (size_t)n) < 0) {
+            r = rbox_error(err, errno, "writing the layer");
             break;
-    }
-    return *p == '\0' || strcmp(p, ".") == 0 ? NULL : p;
-}
-
-static int copy_data(struct archive *in, struct archive *out)
-{
-    const void *buf;
-    size_t size;
-    la_int64_t off;
-    for (;;) {
-        int r = archive_read_data_block(in, &buf, &size, &off);
-        if (r == ARCHIVE_EOF)
-            return ARCHIVE_OK;
-        if (r < ARCHIVE_WARN)
-            return r;
-        if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
-            return ARCHIVE_FATAL;
-    }
-}
-
-static int extract_entries(struct archive *tar, struct archive *disk, struct progress *p,
-                           uint64_t *size, rbox_err **err)
-{
-    struct archive_entry *e;
-    int r;
-    while ((r = archive_read_next_header(tar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-        const char *path = rel_entry_path(archive_entry_pathname(e));
-        if (path == NULL)
-            continue;
-        _cleanup_free_ char *own = xstrdup(path);
-        archive_entry_set_pathname(e, own);
-        const char *link = archive_entry_hardlink(e);
-        if (link) {
-            const char *rl = rel_entry_path(link);
-            _cleanup_free_ char *ownl = xstrdup(rl ? rl : ".");
-            archive_entry_set_hardlink(e, ownl);
         }
-        if (archive_write_header(disk, e) < ARCHIVE_WARN)
-            return rbox_error(err, 0, "extracting %s: %s", own, archive_error_string(disk));
-        if (archive_entry_size(e) > 0 && copy_data(tar, disk) != ARCHIVE_OK)
-            return rbox_error(err, 0, "extracting %s: %s", own,
-                              archive_error_string(disk) ? archive_error_string(disk)
-                                                         : archive_error_string(tar));
-        if (archive_write_finish_entry(disk) < ARCHIVE_WARN)
-            return rbox_error(err, 0, "extracting %s: %s", own, archive_error_string(disk));
-        if (archive_entry_filetype(e) == AE_IFREG)
-            *size += (uint64_t)archive_entry_size(e);
+        *size += (uint64_t)n;
         progress_show(p, false);
     }
-    if (r != ARCHIVE_EOF)
-        return rbox_error(err, 0, "%s", archive_error_string(tar));
+    if (r == 0 && n < 0)
+        r = rbox_error(err, 0, "%s", archive_error_string(raw));
+    free(buf);
+    archive_read_free(raw);
+    if (r == 0)
+        sha_hex(&md, hex);
+    return r;
+}
+
+/* A tar? And not an image archive (those go to rbox load)? */
+static int check_rootfs_tar(int fd, rbox_err **err)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    struct archive_entry *e;
+    int r, ret = 0;
+    bool manifest = false, layout = false, any = false;
+    if (lseek(fd, 0, SEEK_SET) < 0 || archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+        ret = rbox_error(err, 0, "not a tar archive: %s", archive_error_string(a));
+        goto out;
+    }
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *n = archive_entry_pathname(e);
+        while (n[0] == '.' && n[1] == '/')
+            n += 2;
+        manifest = manifest || strcmp(n, "manifest.json") == 0;
+        layout = layout || strcmp(n, "oci-layout") == 0;
+        any = true;
+    }
+    if (r != ARCHIVE_EOF || !any)
+        ret = rbox_error(err, 0, "not a tar archive: %s",
+                         archive_error_string(a) ? archive_error_string(a) : "no entries");
+    else if (manifest || layout)
+        ret = rbox_error(err, 0,
+                         "this is an image archive (%s), not a root filesystem: use "
+                         "'rbox load -i FILE'",
+                         layout ? "oci-layout inside" : "manifest.json inside");
+out:
+    archive_read_free(a);
+    return ret;
+}
+
+static void jw_desc(json_w *w, const char *k, const char *mt, const char *digest, uint64_t size)
+{
+    if (k)
+        jw_key(w, k);
+    jw_obj_open(w);
+    jw_kstr(w, "mediaType", mt);
+    jw_kstr(w, "digest", digest);
+    jw_kuint(w, "size", size);
+    jw_obj_close(w);
+}
+
+static int put_blob(int lfd, const char *text, size_t len, char digest[DIGEST_LEN + 1],
+                    rbox_err **err)
+{
+    struct sha256_ctx md;
+    sha256_init(&md);
+    sha256_update(&md, len, (const uint8_t *)text);
+    char hex[ID_LEN + 1];
+    sha_hex(&md, hex);
+    snprintf(digest, DIGEST_LEN + 1, "sha256:%s", hex);
+    _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", hex);
+    if (write_file_atomic_at(lfd, rel, text, len, 0644, false) < 0)
+        return rbox_error(err, errno, "writing blob %s", digest);
     return 0;
 }
 
-static int extract(int fd, int rootfd, struct progress *p, char id[ID_LEN + 1], uint64_t *size,
-                   rbox_err **err)
+/* The config, manifest and index of a one-layer image around blobs/sha256/<diff>. */
+static int write_layout(int lfd, const char *diff, uint64_t size, const char *created,
+                        const char *config_json, const char *created_by, rbox_err **err)
 {
-    struct src *s = xzalloc(sizeof(*s));
-    sha256_init(&s->md);
-    s->raw = archive_read_new();
-    archive_read_support_filter_all(s->raw);
-    archive_read_support_format_raw(s->raw);
-    struct archive *tar = archive_read_new();
-    archive_read_support_format_tar(tar);
-    archive_read_support_format_gnutar(tar);
-    struct archive *disk = archive_write_disk_new();
-    archive_write_disk_set_options(
-        disk, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                  ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-    int ret = -1;
-    int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct archive_entry *e;
-    if (archive_read_open_fd(s->raw, fd, 65536) != ARCHIVE_OK ||
-        archive_read_next_header(s->raw, &e) != ARCHIVE_OK) {
-        rbox_error(err, 0, "%s", archive_error_string(s->raw));
-    } else if (archive_read_open(tar, s, NULL, src_read, NULL) != ARCHIVE_OK) {
-        rbox_error(err, 0, "not a tar archive: %s",
-                   s->errmsg[0] ? s->errmsg : archive_error_string(tar));
-    } else if (fchdir(rootfd) < 0) {
-        rbox_error(err, errno, "entering the image directory");
-    } else if (extract_entries(tar, disk, p, size, err) == 0) {
-        /* hash what follows the end-of-archive blocks too: the whole stream */
-        la_ssize_t n;
-        while ((n = archive_read_data(s->raw, s->buf, sizeof(s->buf))) > 0)
-            sha256_update(&s->md, (size_t)n, (const uint8_t *)s->buf);
-        sha_final(&s->md, id);
-        ret = 0;
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kstr(&w, "created", created);
+    jw_kstr(&w, "architecture", "amd64");
+    jw_kstr(&w, "os", "linux");
+    jw_key(&w, "config");
+    _cleanup_yajl_ yajl_val cfg = NULL;
+    if (config_json && json_parse(config_json, "the image config", &cfg, err) < 0) {
+        jw_free(&w);
+        return -1;
     }
-    if (ret < 0 && s->errmsg[0])
-        rbox_error_prefix(err, "%s", s->errmsg);
-    if (cwd >= 0) {
-        (void)fchdir(cwd);
-        close(cwd);
+    if (cfg) {
+        jw_value(&w, cfg);
+    } else {
+        jw_obj_open(&w);
+        jw_obj_close(&w);
     }
-    archive_write_free(disk);
-    archive_read_free(tar);
-    archive_read_free(s->raw);
-    free(s);
-    return ret;
+    jw_key(&w, "rootfs");
+    jw_obj_open(&w);
+    jw_kstr(&w, "type", "layers");
+    jw_key(&w, "diff_ids");
+    jw_arr_open(&w);
+    jw_str(&w, diff);
+    jw_arr_close(&w);
+    jw_obj_close(&w);
+    jw_key(&w, "history");
+    jw_arr_open(&w);
+    jw_obj_open(&w);
+    jw_kstr(&w, "created", created);
+    jw_kstr(&w, "created_by", created_by);
+    jw_obj_close(&w);
+    jw_arr_close(&w);
+    jw_obj_close(&w);
+    size_t clen;
+    const char *ctext = jw_text(&w, &clen);
+    char cdigest[DIGEST_LEN + 1], mdigest[DIGEST_LEN + 1];
+    int r = put_blob(lfd, ctext, clen, cdigest, err);
+    jw_free(&w);
+    if (r < 0)
+        return -1;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kint(&w, "schemaVersion", 2);
+    jw_kstr(&w, "mediaType", MT_OCI_MANIFEST);
+    jw_desc(&w, "config", MT_OCI_CONFIG, cdigest, clen);
+    jw_key(&w, "layers");
+    jw_arr_open(&w);
+    jw_desc(&w, NULL, MT_OCI_LAYER, diff, size);
+    jw_arr_close(&w);
+    jw_obj_close(&w);
+    size_t mlen;
+    const char *mtext = jw_text(&w, &mlen);
+    r = put_blob(lfd, mtext, mlen, mdigest, err);
+    jw_free(&w);
+    if (r < 0)
+        return -1;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kint(&w, "schemaVersion", 2);
+    jw_key(&w, "manifests");
+    jw_arr_open(&w);
+    jw_desc(&w, NULL, MT_OCI_MANIFEST, mdigest, mlen);
+    jw_arr_close(&w);
+    jw_obj_close(&w);
+    size_t ilen;
+    const char *itext = jw_text(&w, &ilen);
+    static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+    r = write_file_atomic_at(lfd, "index.json", itext, ilen, 0644, false) < 0 ||
+                write_file_atomic_at(lfd, "oci-layout", layout, strlen(layout), 0644, false) < 0
+            ? rbox_error(err, errno, "writing the image layout")
+            : 0;
+    jw_free(&w);
+    return r;
+}
+
+static int from_tar(struct store *s, int fd, const char *tag, const char *source,
+                    const char *config_json, const char *created, const char *created_by,
+                    struct progress *p, char id[ID_LEN + 1], rbox_err **err)
+{
+    struct image_staging st;
+    if (image_staging_create(s, &st, err) < 0)
+        return -1;
+    int r = -1;
+    _cleanup_close_ int lfd = open(st.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int out = -1;
+    char hex[ID_LEN + 1];
+    uint64_t size;
+    _cleanup_free_ char *blob = NULL, *diff = NULL;
+    if (lfd < 0 || (out = openat(lfd, "blobs/sha256/layer", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                                 0644)) < 0) {
+        rbox_error(err, errno, "creating a layer in %s", st.dir);
+        goto out;
+    }
+    if (copy_layer(fd, out, p, hex, &size, err) < 0 || check_rootfs_tar(out, err) < 0)
+        goto out;
+    progress_show(p, true);
+    blob = xasprintf("blobs/sha256/%s", hex);
+    diff = xasprintf("sha256:%s", hex);
+    if (renameat(lfd, "blobs/sha256/layer", lfd, blob) < 0) {
+        rbox_error(err, errno, "naming the layer in %s", st.dir);
+        goto out;
+    }
+    if (write_layout(lfd, diff, size, created, config_json, created_by, err) < 0)
+        goto out;
+    const char *tags[2] = { tag, NULL };
+    r = ingest_layout_ex(s, st.dir, tags, false, false, source, id, err);
+out:
+    image_staging_discard(s, &st);
+    return r;
+}
+
+static void now_rfc3339(char *buf, size_t len)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    format_time_rfc3339(&t, buf, len);
 }
 
 int image_import(struct store *s, const char *file, const char *ref, bool progress,
@@ -261,37 +261,25 @@ int image_import(struct store *s, const char *file, const char *ref, bool progre
     _cleanup_free_ char *tag = image_normalize_ref(ref, err);
     if (tag == NULL)
         return -1;
-    _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (strchr(tag, '@'))
+        return rbox_error(err, 0, "invalid image reference \"%s\": a tag cannot hold a digest",
+                          ref);
+    bool in = strcmp(file, "-") == 0;
+    _cleanup_close_ int fd =
+        in ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3) : open(file, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0)
         return rbox_error(err, errno, "opening %s", file);
-    if (!S_ISREG(st.st_mode))
+    if (!in && !S_ISREG(st.st_mode))
         return rbox_error(err, 0, "%s is not a regular file", file);
-    _cleanup_free_ char *tmp = make_tmp(s, err);
-    if (tmp == NULL)
-        return -1;
-    _cleanup_free_ char *rootrel = xasprintf("%s/rootfs", tmp);
-    _cleanup_close_ int rootfd = openat(s->root_fd, rootrel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct progress p = { .on = progress, .fd = fd, .total = st.st_size, .file = file };
-    uint64_t size = 0;
-    if (rootfd < 0 || extract(fd, rootfd, &p, id, &size, err) < 0) {
-        if (rootfd < 0)
-            rbox_error(err, errno, "opening %s/%s", s->root, rootrel);
-        rm_rf_at(s->root_fd, tmp);
-        return rbox_error_prefix(err, "importing %s", file);
-    }
-    progress_show(&p, true);
-    char *real = realpath(file, NULL);
-    bool had_lock = s->lock_fd >= 0;
-    int r = store_lock(s, err);
-    if (r == 0)
-        r = install(s, tmp, id, size, real ? real : file, NULL, tag, err);
-    else
-        rm_rf_at(s->root_fd, tmp);
-    if (!had_lock)
-        store_unlock(s);
+    struct progress p = { .on = progress && !in, .fd = fd, .total = st.st_size, .file = file };
+    char *real = in ? NULL : realpath(file, NULL);
+    char created[48];
+    now_rfc3339(created, sizeof(created));
+    _cleanup_free_ char *by = xasprintf("rbox import %s", in ? "-" : real ? real : file);
+    int r = from_tar(s, fd, tag, in ? "-" : real ? real : file, NULL, created, by, &p, id, err);
     free(real);
-    return r;
+    return r < 0 ? rbox_error_prefix(err, "importing %s", in ? "stdin" : file) : 0;
 }
 
 /* ---- the built-in busybox image ---- */
@@ -359,36 +347,67 @@ static char *applet_list(rbox_err **err)
     return buf;
 }
 
-static int populate(int rootfd, const char *bin, size_t binlen, char *applets, rbox_err **err)
+static int tar_entry(struct archive *a, const char *path, mode_t type, mode_t mode, int64_t mtime,
+                     uid_t uid, const char *data, size_t len, const char *link)
 {
-    static const char *const dirs[] = { "bin",       "sbin", "usr",     "usr/bin",
-                                        "usr/sbin",  "etc",  "proc",    "sys",
-                                        "dev",       "tmp",  "root",    "home",
-                                        "home/user", "var",  "var/tmp", "run" };
-    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-        if (mkdirat(rootfd, dirs[i], 0755) < 0 && errno != EEXIST)
-            return rbox_error(err, errno, "creating /%s", dirs[i]);
-    fchmodat(rootfd, "tmp", 01777, 0);
-    fchmodat(rootfd, "var/tmp", 01777, 0);
-    fchmodat(rootfd, "root", 0700, 0);
-    fchownat(rootfd, "home/user", 1000, 1000, AT_SYMLINK_NOFOLLOW);
-    if (write_file_atomic_at(rootfd, "bin/busybox", bin, binlen, 0755, false) < 0 ||
-        fchmodat(rootfd, "bin/busybox", 0755, 0) < 0 ||
-        write_file_atomic_at(rootfd, "etc/passwd", builtin_passwd, strlen(builtin_passwd), 0644,
-                             false) < 0 ||
-        write_file_atomic_at(rootfd, "etc/group", builtin_group, strlen(builtin_group), 0644,
-                             false) < 0)
-        return rbox_error(err, errno, "writing the busybox image");
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, path);
+    archive_entry_set_filetype(e, type);
+    archive_entry_set_perm(e, mode);
+    archive_entry_set_uid(e, uid);
+    archive_entry_set_gid(e, uid);
+    archive_entry_set_mtime(e, mtime, 0);
+    archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)len : 0);
+    if (link)
+        archive_entry_set_symlink(e, link);
+    int r = archive_write_header(a, e);
+    if (r == ARCHIVE_OK && type == AE_IFREG && len &&
+        archive_write_data(a, data, len) != (la_ssize_t)len)
+        r = ARCHIVE_FATAL;
+    archive_entry_free(e);
+    return r == ARCHIVE_OK ? 0 : -1;
+}
+
+/* The busybox tree as one tar (fixed order and times: the same binary gives the same layer). */
+static int busybox_tar(int fd, const char *bin, size_t binlen, int64_t mtime, char *applets)
+{
+    static const struct {
+        const char *p;
+        mode_t mode;
+        uid_t uid;
+    } dirs[] = { { "bin", 0755, 0 },          { "sbin", 0755, 0 },     { "usr", 0755, 0 },
+                 { "usr/bin", 0755, 0 },      { "usr/sbin", 0755, 0 }, { "etc", 0755, 0 },
+                 { "proc", 0755, 0 },         { "sys", 0755, 0 },      { "dev", 0755, 0 },
+                 { "tmp", 01777, 0 },         { "root", 0700, 0 },     { "home", 0755, 0 },
+                 { "home/user", 0755, 1000 }, { "var", 0755, 0 },      { "var/tmp", 01777, 0 },
+                 { "run", 0755, 0 } };
+    struct archive *a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_set_bytes_in_last_block(a, 1);
+    int r = archive_write_open_fd(a, fd) == ARCHIVE_OK ? 0 : -1;
+    for (size_t i = 0; r == 0 && i < ARRAY_SIZE(dirs); i++)
+        r = tar_entry(a, dirs[i].p, AE_IFDIR, dirs[i].mode, mtime, dirs[i].uid, NULL, 0, NULL);
+    if (r == 0)
+        r = tar_entry(a, "bin/busybox", AE_IFREG, 0755, mtime, 0, bin, binlen, NULL);
+    if (r == 0)
+        r = tar_entry(a, "etc/passwd", AE_IFREG, 0644, mtime, 0, builtin_passwd,
+                      strlen(builtin_passwd), NULL);
+    if (r == 0)
+        r = tar_entry(a, "etc/group", AE_IFREG, 0644, mtime, 0, builtin_group,
+                      strlen(builtin_group), NULL);
     char *save = NULL;
-    for (char *a = strtok_r(applets, "\n", &save); a; a = strtok_r(NULL, "\n", &save)) {
-        while (*a == '/')
-            a++;
-        if (*a == '\0' || strcmp(a, "bin/busybox") == 0 || strstr(a, ".."))
+    for (char *ap = strtok_r(applets, "\n", &save); r == 0 && ap;
+         ap = strtok_r(NULL, "\n", &save)) {
+        while (*ap == '/')
+            ap++;
+        if (*ap == '\0' || strcmp(ap, "bin/busybox") == 0 || strstr(ap, ".."))
             continue;
-        if (symlinkat("/bin/busybox", rootfd, a) < 0 && errno != EEXIST)
-            return rbox_error(err, errno, "linking applet /%s", a);
+        r = tar_entry(a, ap, AE_IFLNK, 0777, mtime, 0, NULL, 0, "/bin/busybox");
     }
-    return 0;
+    if (archive_write_close(a) != ARCHIVE_OK)
+        r = -1;
+    archive_write_free(a);
+    return r;
 }
 
 int builtin_busybox_create(struct store *s, rbox_err **err)
@@ -407,27 +426,21 @@ int builtin_busybox_create(struct store *s, rbox_err **err)
     _cleanup_free_ char *applets = applet_list(err);
     if (applets == NULL)
         return -1;
-    struct sha256_ctx md;
-    sha256_init(&md);
-    static const char tag[] = "rbox builtin busybox image v1";
-    sha256_update(&md, sizeof(tag), (const uint8_t *)tag);
-    sha256_update(&md, binlen, (const uint8_t *)bin);
-    sha256_update(&md, strlen(applets), (const uint8_t *)applets);
-    sha256_update(&md, strlen(builtin_passwd), (const uint8_t *)builtin_passwd);
-    sha256_update(&md, strlen(builtin_group), (const uint8_t *)builtin_group);
+    struct stat bst;
+    int64_t mtime = stat(HOST_BUSYBOX, &bst) == 0 ? (int64_t)bst.st_mtime : 0;
+    _cleanup_close_ int fd = open(s->root, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rbox_error(err, errno, "creating a temporary file in %s", s->root);
+    if (busybox_tar(fd, bin, binlen, mtime, applets) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        return rbox_error(err, errno, "building the busybox image");
+    char created[48];
+    struct timespec t = { .tv_sec = mtime };
+    format_time_rfc3339(&t, created, sizeof(created));
+    static const char config[] = "{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+                                 "/usr/bin:/sbin:/bin\"],\"Cmd\":[\"sh\"]}";
     char id[ID_LEN + 1];
-    sha_final(&md, id);
-    _cleanup_free_ char *tmp = make_tmp(s, err);
-    if (tmp == NULL)
-        return -1;
-    _cleanup_free_ char *rootrel = xasprintf("%s/rootfs", tmp);
-    _cleanup_close_ int rootfd = openat(s->root_fd, rootrel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0 || populate(rootfd, bin, binlen, applets, err) < 0) {
-        if (rootfd < 0)
-            rbox_error(err, errno, "opening %s", rootrel);
-        rm_rf_at(s->root_fd, tmp);
+    if (from_tar(s, fd, BUILTIN_BUSYBOX_REF, "builtin: " HOST_BUSYBOX, config, created,
+                 "rbox builtin busybox image from " HOST_BUSYBOX, NULL, id, err) < 0)
         return rbox_error_prefix(err, "building the busybox image");
-    }
-    static const char *const cmd[] = { "sh", NULL };
-    return install(s, tmp, id, binlen, "builtin: " HOST_BUSYBOX, cmd, BUILTIN_BUSYBOX_REF, err);
+    return 0;
 }

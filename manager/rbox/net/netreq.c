@@ -158,6 +158,8 @@ bool net_req_flag(struct net_req *r, const char *name, const char *v, rbox_err *
             r->ports = xrealloc(r->ports, (r->n_ports + 1) * sizeof(*r->ports));
             r->ports[r->n_ports++] = pm;
         }
+    } else if (str_eq(name, "publish-all")) {
+        r->publish_all = true;
     } else if (str_eq(name, "dns")) {
         *rc = check_dns(v, err);
         push(&r->dns, v);
@@ -208,7 +210,7 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
         const char *bad = r->ip ? "--ip" : r->aliases ? "--network-alias" : NULL;
         if (bad)
             return rbox_error(err, 0, "%s needs a bridge network (not --network %s)", bad, m0);
-        if (r->n_ports && !str_eq(m0, "host"))
+        if ((r->n_ports || r->publish_all) && !str_eq(m0, "host"))
             return rbox_error(err, 0,
                               "conflicting options: port publishing and the network mode %s", m0);
         if (str_has_prefix(m0, "container:") && (r->dns || r->dns_search || r->add_hosts))
@@ -231,6 +233,28 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
         a->name = xstrdup(name);
         a->ip = i == 0 && r->ip ? xstrdup(r->ip) : NULL;
         a->aliases = strv_dup(i == 0 && r->aliases ? r->aliases : (char *[]){ NULL });
+    }
+    return 0;
+}
+
+int net_req_publish_all(struct net_req *r, yajl_val image_config, rbox_err **err)
+{
+    yajl_val exposed = json_get(json_get(image_config, "config"), "ExposedPorts");
+    if (!r->publish_all || r->n_nets == 0 || !YAJL_IS_OBJECT(exposed))
+        return 0; /* --network host: nothing to publish, as -p */
+    for (size_t i = 0; i < exposed->u.object.len; i++) {
+        const char *key = exposed->u.object.keys[i];
+        struct port_map pm;
+        if (net_port_parse(key, &pm, err) < 0)
+            return rbox_error_prefix(err, "the image's ExposedPorts");
+        bool given = false;
+        for (size_t k = 0; k < r->n_ports; k++)
+            given |= str_eq(r->ports[k].proto, pm.proto) && r->ports[k].ctr_port <= pm.ctr_port &&
+                     pm.ctr_port < r->ports[k].ctr_port + r->ports[k].range;
+        if (given)
+            continue;
+        r->ports = xrealloc(r->ports, (r->n_ports + 1) * sizeof(*r->ports));
+        r->ports[r->n_ports++] = pm;
     }
     return 0;
 }
@@ -269,19 +293,6 @@ void net_req_save(json_w *w, const struct net_req *r)
     jw_obj_close(w);
 }
 
-static char **load_strv(yajl_val obj, const char *key)
-{
-    yajl_val a = json_get(obj, key);
-    if (!YAJL_IS_ARRAY(a))
-        return NULL;
-    char **v = xcalloc(1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < a->u.array.len; i++)
-        if (YAJL_IS_STRING(a->u.array.values[i]))
-            strv_push(&v, &n, xstrdup(YAJL_GET_STRING(a->u.array.values[i])));
-    return v;
-}
-
 void net_req_load(yajl_val v, struct net_req *r)
 {
     memset(r, 0, sizeof(*r));
@@ -295,7 +306,7 @@ void net_req_load(yajl_val v, struct net_req *r)
         struct net_attach *a = &r->nets[r->n_nets++];
         a->name = xstrdup(name);
         a->ip = ip ? xstrdup(ip) : NULL;
-        a->aliases = load_strv(e, "aliases");
+        a->aliases = json_get_strv(e, "aliases");
         if (a->aliases == NULL)
             a->aliases = xcalloc(1, sizeof(char *));
     }
@@ -316,8 +327,8 @@ void net_req_load(yajl_val v, struct net_req *r)
         r->ports = xrealloc(r->ports, (r->n_ports + 1) * sizeof(*r->ports));
         r->ports[r->n_ports++] = p;
     }
-    r->dns = load_strv(v, "dns");
-    r->dns_search = load_strv(v, "dns_search");
-    r->dns_opt = load_strv(v, "dns_options");
-    r->add_hosts = load_strv(v, "add_hosts");
+    r->dns = json_get_strv(v, "dns");
+    r->dns_search = json_get_strv(v, "dns_search");
+    r->dns_opt = json_get_strv(v, "dns_options");
+    r->add_hosts = json_get_strv(v, "add_hosts");
 }

@@ -31,8 +31,9 @@ struct net_req {
     struct port_map *ports;
     size_t n_ports;
     char **dns, **dns_search, **dns_opt, **add_hosts;
-    char *ip;       /* --ip, until net_finish gives it to the network */
-    char **aliases; /* --network-alias, likewise */
+    bool publish_all; /* -P: the image's ExposedPorts on free host ports (at create) */
+    char *ip;         /* --ip, until net_finish gives it to the network */
+    char **aliases;   /* --network-alias, likewise */
 };
 void net_req_clear(struct net_req *r);
 
@@ -42,6 +43,8 @@ bool net_req_flag(struct net_req *r, const char *name, const char *v, rbox_err *
  * "container:REF", "ns:PATH"), default_network from rbox.conf when no --network was given. */
 int net_req_finish(struct net_req *r, char **mode, rbox_err **err);
 int net_port_parse(const char *v, struct port_map *out, rbox_err **err);
+/* -P: each of the image config's ExposedPorts ("80/tcp") that no -p publishes, on a free port. */
+int net_req_publish_all(struct net_req *r, yajl_val image_config, rbox_err **err);
 
 void net_req_save(json_w *w, const struct net_req *r);
 void net_req_load(yajl_val v, struct net_req *r);

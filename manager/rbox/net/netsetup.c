@@ -479,6 +479,20 @@ static int netavark_call(const struct setup *u, const char *verb, const char *fi
     return 0;
 }
 
+/* net.json from w (freed). */
+static int state_write(const struct setup *u, json_w *w, rbox_err **err)
+{
+    size_t len;
+    const char *text = jw_text(w, &len);
+    _cleanup_close_ int dfd = open(u->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r = dfd < 0 ? -1 : write_file_atomic_at(dfd, NET_STATE_FILE, text, len, 0600, false);
+    int saved = errno;
+    jw_free(w);
+    if (r < 0)
+        return rbox_error(err, saved, "writing %s/%s", u->run_dir, NET_STATE_FILE);
+    return 0;
+}
+
 /* netavark setup of nets on u->ns; the result into net.json. */
 static int run_setup(struct store *s, const struct ctr_spec *sp, struct setup *u,
                      const struct network *nets, const struct net_attach *at, char (*ips)[16],
@@ -505,15 +519,8 @@ static int run_setup(struct store *s, const struct ctr_spec *sp, struct setup *u
     jw_arr_close(&w);
     write_ports(&w, pm, npm, false);
     jw_obj_close(&w);
-    size_t len;
-    const char *text = jw_text(&w, &len);
-    _cleanup_close_ int dfd = open(u->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r = dfd < 0 ? -1 : write_file_atomic_at(dfd, NET_STATE_FILE, text, len, 0600, false);
-    jw_free(&w);
-    if (r < 0)
-        return rbox_error(err, errno, "writing %s/%s", u->run_dir, NET_STATE_FILE);
     (void)s;
-    return 0;
+    return state_write(u, &w, err);
 }
 
 static int setup_paths(const struct store *s, const char *id, struct setup *u, rbox_err **err)
@@ -762,14 +769,7 @@ static int state_rewrite(const struct setup *u, yajl_val st, const char *drop, c
         jw_arr_close(&w);
     }
     jw_obj_close(&w);
-    size_t len;
-    const char *text = jw_text(&w, &len);
-    _cleanup_close_ int dfd = open(u->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r = dfd < 0 ? -1 : write_file_atomic_at(dfd, NET_STATE_FILE, text, len, 0600, false);
-    jw_free(&w);
-    if (r < 0)
-        return rbox_error(err, errno, "writing %s/%s", u->run_dir, NET_STATE_FILE);
-    return 0;
+    return state_write(u, &w, err);
 }
 
 static bool running_locked(const struct store *s, const char *id)

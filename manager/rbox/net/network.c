@@ -464,6 +464,18 @@ int network_remove(struct store *s, const char *name, rbox_err **err)
     return r;
 }
 
+void network_labels_json(json_w *w, char *const *labels)
+{
+    jw_obj_open(w);
+    for (size_t i = 0; labels && labels[i]; i++) {
+        const char *eq = strchr(labels[i], '=');
+        _cleanup_free_ char *k =
+            eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
+        jw_kstr(w, k, eq ? eq + 1 : "");
+    }
+    jw_obj_close(w);
+}
+
 void network_netavark_json(json_w *w, const struct network *n)
 {
     char created[48];
@@ -486,14 +498,7 @@ void network_netavark_json(json_w *w, const struct network *n)
     jw_kbool(w, "internal", n->internal);
     jw_kbool(w, "dns_enabled", n->dns);
     jw_key(w, "labels");
-    jw_obj_open(w);
-    for (size_t i = 0; n->labels && n->labels[i]; i++) {
-        const char *eq = strchr(n->labels[i], '=');
-        _cleanup_free_ char *k =
-            eq ? xstrndup(n->labels[i], (size_t)(eq - n->labels[i])) : xstrdup(n->labels[i]);
-        jw_kstr(w, k, eq ? eq + 1 : "");
-    }
-    jw_obj_close(w);
+    network_labels_json(w, n->labels);
     jw_key(w, "ipam_options");
     jw_obj_open(w);
     jw_kstr(w, "driver", "host-local");

@@ -62,8 +62,8 @@ int network_users(struct store *s, const char *name, char ***names, rbox_err **e
 
 /* The netavark Network object of n (network_info's value). */
 void network_netavark_json(json_w *w, const struct network *n);
-/* docker's network inspect object. */
-void network_inspect_json(struct store *s, json_w *w, const struct network *n);
+/* {"K": "V", ...} of K=V labels. */
+void network_labels_json(json_w *w, char *const *labels);
 
 /* Take an address on n for container id (requested: --ip, else the first free one). */
 int network_lease(struct store *s, const struct network *n, const char *requested, const char *id,

@@ -20,6 +20,7 @@ void volume_clear(struct volume *v)
     free(v->name);
     free(v->created_by);
     free(v->mountpoint);
+    strv_free(v->labels);
     memset(v, 0, sizeof(*v));
 }
 
@@ -55,6 +56,12 @@ static int volumes_dir(const struct store *s, rbox_err **err)
 int volume_create(const struct store *s, const char *name, const char *created_by, bool *created,
                   rbox_err **err)
 {
+    return volume_create_labeled(s, name, created_by, NULL, created, err);
+}
+
+int volume_create_labeled(const struct store *s, const char *name, const char *created_by,
+                          char *const *labels, bool *created, rbox_err **err)
+{
     if (created)
         *created = false;
     if (volume_name_validate(name, err) < 0)
@@ -79,6 +86,15 @@ int volume_create(const struct store *s, const char *name, const char *created_b
     jw_kint(&w, "created", now_ns_realtime());
     if (created_by)
         jw_kstr(&w, "created_by", created_by);
+    if (labels && labels[0]) {
+        jw_key(&w, "labels");
+        jw_obj_open(&w);
+        for (size_t i = 0; labels[i]; i++) {
+            _cleanup_free_ char *k = xstrndup(labels[i], strcspn(labels[i], "="));
+            jw_kstr(&w, k, labels[i][strlen(k)] ? labels[i] + strlen(k) + 1 : "");
+        }
+        jw_obj_close(&w);
+    }
     jw_obj_close(&w);
     size_t len;
     const char *text = jw_text(&w, &len);
@@ -114,6 +130,13 @@ int volume_load(const struct store *s, const char *name, struct volume *v, rbox_
     const char *by = json_get_str(j, "created_by");
     v->created_by = by ? xstrdup(by) : NULL;
     v->mountpoint = volume_data_path(s, name);
+    v->labels = xcalloc(1, sizeof(char *));
+    yajl_val l = json_get(j, "labels");
+    for (size_t i = 0, n = 0; YAJL_IS_OBJECT(l) && i < l->u.object.len; i++)
+        if (YAJL_IS_STRING(l->u.object.values[i]))
+            strv_push(
+                &v->labels, &n,
+                xasprintf("%s=%s", l->u.object.keys[i], YAJL_GET_STRING(l->u.object.values[i])));
     yajl_tree_free(j);
     return 0;
 }

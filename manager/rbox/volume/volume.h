@@ -1,7 +1,8 @@
 /* volume.h - named volumes in the store:
  *
  *   <root>/volumes/<name>/volume.json   name, created, created_by (the container that created
- *                                       it on first use; absent for `volume create`)
+ *                                       it on first use; absent for `volume create`), labels
+ *                                       ({"K": "V"}, optional)
  *   <root>/volumes/<name>/_data/        what containers see (bind-mounted)
  *
  * Creation and removal hold the store lock; a container's use of a volume is read from the
@@ -17,6 +18,7 @@ struct volume {
     int64_t created_ns;
     char *created_by; /* container ID, or NULL */
     char *mountpoint; /* <root>/volumes/<name>/_data */
+    char **labels;    /* K=V (volume create --label), never NULL once loaded */
 };
 void volume_clear(struct volume *v);
 
@@ -28,6 +30,9 @@ char *volume_data_path(const struct store *s, const char *name);
  * that creates it on first use, or NULL. Needs the store lock. */
 int volume_create(const struct store *s, const char *name, const char *created_by, bool *created,
                   rbox_err **err);
+/* The same with labels (K=V, NULL: none): volume create --label. */
+int volume_create_labeled(const struct store *s, const char *name, const char *created_by,
+                          char *const *labels, bool *created, rbox_err **err);
 int volume_load(const struct store *s, const char *name, struct volume *v, rbox_err **err);
 /* Every volume name, sorted. */
 int volume_list(const struct store *s, char ***names, size_t *n, rbox_err **err);

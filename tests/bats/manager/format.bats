@@ -362,7 +362,7 @@ EOF
 	run rbox images --format json
 	assert_equal "$(jq -r .Repository <<<"$output")" busybox
 	run rbox image inspect -f '{{index .RepoTags 0}} {{.RootFS.Type}}' busybox
-	assert_output 'busybox:latest directory'
+	assert_output 'busybox:latest layers'
 	rbox volume create fv >/dev/null
 	run rbox volume ls --format '{{.Name}} {{.Driver}}'
 	assert_output 'fv local'

@@ -18,7 +18,7 @@ make_tar() {
 	tar -C "$d" --numeric-owner -cf "$BATS_TEST_TMPDIR/img.tar" .
 }
 
-@test "image import: .tar, .tar.gz, .tar.xz, .tar.zst give one image (sha256 of the tar)" {
+@test "image import: .tar, .tar.gz, .tar.xz, .tar.zst give one layer (the sha256 of the tar)" {
 	make_tar
 	local tar="$BATS_TEST_TMPDIR/img.tar"
 	gzip -k "$tar"
@@ -26,15 +26,19 @@ make_tar() {
 	zstd -q "$tar" -o "$tar.zst"
 	run rbox image import "$tar" mine:1
 	assert_success
-	assert_output "sha256:$(sha256sum "$tar" | cut -d' ' -f1)"
-	local id=$output
+	assert_output --regexp '^sha256:[0-9a-f]{64}$'
+	local diff="sha256:$(sha256sum "$tar" | cut -d' ' -f1)"
+	assert_equal "$(rbox image inspect mine:1 | jq -r '.[0].RootFS.Layers[0]')" "$diff"
+	# the ID is the config's digest
+	assert_equal "sha256:$(sha256sum "$RBOX_ROOT/images/blobs/sha256/${output#sha256:}" | cut -d' ' -f1)" "$output"
 	for ext in gz xz zst; do
 		run rbox image import "$tar.$ext" "mine:$ext"
 		assert_success
-		assert_output "$id"
+		assert_equal "$(rbox image inspect "mine:$ext" | jq -r '.[0].RootFS.Layers[0]')" "$diff"
 	done
-	# unpacked once
-	assert_equal "$(ls "$RBOX_ROOT/images" | grep -c '^[0-9a-f]\{64\}$')" 1
+	# unpacked once, the layer blob stored once
+	assert_equal "$(ls "$RBOX_ROOT/images/layers" | grep -c '^[0-9a-f]\{64\}$')" 1
+	assert_equal "$(ls "$RBOX_ROOT/images/meta" | wc -l)" 4
 	run rbox images
 	assert_line --regexp '^mine +1 +[0-9a-f]{12} '
 	assert_line --regexp '^mine +zst +'
@@ -75,7 +79,7 @@ make_tar() {
 	assert_output --partial 'invalid image reference "Bad:Name"'
 	run rbox images -q
 	assert_output ""
-	assert_equal "$(ls -A "$RBOX_ROOT/images" | grep -v index.json || true)" ""
+	assert_equal "$(find "$RBOX_ROOT/images" -mindepth 2 -not -type d || true)" ""
 }
 
 @test "image import: a progress line on a terminal" {
@@ -92,7 +96,7 @@ make_tar() {
 @test "image rm: untag, delete, refused while in use unless -f, never while running" {
 	make_tar
 	rbox image import "$BATS_TEST_TMPDIR/img.tar" a:1
-	rbox image import "$BATS_TEST_TMPDIR/img.tar" a:2
+	rbox tag a:1 a:2
 	local id
 	id=$(rbox image inspect a:1 | jq -r '.[0].Id')
 	run rbox image rm a:2
@@ -105,15 +109,21 @@ make_tar() {
 	run -125 rbox image rm -f a:1
 	assert_output --partial "in use by running container"
 	rbox rm -f user2
+	# forced: untagged, kept (dangling) for the stopped container that still runs
 	run rbox image rm -f a:1
 	assert_success
-	assert_line "Untagged: a:1"
-	assert_line "Deleted: $id"
-	assert_dir_not_exists "$RBOX_ROOT/images/${id#sha256:}"
-	run -125 rbox start user1
-	assert_output --partial "no longer exists"
+	assert_output "Untagged: a:1"
 	run -125 rbox image rm a:1
 	assert_output "rbox: no such image: a:1"
+	run rbox start -a user1
+	assert_output imported
+	run rbox images --filter dangling=true -q
+	assert_output "${id:7:12}"
+	rbox rm user1
+	run rbox image rm "$id"
+	assert_success
+	assert_output "Deleted: $id"
+	assert_equal "$(ls -A "$RBOX_ROOT/images/layers" "$RBOX_ROOT/images/blobs/sha256" "$RBOX_ROOT/images/meta" "$RBOX_ROOT/images/l" | grep -v -e : -e '^$' || true)" ""
 }
 
 @test "image inspect: JSON; by name, ID and prefix" {
@@ -126,7 +136,9 @@ make_tar() {
 	assert_equal "$(echo "$output" | jq -r '.[0].RepoTags[0]')" insp:v1
 	assert_equal "$(echo "$output" | jq -r '.[0].Source')" "$BATS_TEST_TMPDIR/img.tar"
 	[ "$(echo "$output" | jq -r '.[0].Size')" -gt 1000 ]
-	assert_dir_exists "$(echo "$output" | jq -r '.[0].RootFS.Path')/bin"
+	assert_equal "$(echo "$output" | jq -r '.[0].Os + "/" + .[0].Architecture')" linux/amd64
+	assert_equal "$(echo "$output" | jq -r '.[0].RootFS.Type')" layers
+	assert_dir_exists "$(echo "$output" | jq -r '.[0].GraphDriver.Data.LowerDir')/bin"
 	run rbox image inspect "${id:7:10}"
 	assert_equal "$(echo "$output" | jq -r '.[0].Id')" "$id"
 	run -125 rbox image inspect nosuch
@@ -152,5 +164,5 @@ make_tar() {
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do wait "$i"; done
-	assert_equal "$(ls "$RBOX_ROOT/images" | grep -c '^[0-9a-f]\{64\}$')" 1
+	assert_equal "$(ls "$RBOX_ROOT/images/meta" | grep -c '^[0-9a-f]\{64\}\.json$')" 1
 }

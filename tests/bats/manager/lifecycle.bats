@@ -253,10 +253,18 @@ load helpers
 	done
 	run rbox container prune --help
 	assert_line --index 0 "Usage: rbox container prune [OPTIONS]"
-	for c in import ls rm inspect; do
+	for c in import ls rm inspect prune; do
 		run rbox image "$c" --help
 		assert_success
 		assert_line --index 0 --regexp "^Usage: rbox image $c"
+	done
+	for c in load save tag history commit diff export cp; do
+		run rbox "$c" --help
+		assert_success
+		assert_line --index 0 --regexp "^Usage: rbox $c "
+		[[ $c == commit || $c == diff || $c == export || $c == cp ]] && continue
+		run rbox image "$c" --help
+		assert_line --index 0 --regexp "^Usage: rbox $c "
 	done
 	for c in create ls inspect rm prune; do
 		run rbox volume "$c" --help

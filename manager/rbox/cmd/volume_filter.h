@@ -1,0 +1,20 @@
+/* volume_filter.h - rbox volume ls --filter KEY=VALUE as docker's: name= (equal, or a regular
+ * expression found in the name), label=KEY or KEY=VALUE (every one must hold), dangling=true|
+ * false (no container uses it), driver=local. Values of one key are ORed, keys ANDed. */
+#ifndef RBOX_VOLUME_FILTER_H
+#define RBOX_VOLUME_FILTER_H
+
+#include "store.h"
+#include "volume.h"
+
+struct vf_term;
+struct vol_filter {
+    struct vf_term *t;
+    size_t n;
+};
+
+int vf_add(struct vol_filter *f, const char *arg, rbox_err **err);
+bool vf_match(const struct vol_filter *f, struct store *s, const struct volume *v);
+void vf_clear(struct vol_filter *f);
+
+#endif

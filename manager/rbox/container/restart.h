@@ -1,0 +1,25 @@
+/* restart.h - run/create --restart no|on-failure[:N]|always|unless-stopped: the policy (kept in
+ * the container's config.json, handed to rbox-monitor, which restarts the container), and the
+ * stop request that keeps a stopped container from being restarted. */
+#ifndef RBOX_RESTART_H
+#define RBOX_RESTART_H
+
+#include "json.h"
+#include "store.h"
+
+/* Check a --restart value; *policy: "no", "always", "unless-stopped", "on-failure" or
+ * "on-failure:N" (allocated). */
+int restart_parse(const char *v, char **policy, rbox_err **err);
+/* inspect: HostConfig.RestartPolicy {Name, MaximumRetryCount} */
+void restart_inspect(json_w *w, const char *policy);
+/* The policy of a stored container ("no" when none or unreadable; allocated). */
+char *restart_policy_of(const struct store *s, const char *id);
+/* rbox stop, kill -s KILL, rm -f: the user ends the container; no restart follows. */
+void ctr_request_stop(const struct store *s, const char *id);
+
+/* Between two runs of a --restart container: exited, its monitor waiting to start it again. */
+bool ctr_restarting(const struct ctr_state *st);
+/* docker's State.Status: the status's name, or "restarting" between two runs. */
+const char *ctr_state_name(const struct ctr_state *st);
+
+#endif
