@@ -117,3 +117,79 @@ kl_torn_down() {
 	idle cc
 	assert_equal "$(aardvark_pids)" ""
 }
+
+# rm_ctr_cgroups ID: remove the (empty) cgroup directories of a dead container, as a reboot does
+rm_ctr_cgroups() {
+	local d rc=0
+	for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -path "*/$CG_PREFIX/$1" 2>/dev/null); do
+		rmdir "$d" 2>/dev/null || rc=1
+	done
+	return $rc
+}
+
+# reboot_host ID WIPE: what a reboot leaves of a container: no process, no mount, no cgroup, a
+# fresh kernel network state (here: the test's namespace made anew), its state of another boot
+# id; WIPE=1: an empty run root too (/run is a tmpfs), WIPE=0: a run root that survives.
+reboot_host() {
+	local id=$1 wipe=$2 mon pid m p
+	mon=$(inspect_field "$id" .State.MonitorPid)
+	pid=$(inspect_field "$id" .State.Pid)
+	kill -9 "$mon" "$pid"
+	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null && ! kill -0 $pid 2>/dev/null"
+	for p in $(ns_pids); do
+		kill -9 "$p"
+	done
+	for m in $(awk -v rr="$RBOX_RUNROOT/" 'index($5, rr) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m"
+	done
+	wait_for 50 0.1 rm_ctr_cgroups "$id"
+	if [ "$wipe" = 1 ]; then
+		rm -rf "$RBOX_RUNROOT"
+	fi
+	ip netns del "$NETNS"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link set lo up
+	NETNS_INODE=$(stat -L -c %i "$NETNS_PATH")
+	jq -c '.boot_id = "00000000-0000-0000-0000-000000000000"' "$RBOX_ROOT/containers/$id/state" >"$BATS_TEST_TMPDIR/state" &&
+		mv "$BATS_TEST_TMPDIR/state" "$RBOX_ROOT/containers/$id/state"
+}
+
+# after_reboot: the container is exited (255), starts again on its network, serves its port and
+# is found by name.
+after_reboot() {
+	run rbox ps -a
+	assert_line --regexp 'Exited \(255\) .* boot$'
+	run rbox start boot
+	assert_success
+	wait_for 50 0.1 rbox exec boot wget -q -O /dev/null http://127.0.0.1/
+	run http_get http://127.0.0.1:8080/
+	assert_success
+	assert_output 'hello from boot'
+	[ -n "$(aardvark_pids)" ] || fail "no aardvark-dns for n1 after the reboot"
+	idle peer --network n1
+	run timeout 20 "$RBOX_BIN" exec peer wget -q -O - http://boot/
+	assert_output 'hello from boot'
+}
+
+@test "reboot with a fresh run root: a container recorded on a network starts again" {
+	rbox network create n1 >/dev/null
+	serve_http boot --network n1 -p 8080:80
+	reboot_host "$(ctr_id boot)" 1
+	after_reboot
+}
+
+@test "reboot with a run root that survives: reconcile drops the old boot's lease and DNS entry; the container starts again" {
+	rbox network create n1 >/dev/null
+	serve_http boot --network n1 --ip 10.78.0.77 -p 8080:80
+	local id
+	id=$(ctr_id boot)
+	reboot_host "$id" 0
+	run rbox ps -a
+	assert_success
+	# nothing of the old boot's network is recorded any more (outside the container's own files)
+	net_gone "$id" 10.78.0.77
+	# so its address is free for another container
+	idle other --network n1 --ip 10.78.0.77
+	rbox rm -f other >/dev/null
+	after_reboot
+}
