@@ -136,8 +136,14 @@ reboot_host() {
 	pid=$(inspect_field "$id" .State.Pid)
 	kill -9 "$mon" "$pid"
 	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null && ! kill -0 $pid 2>/dev/null"
+	local dead=()
 	for p in $(ns_pids); do
 		kill -9 "$p"
+		dead+=("$p")
+	done
+	# reaped, not zombies (netavark takes a zombie aardvark-dns of aardvark.pid for a live one)
+	for p in "${dead[@]}"; do
+		wait_for 100 0.1 test ! -e "/proc/$p"
 	done
 	for m in $(awk -v rr="$RBOX_RUNROOT/" 'index($5, rr) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m"
