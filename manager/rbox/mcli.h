@@ -72,6 +72,11 @@ int cmd_image_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_image_inspect(struct cmd_ctx *c, int argc, char **argv);
 int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+/* registry (cmd/registry.c) */
+int cmd_pull(struct cmd_ctx *c, int argc, char **argv);
+int cmd_push(struct cmd_ctx *c, int argc, char **argv);
+int cmd_login(struct cmd_ctx *c, int argc, char **argv);
+int cmd_logout(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);
