@@ -54,6 +54,8 @@ int www_auth_parse(const char *value, struct www_auth *out, rbox_err **err)
         while (tchar(key[klen]))
             klen++;
         p = skip_ws(key + klen);
+        if (klen > 0 && *p != '=' && p != key + klen && tchar(*p))
+            break; /* "Basic realm=...": a second challenge starts; keep the first */
         if (klen == 0 || *p != '=') {
             www_auth_clear(out);
             return rbox_error(err, 0, "WWW-Authenticate: bad parameter at \"%.40s\"", key);

@@ -90,6 +90,11 @@ static int job_start(struct pull *p, CURLM *m, struct job *j, rbox_err **err)
     curl_easy_setopt(j->e, CURLOPT_WRITEFUNCTION, on_blob);
     curl_easy_setopt(j->e, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(j->e, CURLOPT_PRIVATE, j);
+    /* tests: a slow transfer to kill in the middle (bytes per second per blob) */
+    const char *rate = getenv("RBOX_REGISTRY_MAX_RATE");
+    uint64_t bps;
+    if (rate && parse_u64(rate, &bps) == 0 && bps > 0)
+        curl_easy_setopt(j->e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bps);
     curl_multi_add_handle(m, j->e);
     progress_set(&p->pg, j->line, PG_DOWNLOADING, 0);
     return 0;
