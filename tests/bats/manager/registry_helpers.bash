@@ -40,10 +40,14 @@ make_ca() {
 	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
 		-days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
+	# what clients trust: the CA's certificate alone (skopeo pairs a *.key with a *.cert)
+	mkdir -p "$d/trust"
+	cp "$d/ca.crt" "$d/trust/ca.crt"
 }
 
 # start_registry [--htpasswd USER PASS] [--tls] [--token USER PASS]
-# Sets REG (127.0.0.1:PORT), REG_DIR, REG_LOG, REG_STORAGE, REG_SCHEME; CA_DIR with --tls.
+# Sets REG (127.0.0.1:PORT), REG_DIR, REG_LOG, REG_STORAGE, REG_SCHEME; with --tls CA_DIR, a
+# directory with only the CA's ca.crt (a --cert-dir for rbox and skopeo).
 start_registry() {
 	REG_DIR="$BATS_TEST_TMPDIR/registry"
 	REG_STORAGE="$REG_DIR/storage"
@@ -61,9 +65,9 @@ start_registry() {
 			shift 2
 			;;
 		--tls)
-			CA_DIR="$BATS_TEST_TMPDIR/ca"
-			make_ca "$CA_DIR"
-			tls=$(printf '  tls:\n    certificate: %s\n    key: %s\n' "$CA_DIR/server.crt" "$CA_DIR/server.key")
+			make_ca "$BATS_TEST_TMPDIR/ca"
+			CA_DIR="$BATS_TEST_TMPDIR/ca/trust"
+			tls=$(printf '  tls:\n    certificate: %s\n    key: %s\n' "$BATS_TEST_TMPDIR/ca/server.crt" "$BATS_TEST_TMPDIR/ca/server.key")
 			REG_SCHEME=https
 			;;
 		--token)
@@ -91,7 +95,8 @@ start_registry() {
 		$tls
 		$auth
 	EOF
-	timeout 600 docker-registry serve "$REG_DIR/config.yml" >"$REG_LOG" 2>&1 &
+	# the registry reads REGISTRY_* variables as configuration (REGISTRY_AUTH_FILE: auth.file)
+	env -u REGISTRY_AUTH_FILE timeout 600 docker-registry serve "$REG_DIR/config.yml" >"$REG_LOG" 2>&1 &
 	SERVER_PIDS+=($!)
 	local i
 	for i in $(seq 100); do
