@@ -69,3 +69,11 @@ replay() {
 @test "fuzz replay: the --format Go-template evaluator (fuzz_template)" {
 	replay template
 }
+
+@test "fuzz replay: registry references and hosts (fuzz_regref)" {
+	replay regref
+}
+
+@test "fuzz replay: WWW-Authenticate challenges (fuzz_wwwauth)" {
+	replay wwwauth
+}
