@@ -3,6 +3,7 @@
  * without libcurl, see the Makefile). A pull fetches into a staging OCI layout under
  * <root>/images/tmp/ (the store's filesystem), which the store then ingests. */
 #define _GNU_SOURCE
+#include "image.h"
 #include "mcli.h"
 #include "ref.h"
 #include "store.h"
@@ -171,20 +172,84 @@ static int run_wait(char **hargv, bool quiet, rbox_err **err)
     return 128 + WTERMSIG(st);
 }
 
-/* Glue to the image store (branch img-store): the store's image_ingest_layout() takes the
- * staging layout (blobs verified here already), moves its blobs in, unpacks the layers and tags
- * ref. Until that branch is merged a pull can only write a layout (--layout). */
-static int store_ingest(struct cmd_ctx *c, const char *layout, const char *ref, char *id,
+/* Glue to the image store. With the layered store (its image.h defines DIGEST_LEN): a staging
+ * dir from image_staging_create() (flock'd, so that no other command cleans it away), the layout
+ * written into <dir>/layout with the blobs the store has left out (--omit-present), then
+ * image_ingest_layout() verifies, moves the blobs in, unpacks and tags. Before it: an error
+ * saying so (rbox pull --layout DIR still works). */
+#ifdef DIGEST_LEN
+struct stage {
+    struct image_staging st;
+    char *layout;
+};
+
+static int stage_begin(struct cmd_ctx *c, struct stage *g, char ***h, size_t *hn, rbox_err **err)
+{
+    if (image_staging_create(c->s, &g->st, err) < 0)
+        return -1;
+    g->layout = xasprintf("%s/layout", g->st.dir);
+    strv_push(h, hn, xasprintf("--blobs=%s/images/blobs", c->s->root));
+    strv_push(h, hn, xstrdup("--omit-present"));
+    return 0;
+}
+
+static int stage_ingest(struct cmd_ctx *c, struct stage *g, const char *ref, char *id, size_t len,
+                        rbox_err **err)
+{
+    const char *refs[] = { ref, NULL };
+    char hex[ID_LEN + 1];
+    if (image_ingest_layout(c->s, g->layout, refs, hex, err) < 0)
+        return -1;
+    snprintf(id, len, "%s", hex);
+    return 0;
+}
+
+static void stage_end(struct cmd_ctx *c, struct stage *g)
+{
+    image_staging_discard(c->s, &g->st);
+    free(g->layout);
+}
+#else
+struct stage {
+    char *dir, *layout;
+};
+
+static int stage_begin(struct cmd_ctx *c, struct stage *g, char ***h, size_t *hn, rbox_err **err)
+{
+    _cleanup_free_ char *tmpdir = xasprintf("%s/images/tmp", c->s->root);
+    g->dir = xasprintf("%s/pull-XXXXXX", tmpdir);
+    if (mkdir_p(tmpdir, 0700) < 0 || !mkdtemp(g->dir)) {
+        free(steal_pointer(&g->dir));
+        return rbox_error(err, errno, "creating a directory in %s", tmpdir);
+    }
+    g->layout = xasprintf("%s/layout", g->dir);
+    (void)h;
+    (void)hn;
+    return 0;
+}
+
+static int stage_ingest(struct cmd_ctx *c, struct stage *g, const char *ref, char *id, size_t len,
                         rbox_err **err)
 {
     (void)c;
-    (void)layout;
+    (void)g;
     (void)id;
+    (void)len;
     return rbox_error(err, 0,
                       "pulling %s into the store needs the layered image store (not merged "
                       "yet); use --layout DIR",
                       ref);
 }
+
+static void stage_end(struct cmd_ctx *c, struct stage *g)
+{
+    (void)c;
+    if (g->dir)
+        rm_rf_at(AT_FDCWD, g->dir);
+    free(g->dir);
+    free(g->layout);
+}
+#endif
 
 int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -212,42 +277,60 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
     }
     _cleanup_free_ char *canon = image_ref_string(&ref);
     image_ref_clear(&ref);
-    _cleanup_free_ char *blobs = xasprintf("%s/images/blobs", c->s->root);
-    _cleanup_free_ char *tmpdir = xasprintf("%s/images/tmp", c->s->root);
-    _cleanup_free_ char *stage = NULL, *stage_layout = NULL;
-    if (!layout) {
-        stage = xasprintf("%s/pull-XXXXXX", tmpdir);
-        if (mkdir_p(tmpdir, 0700) < 0 || !mkdtemp(stage)) {
-            margs_free(&p);
-            return cmd_fail((rbox_error(&err, errno, "creating a directory in %s", tmpdir), err));
-        }
-        stage_layout = xasprintf("%s/layout", stage);
-        layout = stage_layout;
-    }
-    strv_push(&h, &hn, xasprintf("--layout=%s", layout));
-    struct stat st;
-    if (stat(blobs, &st) == 0)
-        strv_push(&h, &hn, xasprintf("--blobs=%s", blobs));
-    strv_push(&h, &hn, xstrdup(margs_at(&p, 0)));
-    margs_free(&p);
-    if (!stage) {
+    if (layout) {
+        /* the tests' glue: the layout only, no store */
+        strv_push(&h, &hn, xasprintf("--layout=%s", layout));
+        strv_push(&h, &hn, xstrdup(margs_at(&p, 0)));
+        margs_free(&p);
+        fflush(stdout);
         execv(h[0], h);
         return cmd_fail((rbox_error(&err, errno, "running %s", h[0]), err));
     }
-    fflush(stdout);
-    r = run_wait(h, quiet, &err);
-    if (r < 0) {
-        rm_rf_at(AT_FDCWD, stage);
+    struct stage g = { 0 };
+    if (stage_begin(c, &g, &h, &hn, &err) < 0) {
+        margs_free(&p);
         return cmd_fail(err);
     }
-    char id[72] = "";
-    if (r == 0 && store_ingest(c, stage_layout, canon, id, &err) < 0)
+    strv_push(&h, &hn, xasprintf("--layout=%s", g.layout));
+    strv_push(&h, &hn, xstrdup(margs_at(&p, 0)));
+    margs_free(&p);
+    fflush(stdout);
+    r = run_wait(h, quiet, &err);
+    char id[80] = "";
+    if (r < 0)
+        r = cmd_fail(err);
+    else if (r == 0 && stage_ingest(c, &g, canon, id, sizeof(id), &err) < 0)
         r = cmd_fail(err);
     else if (r == 0 && quiet)
         printf("%s\n", id);
-    rm_rf_at(AT_FDCWD, stage);
+    stage_end(c, &g);
     return r;
 }
+
+/* push from the store: its blobs dir is an OCI blobs dir, the manifest is the image's */
+#ifdef DIGEST_LEN
+static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn, rbox_err **err)
+{
+    struct image img = { 0 };
+    if (image_resolve(c->s, ref, &img, err) < 0)
+        return -1;
+    strv_push(h, hn, xasprintf("--layout=%s/images", c->s->root));
+    strv_push(h, hn, xasprintf("--manifest=%s", img.manifest_digest));
+    image_clear(&img);
+    return 0;
+}
+#else
+static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn, rbox_err **err)
+{
+    (void)c;
+    (void)h;
+    (void)hn;
+    return rbox_error(err, 0,
+                      "pushing %s from the store needs the layered image store (not merged "
+                      "yet); use --layout DIR",
+                      ref);
+}
+#endif
 
 /* login, logout and push hand over to rbox-registry entirely */
 static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, const char *allowed,
@@ -265,10 +348,7 @@ static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, c
     if (r == 0 && margs_require(&p, strcmp(verb, "push") == 0, maxpos, "arguments", &err) < 0)
         r = -1;
     if (r == 0 && strcmp(verb, "push") == 0 && !layout)
-        r = rbox_error(&err, 0,
-                       "pushing %s from the store needs the layered image store (not merged "
-                       "yet); use --layout DIR",
-                       margs_at(&p, 0));
+        r = push_source(c, margs_at(&p, 0), &h, &hn, &err);
     if (r != 0) {
         margs_free(&p);
         return r < 0 ? cmd_fail(err) : 0;
@@ -279,15 +359,15 @@ static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, c
     if (strcmp(verb, "push") == 0 && npos == 2) {
         /* push SRC DEST: within one registry, DEST's blobs can be mounted from SRC's repository */
         struct image_ref src, dst;
-        if (image_ref_parse(margs_at(&p, 0), &src, &err) < 0 ||
-            image_ref_parse(margs_at(&p, 1), &dst, &err) < 0) {
-            image_ref_clear(&src);
+        if (image_ref_parse(margs_at(&p, 1), &dst, &err) < 0) {
             margs_free(&p);
             return cmd_fail(err);
         }
-        if (strcmp(src.domain, dst.domain) == 0 && strcmp(src.path, dst.path) != 0)
+        /* SRC may be an image ID: then nothing to mount from */
+        bool named = image_ref_parse(margs_at(&p, 0), &src, NULL) == 0;
+        if (named && strcmp(src.domain, dst.domain) == 0 && strcmp(src.path, dst.path) != 0)
             strv_push(&h, &hn, xasprintf("--mount-from=%s", src.path));
-        if (!src.digest && src.tag && !str_eq(src.tag, dst.tag))
+        if (named && !src.digest && src.tag && !str_eq(src.tag, dst.tag))
             strv_push(&h, &hn, xasprintf("--tag=%s", src.tag));
         image_ref_clear(&src);
         image_ref_clear(&dst);

@@ -88,10 +88,11 @@ void reg_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* pull.c: fetch ref's manifest (platform "os/arch[/variant]", NULL: linux and this machine's
  * architecture), its config and layers into the OCI image layout layout_dir (created; an
- * existing one is an error). A blob for which have_blob() fills path_out (PATH_MAX) is
- * hard-linked from there instead of fetched. Every blob is checked against its digest and size
- * while it streams. On error the partial layout_dir is removed. id_out (72 bytes, may be NULL):
- * "sha256:<config digest>", docker's image ID. */
+ * existing one is an error). A blob for which have_blob() returns true is not fetched: it is
+ * hard-linked from path_out (PATH_MAX), or left out of the layout when path_out is "".
+ * Every blob is checked against its digest and size while it streams. On error the partial
+ * layout_dir is removed. id_out (72 bytes, may be NULL): "sha256:<config digest>", docker's image
+ * ID. */
 int registry_pull(const struct reg_opts *o, const struct image_ref *ref, const char *platform,
                   const char *layout_dir,
                   bool (*have_blob)(const char *digest, char *path_out, void *ctx), void *ctx,

@@ -2,7 +2,7 @@
  * push, login and logout (rbox stays a static binary without libcurl; the Makefile says why),
  * and usable alone against OCI image layouts:
  *
- *   rbox-registry pull --layout DIR [--blobs DIR] [--platform P] [-q] REF
+ *   rbox-registry pull --layout DIR [--blobs DIR [--omit-present]] [--platform P] [-q] REF
  *   rbox-registry push --layout DIR [--manifest DIGEST | --tag T] [--mount-from REPO] REF
  *   rbox-registry login [-u U] [-p P | --password-stdin] REGISTRY
  *   rbox-registry logout [REGISTRY]
@@ -36,7 +36,8 @@ enum {
     O_MANIFEST,
     O_MOUNT,
     O_PWSTDIN,
-    O_TAG
+    O_TAG,
+    O_OMIT
 };
 
 static const struct option longopts[] = {
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
     { "mount-from", required_argument, NULL, O_MOUNT },
     { "password-stdin", no_argument, NULL, O_PWSTDIN },
     { "tag", required_argument, NULL, O_TAG },
+    { "omit-present", no_argument, NULL, O_OMIT },
     { "username", required_argument, NULL, 'u' },
     { "password", required_argument, NULL, 'p' },
     { "quiet", no_argument, NULL, 'q' },
@@ -60,6 +62,7 @@ struct args {
     struct reg_opts o;
     const char *layout, *blobs, *platform, *manifest, *mount_from, *tag;
     bool pw_stdin;
+    bool omit; /* --omit-present: blobs of --blobs are left out of the layout, not linked */
 };
 
 static int fail(rbox_err *err)
@@ -92,6 +95,7 @@ static int parse(int argc, char **argv, struct args *a, rbox_err **err)
         case O_MOUNT: a->mount_from = optarg; break;
         case O_PWSTDIN: a->pw_stdin = true; break;
         case O_TAG: a->tag = optarg; break;
+        case O_OMIT: a->omit = true; break;
         case 'u': a->o.user = optarg; break;
         case 'p': a->o.pass = optarg; break;
         case 'q': a->o.quiet = true; break;
@@ -104,10 +108,13 @@ static int parse(int argc, char **argv, struct args *a, rbox_err **err)
 /* the store's blobs: <blobs>/sha256/<hex> */
 static bool have_blob(const char *digest, char *path_out, void *ctx)
 {
-    const char *dir = ctx;
-    snprintf(path_out, PATH_MAX, "%s/sha256/%s", dir, digest + 7);
+    const struct args *a = ctx;
+    snprintf(path_out, PATH_MAX, "%s/sha256/%s", a->blobs, digest + 7);
     struct stat st;
-    return stat(path_out, &st) == 0 && S_ISREG(st.st_mode);
+    bool have = stat(path_out, &st) == 0 && S_ISREG(st.st_mode);
+    if (have && a->omit)
+        path_out[0] = '\0';
+    return have;
 }
 
 static int do_pull(struct args *a, int argc, char **argv)
@@ -129,15 +136,14 @@ static int do_pull(struct args *a, int argc, char **argv)
     if (lstat(a->layout, &st) == 0)
         r = rbox_error(&err, EEXIST, "--layout %s", a->layout);
     else
-        r = registry_pull(&a->o, &ref, a->platform, tmp, a->blobs ? have_blob : NULL,
-                          (void *)a->blobs, id, &err);
+        r = registry_pull(&a->o, &ref, a->platform, tmp, a->blobs ? have_blob : NULL, a, id, &err);
     if (r == 0 && rename(tmp, a->layout) < 0) {
         r = rbox_error(&err, errno, "renaming %s to %s", tmp, a->layout);
         rm_rf_at(AT_FDCWD, tmp);
     }
     if (r == 0) {
         if (a->o.quiet) {
-            printf("%s\n", id);
+            printf("%s\n", id + 7);
         } else {
             _cleanup_free_ char *s = image_ref_string(&ref);
             printf("%s\n", s);

@@ -369,7 +369,7 @@ static int pull_image(struct pull *p, const char *platform, const char *layout,
             continue;
         }
         if (have_blob && have_blob(j->d->digest, path, ctx)) {
-            if (linkat(AT_FDCWD, path, p->dirfd, j->d->digest + 7, 0) < 0) {
+            if (path[0] && linkat(AT_FDCWD, path, p->dirfd, j->d->digest + 7, 0) < 0) {
                 r = rbox_error(err, errno, "linking %s into %s", path, p->blobdir);
                 break;
             }

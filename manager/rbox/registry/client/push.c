@@ -242,7 +242,7 @@ int registry_push(const struct reg_opts *o, const char *layout_dir, const char *
     p.mount_from = mount_from;
     p.what = image_ref_string(dest);
     _cleanup_free_ char *bdir = xasprintf("%s/blobs/sha256", layout_dir);
-    _cleanup_free_ char *digest = NULL;
+    _cleanup_free_ char *digest = NULL, *scope = NULL, *scope2 = NULL;
     int r = -1;
     if ((p.blobs = open(bdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         rbox_error(err, errno, "opening %s", bdir);
@@ -252,12 +252,12 @@ int registry_push(const struct reg_opts *o, const char *layout_dir, const char *
         goto out;
     if (reg_client_open(&p.c, o, dest->domain, err) < 0)
         goto out;
-    _cleanup_free_ char *scope = xasprintf("repository:%s:pull,push", dest->path);
+    scope = xasprintf("repository:%s:pull,push", dest->path);
     if (reg_client_auth(&p.c, scope, err) < 0)
         goto out;
     if (mount_from) {
-        _cleanup_free_ char *s2 = xasprintf("repository:%s:pull", mount_from);
-        if (reg_client_auth(&p.c, s2, err) < 0)
+        scope2 = xasprintf("repository:%s:pull", mount_from);
+        if (reg_client_auth(&p.c, scope2, err) < 0)
             goto out;
     }
     r = push_manifest(&p, digest, dest->tag ? dest->tag : digest, 0, err);
