@@ -490,6 +490,14 @@ int reg_client_open(struct reg_client *c, const struct reg_opts *o, const char *
     if (ping(c, err) < 0) {
         long code = (*err)->errnum;
         /* an insecure registry: https refused or not TLS at all, so plain http */
+        if (o->tls_verify &&
+            (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION)) {
+            _cleanup_free_ char *msg = xstrdup((*err)->msg);
+            return rbox_error(err, 0, "%s (%s)", msg,
+                              code == CURLE_SSL_CONNECT_ERROR
+                                  ? "no TLS there? --tls-verify=false for an insecure registry"
+                                  : "its CA goes in --cert-dir or /etc/containers/certs.d/HOST");
+        }
         if (o->tls_verify || (code != CURLE_SSL_CONNECT_ERROR && code != CURLE_RECV_ERROR &&
                               code != CURLE_COULDNT_CONNECT && code != CURLE_GOT_NOTHING))
             return -1;
