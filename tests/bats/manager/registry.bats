@@ -334,3 +334,33 @@ make_multilayer() { # LAYOUT TAG
 	[ "$(skopeo inspect --tls-verify=false "docker://$REG/store/copy:v1" | jq -r .Digest)" = \
 		"$(skopeo inspect --tls-verify=false "docker://$REG/store/img:v1" | jq -r .Digest)" ]
 }
+
+@test "kill -9 of rbox pull into the store: its rbox-registry dies too, the next command cleans up" {
+	requires_registry
+	rbox load --help >/dev/null 2>&1 || skip "the layered image store is not merged yet"
+	start_registry
+	python3 "$MKOCI" image "$BATS_TEST_TMPDIR/src" big --layer /bin/busybox:/bin/busybox \
+		--random $((40 << 20)) --raw
+	put_image "$BATS_TEST_TMPDIR/src" big big/img:v1
+	local pid i helper
+	RBOX_REGISTRY_MAX_RATE=$((4 << 20)) "$RBOX_BIN" pull --tls-verify=false "$REG/big/img:v1" \
+		>/dev/null 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 100); do
+		[ -n "$(find "$RBOX_ROOT/images/tmp" -name '*.partial' -type f -size +1M 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	helper=$(pgrep -P "$pid" || true)
+	[ -n "$helper" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	for i in $(seq 50); do
+		kill -0 "$helper" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$helper" 2>/dev/null
+	# no image, and the next pull completes and leaves no staging dir
+	run rbox pull -q --tls-verify=false "$REG/big/img:v1"
+	assert_success
+	[ -z "$(find "$RBOX_ROOT/images/tmp" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
+}

@@ -17,6 +17,12 @@ setup() {
 	unset DOCKER_CONFIG XDG_CONFIG_HOME
 }
 
+teardown() {
+	[ -z "${CERTS_D:-}" ] || rm -rf "$CERTS_D"
+	stop_servers
+	manager_teardown
+}
+
 requires_htpasswd() {
 	command -v htpasswd >/dev/null || skip "htpasswd (apache2-utils) is not installed (make deps)"
 }
@@ -98,6 +104,13 @@ requires_htpasswd() {
 	run rbox push --cert-dir "$BATS_TEST_TMPDIR/certs" --layout "$BATS_TEST_TMPDIR/out" "$REG/tls/copy:v1"
 	assert_success
 	skopeo inspect --cert-dir "$CA_DIR" "docker://$REG/tls/copy:v1" >/dev/null
+	# podman's certs.d convention: /etc/containers/certs.d/HOST:PORT/ca.crt (this port's only)
+	CERTS_D="/etc/containers/certs.d/$REG"
+	mkdir -p "$CERTS_D"
+	cp "$CA_DIR/ca.crt" "$CERTS_D/"
+	run reg pull --layout "$BATS_TEST_TMPDIR/out3" "$REG/tls/img:v1"
+	assert_success
+	rm -rf "$CERTS_D"
 	# --tls-verify=false: no check at all
 	run reg pull --tls-verify=false --layout "$BATS_TEST_TMPDIR/out2" "$REG/tls/img:v1"
 	assert_success
