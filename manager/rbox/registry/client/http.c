@@ -429,20 +429,31 @@ int reg_request(struct reg_client *c, const char *method, const char *path, cons
     if (www_auth_parse(r->www_auth, &a, NULL) < 0)
         return 0;
     bool retry = false;
+    const char *want = NULL;
     if (strcmp(a.scheme, "bearer") == 0 &&
         (!c->have_chal || strcmp(c->chal.scheme, "bearer") == 0)) {
-        retry = a.scope && (!c->scopes || !strstr(c->scopes, a.scope));
         if (!c->have_chal) {
+            /* /v2/ was open, this repository is not */
             c->chal = a;
             c->have_chal = true;
             a = (struct www_auth){ 0 };
             retry = true;
+            want = c->chal.scope;
+        } else {
+            retry = a.scope && (!c->scopes || !strstr(c->scopes, a.scope));
+            want = a.scope;
         }
-        if (retry &&
-            reg_client_auth(c, c->have_chal && c->chal.scope ? c->chal.scope : NULL, err) < 0) {
-            www_auth_clear(&a);
-            return -1;
+    } else if (strcmp(a.scheme, "basic") == 0 && c->user && !c->authz) {
+        if (!c->have_chal) {
+            c->chal = a;
+            c->have_chal = true;
+            a = (struct www_auth){ 0 };
         }
+        retry = strcmp(c->chal.scheme, "basic") == 0;
+    }
+    if (retry && reg_client_auth(c, want, err) < 0) {
+        www_auth_clear(&a);
+        return -1;
     }
     www_auth_clear(&a);
     if (!retry)

@@ -297,9 +297,25 @@ int main(int argc, char **argv)
         if (getppid() != atoi(parent))
             return 125;
     }
+    static const char usage[] =
+        "Usage: rbox-registry COMMAND [OPTIONS] ARG... (what rbox pull/push/login/logout run)\n"
+        "\n"
+        "  pull --layout DIR [--blobs DIR [--omit-present]] [--platform P] [-q] REF\n"
+        "  push --layout DIR [--manifest DIGEST | --tag T] [--mount-from REPO] REF\n"
+        "  login [-u U] [-p P | --password-stdin] [REGISTRY]\n"
+        "  logout [REGISTRY]\n"
+        "  ref REF...            print references normalized\n"
+        "  www-auth VALUE        print a parsed WWW-Authenticate challenge\n"
+        "\n"
+        "Every command takes --tls-verify=BOOL, --cert-dir DIR, --authfile FILE\n"
+        "(docs/registry.md).\n";
     if (argc < 2) {
-        fputs("usage: rbox-registry pull|push|login|logout|ref|www-auth ...\n", stderr);
+        fputs(usage, stderr);
         return 125;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return 0;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "ref") == 0)
