@@ -364,3 +364,28 @@ make_multilayer() { # LAYOUT TAG
 	assert_success
 	[ -z "$(find "$RBOX_ROOT/images/tmp" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
 }
+
+# podman with a private store in the test's directory (vfs: no mounts left behind)
+podman_t() {
+	podman --root "$BATS_TEST_TMPDIR/podman/root" --runroot "$BATS_TEST_TMPDIR/podman/run" \
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend none "$@"
+}
+
+@test "podman pulls what rbox pushed, rbox pulls what podman pushed" {
+	requires_registry
+	command -v podman >/dev/null || skip "podman is not installed"
+	start_registry
+	make_multilayer "$BATS_TEST_TMPDIR/src" v1
+	run reg push --tls-verify=false --layout "$BATS_TEST_TMPDIR/src" "$REG/peer/rbox:v1"
+	assert_success
+	run podman_t pull -q --tls-verify=false "$REG/peer/rbox:v1"
+	assert_success
+	[ "$(podman_t image inspect --format '{{len .RootFS.Layers}}' "$REG/peer/rbox:v1")" -eq 3 ]
+	run podman_t push -q --tls-verify=false "$REG/peer/rbox:v1" "$REG/peer/podman:v1"
+	assert_success
+	run reg pull --tls-verify=false --layout "$BATS_TEST_TMPDIR/out" "$REG/peer/podman:v1"
+	assert_success
+	umoci unpack --rootless --image "$BATS_TEST_TMPDIR/out:v1" "$BATS_TEST_TMPDIR/bundle" >/dev/null
+	cmp /bin/busybox "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox"
+	podman_t rmi -a -f >/dev/null 2>&1 || true
+}
