@@ -216,7 +216,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd runc umoci hyperfine time catatonit \
-        docker-registry skopeo apache2-utils openssl \
+        docker-registry skopeo apache2-utils openssl curl \
         clang libclang-rt-14-dev
 deps:
 	apt-get update
