@@ -291,6 +291,7 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
         margs_free(&p);
         return cmd_fail(err);
     }
+    strv_push(&h, &hn, xasprintf("--peers=%s/images/tmp", c->s->root));
     strv_push(&h, &hn, xasprintf("--layout=%s", g.layout));
     strv_push(&h, &hn, xstrdup(margs_at(&p, 0)));
     margs_free(&p);

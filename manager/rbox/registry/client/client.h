@@ -20,9 +20,10 @@ struct reg_opts {
     const char *authfile; /* NULL: authfile_path()'s order */
     const char *user;     /* explicit credentials (login), else from the auth files */
     const char *pass;
-    bool quiet;   /* pull -q: no progress, only the image ID */
-    FILE *out;    /* progress and status lines (stdout) */
-    int parallel; /* blobs in flight at once (3) */
+    bool quiet;        /* pull -q: no progress, only the image ID */
+    FILE *out;         /* progress and status lines (stdout) */
+    int parallel;      /* blobs in flight at once (3) */
+    const char *peers; /* the staging dirs of concurrent pulls (peers.h), or NULL */
 };
 
 struct reg_client {

@@ -2,7 +2,8 @@
  * push, login and logout (rbox stays a static binary without libcurl; the Makefile says why),
  * and usable alone against OCI image layouts:
  *
- *   rbox-registry pull --layout DIR [--blobs DIR [--omit-present]] [--platform P] [-q] REF
+ *   rbox-registry pull --layout DIR [--blobs DIR [--omit-present]] [--peers DIR] [--platform P]
+ *                      [-q] REF
  *   rbox-registry push --layout DIR [--manifest DIGEST | --tag T] [--mount-from REPO] REF
  *   rbox-registry login [-u U] [-p P | --password-stdin] REGISTRY
  *   rbox-registry logout [REGISTRY]
@@ -37,7 +38,8 @@ enum {
     O_MOUNT,
     O_PWSTDIN,
     O_TAG,
-    O_OMIT
+    O_OMIT,
+    O_PEERS
 };
 
 static const struct option longopts[] = {
@@ -52,6 +54,7 @@ static const struct option longopts[] = {
     { "password-stdin", no_argument, NULL, O_PWSTDIN },
     { "tag", required_argument, NULL, O_TAG },
     { "omit-present", no_argument, NULL, O_OMIT },
+    { "peers", required_argument, NULL, O_PEERS },
     { "username", required_argument, NULL, 'u' },
     { "password", required_argument, NULL, 'p' },
     { "quiet", no_argument, NULL, 'q' },
@@ -96,6 +99,7 @@ static int parse(int argc, char **argv, struct args *a, rbox_err **err)
         case O_PWSTDIN: a->pw_stdin = true; break;
         case O_TAG: a->tag = optarg; break;
         case O_OMIT: a->omit = true; break;
+        case O_PEERS: a->o.peers = optarg; break;
         case 'u': a->o.user = optarg; break;
         case 'p': a->o.pass = optarg; break;
         case 'q': a->o.quiet = true; break;
@@ -300,7 +304,7 @@ int main(int argc, char **argv)
     static const char usage[] =
         "Usage: rbox-registry COMMAND [OPTIONS] ARG... (what rbox pull/push/login/logout run)\n"
         "\n"
-        "  pull --layout DIR [--blobs DIR [--omit-present]] [--platform P] [-q] REF\n"
+        "  pull --layout DIR [--blobs DIR [--omit-present]] [--peers DIR] [--platform P] [-q] REF\n"
         "  push --layout DIR [--manifest DIGEST | --tag T] [--mount-from REPO] REF\n"
         "  login [-u U] [-p P | --password-stdin] [REGISTRY]\n"
         "  logout [REGISTRY]\n"

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "client.h"
 #include "manifest.h"
+#include "peers.h"
 #include "progress.h"
 #include "util.h"
 
@@ -14,6 +15,7 @@
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,7 +31,8 @@ struct job {
     char *errbody;
     size_t errlen;
     int retried;
-    int line; /* progress line */
+    int line;     /* progress line */
+    bool waiting; /* another pull is fetching it (peers.h) */
 };
 
 struct pull {
@@ -40,6 +43,8 @@ struct pull {
     int dirfd;  /* the layout's blobs/sha256 */
     char *blobdir;
     struct progress pg;
+    bool (*have_blob)(const char *digest, char *path_out, void *ctx);
+    void *ctx;
 };
 
 static size_t on_blob(char *buf, size_t size, size_t n, void *ud)
@@ -74,6 +79,8 @@ static int job_start(struct pull *p, CURLM *m, struct job *j, rbox_err **err)
     j->fd = openat(p->dirfd, j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (j->fd < 0)
         return rbox_error(err, errno, "creating %s/%s", p->blobdir, j->tmp);
+    /* held while it downloads: a concurrent pull waits for it instead of fetching it too */
+    flock(j->fd, LOCK_EX | LOCK_NB);
     sha256_init(&j->md);
     j->got = 0;
     j->too_big = false;
@@ -151,6 +158,29 @@ static int job_finish(struct pull *p, struct job *j, CURLcode rc, rbox_err **err
     return 0;
 }
 
+/* true when j needs no transfer now: linked from a concurrent pull, in the store by now, or
+ * still being fetched by another pull (then asked again on the next round) */
+static bool prefer_peer(struct pull *p, struct job *j)
+{
+    char path[PATH_MAX];
+    const char *hex = j->d->digest + 7;
+    if (j->waiting && p->have_blob && p->have_blob(j->d->digest, path, p->ctx) &&
+        (!path[0] || linkat(AT_FDCWD, path, p->dirfd, hex, 0) == 0)) {
+        j->dst = xstrdup(hex);
+        progress_set(&p->pg, j->line, PG_EXISTS, 0);
+        return true;
+    }
+    switch (peers_find(p->o->peers, p->dirfd, hex, j->d->size)) {
+    case PEER_LINKED:
+        j->dst = xstrdup(hex);
+        progress_set(&p->pg, j->line, PG_EXISTS, 0);
+        return true;
+    case PEER_FETCHING: j->waiting = true; return true;
+    case PEER_NONE: break;
+    }
+    return false;
+}
+
 /* Fetch the blobs of jobs[] that are not there yet, o->parallel at once. */
 static int fetch_all(struct pull *p, struct job *jobs, size_t n, rbox_err **err)
 {
@@ -158,20 +188,25 @@ static int fetch_all(struct pull *p, struct job *jobs, size_t n, rbox_err **err)
     if (!m)
         abort();
     int par = p->o->parallel > 0 ? p->o->parallel : 3;
-    size_t next = 0;
     int running = 0, active = 0, r = 0;
     for (;;) {
-        while (r == 0 && active < par && next < n) {
-            struct job *j = &jobs[next++];
-            if (j->dst)
-                continue; /* present, or the same digest twice */
+        size_t left_to_do = 0;
+        for (size_t i = 0; r == 0 && i < n; i++) {
+            struct job *j = &jobs[i];
+            if (j->dst || j->e)
+                continue; /* done (present, or the same digest twice), or running */
+            left_to_do++;
+            if (active >= par)
+                continue;
+            if (p->o->peers && prefer_peer(p, j))
+                continue;
             if (job_start(p, m, j, err) < 0) {
                 r = -1;
                 break;
             }
             active++;
         }
-        if (r < 0 || (active == 0 && next >= n))
+        if (r < 0 || (active == 0 && left_to_do == 0))
             break;
         CURLMcode mc = curl_multi_perform(m, &running);
         if (mc == CURLM_OK)
@@ -357,6 +392,8 @@ static int pull_image(struct pull *p, const char *platform, const char *layout,
         fprintf(p->o->out, "%s: Pulling from %s\n", p->ref->tag ? p->ref->tag : p->ref->digest,
                 p->ref->path);
     progress_init(&p->pg, p->o->out, p->o->quiet, nl + 1);
+    p->have_blob = have_blob;
+    p->ctx = ctx;
     for (size_t i = 0; i <= nl; i++) {
         struct job *j = &jobs[i];
         j->fd = -1;
