@@ -210,14 +210,15 @@ $(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
 -include $(CONFIG_CHECK_OBJ:.o=.d)
 
 # Debian packages needed to build and test (run as root on a fresh machine).
-DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev libcurl4-openssl-dev \
+DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
         musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd runc umoci hyperfine time catatonit \
-        docker-registry skopeo apache2-utils openssl curl \
         clang libclang-rt-14-dev
+# the registry client (rbox-registry) and its tests: docs/registry.md
+DEPS += libcurl4-openssl-dev docker-registry skopeo apache2-utils openssl curl
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
