@@ -390,56 +390,67 @@ podman_t() {
 	podman_t rmi -a -f >/dev/null 2>&1 || true
 }
 
+# two images sharing a 12 MB layer (SHARED: its digest), each with a small own one
+make_sharing_pair() {
+	head -c $((12 << 20)) /dev/urandom >"$BATS_TEST_TMPDIR/big.bin"
+	local i
+	for i in 1 2; do
+		echo "image $i" >"$BATS_TEST_TMPDIR/own$i"
+		python3 "$MKOCI" image "$BATS_TEST_TMPDIR/src$i" s --layer "$BATS_TEST_TMPDIR/big.bin:/big" \
+			--layer "$BATS_TEST_TMPDIR/own$i:/own"
+		put_image "$BATS_TEST_TMPDIR/src$i" s "share/img$i:v1"
+	done
+	SHARED=$(skopeo inspect "oci:$BATS_TEST_TMPDIR/src1" | jq -r '.Layers[0]')
+	[ "$SHARED" = "$(skopeo inspect "oci:$BATS_TEST_TMPDIR/src2" | jq -r '.Layers[0]')" ]
+}
+
+shared_gets() {
+	grep -c "\"GET /v2/[^ ]*/blobs/$SHARED" "$REG_LOG" || true
+}
+
 @test "two concurrent pulls of images sharing a layer fetch it once" {
 	requires_registry
 	start_registry
-	# a slow shared 12 MB layer (3 MB/s: 4 s), and one own layer per image
-	python3 "$MKOCI" image "$BATS_TEST_TMPDIR/shared" s --random $((12 << 20)) --raw
-	local shared
-	shared=$(skopeo inspect "oci:$BATS_TEST_TMPDIR/shared" | jq -r '.Layers[0]')
-	local i
-	for i in 1 2; do
-		cp -a "$BATS_TEST_TMPDIR/shared" "$BATS_TEST_TMPDIR/src$i"
-		python3 - "$BATS_TEST_TMPDIR/src$i" "$i" <<-'PY'
-			import hashlib, json, os, sys, io, tarfile, gzip
-			d, n = sys.argv[1], sys.argv[2]
-			def blob(b):
-			    h = hashlib.sha256(b).hexdigest()
-			    open(os.path.join(d, "blobs/sha256", h), "wb").write(b)
-			    return "sha256:" + h, len(b)
-			idx = json.load(open(os.path.join(d, "index.json")))
-			m = json.load(open(os.path.join(d, "blobs/sha256", idx["manifests"][0]["digest"][7:])))
-			cfg = json.load(open(os.path.join(d, "blobs/sha256", m["config"]["digest"][7:])))
-			buf = io.BytesIO()
-			with tarfile.open(fileobj=buf, mode="w") as t:
-			    ti = tarfile.TarInfo("own"); data = ("image " + n + "\n").encode(); ti.size = len(data)
-			    t.addfile(ti, io.BytesIO(data))
-			raw = buf.getvalue()
-			dg, size = blob(gzip.compress(raw, mtime=0))
-			m["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": dg, "size": size})
-			cfg["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(raw).hexdigest())
-			m["config"]["digest"], m["config"]["size"] = blob(json.dumps(cfg).encode())
-			md, ms = blob(json.dumps(m).encode())
-			idx["manifests"][0].update({"digest": md, "size": ms})
-			json.dump(idx, open(os.path.join(d, "index.json"), "w"))
-		PY
-		put_image "$BATS_TEST_TMPDIR/src$i" s share/img$i:v1
-	done
-	local peers="$BATS_TEST_TMPDIR/peers" pid1
+	make_sharing_pair
+	local peers="$BATS_TEST_TMPDIR/peers" pid1 i
 	mkdir -p "$peers"
+	# 3 MB/s: the shared layer takes 4 s in the first pull
 	RBOX_REGISTRY_MAX_RATE=$((3 << 20)) "$REG_BIN" pull -q --tls-verify=false --peers "$peers" \
 		--layout "$peers/one" "$REG/share/img1:v1" >"$BATS_TEST_TMPDIR/one.out" 2>&1 3>&- &
 	pid1=$!
 	for i in $(seq 100); do
-		[ -e "$peers/one.partial/blobs/sha256/${shared:7}.partial" ] && break
+		[ -e "$peers/one.partial/blobs/sha256/${SHARED:7}.partial" ] && break
 		sleep 0.1
 	done
 	run reg pull --tls-verify=false --peers "$peers" --layout "$peers/two" "$REG/share/img2:v1"
 	assert_success
 	wait "$pid1"
 	# the shared layer: one GET in all; both layouts whole
-	[ "$(grep -c "\"GET /v2/[^ ]*/blobs/$shared" "$REG_LOG")" -eq 1 ]
+	[ "$(shared_gets)" -eq 1 ]
 	[ "$(skopeo inspect "oci:$peers/one" | jq '.Layers | length')" -eq 2 ]
 	[ "$(skopeo inspect "oci:$peers/two" | jq '.Layers | length')" -eq 2 ]
-	cmp "$peers/one/blobs/sha256/${shared:7}" "$peers/two/blobs/sha256/${shared:7}"
+	cmp "$peers/one/blobs/sha256/${SHARED:7}" "$peers/two/blobs/sha256/${SHARED:7}"
+}
+
+@test "two concurrent rbox pulls into the store fetch a shared layer once, both stored" {
+	requires_registry
+	rbox load --help >/dev/null 2>&1 || skip "the layered image store is not merged yet"
+	start_registry
+	make_sharing_pair
+	local pid1 i
+	RBOX_REGISTRY_MAX_RATE=$((3 << 20)) "$RBOX_BIN" pull -q --tls-verify=false \
+		"$REG/share/img1:v1" >"$BATS_TEST_TMPDIR/one.out" 2>&1 3>&- &
+	pid1=$!
+	for i in $(seq 100); do
+		[ -n "$(find "$RBOX_ROOT/images/tmp" -name "${SHARED:7}.partial" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	run rbox pull -q --tls-verify=false "$REG/share/img2:v1"
+	assert_success
+	wait "$pid1"
+	[ "$(shared_gets)" -eq 1 ]
+	for i in 1 2; do
+		rbox image inspect "$REG/share/img$i:v1" >/dev/null
+	done
+	[ -z "$(find "$RBOX_ROOT/images/tmp" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
 }
