@@ -111,6 +111,20 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
     return cmd_fail(err);
 }
 
+/* "rbox CMD --help" and "rbox GROUP SUB --help" print the usage without root and without
+ * opening the store (docker's --help needs no daemon; the man pages are made from these texts
+ * at build time, tools/mkman.sh). Only --help: -h is --hostname for run and create. */
+static bool help_only(int argc, char **argv)
+{
+    static const char *const groups[] = { "container", "image", "network", "system", "volume" };
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0)
+        return true;
+    for (size_t i = 0; argc >= 3 && i < ARRAY_SIZE(groups); i++)
+        if (strcmp(argv[0], groups[i]) == 0)
+            return argv[1][0] != '-' && strcmp(argv[2], "--help") == 0;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     log_init("rbox", NULL, LOG_FMT_TEXT, false, NULL);
@@ -139,6 +153,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[p.i], "help") == 0) {
         print_usage(stdout);
         return 0;
+    }
+    if (help_only(argc - p.i, argv + p.i)) {
+        struct cmd_ctx help_ctx = { .s = NULL };
+        return dispatch(&help_ctx, argc - p.i, argv + p.i);
     }
     if (geteuid() != 0) {
         rbox_error(&err, 0,
