@@ -201,11 +201,8 @@ state == "desc" {
 state == "section" {
 	ind = indent_of($0)
 	text = substr($0, ind + 1)
-	is_entry = 0
-	if (kind == "opt" && ind <= 6 && text ~ /^-/)
-		is_entry = 1
-	if (kind == "cmd" && ind == 2)
-		is_entry = 1
+	# an entry: flags (at most 6 columns in) or a word at column 2 (a command, a shell, ...)
+	is_entry = (ind <= 6 && text ~ /^-/) || ind == 2
 	if (is_entry) {
 		flush_para()
 		t = text
@@ -216,7 +213,7 @@ state == "section" {
 		}
 		print ".TP"
 		after_sh = 0
-		print term(t, kind)
+		print term(t, text ~ /^-/ ? "opt" : "cmd")
 		if (d != "")
 			print textline(d)
 		entry_open = 1

@@ -49,6 +49,7 @@ static const struct command {
     { "port", cmd_port, "show a container's published ports" },
     { "update", cmd_update, "change containers' resource limits" },
     { "system", cmd_system, "system commands (check: what this host supports)" },
+    { "completion", cmd_completion, "print a bash, zsh or fish completion script" },
     { NULL, NULL, NULL },
 };
 
@@ -69,7 +70,7 @@ static void print_usage(FILE *f)
 {
     fputs(usage, f);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        fprintf(f, "  %-10s  %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'rbox COMMAND --help' for a command's options.\n");
 }
 
@@ -111,13 +112,13 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
     return cmd_fail(err);
 }
 
-/* "rbox CMD --help" and "rbox GROUP SUB --help" print the usage without root and without
+/* "rbox CMD --help", "rbox GROUP SUB --help" and "rbox completion" run without root and without
  * opening the store (docker's --help needs no daemon; the man pages are made from these texts
  * at build time, tools/mkman.sh). Only --help: -h is --hostname for run and create. */
 static bool help_only(int argc, char **argv)
 {
     static const char *const groups[] = { "container", "image", "network", "system", "volume" };
-    if (argc >= 2 && strcmp(argv[1], "--help") == 0)
+    if ((argc >= 2 && strcmp(argv[1], "--help") == 0) || strcmp(argv[0], "completion") == 0)
         return true;
     for (size_t i = 0; argc >= 3 && i < ARRAY_SIZE(groups); i++)
         if (strcmp(argv[0], groups[i]) == 0)

@@ -68,6 +68,7 @@ flags_of() { # < help text
 	# podman's names: man rbox-network-create
 	[ -f "$MAN_OUT/man1/rbox-network-create.1" ]
 	[ -f "$MAN_OUT/man1/rbox-image-ls.1" ]
+	[ -f "$MAN_OUT/man1/rbox-completion.1" ]
 }
 
 @test "man: every page renders without a warning (man -l, groff -ww, mandoc -T lint)" {
