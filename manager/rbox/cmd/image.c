@@ -5,6 +5,7 @@
 #include "json.h"
 #include "mcli.h"
 #include "util.h"
+#include "width.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,10 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             _cleanup_free_ char *ago = xasprintf("%s ago", dur);
-            printf("%-30s %-15s %-*s %-18s %s\n", repo, colon + 1, idw, id, ago, size);
+            u8_pad(stdout, repo, 30); /* display columns: a name may hold 日本 */
+            putchar(' ');
+            u8_pad(stdout, colon + 1, 15);
+            printf(" %-*s %-18s %s\n", idw, id, ago, size);
         }
         image_clear(&v[i]);
     }
