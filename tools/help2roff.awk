@@ -211,7 +211,8 @@ state == "section" {
 			t = substr(text, 1, RSTART - 1)
 			d = substr(text, RSTART + RLENGTH)
 		}
-		print ".TP"
+		# a command's description starts in a column of its own, as in --help
+		print (text ~ /^-/ ? ".TP" : ".TP 12n")
 		after_sh = 0
 		print term(t, text ~ /^-/ ? "opt" : "cmd")
 		if (d != "")
