@@ -72,6 +72,7 @@ flags_of() { # < help text
 }
 
 @test "man: every page renders without a warning (man -l, groff -ww, mandoc -T lint)" {
+	requires cmd:man cmd:groff
 	local f out bad=""
 	for f in "$MAN_OUT"/man1/*.1 "$MAN_OUT"/man5/*.5; do
 		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$f" 2>&1 >/dev/null)
@@ -89,6 +90,7 @@ flags_of() { # < help text
 }
 
 @test "man: each page names every flag of its command's --help (the page cannot drift)" {
+	requires cmd:man
 	local f prog flag text bad="" n=0
 	for f in "$MAN_OUT"/man1/*.1; do
 		# the first line says which help text made the page
@@ -111,6 +113,7 @@ flags_of() { # < help text
 }
 
 @test "man: rbox.conf(5) is docs/config.md and describes every key rbox reads" {
+	requires cmd:man
 	local key text
 	text=$(render "$MAN_OUT/man5/rbox.conf.5")
 	# the keys of the parser's table (manager/rbox/store/conf.c)
@@ -125,6 +128,7 @@ flags_of() { # < help text
 }
 
 @test "man: make install-man puts the pages under share/man, man finds them" {
+	requires cmd:man
 	local dest="$BATS_TEST_TMPDIR/dest"
 	run make -s -C "$REPO_ROOT" BUILD="$RBOX_BUILD" DESTDIR="$dest" PREFIX=/usr install-man
 	[ "$status" -eq 0 ] || fail "$output"
