@@ -24,6 +24,9 @@ tab=$(printf '\t')
 mkdir -p "$out/man1" "$out/man5"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# --help opens no store (main.c's help_only); should a new command's --help path open one all
+# the same, it is this throwaway one, never the host's /var/lib/rbox
+export RBOX_ROOT="$tmp/root" RBOX_RUNROOT="$tmp/run"
 
 # page PROG-WORDS PAGE SUMMARY SEEALSO < help text
 page() {
