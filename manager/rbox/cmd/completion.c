@@ -7,6 +7,7 @@
 #include "mcli.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -147,7 +148,7 @@ static char *run_self(char *const *globals, const char *const *args)
     out[n] = '\0';
     close(p[0]);
     int st;
-    while (waitpid(pid, &st, 0) < 0)
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     return out;
 }
