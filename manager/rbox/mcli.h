@@ -98,6 +98,7 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv);
 int cmd_push(struct cmd_ctx *c, int argc, char **argv);
 int cmd_login(struct cmd_ctx *c, int argc, char **argv);
 int cmd_logout(struct cmd_ctx *c, int argc, char **argv);
+int cmd_completion(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);
