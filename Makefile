@@ -63,7 +63,14 @@ RT_LIBS    = $(if $(RT_MUSL),$(foreach a,libyajl_s.a libseccomp.a libcap.a,$(she
 # container).
 COMMON_SRC := $(call srcs_in,manager/common)
 MON_SRC   := $(call srcs_in,manager/monitor) $(COMMON_SRC)
-MGR_SRC   := $(call srcs_in,manager/rbox) $(COMMON_SRC)
+# the registry client (manager/rbox/registry/client, libcurl) is its own program, rbox-registry:
+# libcurl has no complete static build on Debian (its .a needs krb5, ldap, nghttp2, ...), and a
+# dynamically linked rbox pays ~5 ms of the loader on every command (33 libraries with libcurl's),
+# so rbox stays static and runs rbox-registry for pull, push, login and logout.
+REG_SRC   := $(call srcs_in,manager/rbox/registry/client)
+MGR_SRC   := $(filter-out $(REG_SRC),$(call srcs_in,manager/rbox)) $(COMMON_SRC)
+REG_OBJ   := $(REG_SRC:%.c=$(BUILD)/obj/%.o) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard manager/rbox/registry/*.c))
+REG_LIBS  := $(shell $(PKG_CONFIG) --libs libcurl nettle yajl 2>/dev/null || echo -lcurl -lnettle -lyajl)
 MGR_OBJ   := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
 # rbox-monitor is built against musl when musl-gcc is there (idle RSS ~250 kB instead of
 # ~950 kB with a static glibc); sanitizer builds use $(CC).
@@ -83,10 +90,10 @@ MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 # yajl, the one JSON library (the runtime's error lines, the state file)
 MON_LIBS   = $(if $(SAN_FLAGS),-lyajl,$(shell $(CC) -print-file-name=libyajl_s.a))
 
-BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor
+BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor $(BUILD)/bin/rbox-registry
 
 .PHONY: all clean deps bundles bench test test-runtime test-manager test-asan lint format install uninstall help asan \
-        unprotected
+        unprotected man completion install-man install-completion
 
 # the test helpers too: a clone must be able to run every suite after `make`
 all: $(BINS) test-helpers
@@ -100,6 +107,11 @@ $(BUILD)/bin/rbox: $(MGR_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(MGR_LIBS)
+
+$(BUILD)/bin/rbox-registry: $(REG_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(REG_LIBS) -lm
 
 $(BUILD)/bin/rbox-monitor: $(MON_OBJ) $(MON_LIB)
 	@mkdir -p $(@D)
@@ -140,7 +152,7 @@ $(BUILD)/obj/lib/%.o: lib/%.c
 PROFILES  := manager/rbox/container/profiles
 $(BUILD)/obj/$(PROFILES:%/profiles=%)/seccomp_profiles.o: $(wildcard $(PROFILES)/*.json)
 
--include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.d)
+-include $(RT_OBJ:.o=.d) $(LIB_OBJ:.o=.d) $(MGR_OBJ:.o=.d) $(REG_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(LIB_SRC:%.c=$(BUILD)/obj-mon/%.d)
 
 include tests/fuzz/fuzz.mk
 
@@ -197,6 +209,26 @@ $(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
 	@$(CC) $(CFLAGS) -c -o $@ $<
 -include $(CONFIG_CHECK_OBJ:.o=.d)
 
+# Man pages and shell completions, made at build time from the programs themselves (their --help
+# texts and `rbox completion SHELL`; docs/config.md for rbox.conf(5)) so they never drift from
+# them: only sh and awk are needed. `make all` does not build them; install does.
+MAN_DIR   := $(BUILD)/man
+COMP_DIR  := $(BUILD)/completion
+MAN_DATE  := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%Y-%m-%d)
+man: $(MAN_DIR)/.stamp
+$(MAN_DIR)/.stamp: $(BUILD)/bin/rbox $(BUILD)/bin/rbox-runtime tools/mkman.sh tools/help2roff.awk \
+                   tools/md2roff.awk docs/config.md
+	@echo "  MAN     $(MAN_DIR)"
+	@rm -rf $(MAN_DIR)
+	@sh tools/mkman.sh $(BUILD)/bin/rbox $(BUILD)/bin/rbox-runtime $(MAN_DIR) $(VERSION) $(MAN_DATE)
+	@touch $@
+completion: $(BUILD)/bin/rbox
+	@echo "  GEN     $(COMP_DIR)"
+	@mkdir -p $(COMP_DIR)
+	@$(BUILD)/bin/rbox completion bash >$(COMP_DIR)/rbox.bash
+	@$(BUILD)/bin/rbox completion zsh >$(COMP_DIR)/_rbox
+	@$(BUILD)/bin/rbox completion fish >$(COMP_DIR)/rbox.fish
+
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
         musl-tools \
@@ -205,7 +237,10 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         qemu-system-x86 linux-image-amd64 \
         podman conmon containerd runc umoci skopeo hyperfine time catatonit \
         clang libclang-rt-14-dev \
-        netavark aardvark-dns iptables nftables
+        netavark aardvark-dns iptables nftables \
+        man-db groff-base mandoc zsh fish
+# the registry client (rbox-registry) and its tests: docs/registry.md
+DEPS += libcurl4-openssl-dev docker-registry apache2-utils openssl curl
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
@@ -246,15 +281,33 @@ lint:
 format:
 	clang-format -i $(C_FILES)
 
-install: all
+install: all install-man install-completion
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 
+install-man: man
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 $(MAN_DIR)/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN_DIR)/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+# where Debian's bash-completion, zsh and fish look
+install-completion: completion
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0644 $(COMP_DIR)/rbox.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rbox
+	install -m 0644 $(COMP_DIR)/_rbox $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rbox
+	install -m 0644 $(COMP_DIR)/rbox.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rbox.fish
+
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/rbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/rbox-*.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/rbox.conf.5
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rbox \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rbox \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rbox.fish
 
 clean:
 	rm -rf build build-asan
@@ -271,4 +324,6 @@ help:
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (clang; tests/fuzz/fuzz.mk)"
 	@echo "make fuzz-replay  the fuzz targets as plain programs (make test replays the corpora)"
 	@echo "make lint       clang-format check, files under 1,000 lines, cppcheck"
-	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin"
+	@echo "make man        the man pages into \$$(BUILD)/man (from the --help texts)"
+	@echo "make completion bash, zsh and fish completions into \$$(BUILD)/completion"
+	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin (and share/man, completions)"

@@ -54,6 +54,10 @@ static const struct command {
     { "tag", cmd_image_tag, "give an image another name" },
     { "history", cmd_image_history, "show how an image was made" },
     { "rmi", cmd_image_rm, "remove images" },
+    { "pull", cmd_pull, "download an image from a registry" },
+    { "push", cmd_push, "upload an image to a registry" },
+    { "login", cmd_login, "log in to a registry" },
+    { "logout", cmd_logout, "log out from a registry" },
     { "volume", cmd_volume, "volume commands (create, ls, inspect, rm)" },
     { "network", cmd_network, "network commands (create, ls, inspect, rm, connect, ...)" },
     { "port", cmd_port, "show a container's published ports" },
@@ -62,6 +66,7 @@ static const struct command {
     { "system", cmd_system, "system commands (check, df, prune, info)" },
     { "info", cmd_info, "show the store, the runtime and the host (docker info)" },
     { "version", cmd_version, "show the versions of rbox and its programs" },
+    { "completion", cmd_completion, "print a bash, zsh or fish completion script" },
     { NULL, NULL, NULL },
 };
 
@@ -82,7 +87,7 @@ static void print_usage(FILE *f)
 {
     fputs(usage, f);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+        fprintf(f, "  %-10s  %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'rbox COMMAND --help' or 'rbox help COMMAND' for a command's options.\n");
 }
 
@@ -126,6 +131,20 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
     return cmd_fail(err);
 }
 
+/* "rbox CMD --help", "rbox GROUP SUB --help" and "rbox completion" run without root and without
+ * opening the store (docker's --help needs no daemon; the man pages are made from these texts
+ * at build time, tools/mkman.sh). Only --help: -h is --hostname for run and create. */
+static bool help_only(int argc, char **argv)
+{
+    static const char *const groups[] = { "container", "image", "network", "system", "volume" };
+    if ((argc >= 2 && strcmp(argv[1], "--help") == 0) || strcmp(argv[0], "completion") == 0)
+        return true;
+    for (size_t i = 0; argc >= 3 && i < ARRAY_SIZE(groups); i++)
+        if (strcmp(argv[0], groups[i]) == 0)
+            return argv[1][0] != '-' && strcmp(argv[2], "--help") == 0;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     log_init("rbox", NULL, LOG_FMT_TEXT, false, NULL);
@@ -155,6 +174,10 @@ int main(int argc, char **argv)
     if (help && p.i + 1 >= argc) {
         print_usage(stdout);
         return 0;
+    }
+    if (help_only(argc - p.i, argv + p.i)) {
+        struct cmd_ctx help_ctx = { .s = NULL };
+        return dispatch(&help_ctx, argc - p.i, argv + p.i);
     }
     if (geteuid() != 0) {
         rbox_error(&err, 0,

@@ -93,6 +93,12 @@ int cmd_system_df(struct cmd_ctx *c, int argc, char **argv);    /* df.c */
 int cmd_system_prune(struct cmd_ctx *c, int argc, char **argv); /* df.c */
 int cmd_info(struct cmd_ctx *c, int argc, char **argv);
 int cmd_version(struct cmd_ctx *c, int argc, char **argv);
+/* registry (cmd/registry.c) */
+int cmd_pull(struct cmd_ctx *c, int argc, char **argv);
+int cmd_push(struct cmd_ctx *c, int argc, char **argv);
+int cmd_login(struct cmd_ctx *c, int argc, char **argv);
+int cmd_logout(struct cmd_ctx *c, int argc, char **argv);
+int cmd_completion(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);

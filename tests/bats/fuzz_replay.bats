@@ -73,3 +73,11 @@ replay() {
 @test "fuzz replay: rbox.conf, -p values and subnets (fuzz_netconf)" {
 	replay netconf
 }
+
+@test "fuzz replay: registry references and hosts (fuzz_regref)" {
+	replay regref
+}
+
+@test "fuzz replay: WWW-Authenticate challenges (fuzz_wwwauth)" {
+	replay wwwauth
+}

@@ -211,7 +211,8 @@ static void df_verbose(struct store *s, const struct usage *u)
         human_size(u->img[i].size, 4, sz, sizeof(sz));
         size_t ntags = strv_len(u->img[i].tags);
         for (size_t k = 0; k < (ntags ? ntags : 1); k++) {
-            _cleanup_free_ char *repo = xstrdup(ntags ? u->img[i].tags[k] : "<none>:<none>");
+            _cleanup_free_ char *repo =
+                ntags ? image_familiar(u->img[i].tags[k]) : xstrdup("<none>:<none>");
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             fprintf(t, "%s\t%s\t%.12s\t%s ago\t%s\t0B\t%s\t%zu\n", repo, colon + 1, u->img[i].id,

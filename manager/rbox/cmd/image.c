@@ -5,6 +5,7 @@
 #include "json.h"
 #include "mcli.h"
 #include "util.h"
+#include "width.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -277,12 +278,12 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
             char *colon = strrchr(repo, ':');
             *colon = '\0';
             _cleanup_free_ char *ago = xasprintf("%s ago", dur);
+            u8_pad(stdout, repo, 30); /* display columns: a name may hold 日本 */
+            putchar(' ');
+            u8_pad(stdout, colon + 1, 15);
             if (f[5])
-                printf("%-30s %-15s %-71s %-*s %-18s %s\n", repo, colon + 1,
-                       v[i].manifest_digest[0] ? v[i].manifest_digest : "<none>", idw, id, ago,
-                       size);
-            else
-                printf("%-30s %-15s %-*s %-18s %s\n", repo, colon + 1, idw, id, ago, size);
+                printf(" %-71s", v[i].manifest_digest[0] ? v[i].manifest_digest : "<none>");
+            printf(" %-*s %-18s %s\n", idw, id, ago, size);
         }
         image_clear(&v[i]);
     }

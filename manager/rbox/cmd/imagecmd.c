@@ -71,9 +71,10 @@ int cmd_image_tag(struct cmd_ctx *c, int argc, char **argv)
     int r = margs_bools(&p, NULL, flags, 0, NULL, &err);
     if (r == 0)
         r = margs_require(&p, 2, 2, "a SOURCE_IMAGE and a TARGET_IMAGE", &err);
-    if (r == 0)
+    if (r == 0) {
         r = image_tag(c->s, margs_at(&p, 0), margs_at(&p, 1), &err);
-    store_unlock(c->s);
+        store_unlock(c->s);
+    }
     margs_free(&p);
     if (r == MOPT_HELP)
         return cmd_help(tag_usage);

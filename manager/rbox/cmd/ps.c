@@ -12,6 +12,7 @@
 #include "mcli.h"
 #include "proto.h"
 #include "util.h"
+#include "width.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,8 +195,9 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
         cells[i][C_ID] = xstrndup(v[i].id, no_trunc ? ID_LEN : 12);
         cells[i][C_IMAGE] = xstrdup(v[i].image);
         size_t cl = strlen(v[i].command);
-        if (!no_trunc && cl > 20)
-            cells[i][C_CMD] = xasprintf("\"%.19s…\"", v[i].command);
+        if (!no_trunc && u8_width(v[i].command, cl) > 20) /* docker's Ellipsis: 20 columns */
+            cells[i][C_CMD] =
+                xasprintf("\"%.*s…\"", (int)u8_prefix(v[i].command, cl, 19), v[i].command);
         else
             cells[i][C_CMD] = xasprintf("\"%s\"", v[i].command);
         human_duration(now - v[i].created_ns, dur, sizeof(dur));
@@ -206,9 +208,7 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
         cells[i][C_NAMES] = xstrdup(v[i].name);
         cells[i][C_SIZE] = sizes ? xstrdup(sizes[i]) : NULL;
         for (int c = 0; c < ncol; c++) {
-            size_t len = strlen(cells[i][c]);
-            if (c == C_CMD && strstr(cells[i][c], "…"))
-                len -= 2; /* one column, three bytes */
+            size_t len = u8_width(cells[i][c], strlen(cells[i][c]));
             if (len > w[c])
                 w[c] = len;
         }
@@ -218,12 +218,12 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
     printf("%s\n", head[ncol - 1]);
     for (size_t i = 0; i < n; i++) {
         for (int c = 0; c < ncol; c++) {
-            size_t len = strlen(cells[i][c]);
-            size_t pad = w[c] - (c == C_CMD && strstr(cells[i][c], "…") ? len - 2 : len);
-            if (c == ncol - 1)
+            if (c == ncol - 1) {
                 printf("%s\n", cells[i][c]);
-            else
-                printf("%s%*s   ", cells[i][c], (int)pad, "");
+            } else {
+                u8_pad(stdout, cells[i][c], w[c]);
+                fputs("   ", stdout);
+            }
             free(cells[i][c]);
         }
     }

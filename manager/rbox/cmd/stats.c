@@ -10,6 +10,7 @@
 #include "proto.h"
 #include "rtclient.h"
 #include "util.h"
+#include "width.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -223,18 +224,20 @@ static void print_table(const struct row *v, size_t n, bool no_trunc)
     struct shown *o = xcalloc(n ? n : 1, sizeof(*o));
     for (size_t i = 0; i < n; i++) {
         compute(&v[i], &o[i]);
-        if (strlen(v[i].name) > namew)
-            namew = strlen(v[i].name);
+        if (u8_width(v[i].name, strlen(v[i].name)) > namew)
+            namew = u8_width(v[i].name, strlen(v[i].name));
         if (strlen(o[i].mem_s) > memw)
             memw = strlen(o[i].mem_s);
     }
     printf("%-*s   %-*s   %-7s   %-*s   %-7s   %-9s   %-15s   %s\n", (int)idw, "CONTAINER ID",
            (int)namew, "NAME", "CPU %", (int)memw, "MEM USAGE / LIMIT", "MEM %", "MEM PEAK",
            "BLOCK I/O", "PIDS");
-    for (size_t i = 0; i < n; i++)
-        printf("%-*.*s   %-*s   %-7s   %-*s   %-7s   %-9s   %-15s   %s\n", (int)idw, (int)idw,
-               v[i].id, (int)namew, v[i].name, o[i].cpu_s, (int)memw, o[i].mem_s, o[i].memp_s,
-               o[i].peak_s, o[i].blk_s, o[i].pids_s);
+    for (size_t i = 0; i < n; i++) {
+        printf("%-*.*s   ", (int)idw, (int)idw, v[i].id);
+        u8_pad(stdout, v[i].name, namew); /* display columns */
+        printf("   %-7s   %-*s   %-7s   %-9s   %-15s   %s\n", o[i].cpu_s, (int)memw, o[i].mem_s,
+               o[i].memp_s, o[i].peak_s, o[i].blk_s, o[i].pids_s);
+    }
     free(o);
 }
 

@@ -4,6 +4,7 @@
 #include "format.h"
 #include "json.h"
 #include "util.h"
+#include "width.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,7 @@ enum { TW_MINWIDTH = 10, TW_PADDING = 3, TW_MAXCOLS = 256 };
 
 struct cell {
     const char *p;
-    size_t n, width; /* width in runes */
+    size_t n, width; /* width in terminal columns (Go's counts runes: 日本 would misalign) */
 };
 
 struct line {
@@ -135,14 +136,6 @@ struct tw {
     size_t nw;
     FILE *out;
 };
-
-static size_t rune_count(const char *p, size_t n)
-{
-    size_t r = 0;
-    for (size_t i = 0; i < n; i++)
-        r += ((unsigned char)p[i] & 0xC0) != 0x80;
-    return r;
-}
 
 static void write_lines(struct tw *w, size_t from, size_t to)
 {
@@ -204,7 +197,7 @@ void tabwrite(const char *text, size_t len, FILE *out)
             const char *ce = tab ? tab : le;
             if (l->n == capc)
                 l->c = xrealloc(l->c, (capc = capc ? capc * 2 : 8) * sizeof(*l->c));
-            l->c[l->n++] = (struct cell){ c, (size_t)(ce - c), rune_count(c, (size_t)(ce - c)) };
+            l->c[l->n++] = (struct cell){ c, (size_t)(ce - c), u8_width(c, (size_t)(ce - c)) };
             if (!tab)
                 break;
             c = tab + 1;

@@ -115,7 +115,7 @@ names() { # ps ARGS... -> the names, one line
 	wait_for 50 0.1 rbox exec big test -s /f
 	run rbox ps -s
 	assert_success
-	assert_line --index 0 --regexp '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +NAMES +SIZE$'
+	assert_line --index 0 --regexp '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES +SIZE$'
 	assert_line --index 1 --regexp ' big +5kB \(virtual [0-9.]+MB\)$'
 	run rbox ps --format '{{.Names}} {{.Size}}'
 	assert_output --regexp '^big 5kB \(virtual [0-9.]+MB\)$'
