@@ -44,7 +44,7 @@ cmds=(
 	--prepare "rm -rf $W/o2 $W/o2.partial" "$BUILD/bin/rbox-registry pull -q --tls-verify=false --layout $W/o2 $REG/bench/img:b"
 )
 if command -v podman >/dev/null; then
-	P="podman --root $W/proot --runroot $W/prun --storage-driver vfs --events-backend none"
+	P="podman --root $W/proot --runroot $W/prun --storage-driver overlay --events-backend none"
 	cmds+=(--prepare "$P rmi -a -f" "$P pull -q --tls-verify=false $REG/bench/img:b")
 fi
 if "$BUILD/bin/rbox" load --help >/dev/null 2>&1; then

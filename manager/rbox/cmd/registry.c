@@ -3,7 +3,9 @@
  * without libcurl, see the Makefile). A pull fetches into a staging OCI layout under
  * <root>/images/tmp/ (the store's filesystem), which the store then ingests. */
 #define _GNU_SOURCE
+#include "conf.h"
 #include "image.h"
+#include "registry.h"
 #include "mcli.h"
 #include "ref.h"
 #include "store.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,11 +149,17 @@ static int parse(struct cmd_ctx *c, int argc, char **argv, const char *verb, con
     return 0;
 }
 
-static int run_wait(char **hargv, bool quiet, rbox_err **err)
+/* Run rbox-registry and wait: its exit status, or -1. errtext: its stderr is kept there (the
+ * last line, allocated) instead of reaching ours. */
+static int run_wait_capture(char **hargv, bool quiet, char **errtext, rbox_err **err)
 {
+    int efd = errtext ? memfd_create("rbox-registry-stderr", MFD_CLOEXEC) : -1;
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        if (efd >= 0)
+            close(efd);
         return rbox_error(err, errno, "fork");
+    }
     if (pid == 0) {
         char ppid[24];
         snprintf(ppid, sizeof(ppid), "%d", (int)getppid());
@@ -159,97 +168,170 @@ static int run_wait(char **hargv, bool quiet, rbox_err **err)
         int null = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
         if (null >= 0)
             dup2(null, STDOUT_FILENO);
+        if (efd >= 0)
+            dup2(efd, STDERR_FILENO);
         execv(hargv[0], hargv);
         fprintf(stderr, "rbox: running %s: %s\n", hargv[0], strerror(errno));
         _exit(125);
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            if (efd >= 0)
+                close(efd);
             return rbox_error(err, errno, "waiting for %s", hargv[0]);
+        }
+    if (efd >= 0) {
+        char buf[4096];
+        ssize_t n = pread(efd, buf, sizeof(buf) - 1, 0);
+        close(efd);
+        buf[n > 0 ? n : 0] = '\0';
+        size_t l = strlen(buf);
+        while (l && buf[l - 1] == '\n')
+            buf[--l] = '\0';
+        char *line = strrchr(buf, '\n');
+        line = line ? line + 1 : buf;
+        if (str_has_prefix(line, "rbox: "))
+            line += 6;
+        *errtext = xstrdup(line);
+    }
     if (WIFEXITED(st))
         return WEXITSTATUS(st);
     return 128 + WTERMSIG(st);
 }
 
-/* Glue to the image store. With the layered store (its image.h defines DIGEST_LEN): a staging
- * dir from image_staging_create() (flock'd, so that no other command cleans it away), the layout
- * written into <dir>/layout with the blobs the store has left out (--omit-present), then
- * image_ingest_layout() verifies, moves the blobs in, unpacks and tags. Before it: an error
- * saying so (rbox pull --layout DIR still works). */
-#ifdef DIGEST_LEN
+/* Glue to the image store: a staging dir from image_staging_create() (flock'd, so that no other
+ * command cleans it away), the layout written into <dir>/layout with the blobs the store has
+ * left out (--omit-present), then image_ingest_layout() verifies, moves the blobs in, unpacks
+ * and tags. */
 struct stage {
     struct image_staging st;
     char *layout;
 };
 
-static int stage_begin(struct cmd_ctx *c, struct stage *g, char ***h, size_t *hn, rbox_err **err)
+static int stage_begin(struct store *s, struct stage *g, char ***h, size_t *hn, rbox_err **err)
 {
-    if (image_staging_create(c->s, &g->st, err) < 0)
+    if (image_staging_create(s, &g->st, err) < 0)
         return -1;
     g->layout = xasprintf("%s/layout", g->st.dir);
-    strv_push(h, hn, xasprintf("--blobs=%s/images/blobs", c->s->root));
+    strv_push(h, hn, xasprintf("--blobs=%s/images/blobs", s->root));
     strv_push(h, hn, xstrdup("--omit-present"));
     return 0;
 }
 
-static int stage_ingest(struct cmd_ctx *c, struct stage *g, const char *ref, char *id, size_t len,
+static int stage_ingest(struct store *s, struct stage *g, const char *ref, char *id, size_t len,
                         rbox_err **err)
 {
     const char *refs[] = { ref, NULL };
     char hex[ID_LEN + 1];
-    if (image_ingest_layout(c->s, g->layout, refs, hex, err) < 0)
+    if (image_ingest_layout(s, g->layout, refs, hex, err) < 0)
         return -1;
     snprintf(id, len, "%s", hex);
     return 0;
 }
 
-static void stage_end(struct cmd_ctx *c, struct stage *g)
+static void stage_end(struct store *s, struct stage *g)
 {
-    image_staging_discard(c->s, &g->st);
+    image_staging_discard(s, &g->st);
     free(g->layout);
 }
-#else
-struct stage {
-    char *dir, *layout;
-};
 
-static int stage_begin(struct cmd_ctx *c, struct stage *g, char ***h, size_t *hn, rbox_err **err)
+static bool listed(char *const *v, const char *host)
 {
-    _cleanup_free_ char *tmpdir = xasprintf("%s/images/tmp", c->s->root);
-    g->dir = xasprintf("%s/pull-XXXXXX", tmpdir);
-    if (mkdir_p(tmpdir, 0700) < 0 || !mkdtemp(g->dir)) {
-        free(steal_pointer(&g->dir));
-        return rbox_error(err, errno, "creating a directory in %s", tmpdir);
+    for (size_t i = 0; v && v[i]; i++)
+        if (str_eq(v[i], host))
+            return true;
+    return false;
+}
+
+/* rbox.conf's insecure_registries: --tls-verify=false unless the command line said. */
+static void conf_tls(char ***h, size_t *hn, const char *domain)
+{
+    const struct rbox_conf *conf;
+    for (size_t i = 0; *h && (*h)[i]; i++)
+        if (str_has_prefix((*h)[i], "--tls-verify="))
+            return;
+    if (rbox_conf_get(&conf, NULL) == 0 && listed(conf->insecure_registries, domain))
+        strv_push(h, hn, xstrdup("--tls-verify=false"));
+}
+
+/* One pull of canon (fetched as `from`, a mirror's or the registry's reference) into the store. */
+static int pull_one(struct store *s, char *const *base, const char *from, const char *canon,
+                    bool quiet, bool capture, char *id, size_t len, rbox_err **err)
+{
+    _cleanup_strv_ char **h = strv_dup(base);
+    size_t hn = strv_len(h);
+    struct image_ref ref;
+    if (image_ref_parse(from, &ref, err) < 0)
+        return -1;
+    conf_tls(&h, &hn, ref.domain);
+    image_ref_clear(&ref);
+    struct stage g = { 0 };
+    if (stage_begin(s, &g, &h, &hn, err) < 0)
+        return -1;
+    strv_push(&h, &hn, xasprintf("--peers=%s/images/tmp", s->root));
+    strv_push(&h, &hn, xasprintf("--layout=%s", g.layout));
+    strv_push(&h, &hn, xstrdup(from));
+    fflush(stdout);
+    _cleanup_free_ char *why = NULL;
+    int r = run_wait_capture(h, quiet, capture ? &why : NULL, err);
+    if (r == 0 && stage_ingest(s, &g, canon, id, len, err) < 0)
+        r = -1;
+    else if (r > 0 && capture)
+        r = rbox_error(err, 0, "pulling %s: %s", from, why && *why ? why : "failed");
+    else if (r > 0)
+        rbox_error(err, 0, "pulling %s failed", from); /* rbox-registry said why */
+    stage_end(s, &g);
+    return r == 0 ? 0 : r < 0 ? -1 : r;
+}
+
+int registry_pull(struct store *s, char *const *base, const char *name, bool quiet, char *id,
+                  size_t len, rbox_err **err)
+{
+    return registry_pull_as(s, base, name, quiet, false, id, len, err);
+}
+
+int registry_pull_as(struct store *s, char *const *base, const char *name, bool quiet, bool capture,
+                     char *id, size_t len, rbox_err **err)
+{
+    _cleanup_strv_ char **defaults = NULL;
+    if (base == NULL) {
+        size_t n = 0;
+        strv_push(&defaults, &n, helper_path());
+        strv_push(&defaults, &n, xstrdup("pull"));
+        base = defaults;
     }
-    g->layout = xasprintf("%s/layout", g->dir);
-    (void)h;
-    (void)hn;
-    return 0;
+    struct image_ref ref;
+    if (image_ref_parse(name, &ref, err) < 0)
+        return -1;
+    _cleanup_free_ char *canon = image_ref_string(&ref);
+    /* rbox.conf's registry_mirrors ("REGISTRY=MIRROR"): each mirror first, then the registry */
+    const struct rbox_conf *conf;
+    if (rbox_conf_get(&conf, err) < 0) {
+        image_ref_clear(&ref);
+        return -1;
+    }
+    size_t dl = strlen(ref.domain);
+    for (size_t i = 0; conf->registry_mirrors && conf->registry_mirrors[i]; i++) {
+        const char *m = conf->registry_mirrors[i];
+        if (strncmp(m, ref.domain, dl) != 0 || m[dl] != '=')
+            continue;
+        struct image_ref mr = ref;
+        mr.domain = (char *)(m + dl + 1);
+        _cleanup_free_ char *from = image_ref_string(&mr);
+        rbox_err *e = NULL;
+        if (pull_one(s, base, from, canon, quiet, capture, id, len, &e) == 0) {
+            image_ref_clear(&ref);
+            return 0;
+        }
+        if (!capture)
+            fprintf(stderr, "rbox: mirror %s: %s; trying the next\n", m + dl + 1,
+                    e ? e->msg : "failed");
+        rbox_err_free(e);
+    }
+    image_ref_clear(&ref);
+    return pull_one(s, base, canon, canon, quiet, capture, id, len, err);
 }
-
-static int stage_ingest(struct cmd_ctx *c, struct stage *g, const char *ref, char *id, size_t len,
-                        rbox_err **err)
-{
-    (void)c;
-    (void)g;
-    (void)id;
-    (void)len;
-    return rbox_error(err, 0,
-                      "pulling %s into the store needs the layered image store (not merged "
-                      "yet); use --layout DIR",
-                      ref);
-}
-
-static void stage_end(struct cmd_ctx *c, struct stage *g)
-{
-    (void)c;
-    if (g->dir)
-        rm_rf_at(AT_FDCWD, g->dir);
-    free(g->dir);
-    free(g->layout);
-}
-#endif
 
 int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -270,13 +352,6 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
         margs_free(&p);
         return cmd_fail(err);
     }
-    struct image_ref ref;
-    if (image_ref_parse(margs_at(&p, 0), &ref, &err) < 0) {
-        margs_free(&p);
-        return cmd_fail(err);
-    }
-    _cleanup_free_ char *canon = image_ref_string(&ref);
-    image_ref_clear(&ref);
     if (layout) {
         /* the tests' glue: the layout only, no store */
         strv_push(&h, &hn, xasprintf("--layout=%s", layout));
@@ -286,30 +361,21 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
         execv(h[0], h);
         return cmd_fail((rbox_error(&err, errno, "running %s", h[0]), err));
     }
-    struct stage g = { 0 };
-    if (stage_begin(c, &g, &h, &hn, &err) < 0) {
-        margs_free(&p);
-        return cmd_fail(err);
-    }
-    strv_push(&h, &hn, xasprintf("--peers=%s/images/tmp", c->s->root));
-    strv_push(&h, &hn, xasprintf("--layout=%s", g.layout));
-    strv_push(&h, &hn, xstrdup(margs_at(&p, 0)));
-    margs_free(&p);
-    fflush(stdout);
-    r = run_wait(h, quiet, &err);
     char id[80] = "";
+    r = registry_pull(c->s, h, margs_at(&p, 0), quiet, id, sizeof(id), &err);
+    margs_free(&p);
     if (r < 0)
-        r = cmd_fail(err);
-    else if (r == 0 && stage_ingest(c, &g, canon, id, sizeof(id), &err) < 0)
-        r = cmd_fail(err);
-    else if (r == 0 && quiet)
+        return cmd_fail(err);
+    if (r > 0) {
+        rbox_err_free(err);
+        return r;
+    }
+    if (quiet)
         printf("%s\n", id);
-    stage_end(c, &g);
-    return r;
+    return 0;
 }
 
 /* push from the store: its blobs dir is an OCI blobs dir, the manifest is the image's */
-#ifdef DIGEST_LEN
 static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn, rbox_err **err)
 {
     struct image img = { 0 };
@@ -320,18 +386,6 @@ static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn
     image_clear(&img);
     return 0;
 }
-#else
-static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn, rbox_err **err)
-{
-    (void)c;
-    (void)h;
-    (void)hn;
-    return rbox_error(err, 0,
-                      "pushing %s from the store needs the layered image store (not merged "
-                      "yet); use --layout DIR",
-                      ref);
-}
-#endif
 
 /* login, logout and push hand over to rbox-registry entirely */
 static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, const char *allowed,
@@ -373,8 +427,18 @@ static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, c
         image_ref_clear(&src);
         image_ref_clear(&dst);
     }
-    if (npos > 0)
-        strv_push(&h, &hn, xstrdup(margs_at(&p, npos - 1)));
+    if (npos > 0) {
+        /* rbox.conf's insecure_registries, for push, login and logout alike */
+        const char *last = margs_at(&p, npos - 1);
+        struct image_ref dr;
+        if (strcmp(verb, "push") == 0 && image_ref_parse(last, &dr, NULL) == 0) {
+            conf_tls(&h, &hn, dr.domain);
+            image_ref_clear(&dr);
+        } else if (strcmp(verb, "push") != 0) {
+            conf_tls(&h, &hn, last);
+        }
+        strv_push(&h, &hn, xstrdup(last));
+    }
     margs_free(&p);
     fflush(stdout);
     execv(h[0], h);

@@ -3,6 +3,7 @@
 #include "attach.h"
 #include "conf.h"
 #include "netsetup.h"
+#include "registry.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -50,6 +51,9 @@
     "      --name NAME            container name (default: a generated adjective_noun)\n"       \
     "      --oom-kill-disable     no OOM kill in the container's cgroup (cgroup v1; with -m)\n" \
     "      --pids-limit N         maximum number of processes (0 or -1: no limit)\n"            \
+    "      --pull missing|always|never\n"                                                       \
+    "                             pull IMAGE from its registry when the store lacks it\n"       \
+    "                             (default), every time, or never (rbox pull --help)\n"         \
     "      --privileged           every capability, every device, no seccomp, nothing\n"        \
     "                             masked, /sys writable (docker's --privileged)\n"              \
     "      --read-only            mount the root filesystem read-only\n"                        \
@@ -185,6 +189,7 @@ enum {
     F_INTERACTIVE,
     F_TTY,
     F_DETACH_KEYS,
+    F_PULL,
     /* runflags.c from here: each set by its long name */
     F_RUNFLAG_FIRST = 100,
     /* netreq.c from here: each set by its long name */
@@ -236,6 +241,7 @@ static const struct mopt run_opts[] = {
     { "interactive", 'i', false, F_INTERACTIVE },
     { "tty", 't', false, F_TTY },
     { "detach-keys", 0, true, F_DETACH_KEYS },
+    { "pull", 0, true, F_PULL },
     { "label", 'l', true, F_RUNFLAG_FIRST },
     { "label-file", 0, true, F_RUNFLAG_FIRST + 1 },
     { "init", 0, false, F_RUNFLAG_FIRST + 2 },
@@ -259,6 +265,7 @@ struct run_req {
     size_t n_env, n_add, n_drop;
     struct attach_opts ao; /* foreground run: detach keys (the rest comes from the spec) */
     const char *detach_keys;
+    const char *pull; /* --pull: missing (docker's default), always, never */
 };
 
 static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
@@ -322,6 +329,12 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         return 0;
     case F_INTERACTIVE: s->open_stdin = true; return 0;
     case F_TTY: s->tty = true; return 0;
+    case F_PULL:
+        if (!str_eq(v, "missing") && !str_eq(v, "always") && !str_eq(v, "never"))
+            return rbox_error(err, 0,
+                              "invalid value \"%s\" for --pull: use missing, always or never", v);
+        r->pull = v;
+        return 0;
     case F_DETACH_KEYS:
         r->detach_keys = v;
         return *v ? detach_keys_parse(v, r->ao.keys, &r->ao.nkeys, err) : 0;
@@ -393,6 +406,30 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
     return 0;
 }
 
+/* The image by --pull's rule: never (only the store), missing (pull when the store has none;
+ * the built-in busybox is made, never pulled), always (pull first). */
+static int resolve_image(struct store *s, struct run_req *r, struct image *img, rbox_err **err)
+{
+    const char *policy = r->pull ? r->pull : "missing";
+    const char *ref = r->spec.image;
+    if (str_eq(policy, "never"))
+        return image_resolve(s, ref, img, err);
+    if (str_eq(policy, "missing")) {
+        int f = image_find(s, ref, img, err);
+        if (f <= 0)
+            return f;
+        _cleanup_free_ char *norm = image_normalize_ref(ref, err);
+        if (norm == NULL)
+            return -1;
+        if (str_eq(norm, IMAGE_BUILTIN_REF))
+            return image_resolve(s, ref, img, err);
+    }
+    char id[80];
+    if (registry_pull_as(s, NULL, ref, true, true, id, sizeof(id), err) != 0)
+        return rbox_error_prefix(err, "--pull %s", policy);
+    return image_resolve(s, ref, img, err);
+}
+
 /* Parse run/create flags and IMAGE [CMD...]; then the image. Nothing is created here. */
 static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, struct run_req *r,
                          struct image *img, rbox_err **err)
@@ -416,7 +453,7 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
     if (net_create_check(c->s, &r->spec, err) < 0 ||
         ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
-        image_resolve(c->s, r->spec.image, img, err) < 0 ||
+        resolve_image(c->s, r, img, err) < 0 ||
         net_req_publish_all(&r->spec.net, img->config, err) < 0)
         return -1;
     return spec_resolve(&r->spec, c->s, img, err);

@@ -52,6 +52,9 @@ struct image_layer {
     uint64_t usize; /* unpacked bytes (regular files) */
 };
 
+/* The built-in image's name (made from the host's busybox-static, never pulled). */
+#define IMAGE_BUILTIN_REF "docker.io/library/busybox:latest"
+
 struct image {
     char id[ID_LEN + 1];
     char **tags;         /* NULL-terminated, normalized "docker.io/library/busybox:latest" */

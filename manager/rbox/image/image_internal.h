@@ -9,7 +9,7 @@
 #include <string.h>
 #include <nettle/sha2.h>
 
-#define BUILTIN_BUSYBOX_REF "docker.io/library/busybox:latest"
+#define BUILTIN_BUSYBOX_REF IMAGE_BUILTIN_REF
 #define LINK_LEN            20 /* hex digits of the diff ID in l/<link> */
 
 #define MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"

@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -109,7 +113,10 @@ struct ingest {
     struct image img; /* what is being built */
     char **blobs;     /* digests to move into the store */
     size_t n_blobs;
-    bool *unpacked; /* per layer: unpacked into <dir>/unpack-<i> */
+    bool *unpacked;     /* per layer: unpacked into <dir>/unpack-<i> */
+    pthread_mutex_t mu; /* blobs, next, errs: the layers are unpacked by several threads */
+    size_t next;        /* the next layer to take */
+    rbox_err **errs;    /* per layer */
 };
 
 static bool layer_type_ok(const char *mt)
@@ -178,6 +185,91 @@ static int prepare_layer(struct ingest *g, size_t i, rbox_err **err)
         return rbox_error(err, errno, "writing %s/%s", g->dir, szrel);
     g->unpacked[i] = true;
     return 0;
+}
+
+/* What a child tells about its layer: done (0) or the error, its unpacked size, and whether
+ * the blob came in the layout (then it moves into the store). */
+struct layer_result {
+    int status, errnum;
+    uint64_t usize;
+    bool unpacked, in_layout;
+    char msg[1024];
+};
+
+/* Verify and unpack every layer, up to 4 at a time, each in a child process (libarchive writes
+ * relative to the working directory, so the unpacks cannot share one process; inflating and
+ * hashing 5 layers of 10 MB takes half the time on 2 cores). The first failing layer's error
+ * is the one reported. */
+static int prepare_layers(struct ingest *g, rbox_err **err)
+{
+    size_t n = g->img.n_layers;
+    if (n <= 1) {
+        for (size_t i = 0; i < n; i++)
+            if (prepare_layer(g, i, err) < 0)
+                return -1;
+        return 0;
+    }
+    struct layer_result *res =
+        mmap(NULL, n * sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (res == MAP_FAILED)
+        return rbox_error(err, errno, "mmap");
+    pid_t *pids = xcalloc(n, sizeof(pid_t));
+    size_t next = 0, reaped = 0; /* children are started in order and reaped in order */
+    int r = 0;
+    while (reaped < next || (next < n && r == 0)) {
+        while (next - reaped < 4 && next < n && r == 0) {
+            size_t i = next;
+            res[i].status = -1;
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed rbox leaves no unpacker */
+                if (getppid() == 1)
+                    _exit(0);
+                rbox_err *e = NULL;
+                size_t before = g->n_blobs;
+                res[i].status = prepare_layer(g, i, &e);
+                res[i].usize = g->img.layers[i].usize;
+                res[i].unpacked = g->unpacked[i];
+                res[i].in_layout = g->n_blobs > before;
+                if (e) {
+                    res[i].errnum = e->errnum;
+                    snprintf(res[i].msg, sizeof(res[i].msg), "%s", e->msg);
+                }
+                _exit(0);
+            }
+            if (pid < 0) {
+                r = rbox_error(err, errno, "fork");
+                break;
+            }
+            pids[next++] = pid;
+        }
+        if (reaped == next)
+            break;
+        while (waitpid(pids[reaped], NULL, 0) < 0 && errno == EINTR)
+            ;
+        reaped++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (pids[i] == 0)
+            continue;
+        if (res[i].status == 0) {
+            g->img.layers[i].usize = res[i].usize;
+            g->unpacked[i] = res[i].unpacked;
+            if (res[i].in_layout)
+                strv_push(&g->blobs, &g->n_blobs, xstrdup(g->img.layers[i].digest));
+        } else if (r == 0) {
+            /* the message has its errno's text already */
+            r = res[i].msg[0] ? rbox_error(err, 0, "%s", res[i].msg)
+                              : rbox_error(err, 0, "unpacking layer %s: the worker died",
+                                           g->img.layers[i].digest);
+            if (err && *err)
+                (*err)->errnum = res[i].errnum;
+        }
+    }
+    free(pids);
+    munmap(res, n * sizeof(*res));
+    return r;
 }
 
 static void layer_usize(struct store *s, struct image_layer *l)
@@ -358,8 +450,8 @@ static int ingest_one(struct store *s, int lfd, const char *dir, yajl_val desc,
     g.img.created_ns = now_ns_realtime();
     g.img.source = xstrdup(source ? source : "");
     int r = parse_manifest(&g, digest, mt, text, err);
-    for (size_t i = 0; r == 0 && i < g.img.n_layers; i++)
-        r = prepare_layer(&g, i, err);
+    if (r == 0)
+        r = prepare_layers(&g, err);
     if (r == 0) {
         bool had_lock = s->lock_fd >= 0;
         r = store_lock(s, err);

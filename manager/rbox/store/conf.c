@@ -20,6 +20,8 @@ static const struct key {
     { "subnet_pool", K_STR, offsetof(struct rbox_conf, subnet_pool) },
     { "dns_servers", K_STRV, offsetof(struct rbox_conf, dns_servers) },
     { "cgroup_parent", K_STR, offsetof(struct rbox_conf, cgroup_parent) },
+    { "insecure_registries", K_STRV, offsetof(struct rbox_conf, insecure_registries) },
+    { "registry_mirrors", K_STRV, offsetof(struct rbox_conf, registry_mirrors) },
     { "netavark", K_STR, offsetof(struct rbox_conf, netavark) },
     { "aardvark_dns", K_STR, offsetof(struct rbox_conf, aardvark_dns) },
 };
@@ -137,6 +139,14 @@ static int check(const struct rbox_conf *c, const char *path, rbox_err **err)
         !str_eq(c->default_network, "host"))
         return rbox_error(err, 0, "%s: default_network: \"%s\" is not bridge, none or host", path,
                           c->default_network);
+    for (size_t i = 0; c->registry_mirrors && c->registry_mirrors[i]; i++) {
+        const char *m = c->registry_mirrors[i], *eq = strchr(m, '=');
+        if (eq == NULL || eq == m || eq[1] == '\0' || strchr(eq + 1, '/'))
+            return rbox_error(err, 0,
+                              "%s: registry_mirrors: \"%s\" is not REGISTRY=MIRROR (host[:port] "
+                              "each)",
+                              path, m);
+    }
     if (c->cgroup_parent[0] != '/' || strstr(c->cgroup_parent, ".."))
         return rbox_error(err, 0, "%s: cgroup_parent: \"%s\" is not an absolute cgroup path", path,
                           c->cgroup_parent);

@@ -10,15 +10,17 @@
 #define RBOX_CONF_DEFAULT "/etc/rbox/rbox.conf"
 
 struct rbox_conf {
-    char *path;            /* the file read (NULL: none existed) */
-    char *default_network; /* "bridge" (docker's default), "none" or "host" */
-    char *default_subnet;  /* the `rbox` network's subnet, "10.77.0.0/24" */
-    char *subnet_pool;     /* user networks take /24s from it, "10.78.0.0/16" */
-    char **dns_servers;    /* name servers for the default network when the host has only
-                              loopback ones (docker's fallback: none; NULL: none) */
-    char *cgroup_parent;   /* "/rbox" ($RBOX_CGROUP_PARENT wins) */
-    char *netavark;        /* "/usr/lib/podman/netavark" */
-    char *aardvark_dns;    /* "/usr/lib/podman/aardvark-dns" */
+    char *path;                 /* the file read (NULL: none existed) */
+    char *default_network;      /* "bridge" (docker's default), "none" or "host" */
+    char *default_subnet;       /* the `rbox` network's subnet, "10.77.0.0/24" */
+    char *subnet_pool;          /* user networks take /24s from it, "10.78.0.0/16" */
+    char **dns_servers;         /* name servers for the default network when the host has only
+                                   loopback ones (docker's fallback: none; NULL: none) */
+    char *cgroup_parent;        /* "/rbox" ($RBOX_CGROUP_PARENT wins) */
+    char **insecure_registries; /* HOST[:PORT] reached without TLS checks (and over http) */
+    char **registry_mirrors;    /* "REGISTRY=MIRROR": pulls from REGISTRY try MIRROR first */
+    char *netavark;             /* "/usr/lib/podman/netavark" */
+    char *aardvark_dns;         /* "/usr/lib/podman/aardvark-dns" */
 };
 
 /* The configuration, read once per process (defaults where the file is silent or absent). */

@@ -17,7 +17,7 @@ run_bad() {
 }
 
 @test "bad run/create flags and values" {
-	run_bad 'rbox: no such image: nosuch (import one with '"'"'rbox image import FILE nosuch:latest'"'"')' run nosuch true
+	run_bad 'rbox: no such image: nosuch (import one with '"'"'rbox image import FILE nosuch:latest'"'"')' run --pull never nosuch true
 	run_bad 'rbox: invalid image reference "UPPER": expected [HOST[:PORT]/]NAME[:TAG][@DIGEST] (lower-case name, tag of [A-Za-z0-9_.-])' run UPPER true
 	run_bad 'rbox: invalid value "12Q" for --memory: expected a size such as 256m (units b, k, m, g, t)' run --memory 12Q busybox true
 	run_bad 'rbox: invalid value "1k" for --memory: the minimum is 6m' run -m 1k busybox true
