@@ -175,7 +175,7 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 # sanitizer). config-check
 # drives the config parser (runtime/config*) without the runtime around it; it is linked
 # dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
-STATIC_HELPERS := sandbox-probe sysno tty-probe
+STATIC_HELPERS := sandbox-probe sysno tty-probe udp-echo
 TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check $(BUILD)/test/tmpl-check
 CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
                     $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)

@@ -7,6 +7,10 @@
 # with a visible line. Output: a table on stdout and JSON in bench/results/<timestamp>.json
 # (also bench/results/latest.json).
 #
+# The network scenario (manager_net) runs inside a network namespace the bench creates
+# (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
+# Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
+#
 # Usage: bench/run.sh [all|runtime|manager|rss] (default all).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
 set -uo pipefail
@@ -44,6 +48,11 @@ cleanup() {
 	done
 	[ -n "${PODMAN_STORE:-}" ] && podman_cmd system reset -f >/dev/null 2>&1
 	[ -n "${RBOX_BENCH_ROOT:-}" ] && "$RBOX" --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" rm -f -a >/dev/null 2>&1
+	if [ -n "${BENCH_NETNS:-}" ]; then
+		# the network scenario's store, emptied inside its namespace (its teardown stays there)
+		rbox_net_cmd rm -f $(rbox_net_cmd ps -aq --no-trunc 2>/dev/null) >/dev/null 2>&1
+		ip netns del "$BENCH_NETNS"
+	fi
 	find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$CG*" -exec rmdir {} \; 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -83,7 +92,7 @@ measure() {
 		for ((i = 0; i < ${#cmds[@]}; i++)); do
 			args+=(-n "${labels[$i]}" "${cmds[$i]}")
 		done
-		hyperfine -N -w 2 -r "$RUNS" --style none --export-json "$WORK/$name.$round.json" \
+		${MEASURE_NETNS:+nsenter --net=/run/netns/$MEASURE_NETNS} hyperfine -N -w 2 -r "$RUNS" --style none --export-json "$WORK/$name.$round.json" \
 			"${args[@]}" >/dev/null 2>"$WORK/hf.err" || { say "   hyperfine failed: $(tail -3 "$WORK/hf.err")"; return 1; }
 	done
 	jq -s --arg name "$name" '
@@ -203,8 +212,10 @@ setup_rbox() {
 	rbox_cmd run --rm busybox true >/dev/null || { say "   rbox run failed"; return 1; }
 }
 
+# podman_cmd ARGS...: podman with the bench's private store; inside the bench's network
+# namespace once it exists (the network scenario's containers are torn down there).
 podman_cmd() {
-	CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" \
+	${BENCH_NETNS:+nsenter --net=/run/netns/$BENCH_NETNS} env CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" \
 		CONTAINERS_REGISTRIES_CONF="$PODMAN_STORE/registries.conf" \
 		podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/runroot" --tmpdir "$PODMAN_STORE/tmp" \
 		--storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
@@ -233,6 +244,7 @@ static_dir = "$PODMAN_STORE/root/libpod"
 volume_path = "$PODMAN_STORE/root/volumes"
 runtime = "runc"
 [network]
+network_backend = "netavark"
 network_config_dir = "$PODMAN_STORE/net"
 CONF
 	printf '[storage]\ndriver = "overlay"\nrunroot = "%s/runroot"\ngraphroot = "%s/root"\n' \
@@ -258,6 +270,49 @@ SH
 		chmod +x "$WORK/podman-run"
 	fi
 	measure manager_run "${c[@]}"
+}
+
+# --- the network scenario, inside its own network namespace --------------------------------------
+
+# rbox_net_cmd ARGS...: rbox with the network scenario's store, in the bench's namespace
+rbox_net_cmd() {
+	nsenter --net="/run/netns/$BENCH_NETNS" "$RBOX" --root "$WORK/rbox-net-root" --runroot "$WORK/rbox-net-run" "$@"
+}
+
+# The namespace that plays the host for manager_net: loopback only, nothing leaves it.
+setup_netns() {
+	have nsenter && have ip || { say "   (ip/nsenter missing: manager_net skipped)"; return 1; }
+	BENCH_NETNS="rbox-bench-$$"
+	ip netns add "$BENCH_NETNS" || { say "   cannot create a network namespace: manager_net skipped"; BENCH_NETNS=; return 1; }
+	ip -n "$BENCH_NETNS" link set lo up
+}
+
+# `run --rm busybox true` with a bridge network (rbox's default network, podman's), against
+# rbox's --network none path, all in the bench's namespace: netavark's cost per container.
+scenario_manager_net() {
+	[ -n "${BENCH_NETNS:-}" ] || return 0
+	rbox_net_cmd run --rm --network bridge busybox true >/dev/null ||
+		{ say "   rbox run --network bridge failed: manager_net skipped"; return 1; }
+	local c=()
+	c+=("rbox run --rm --network bridge=$RBOX --root $WORK/rbox-net-root --runroot $WORK/rbox-net-run run --rm --network bridge busybox true")
+	c+=("rbox run --rm --network none=$RBOX --root $WORK/rbox-net-root --runroot $WORK/rbox-net-run run --rm --network none busybox true")
+	if [ -n "${PODMAN_STORE:-}" ]; then
+		local net
+		for net in bridge none; do
+			cat >"$WORK/podman-run-$net" <<SH
+#!/bin/sh
+CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" CONTAINERS_REGISTRIES_CONF="$PODMAN_STORE/registries.conf" exec podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/runroot" --tmpdir "$PODMAN_STORE/tmp" --storage-driver overlay --cgroup-manager cgroupfs --events-backend file --network-config-dir "$PODMAN_STORE/net" run --rm --network $net --cgroup-parent "/$CG-podman" localhost/bench-busybox true
+SH
+			chmod +x "$WORK/podman-run-$net"
+		done
+		if podman_cmd run --rm --network bridge --cgroup-parent "/$CG-podman" localhost/bench-busybox true >/dev/null; then
+			c+=("podman run --rm --network bridge=$WORK/podman-run-bridge")
+			c+=("podman run --rm --network none=$WORK/podman-run-none")
+		else
+			say "   podman run --network bridge failed: podman left out of manager_net"
+		fi
+	fi
+	MEASURE_NETNS=$BENCH_NETNS measure manager_net "${c[@]}"
 }
 
 # idle RSS of one rbox-monitor vs one conmon (VmRSS / VmHWM of the monitor process)
@@ -337,6 +392,7 @@ main() {
 		if setup_rbox; then
 			setup_podman || true
 			scenario_manager_run
+			setup_netns && scenario_manager_net
 			scenario_monitor_rss
 			scenario_ps
 		fi ;;
