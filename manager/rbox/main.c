@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "log.h"
 #include "mcli.h"
+#include "netsetup.h"
 #include "proto.h"
 #include "rtclient.h"
 #include "store.h"
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
     if (store_open(&s, root, runroot, &err) < 0)
         return cmd_fail(err);
     find_helpers(&s);
+    net_boot_check(&s);
     struct cmd_ctx ctx = { .s = &s };
     fflush(stdout);
     /* help COMMAND [SUB]: the command's own --help */

@@ -461,7 +461,8 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
 
 /* Start (or, for start -a on a running one, attach) and stream until the container exits or
  * the user detaches (then 0, as docker). */
-static int foreground(struct store *s, const char *id, const struct attach_opts *ao)
+static int foreground(struct store *s, const char *id, const struct attach_opts *ao,
+                      bool remove_refused)
 {
     int sfd = attach_signals(); /* before the start: no signal is lost meanwhile */
     int afd = -1, code;
@@ -469,6 +470,8 @@ static int foreground(struct store *s, const char *id, const struct attach_opts 
     int r = ctr_start(s, id, attach_flags(ao), &afd, &code, &err);
     if (r == 1) /* already running (start -a): attach to it */
         afd = attach_connect(s, id, attach_flags(ao), &err);
+    if (r == CTR_START_REFUSED && remove_refused)
+        ctr_remove(s, id, true, NULL); /* run: nothing of a refused run is left */
     if (r < 0 || afd < 0) {
         sbx_report_failed(code, err); /* --report - */
         log_err_free(err);
@@ -530,8 +533,12 @@ static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id)
         return 0;
     }
     if (r->detach) {
-        int code;
-        if (ctr_start(c->s, id, 0, NULL, &code, &err) < 0) {
+        int code, sr = ctr_start(c->s, id, 0, NULL, &code, &err);
+        if (sr == CTR_START_REFUSED) {
+            ctr_remove(c->s, id, true, NULL); /* nothing of a refused run is left */
+            log_err_free(err);
+            ret = code;
+        } else if (sr < 0) {
             log_err_free(err);
             ret = code;
         } else {
@@ -546,7 +553,7 @@ static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id)
         ao->tty = r->spec.tty;
         ao->in = r->spec.open_stdin;
         ao->stdin_once = r->spec.stdin_once && !r->spec.tty;
-        ret = foreground(c->s, id, ao);
+        ret = foreground(c->s, id, ao, true);
         if (str_eq(r->spec.sbx.report, "-"))
             sbx_report_print(id, r->spec.name);
     }
@@ -604,7 +611,7 @@ int cmd_start(struct cmd_ctx *c, int argc, char **argv)
                 ret = cmd_fail(err);
                 err = NULL;
             } else {
-                ret = foreground(c->s, cid, &ao);
+                ret = foreground(c->s, cid, &ao, false);
             }
         } else if (ctr_start(c->s, cid, 0, NULL, &code, &err) < 0) {
             log_err_free(err);

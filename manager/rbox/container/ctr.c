@@ -346,7 +346,8 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         net_start(s, &spec, &ports, err) < 0) {
         spec_clear(&spec);
         overlay_umount(s, id, NULL);
-        return rbox_error_prefix(err, "cannot start container %.12s", id);
+        rbox_error_prefix(err, "cannot start container %.12s", id);
+        return CTR_START_REFUSED;
     }
     spec_clear(&spec);
     int sp[2];

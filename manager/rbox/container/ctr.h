@@ -22,6 +22,9 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
  * Returns 1 when the container was already running (nothing done). */
 int ctr_start(struct store *s, const char *id, unsigned attach_flags, int *attach_fd, int *code,
               rbox_err **err);
+/* ctr_start's failure before anything of the container ran (its network: a taken port or
+ * address; a namespace to join that is gone): run removes the container it just made. */
+#define CTR_START_REFUSED (-2)
 
 /* Thaw a paused container (cmd/pause.c); nothing when it is not paused. */
 int ctr_thaw(struct store *s, const char *id);

@@ -677,7 +677,10 @@ int net_create_check(struct store *s, struct ctr_spec *sp, rbox_err **err)
             return -1;
         free(sp->net.nets[i].name);
         sp->net.nets[i].name = xstrdup(n.name); /* an ID or prefix becomes the name */
+        int bad = sp->net.nets[i].ip ? network_ip_check(&n, sp->net.nets[i].ip, err) : 0;
         network_clear(&n);
+        if (bad < 0)
+            return -1;
     }
     return 0;
 }
@@ -944,4 +947,21 @@ out_n:
 out:
     spec_clear(&sp);
     return r;
+}
+
+void net_boot_check(const struct store *s)
+{
+    _cleanup_free_ char *mark = xasprintf("%s/networks/boot_id", s->runroot);
+    _cleanup_free_ char *seen = NULL;
+    if (read_file_at(AT_FDCWD, mark, &seen, NULL) == 0 && str_eq(seen, s->boot_id))
+        return;
+    _cleanup_free_ char *dir = xasprintf("%s/networks", s->runroot);
+    if (seen != NULL) { /* the first run of this boot on a kept run root */
+        _cleanup_free_ char *leases = xasprintf("%s/leases", dir);
+        _cleanup_free_ char *aard = xasprintf("%s/netavark/aardvark-dns", dir);
+        rm_rf_at(AT_FDCWD, leases);
+        rm_rf_at(AT_FDCWD, aard);
+    }
+    if (mkdir_p(dir, 0700) == 0)
+        write_file_atomic_at(AT_FDCWD, mark, s->boot_id, strlen(s->boot_id), 0600, false);
 }

@@ -38,6 +38,9 @@ void net_inspect_host_config(json_w *w, const struct ctr_spec *sp);
 /* ps's PORTS text: "0.0.0.0:8080->80/tcp, ..." (allocated; "" when none). */
 char *net_ports_text(const struct store *s, const char *id);
 
+/* A run root kept across a reboot (not a tmpfs): every lease and aardvark-dns file (its pid file
+ * names a process of the old boot) belongs to dead containers; drop them once per boot. */
+void net_boot_check(const struct store *s);
 /* The netns path config.json names for sp (NULL: a new namespace, or none for host). */
 char *net_ns_path(const struct store *s, const struct ctr_spec *sp);
 /* The container's /etc/resolv.conf for the network modes without netavark (none: empty). */

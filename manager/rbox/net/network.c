@@ -541,6 +541,19 @@ static int try_lease(const struct store *s, const char *name, uint32_t a, const 
     return symlink(id, path);
 }
 
+int network_ip_check(const struct network *n, const char *ip, rbox_err **err)
+{
+    uint32_t a, gw = 0;
+    ip4_parse(n->gateway, &gw);
+    uint32_t bcast = n->addr | ~mask_of(n->prefix);
+    if (ip4_parse(ip, &a) < 0)
+        return rbox_error(err, 0, "invalid --ip \"%s\": expected an IPv4 address", ip);
+    if ((a & mask_of(n->prefix)) != n->addr || a == n->addr || a == bcast || a == gw)
+        return rbox_error(err, 0, "invalid --ip %s: not a free host address of network %s (%s)", ip,
+                          n->name, n->subnet);
+    return 0;
+}
+
 int network_lease(struct store *s, const struct network *n, const char *requested, const char *id,
                   char ip[16], rbox_err **err)
 {
@@ -551,12 +564,10 @@ int network_lease(struct store *s, const struct network *n, const char *requeste
     ip4_parse(n->gateway, &gw);
     uint32_t bcast = n->addr | ~mask_of(n->prefix);
     if (requested) {
-        uint32_t a;
-        if (ip4_parse(requested, &a) < 0)
-            return rbox_error(err, 0, "invalid --ip \"%s\": expected an IPv4 address", requested);
-        if ((a & mask_of(n->prefix)) != n->addr || a == n->addr || a == bcast || a == gw)
-            return rbox_error(err, 0, "invalid --ip %s: not a free host address of network %s (%s)",
-                              requested, n->name, n->subnet);
+        uint32_t a = 0;
+        if (network_ip_check(n, requested, err) < 0)
+            return -1;
+        ip4_parse(requested, &a);
         if (try_lease(s, n->name, a, id, ip) < 0)
             return errno == EADDRINUSE
                        ? rbox_error(err, 0, "IP address %s is already in use on network %s",

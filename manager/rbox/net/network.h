@@ -65,6 +65,8 @@ void network_netavark_json(json_w *w, const struct network *n);
 /* {"K": "V", ...} of K=V labels. */
 void network_labels_json(json_w *w, char *const *labels);
 
+/* --ip on n: a host address of its subnet, not its gateway (at create; a taken one at start). */
+int network_ip_check(const struct network *n, const char *ip, rbox_err **err);
 /* Take an address on n for container id (requested: --ip, else the first free one). */
 int network_lease(struct store *s, const struct network *n, const char *requested, const char *id,
                   char ip[16], rbox_err **err);
