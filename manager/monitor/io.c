@@ -247,6 +247,15 @@ void srv_finish(struct srv *s, int exit_code, int signal)
         }
         s->c[i].plen = 0;
         (void)send(s->c[i].fd, msg, (size_t)n, MSG_NOSIGNAL);
+        /* closing with the client's input still unread would reset its connection, and the
+         * reset can reach it before the exit message does: read what it sent until it closes
+         * (it does once it has the exit), 200 ms at the most */
+        shutdown(s->c[i].fd, SHUT_WR);
+        struct timeval rt = { .tv_usec = 200000 };
+        setsockopt(s->c[i].fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof(rt));
+        char sink[PROTO_MSG_MAX];
+        while (recv(s->c[i].fd, sink, sizeof(sink), 0) > 0)
+            ;
         drop(s, i);
     }
 }

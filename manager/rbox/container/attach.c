@@ -293,8 +293,12 @@ static int relay(struct streamer *st)
                 continue;
             return -3;
         }
-        if ((p[0].revents & POLLOUT) && !flush(st))
-            return -3;
+        if ((p[0].revents & POLLOUT) && !flush(st)) {
+            /* the monitor is gone (the container exited while our input was on the way):
+             * what it sent before, its exit message too, is still to be read */
+            int r = read_monitor(st);
+            return r == -2 ? -3 : r;
+        }
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             int r = read_monitor(st);
             if (r != -2)
