@@ -52,5 +52,16 @@ if "$BUILD/bin/rbox" load --help >/dev/null 2>&1; then
 	cmds+=(--prepare "rm -rf $W/rroot" "$R pull -q --tls-verify=false $REG/bench/img:b")
 fi
 hyperfine -N -w 1 -r "$RUNS" --export-json "$W/result.json" "${cmds[@]}"
+# for bench/run.sh: the scenario's JSON (contender names without the temp paths)
+if [ -n "${PULL_OUT:-}" ]; then
+	jq '{scenario: "images_pull", contenders: [.results[] | {
+		name: (.command | if test("^skopeo") then "skopeo copy to oci:DIR"
+			elif test("rbox-registry") then "rbox-registry pull --layout (transfer only)"
+			elif test("^podman") then "podman pull (overlay)"
+			else "rbox pull (transfer + ingest)" end),
+		runs: (.times | length),
+		median_ms: (.times | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end * 1000),
+		mean_ms: (.mean * 1000), min_ms: (.min * 1000)}]}' "$W/result.json" >"$PULL_OUT"
+fi
 [ -n "${P:-}" ] && $P system reset -f >/dev/null 2>&1
 exit 0

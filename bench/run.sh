@@ -11,7 +11,8 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|rss] (default all).
+# Usage: bench/run.sh [all|runtime|manager|images|rss] (default all; images: the pull and
+# layered-run rows alone).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
 set -uo pipefail
 export LC_ALL=C
@@ -316,6 +317,26 @@ SH
 }
 
 # idle RSS of one rbox-monitor vs one conmon (VmRSS / VmHWM of the monitor process)
+# issue 16: a pull of 5 x 10 MB layers from a local registry (bench/pull.sh: rbox, podman,
+# skopeo side by side) and run --rm of a 5-layer image against the 1-layer busybox
+scenario_images_pull() {
+	PULL_OUT="$JSON_PARTS/images_pull.json" RUNS="$RUNS" RBOX_BUILD="$BUILD" bash "$HERE/pull.sh" >/dev/null ||
+		say "   images_pull failed"
+}
+
+scenario_manager_layers() {
+	have skopeo || { say "   (skopeo missing: manager_layers skipped)"; return 0; }
+	local src="$WORK/five" args=(--layer /bin/busybox:/bin/busybox)
+	for i in 1 2 3 4; do args+=(--random 100000); done
+	python3 "$REPO/tests/helpers/mkoci.py" image "$src" five "${args[@]}" >/dev/null &&
+		skopeo copy -q "oci:$src:five" "oci-archive:$WORK/five.tar:bench/five:latest" >/dev/null &&
+		rbox_cmd load -i "$WORK/five.tar" >/dev/null || { say "   manager_layers: no 5-layer image"; return 0; }
+	local c=()
+	c+=("run --rm 5 layers=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT run --rm bench/five /bin/busybox true")
+	c+=("run --rm busybox=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT run --rm busybox true")
+	measure manager_layers "${c[@]}"
+}
+
 scenario_monitor_rss() {
 	say "== RSS of the per-container monitor for an idle container"
 	local parts=() id pid
@@ -388,11 +409,16 @@ main() {
 		scenario_concurrent
 		scenario_rss ;;
 	esac
+	case "$only" in images)
+		setup_rbox && scenario_manager_layers && scenario_images_pull ;;
+	esac
 	case "$only" in all | manager)
 		if setup_rbox; then
 			setup_podman || true
 			scenario_manager_run
 			setup_netns && scenario_manager_net
+			scenario_manager_layers
+			scenario_images_pull
 			scenario_monitor_rss
 			scenario_ps
 		fi ;;
