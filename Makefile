@@ -101,6 +101,8 @@ LRB_SO    := $(BUILD)/lib/librbox.so.$(LRB_SOMAJ)
 LRB_A     := $(BUILD)/lib/librbox.a
 LRB_PC    := $(BUILD)/lib/pkgconfig/rbox.pc
 LRB_LIBS  := $(shell $(PKG_CONFIG) --libs yajl 2>/dev/null || echo -lyajl)
+# the exported API: what the version script lists (the static archive keeps what they reach)
+LRB_API   := $(shell sed -n 's/^ *\(rbox_[a-z_]*\);/\1/p' librbox/librbox.map)
 LRB_OUT   := $(LRB_SO) $(BUILD)/lib/librbox.so $(LRB_A) $(LRB_PC) $(BUILD)/bin/rbox-judge
 
 .PHONY: librbox
@@ -123,7 +125,7 @@ $(BUILD)/lib/librbox.so: $(LRB_SO)
 $(LRB_A): $(LRB_OBJ)
 	@mkdir -p $(@D)
 	@echo "  AR      $@"
-	@ld -r -o $(@D)/librbox-all.o $(LRB_OBJ)
+	@ld -r --gc-sections $(addprefix -u ,$(LRB_API)) -o $(@D)/librbox-all.o $(LRB_OBJ)
 	@objcopy --localize-hidden $(@D)/librbox-all.o
 	@rm -f $@ && ar rcs $@ $(@D)/librbox-all.o && rm -f $(@D)/librbox-all.o
 $(LRB_PC): librbox/rbox.pc.in VERSION

@@ -410,7 +410,7 @@ RBOX_API int rbox_run_stream(const rbox_sandbox *sb, const struct rbox_callbacks
                              struct rbox_verdict *v, struct rbox_error *err)
 {
     if (sb == NULL || v == NULL)
-        return lib_failf(err, EINVAL, "rbox_run: no sandbox or verdict");
+        return lib_failf(err, 0, "rbox_run: no sandbox or verdict");
     struct run r = {
         .sb = sb, .rt_pidfd = -1, .init_pidfd = -1, .ino = -1, .out = { -1, -1 }, .err = { -1, -1 }
     };

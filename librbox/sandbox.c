@@ -23,9 +23,11 @@ static void fill(struct rbox_error *out, int errnum, const char *msg)
 
 int lib_fail(struct rbox_error *out, rbox_err *err)
 {
-    fill(out, err ? err->errnum : 0, err && err->msg ? err->msg : "unknown error");
+    /* a bad value without an errno behind it is EINVAL: errnum is never 0 on failure */
+    fill(out, err && err->errnum ? err->errnum : EINVAL,
+         err && err->msg ? err->msg : "unknown error");
     rbox_err_free(err);
-    errno = out && out->errnum ? out->errnum : EINVAL;
+    errno = out ? out->errnum : EINVAL;
     return -1;
 }
 
@@ -40,7 +42,7 @@ int lib_failf(struct rbox_error *out, int errnum, const char *fmt, ...)
         size_t n = strlen(buf);
         snprintf(buf + n, sizeof(buf) - n, ": %s", rbox_strerror(errnum));
     }
-    fill(out, errnum, buf);
+    fill(out, errnum ? errnum : EINVAL, buf);
     errno = errnum ? errnum : EINVAL;
     return -1;
 }
@@ -56,7 +58,7 @@ static const char default_path[] =
 RBOX_API rbox_sandbox *rbox_sandbox_new(const char *rootfs, struct rbox_error *err)
 {
     if (rootfs == NULL || *rootfs == '\0') {
-        lib_failf(err, EINVAL, "rbox_sandbox_new: no rootfs");
+        lib_failf(err, 0, "rbox_sandbox_new: no rootfs");
         return NULL;
     }
     char *real = realpath(rootfs, NULL);
@@ -113,7 +115,7 @@ RBOX_API int rbox_sandbox_set_command(rbox_sandbox *sb, const char *const *argv,
                                       struct rbox_error *err)
 {
     if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
-        return lib_failf(err, EINVAL, "command: empty");
+        return lib_failf(err, 0, "command: empty");
     strv_free(sb->argv);
     sb->argv = strv_dup((char *const *)argv);
     return 0;
@@ -123,7 +125,7 @@ RBOX_API int rbox_sandbox_setenv(rbox_sandbox *sb, const char *name_value, struc
 {
     const char *eq = name_value ? strchr(name_value, '=') : NULL;
     if (eq == NULL || eq == name_value)
-        return lib_failf(err, EINVAL, "environment: \"%s\" is not NAME=VALUE",
+        return lib_failf(err, 0, "environment: \"%s\" is not NAME=VALUE",
                          name_value ? name_value : "(null)");
     size_t klen = (size_t)(eq - name_value) + 1;
     for (size_t i = 0; i < sb->n_env; i++)
@@ -146,12 +148,12 @@ RBOX_API void rbox_sandbox_clearenv(rbox_sandbox *sb)
 static int check_inside(const char *what, const char *p, bool not_root, struct rbox_error *err)
 {
     if (p == NULL || p[0] != '/')
-        return lib_failf(err, EINVAL, "%s: \"%s\" is not an absolute path", what, p ? p : "(null)");
+        return lib_failf(err, 0, "%s: \"%s\" is not an absolute path", what, p ? p : "(null)");
     for (const char *s = p; (s = strstr(s, "..")) != NULL; s += 2)
         if ((s == p || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
-            return lib_failf(err, EINVAL, "%s: \"%s\" contains \"..\"", what, p);
+            return lib_failf(err, 0, "%s: \"%s\" contains \"..\"", what, p);
     if (not_root && p[strspn(p, "/")] == '\0')
-        return lib_failf(err, EINVAL, "%s: \"%s\" is the root", what, p);
+        return lib_failf(err, 0, "%s: \"%s\" is the root", what, p);
     return 0;
 }
 
@@ -166,7 +168,7 @@ RBOX_API int rbox_sandbox_set_cwd(rbox_sandbox *sb, const char *cwd, struct rbox
 RBOX_API int rbox_sandbox_set_user(rbox_sandbox *sb, uid_t uid, gid_t gid, struct rbox_error *err)
 {
     if (uid == (uid_t)-1 || gid == (gid_t)-1)
-        return lib_failf(err, EINVAL, "user: %d:%d is not a valid uid:gid", (int)uid, (int)gid);
+        return lib_failf(err, 0, "user: %d:%d is not a valid uid:gid", (int)uid, (int)gid);
     sb->uid = uid;
     sb->gid = gid;
     return 0;
@@ -174,7 +176,7 @@ RBOX_API int rbox_sandbox_set_user(rbox_sandbox *sb, uid_t uid, gid_t gid, struc
 
 static int non_negative(const char *what, int64_t v, struct rbox_error *err)
 {
-    return v < 0 ? lib_failf(err, EINVAL, "%s: %lld is negative", what, (long long)v) : 0;
+    return v < 0 ? lib_failf(err, 0, "%s: %lld is negative", what, (long long)v) : 0;
 }
 
 RBOX_API int rbox_sandbox_set_memory(rbox_sandbox *sb, int64_t bytes, struct rbox_error *err)
@@ -182,7 +184,7 @@ RBOX_API int rbox_sandbox_set_memory(rbox_sandbox *sb, int64_t bytes, struct rbo
     if (non_negative("memory", bytes, err) < 0)
         return -1;
     if (bytes > 0 && bytes < 6 * 1024 * 1024)
-        return lib_failf(err, EINVAL, "memory: %lld bytes is below the minimum of 6 MiB",
+        return lib_failf(err, 0, "memory: %lld bytes is below the minimum of 6 MiB",
                          (long long)bytes);
     sb->memory = bytes;
     return 0;
@@ -196,7 +198,7 @@ RBOX_API int rbox_sandbox_set_cpu_quota(rbox_sandbox *sb, int64_t quota_us, int6
         return 0;
     }
     if (quota_us < 1000 || period_us < 1000 || period_us > 1000000)
-        return lib_failf(err, EINVAL,
+        return lib_failf(err, 0,
                          "cpu: quota %lld us per %lld us (each at least 1000 us, the period at "
                          "most 1 s)",
                          (long long)quota_us, (long long)period_us);
@@ -210,7 +212,7 @@ RBOX_API int rbox_sandbox_set_cpu_percent(rbox_sandbox *sb, double percent, stru
     if (percent == 0)
         return rbox_sandbox_set_cpu_quota(sb, 0, 0, err);
     if (!(percent >= 1 && percent <= 100000))
-        return lib_failf(err, EINVAL, "cpu: %g%% is not between 1 and 100000", percent);
+        return lib_failf(err, 0, "cpu: %g%% is not between 1 and 100000", percent);
     return rbox_sandbox_set_cpu_quota(sb, (int64_t)(percent * 1000), 100000, err);
 }
 
@@ -254,7 +256,7 @@ RBOX_API int rbox_sandbox_set_network(rbox_sandbox *sb, enum rbox_network net,
                                       struct rbox_error *err)
 {
     if (net != RBOX_NET_NONE && net != RBOX_NET_HOST)
-        return lib_failf(err, EINVAL, "network: unknown mode %d", (int)net);
+        return lib_failf(err, 0, "network: unknown mode %d", (int)net);
     sb->net = net;
     return 0;
 }
@@ -285,7 +287,7 @@ RBOX_API int rbox_sandbox_add_tmpfs(rbox_sandbox *sb, const char *dest, const ch
     if (check_inside("tmpfs destination", dest, true, err) < 0)
         return -1;
     if (options && (strchr(options, '"') || strchr(options, '\n')))
-        return lib_failf(err, EINVAL, "tmpfs %s: bad options \"%s\"", dest, options);
+        return lib_failf(err, 0, "tmpfs %s: bad options \"%s\"", dest, options);
     add_mount(sb, (struct lib_mount){ .dest = xstrdup(dest),
                                       .options = options && *options ? xstrdup(options) : NULL });
     return 0;
@@ -313,7 +315,7 @@ RBOX_API int rbox_sandbox_set_cgroup_parent(rbox_sandbox *sb, const char *path,
                                             struct rbox_error *err)
 {
     if (path == NULL || *path == '\0' || strstr(path, "..") || strchr(path, ':'))
-        return lib_failf(err, EINVAL, "cgroup parent: \"%s\" is not a cgroup path",
+        return lib_failf(err, 0, "cgroup parent: \"%s\" is not a cgroup path",
                          path ? path : "(null)");
     replace(&sb->cgroup_parent, path);
     return 0;
@@ -322,7 +324,7 @@ RBOX_API int rbox_sandbox_set_cgroup_parent(rbox_sandbox *sb, const char *path,
 RBOX_API int rbox_sandbox_set_workdir(rbox_sandbox *sb, const char *dir, struct rbox_error *err)
 {
     if (dir == NULL || dir[0] != '/')
-        return lib_failf(err, EINVAL, "work directory: \"%s\" is not an absolute path",
+        return lib_failf(err, 0, "work directory: \"%s\" is not an absolute path",
                          dir ? dir : "(null)");
     replace(&sb->workdir, dir);
     return 0;
@@ -331,7 +333,7 @@ RBOX_API int rbox_sandbox_set_workdir(rbox_sandbox *sb, const char *dir, struct 
 RBOX_API int rbox_sandbox_set_runtime(rbox_sandbox *sb, const char *path, struct rbox_error *err)
 {
     if (path == NULL || *path == '\0')
-        return lib_failf(err, EINVAL, "runtime: no path");
+        return lib_failf(err, 0, "runtime: no path");
     replace(&sb->runtime, path);
     return 0;
 }

@@ -30,7 +30,7 @@ extern "C" {
 
 #define RBOX_API_VERSION 1
 
-/* The error of a failed call: what went wrong, and the errno behind it (0 when none). */
+/* The error of a failed call: what went wrong, and the errno behind it (EINVAL for a bad value). */
 struct rbox_error {
     int errnum;
     char message[1024];
