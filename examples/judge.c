@@ -2,10 +2,12 @@
  * each verdict (the JSON of `rbox run --report`), as an online judge would.
  *
  *   rbox-judge [-n N] [-j THREADS] [-m BYTES] [-p PIDS] [-c PERCENT] [-t MS] [-s PROFILE]
- *              [-q] ROOTFS COMMAND [ARG...]
+ *              [-q] [-R] [-C ROOT] ROOTFS COMMAND [ARG...]
  *
  * -j runs the N runs on that many threads at once (one description shared by all). -q prints
- * only a summary. Exit status: 0 when every run gave a verdict, 1 otherwise. */
+ * only a summary. -R: a read-only root instead of a fresh writable layer. -C ROOT prints the OCI
+ * config.json of a run (root.path ROOT) instead. Exit status: 0 when every run gave a verdict, 1
+ * otherwise. */
 #define _GNU_SOURCE
 #include <rbox/rbox.h>
 
@@ -21,7 +23,7 @@
 static rbox_sandbox *sb;
 static atomic_int next_run, failures;
 static int runs = 1;
-static bool quiet;
+static bool quiet, readonly_root;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *worker(void *arg)
@@ -48,7 +50,7 @@ static void *worker(void *arg)
 static void usage(void)
 {
     fputs("Usage: rbox-judge [-n N] [-j THREADS] [-m BYTES] [-p PIDS] [-c PERCENT] [-t MS]\n"
-          "                  [-s PROFILE] [-q] ROOTFS COMMAND [ARG...]\n",
+          "                  [-s PROFILE] [-q] [-R] [-C ROOT] ROOTFS COMMAND [ARG...]\n",
           stderr);
     exit(2);
 }
@@ -59,8 +61,8 @@ int main(int argc, char **argv)
     int threads = 1, opt;
     long long memory = 0, pids = 0, timeout_ms = 0;
     double cpu = 0;
-    const char *seccomp = "default";
-    while ((opt = getopt(argc, argv, "+n:j:m:p:c:t:s:q")) != -1) {
+    const char *seccomp = "default", *config_root = NULL;
+    while ((opt = getopt(argc, argv, "+n:j:m:p:c:t:s:qRC:")) != -1) {
         switch (opt) {
         case 'n': runs = atoi(optarg); break;
         case 'j': threads = atoi(optarg); break;
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
         case 't': timeout_ms = atoll(optarg); break;
         case 's': seccomp = optarg; break;
         case 'q': quiet = true; break;
+        case 'R': readonly_root = true; break;
+        case 'C': config_root = optarg; break;
         default: usage();
         }
     }
@@ -82,9 +86,21 @@ int main(int argc, char **argv)
         rbox_sandbox_set_pids(sb, pids, &err) < 0 ||
         rbox_sandbox_set_cpu_percent(sb, cpu, &err) < 0 ||
         rbox_sandbox_set_timeout(sb, timeout_ms * 1000000, &err) < 0 ||
-        rbox_sandbox_set_seccomp(sb, seccomp, &err) < 0) {
+        rbox_sandbox_set_seccomp(sb, seccomp, &err) < 0 ||
+        rbox_sandbox_set_readonly_root(sb, readonly_root, &err) < 0) {
         fprintf(stderr, "rbox-judge: %s\n", err.message);
         return 2;
+    }
+    if (config_root) {
+        char *cfg = rbox_sandbox_oci_config(sb, config_root, &err);
+        if (cfg == NULL) {
+            fprintf(stderr, "rbox-judge: %s\n", err.message);
+            return 2;
+        }
+        puts(cfg);
+        free(cfg);
+        rbox_sandbox_free(sb);
+        return 0;
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

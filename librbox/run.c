@@ -454,3 +454,19 @@ RBOX_API int rbox_verdict_json(const struct rbox_verdict *in, char *buf, size_t 
     snprintf(v.error, sizeof(v.error), "%s", in->error);
     return report_format(&v, buf, len);
 }
+
+RBOX_API char *rbox_sandbox_oci_config(const rbox_sandbox *sb, const char *root,
+                                       struct rbox_error *err)
+{
+    if (sb == NULL || root == NULL) {
+        lib_failf(err, 0, "rbox_sandbox_oci_config: no sandbox or root");
+        return NULL;
+    }
+    json_w w;
+    jw_init(&w, true);
+    _cleanup_free_ char *cg = xasprintf("%s/ID", sb->cgroup_parent);
+    lib_config(&w, sb, root, cg);
+    char *text = xstrdup(jw_text(&w, NULL));
+    jw_free(&w);
+    return text;
+}

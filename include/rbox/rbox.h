@@ -143,6 +143,11 @@ int rbox_run_stream(const rbox_sandbox *sb, const struct rbox_callbacks *cb, voi
  * the length, or -1 when buf is too small (2048 bytes always suffice). */
 int rbox_verdict_json(const struct rbox_verdict *v, char *buf, size_t len);
 
+/* The config.json (OCI runtime spec) a run of sb gives rbox-runtime, with root.path ROOT and
+ * "<cgroup parent>/ID" as cgroupsPath: to look at, or to run the same container with another
+ * OCI runtime. Allocated: free() it. NULL on error. */
+char *rbox_sandbox_oci_config(const rbox_sandbox *sb, const char *root, struct rbox_error *err);
+
 #ifdef __cplusplus
 }
 #endif
