@@ -212,3 +212,14 @@ C
 	run -0 "$BATS_TEST_TMPDIR/ts" "$BUSYBOX_ROOTFS"
 	assert_output "$(cat "$REPO_ROOT/VERSION") 5"
 }
+
+@test "rbox-runtime run --stats: the final counters and the init's exit, before the cgroup goes" {
+	requires cgroup
+	setup_bundle
+	# killed by the kernel (the CPU rlimit's SIGKILL: an init ignores its own namespace's signals)
+	jq '.process.args = ["sh", "-c", "ulimit -t 1; while :; do :; done"] | .linux.resources.pids = {"limit": 9}' \
+		"$BUNDLE/config.json" >"$BUNDLE/c" && mv "$BUNDLE/c" "$BUNDLE/config.json"
+	run -137 runtime run --stats "$BATS_TEST_TMPDIR/stats" -b "$BUNDLE" "$CTR_ID"
+	CTR_ID=$CTR_ID run -0 jq -c '[.type, .id == env.CTR_ID, .exit, .data.pids.limit]' "$BATS_TEST_TMPDIR/stats"
+	assert_output '["stats",true,{"code":137,"signal":9},9]'
+}
