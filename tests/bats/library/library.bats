@@ -10,6 +10,7 @@ vfield() {
 }
 
 @test "librbox: a run's verdict has the exit code and the counters" {
+	requires cgroup
 	run -0 judge -m 67108864 -p 16 "$BUSYBOX_ROOTFS" /bin/sh -c 'echo hello; exit 3'
 	assert_line --index 0 hello
 	local v=${lines[1]}
@@ -81,6 +82,7 @@ echo done"
 }
 
 @test "librbox: several sandboxes at once from the threads of one process" {
+	requires cgroup
 	run -0 judge -n 12 -j 4 -p 8 "$BUSYBOX_ROOTFS" /bin/sh -c 'echo "$$"; exit 7'
 	assert_equal "$(grep -c '"exit_code":7' <<<"$output")" 12
 	# each its own pid namespace: the command is pid 1 in every one

@@ -51,5 +51,6 @@ setup_file() {
 }
 
 @test "library vs CLI: a pids limit and the minimal seccomp profile" {
+	requires cgroup
 	same_verdict --pids-limit 4 --security-opt seccomp=minimal -- -p 4 -s minimal -- /bin/ls /
 }
