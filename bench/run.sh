@@ -324,12 +324,15 @@ shift
 i=0
 while [ $i -lt "$n" ]; do "$@" >/dev/null || exit 1; i=$((i + 1)); done
 SH
-	cat >"$WORK/par.sh" <<'SH'
+	cat >"$WORK/par.sh" <<SH
 #!/bin/sh
-# par.sh N P COMMAND...: the command N times, P at a time (ID in the arguments: a number)
-n=$1 p=$2
+# par.sh N P COMMAND...: the command N times, P at a time (ID in the arguments: a number). A
+# failed run is counted in $WORK/par-failures (shown after the scenario), not fatal: under
+# heavy load a run can fail (e.g. a cgroup still busy after the runtime's 1 s of retries).
+n=\$1 p=\$2
 shift 2
-seq "$n" | xargs -P "$p" -I ID "$@" >/dev/null
+seq "\$n" | xargs -P "\$p" -I ID sh -c '"\$@" >/dev/null 2>&1 || echo "\$1" >>$WORK/par-failures' sh "\$@"
+exit 0
 SH
 	chmod +x "$WORK/loop.sh" "$WORK/par.sh"
 	local bw="bwrap --unshare-all --ro-bind $B/rootfs / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
@@ -343,6 +346,7 @@ SH
 	have bwrap && c+=("bwrap --unshare-all=$WORK/par.sh $n 8 $bw")
 	c+=("rbox-runtime run=$WORK/par.sh $n 8 $RT --root $WORK/st-rbox run -b $lb bench-par-ID")
 	measure "library_par${n}_x8" "${c[@]}"
+	[ -s "$WORK/par-failures" ] && say "   failed runs (program: count): $(sort "$WORK/par-failures" | uniq -c | tr '\n' ' ')"
 	ROUNDS=$saved_rounds RUNS=$saved_runs
 }
 

@@ -36,8 +36,8 @@ static const char usage[] =
     "                            (state and cgroup) until 'delete'\n"
     "  --stats FILE              once the process has exited, write the container's final\n"
     "                            statistics to FILE as 'events --stats' prints them (one JSON\n"
-    "                            line), with \"exit\": {\"code\", \"signal\"} of the process,\n"
-    "                            before the cgroup is removed\n";
+    "                            line; cpu, memory and pids only), with \"exit\": {\"code\",\n"
+    "                            \"signal\"} of the process, before the cgroup is removed\n";
 
 extern const struct cli_opt create_flags[];
 int create_flag(struct create_opts *o, int id, const char *arg, rbox_err **err);
@@ -74,7 +74,7 @@ static int write_stats(const char *path, const struct container *c, int status, 
     jw_obj_close(&w);
     if (c->st->cgroup) {
         jw_key(&w, "data");
-        if (cgroup_stats_json(c->st->cgroup, &w, NULL) < 0)
+        if (cgroup_stats_json_brief(c->st->cgroup, &w, NULL) < 0)
             jw_null(&w);
     }
     jw_obj_close(&w);
