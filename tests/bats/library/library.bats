@@ -87,6 +87,7 @@ echo done"
 	assert_equal "$(grep -c '"exit_code":7' <<<"$output")" 12
 	# each its own pid namespace: the command is pid 1 in every one
 	assert_equal "$(grep -cx 1 <<<"$output")" 12
+	check_run_cgroups_gone
 }
 
 @test "librbox: seccomp profiles by name and from a file" {

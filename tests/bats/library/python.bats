@@ -51,6 +51,7 @@ ts = [threading.Thread(target=work) for _ in range(4)]
 [t.join() for t in ts]
 print(len(res), set(res))"
 	assert_output "12 {(0, b'1\\n1\\n')}"
+	check_run_cgroups_gone
 }
 
 @test "python: errors are rbox.Error with errno and message; a failed start is a verdict" {
