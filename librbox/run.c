@@ -25,13 +25,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
 
 extern char **environ;
 
@@ -45,6 +51,7 @@ struct run {
     int init_pidfd;     /* of the container's init, once the pid file is there */
     int ino;            /* inotify on the run dir, until the pid file is read */
     int out[2], err[2]; /* stream mode: pipes of the command's stdout and stderr */
+    int create_lock;    /* pure cgroup v2: held while the runtime creates the container */
     uint64_t t_start, t_end;
     bool timed_out;
 };
@@ -179,6 +186,45 @@ static int open_or_dup(int fd, int flags)
     return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
+/* On a pure cgroup v2 host, runs that share a cgroup parent must not create their containers
+ * at the same time: when the parent is missing, the run that makes it enables the controllers
+ * in its cgroup.subtree_control only after the mkdir, and a run that finds the parent in
+ * between makes its cgroup without them (its memory.max is missing: the start fails). So the
+ * create phase (until the pid file appears) holds an flock on <workdir>/create.lock, which
+ * orders the runs of every thread and process using this work directory. v1 and hybrid hosts
+ * have no subtree_control for the limits and need no lock. */
+static bool pure_v2(void)
+{
+    static int v2 = -1;
+    if (v2 < 0) {
+        struct statfs fs;
+        v2 = statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    }
+    return v2 == 1;
+}
+
+static int create_lock(struct run *r, struct rbox_error *err)
+{
+    if (!pure_v2())
+        return 0;
+    _cleanup_free_ char *path = xasprintf("%s/create.lock", r->sb->workdir);
+    r->create_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (r->create_lock < 0)
+        return lib_failf(err, errno, "opening %s", path);
+    while (flock(r->create_lock, LOCK_EX) < 0)
+        if (errno != EINTR)
+            return lib_failf(err, errno, "locking %s", path);
+    return 0;
+}
+
+static void create_unlock(struct run *r)
+{
+    if (r->create_lock >= 0) {
+        close(r->create_lock);
+        r->create_lock = -1;
+    }
+}
+
 static int spawn(struct run *r, bool stream, struct rbox_error *err)
 {
     const struct rbox_sandbox *sb = r->sb;
@@ -219,6 +265,8 @@ static int spawn(struct run *r, bool stream, struct rbox_error *err)
     if (r->ino < 0 || inotify_add_watch(r->ino, r->dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
         return lib_failf(err, errno, "inotify on %s", r->dir);
     int status[2];
+    if (create_lock(r, err) < 0)
+        return -1;
     if (pipe2(status, O_CLOEXEC) < 0)
         return lib_failf(err, errno, "pipe");
     pid_t pid = fork();
@@ -269,6 +317,7 @@ static void init_appeared(struct run *r)
     /* the init is ours until the runtime reaps it: it cannot have been reused yet */
     r->init_pidfd = pidfd_open_pid(pid);
     r->t_start = now_ns_monotonic();
+    create_unlock(r); /* created: its cgroup is complete */
     close(r->ino);
     r->ino = -1;
 }
@@ -337,6 +386,7 @@ static void wait_loop(struct run *r, const struct rbox_callbacks *cb, void *user
         if (p[0].revents & POLLIN)
             rt_done = true;
     }
+    create_unlock(r); /* a create that failed before the pid file */
     /* what the command wrote just before its end (every writer is gone with its pid namespace) */
     drain(&r->out[0], 1, cb, user, true);
     drain(&r->err[0], 2, cb, user, true);
@@ -411,9 +461,13 @@ RBOX_API int rbox_run_stream(const rbox_sandbox *sb, const struct rbox_callbacks
 {
     if (sb == NULL || v == NULL)
         return lib_failf(err, 0, "rbox_run: no sandbox or verdict");
-    struct run r = {
-        .sb = sb, .rt_pidfd = -1, .init_pidfd = -1, .ino = -1, .out = { -1, -1 }, .err = { -1, -1 }
-    };
+    struct run r = { .sb = sb,
+                     .rt_pidfd = -1,
+                     .init_pidfd = -1,
+                     .ino = -1,
+                     .out = { -1, -1 },
+                     .err = { -1, -1 },
+                     .create_lock = -1 };
     int ret = prepare(&r, err);
     if (ret == 0)
         ret = spawn(&r, cb != NULL, err);
