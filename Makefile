@@ -92,11 +92,65 @@ MON_LIBS   = $(if $(SAN_FLAGS),-lyajl,$(shell $(CC) -print-file-name=libyajl_s.a
 
 BINS      := $(BUILD)/bin/rbox-runtime $(BUILD)/bin/rbox $(BUILD)/bin/rbox-monitor $(BUILD)/bin/rbox-registry
 
+# librbox (docs/library.md): the sandbox as a C library that drives rbox-runtime. Its own
+# folder, lib/, and the manager's seccomp profiles (seccomp_profiles.c, bundle/seccomp.c with
+# spec.c's capability names) and verdict (common/report.c, ctrstate.c), as position-independent glibc
+# objects with hidden visibility; only the rbox_* API of include/rbox/rbox.h is exported
+# (librbox/librbox.map). The static archive is one relocatable object whose hidden symbols
+# are made local, so lib/'s names cannot clash with a program's.
+LRB_SRC   := $(call srcs_in,librbox) $(LIB_SRC) manager/common/report.c manager/common/ctrstate.c \
+             manager/rbox/container/seccomp_profiles.c manager/rbox/container/spec.c \
+             manager/rbox/bundle/seccomp.c
+LRB_INC   := -iquote include -iquote librbox $(MGR_INC)
+LRB_OBJ   := $(LRB_SRC:%.c=$(BUILD)/obj-lrb/%.o)
+LRB_SOMAJ := 1
+LRB_SO    := $(BUILD)/lib/librbox.so.$(LRB_SOMAJ)
+LRB_A     := $(BUILD)/lib/librbox.a
+LRB_PC    := $(BUILD)/lib/pkgconfig/rbox.pc
+LRB_LIBS  := $(shell $(PKG_CONFIG) --libs yajl 2>/dev/null || echo -lyajl)
+# the exported API: what the version script lists (the static archive keeps what they reach)
+LRB_API   := $(shell sed -n 's/^ *\(rbox_[a-z_]*\);/\1/p' librbox/librbox.map)
+LRB_OUT   := $(LRB_SO) $(BUILD)/lib/librbox.so $(LRB_A) $(LRB_PC) $(BUILD)/bin/rbox-judge
+
+.PHONY: librbox
+librbox: $(LRB_OUT)
+
+$(BUILD)/obj-lrb/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (librbox)"
+	@$(CC) $(CFLAGS) -fPIC -fvisibility=hidden $(LRB_INC) \
+	    -DRBOX_LIB_RUNTIME=\"$(PREFIX)/bin/rbox-runtime\" -c -o $@ $<
+$(BUILD)/obj-lrb/$(PROFILES:%/profiles=%)/seccomp_profiles.o: $(wildcard $(PROFILES)/*.json)
+
+$(LRB_SO): $(LRB_OBJ) librbox/librbox.map
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -shared -Wl,-soname,librbox.so.$(LRB_SOMAJ) -Wl,--no-undefined \
+	    -Wl,--version-script=librbox/librbox.map -o $@ $(LRB_OBJ) $(LRB_LIBS)
+$(BUILD)/lib/librbox.so: $(LRB_SO)
+	@ln -sf librbox.so.$(LRB_SOMAJ) $@
+$(LRB_A): $(LRB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	@ld -r --gc-sections $(addprefix -u ,$(LRB_API)) -o $(@D)/librbox-all.o $(LRB_OBJ)
+	@objcopy --localize-hidden $(@D)/librbox-all.o
+	@rm -f $@ && ar rcs $@ $(@D)/librbox-all.o && rm -f $(@D)/librbox-all.o
+$(LRB_PC): librbox/rbox.pc.in VERSION
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+# the example judge (examples/judge.c), against the shared library next to it
+$(BUILD)/bin/rbox-judge: examples/judge.c include/rbox/rbox.h $(BUILD)/lib/librbox.so
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -std=gnu11 $(OPT) $(WARN) -I include -o $@ $< -L$(BUILD)/lib -lrbox \
+	    -Wl,-rpath,'$$ORIGIN/../lib'
+-include $(LRB_OBJ:.o=.d)
+
 .PHONY: all clean deps bundles bench test test-runtime test-manager test-asan lint format install uninstall help asan \
         unprotected man completion install-man install-completion
 
 # the test helpers too: a clone must be able to run every suite after `make`
-all: $(BINS) test-helpers
+all: $(BINS) test-helpers librbox
 
 $(BUILD)/bin/rbox-runtime: $(RT_OBJ)
 	@mkdir -p $(@D)
@@ -235,7 +289,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd runc umoci skopeo hyperfine time catatonit \
+        podman conmon containerd runc umoci skopeo hyperfine time catatonit bubblewrap \
         clang libclang-rt-14-dev \
         netavark aardvark-dns iptables nftables \
         man-db groff-base mandoc zsh fish
@@ -268,7 +322,7 @@ test-asan:
 bench: all bundles
 	RBOX_BUILD=$(BUILD) bench/run.sh
 
-C_FILES    = $(sort $(shell find lib runtime manager tests/helpers -name '*.[ch]'))
+C_FILES    = $(sort $(shell find lib runtime manager tests/helpers librbox include examples -name '*.[ch]'))
 MAX_LINES := 1000
 lint:
 	@echo "  LINT    clang-format, file sizes, cppcheck"
@@ -277,6 +331,8 @@ lint:
 	    { n = FNR; prev = FILENAME } END { if (n > max) { print prev ": " n " lines (at most " max ")"; bad = 1 } exit bad }' $(C_FILES)
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	    --suppress=missingIncludeSystem $(patsubst -iquote,-I,$(RT_INC) $(MGR_INC) $(MON_INC)) lib runtime manager
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	    --suppress=missingIncludeSystem $(patsubst -iquote,-I,$(LRB_INC)) librbox examples
 
 format:
 	clang-format -i $(C_FILES)
@@ -286,6 +342,12 @@ install: all install-man install-completion
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rbox
+	install -m 0755 $(LRB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf librbox.so.$(LRB_SOMAJ) $(DESTDIR)$(PREFIX)/lib/librbox.so
+	install -m 0644 $(LRB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(LRB_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0644 include/rbox/rbox.h $(DESTDIR)$(PREFIX)/include/rbox/
 
 install-man: man
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
@@ -308,6 +370,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rbox \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rbox \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rbox.fish
+	rm -rf $(DESTDIR)$(PREFIX)/include/rbox
+	rm -f $(DESTDIR)$(PREFIX)/lib/librbox.so* $(DESTDIR)$(PREFIX)/lib/librbox.a \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/rbox.pc
 
 clean:
 	rm -rf build build-asan
@@ -326,4 +391,5 @@ help:
 	@echo "make lint       clang-format check, files under 1,000 lines, cppcheck"
 	@echo "make man        the man pages into \$$(BUILD)/man (from the --help texts)"
 	@echo "make completion bash, zsh and fish completions into \$$(BUILD)/completion"
-	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin (and share/man, completions)"
+	@echo "make librbox    the library (build/lib: librbox.so, librbox.a, rbox.pc) and rbox-judge"
+	@echo "make install    install into \$$(DESTDIR)\$$(PREFIX)/bin (and lib, include, share/man, completions)"

@@ -11,9 +11,10 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|images|rss] (default all; images: the pull and
-# layered-run rows alone).
-# Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run).
+# Usage: bench/run.sh [all|runtime|manager|images|rss|library] (default all; images: the pull
+# and layered-run rows alone).
+# Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run),
+# LIB_RUNS (runs per command of the library scenarios, default 1000; QUICK: 100).
 set -uo pipefail
 export LC_ALL=C
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -374,6 +375,57 @@ scenario_ps() {
 
 # --- report -------------------------------------------------------------------------------------
 
+# --- librbox (docs/library.md) ----------------------------------------------------------------
+
+# N sequential runs of /bin/true with a 64 MB memory and 64 pids limit and the default seccomp
+# profile: librbox (rbox-judge, one process) against `bwrap --unshare-all` (namespaces only: no
+# cgroups, no seccomp) and `rbox-runtime run` of the same config.json as librbox gives the
+# runtime (read-only root instead of librbox's fresh overlay), each N times from a sh loop.
+# Then the same N runs on 8 threads (librbox) or 8 parallel processes (xargs -P 8).
+scenario_library() {
+	local judge="$BUILD/bin/rbox-judge" n=${LIB_RUNS:-1000}
+	[ "${QUICK:-}" = 1 ] && n=100
+	[ -x "$judge" ] || { say "   (rbox-judge not built: library scenarios skipped)"; return 0; }
+	export RBOX_RUNTIME="$RT" RBOX_LIB_ROOT="$WORK/lib" RBOX_CGROUP_PARENT="$CG"
+	local lb="$WORK/lib-bundle" limits="-m 67108864 -p 64"
+	mkdir -p "$lb"
+	# the runtime's default cgroup path (rbox-runtime/ID under ours): one per container
+	"$judge" $limits -C "$B/rootfs" "$B/rootfs" /bin/true |
+		jq '.root.readonly = true | del(.linux.cgroupsPath)' >"$lb/config.json"
+	cat >"$WORK/loop.sh" <<'SH'
+#!/bin/sh
+# loop.sh N COMMAND...: the command N times, one after the other
+n=$1
+shift
+i=0
+while [ $i -lt "$n" ]; do "$@" >/dev/null || exit 1; i=$((i + 1)); done
+SH
+	cat >"$WORK/par.sh" <<SH
+#!/bin/sh
+# par.sh N P COMMAND...: the command N times, P at a time (ID in the arguments: a number). A
+# failed run is counted in $WORK/par-failures (shown after the scenario), not fatal: under
+# heavy load a run can fail (e.g. a cgroup still busy after the runtime's 1 s of retries).
+n=\$1 p=\$2
+shift 2
+seq "\$n" | xargs -P "\$p" -I ID sh -c '"\$@" >/dev/null 2>&1 || echo "\$1" >>$WORK/par-failures' sh "\$@"
+exit 0
+SH
+	chmod +x "$WORK/loop.sh" "$WORK/par.sh"
+	local bw="bwrap --unshare-all --ro-bind $B/rootfs / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+	local c=("rbox-librbox=$judge -q -n $n $limits $B/rootfs /bin/true")
+	have bwrap && c+=("bwrap --unshare-all=$WORK/loop.sh $n $bw") || say "   (bwrap missing: skipped)"
+	c+=("rbox-runtime run=$WORK/loop.sh $n $RT --root $WORK/st-rbox run -b $lb bench-lib")
+	local saved_rounds=$ROUNDS saved_runs=$RUNS
+	ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) RUNS=1
+	measure "library_seq${n}" "${c[@]}"
+	c=("rbox-librbox=$judge -q -n $n -j 8 $limits $B/rootfs /bin/true")
+	have bwrap && c+=("bwrap --unshare-all=$WORK/par.sh $n 8 $bw")
+	c+=("rbox-runtime run=$WORK/par.sh $n 8 $RT --root $WORK/st-rbox run -b $lb bench-par-ID")
+	measure "library_par${n}_x8" "${c[@]}"
+	[ -s "$WORK/par-failures" ] && say "   failed runs (program: count): $(sort "$WORK/par-failures" | uniq -c | tr '\n' ' ')"
+	ROUNDS=$saved_rounds RUNS=$saved_runs
+}
+
 machine_json() {
 	jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 		--argjson cores "$(nproc)" --arg mem "$(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo)" \
@@ -412,6 +464,7 @@ main() {
 	case "$only" in images)
 		setup_rbox && scenario_manager_layers && scenario_images_pull ;;
 	esac
+	case "$only" in all | library) scenario_library ;; esac
 	case "$only" in all | manager)
 		if setup_rbox; then
 			setup_podman || true

@@ -73,6 +73,9 @@ const char *cgroup_dir(struct cgroup *cg, const char *controller);
 
 /* `events --stats`: the statistics object in runc's field names (plus memory.oom_kill). */
 int cgroup_stats_json(struct cgroup *cg, json_w *w, rbox_err **err);
+/* The same object with only cpu, memory and pids (what a run's verdict reads: `run --stats`):
+ * no cpuset, blkio or hugetlb files read. */
+int cgroup_stats_json_brief(struct cgroup *cg, json_w *w, rbox_err **err);
 /* Processes killed by the OOM killer in the container's cgroup so far (v1
  * memory.oom_control, v2 memory.events: oom_kill). false when there is no memory controller. */
 bool cgroup_oom_kills(struct cgroup *cg, uint64_t *n);

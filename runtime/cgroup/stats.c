@@ -367,7 +367,7 @@ static void hugetlb_stats(json_w *w, struct cgroup *cg)
     jw_obj_close(w);
 }
 
-int cgroup_stats_json(struct cgroup *cg, json_w *w, rbox_err **err)
+static int stats_json(struct cgroup *cg, json_w *w, bool brief, rbox_err **err)
 {
     const char *probe = cg_procs_dir(cg);
     if (probe == NULL || access(probe, F_OK) < 0)
@@ -376,19 +376,33 @@ int cgroup_stats_json(struct cgroup *cg, json_w *w, rbox_err **err)
     if (cg->layout == CG_LAYOUT_V2) {
         const char *d = cg->h[0].dir;
         cpu_v2(w, d);
-        cpuset_stats(w, cg);
+        if (!brief)
+            cpuset_stats(w, cg);
         memory_v2(w, d);
         pids_stats(w, d);
     } else {
         cpu_v1(w, cg);
-        cpuset_stats(w, cg);
+        if (!brief)
+            cpuset_stats(w, cg);
         memory_v1(w, cgroup_dir(cg, "memory"));
         pids_stats(w, cgroup_dir(cg, "pids"));
     }
-    blkio_stats(w, cg);
-    hugetlb_stats(w, cg);
+    if (!brief) {
+        blkio_stats(w, cg);
+        hugetlb_stats(w, cg);
+    }
     jw_obj_close(w);
     return 0;
+}
+
+int cgroup_stats_json(struct cgroup *cg, json_w *w, rbox_err **err)
+{
+    return stats_json(cg, w, false, err);
+}
+
+int cgroup_stats_json_brief(struct cgroup *cg, json_w *w, rbox_err **err)
+{
+    return stats_json(cg, w, true, err);
 }
 
 bool cgroup_oom_kills(struct cgroup *cg, uint64_t *n)

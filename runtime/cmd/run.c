@@ -3,10 +3,12 @@
 #include "cli.h"
 #include "foreground.h"
 #include "hooks.h"
+#include "json.h"
 #include "log.h"
 #include "terminal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -31,12 +33,16 @@ static const char usage[] =
     "  --no-new-keyring          accepted for runc compatibility\n"
     "  --preserve-fds N          pass fds 3..3+N-1 to the container process\n"
     "  --keep                    do not delete the container when it exits: it stays stopped\n"
-    "                            (state and cgroup) until 'delete'\n";
+    "                            (state and cgroup) until 'delete'\n"
+    "  --stats FILE              once the process has exited, write the container's final\n"
+    "                            statistics to FILE as 'events --stats' prints them (one JSON\n"
+    "                            line; cpu, memory and pids only), with \"exit\": {\"code\",\n"
+    "                            \"signal\"} of the process, before the cgroup is removed\n";
 
 extern const struct cli_opt create_flags[];
 int create_flag(struct create_opts *o, int id, const char *arg, rbox_err **err);
 
-enum { O_DETACH = 100, O_KEEP };
+enum { O_DETACH = 100, O_KEEP, O_STATS };
 static struct cli_opt run_flags[16];
 
 static void init_flags(void)
@@ -46,7 +52,40 @@ static void init_flags(void)
         run_flags[n++] = *f;
     run_flags[n++] = (struct cli_opt){ "detach", 'd', false, O_DETACH };
     run_flags[n++] = (struct cli_opt){ "keep", 0, false, O_KEEP };
+    run_flags[n++] = (struct cli_opt){ "stats", 0, true, O_STATS };
     run_flags[n] = (struct cli_opt){ NULL, 0, false, 0 };
+}
+
+/* --stats FILE: the final counters of the stopped container, in the shape of `events --stats`
+ * (what librbox and the monitor read the verdict's counters from), written before the
+ * cgroup goes away. */
+static int write_stats(const char *path, const struct container *c, int status, rbox_err **err)
+{
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kstr(&w, "type", "stats");
+    jw_kstr(&w, "id", c->st->id);
+    /* how the init ended: the exit status alone cannot tell exit(137) from SIGKILL */
+    jw_key(&w, "exit");
+    jw_obj_open(&w);
+    jw_kint(&w, "code", status < 0 ? -1 : foreground_exit_code(status));
+    jw_kint(&w, "signal", status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    jw_obj_close(&w);
+    if (c->st->cgroup) {
+        jw_key(&w, "data");
+        if (cgroup_stats_json_brief(c->st->cgroup, &w, NULL) < 0)
+            jw_null(&w);
+    }
+    jw_obj_close(&w);
+    size_t len;
+    const char *text = jw_text(&w, &len);
+    int ret = 0;
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write_all(fd, text, len) < 0 || write_all(fd, "\n", 1) < 0)
+        ret = rbox_error(err, errno, "--stats: writing %s", path);
+    jw_free(&w);
+    return ret;
 }
 
 int cmd_run(const struct global_opts *g, int argc, char **argv)
@@ -54,6 +93,7 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
     rbox_err *err = NULL;
     struct create_opts o = { .mode = MODE_RUN };
     bool detach = false, keep = false;
+    const char *stats = NULL;
     struct cli_parser p = { .argc = argc, .argv = argv, .i = 1, .verb = "run" };
     const char *arg;
     int id;
@@ -65,6 +105,8 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
             detach = true;
         else if (id == O_KEEP)
             keep = true;
+        else if (id == O_STATS)
+            stats = arg;
         else if (id < 0 || create_flag(&o, id, arg, &err) < 0)
             return cli_fail(err);
     }
@@ -105,6 +147,10 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         return cli_fail(err);
     }
     int status = foreground_wait(c->pid, sfd, master);
+    if (stats && write_stats(stats, c, status, &err) < 0) {
+        log_err_free(err);
+        err = NULL;
+    }
     /* --keep: the stopped container (state, cgroup) stays for inspection; `delete` removes it */
     int ret = keep ? 0 : container_destroy(g, c->dirfd, c->st, true, &err);
     container_free(c);
