@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,8 +62,40 @@ int cg_unified_enable_controllers(struct cg_hier *h, rbox_err **err)
     return ret;
 }
 
+/* A parent that a concurrent create has just made (seconds old, with an empty subtree_control
+ * while controllers are available) is about to get its controllers enabled by that create: wait
+ * for it, 5 s at most, rather than write to a cgroup this create did not make. Eight creates
+ * under a fresh shared parent raced here on pure v2 (five leaves came without memory and their
+ * limits failed). An older parent with nothing enabled is somebody's choice: no wait. */
+static void wait_parent_controllers(const struct cg_hier *h)
+{
+    _cleanup_free_ char *parent = xstrdup(h->dir);
+    char *slash = strrchr(parent, '/');
+    if (slash == NULL || slash == parent)
+        return;
+    *slash = '\0';
+    struct stat st;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (stat(parent, &st) < 0 || now.tv_sec - st.st_ctim.tv_sec > 10)
+        return;
+    _cleanup_free_ char *cf = xasprintf("%s/cgroup.controllers", parent);
+    _cleanup_free_ char *sc = xasprintf("%s/cgroup.subtree_control", parent);
+    for (int i = 0; i < 1000; i++) {
+        _cleanup_free_ char *avail = NULL, *on = NULL;
+        if (read_file_at(AT_FDCWD, cf, &avail, NULL) < 0 ||
+            read_file_at(AT_FDCWD, sc, &on, NULL) < 0)
+            return;
+        if (strspn(avail, " \n") == strlen(avail) || strspn(on, " \n") != strlen(on))
+            return; /* nothing to enable, or enabled already */
+        usleep(5000);
+    }
+}
+
 int cg_v2_prepare(struct cgroup *cg, rbox_err **err)
 {
+    if (cg->h[0].created == 1)
+        wait_parent_controllers(&cg->h[0]);
     return cg_unified_enable_controllers(&cg->h[0], err);
 }
 
