@@ -61,6 +61,34 @@ static void logw_put(struct logw *w, const char *s, size_t len)
     }
 }
 
+/* ctr.log reached max-size: ctr.log.N-2 -> .N-1, ..., ctr.log -> ctr.log.1 and a new ctr.log
+ * (max-file 1: the file starts over). A reader holding the old file reads it to its end. */
+static void logw_rotate(struct logw *w)
+{
+    char from[32], to[32];
+    if (w->max_file <= 1) {
+        if (ftruncate(w->fd, 0) == 0)
+            w->off = w->safe = 0;
+        return;
+    }
+    for (int k = w->max_file - 1; k >= 1; k--) {
+        if (k == 1)
+            snprintf(from, sizeof(from), "ctr.log");
+        else
+            snprintf(from, sizeof(from), "ctr.log.%d", k - 1);
+        snprintf(to, sizeof(to), "ctr.log.%d", k);
+        renameat(w->dirfd, from, w->dirfd, to);
+    }
+    int fd = openat(w->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        w->failed = errno; /* the next lines cannot be kept: State.Error says so */
+        return;
+    }
+    close(w->fd);
+    w->fd = fd;
+    w->off = w->safe = 0;
+}
+
 void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len)
 {
     if (w->failed)
@@ -86,6 +114,8 @@ void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len
             w->bsafe = (long)w->n;
     }
     logw_flush(w);
+    if (w->max_size > 0 && w->off >= w->max_size && !w->failed)
+        logw_rotate(w);
 }
 
 void srv_init(struct srv *s, int listen_fd)

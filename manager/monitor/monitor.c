@@ -100,6 +100,10 @@ static void parse_args(int argc, char **argv)
                 fcntl(fd, F_SETFD, FD_CLOEXEC);
         else if (strcmp(k, "--restart") == 0)
             m.restart = v;
+        else if (strcmp(k, "--log-max-size") == 0)
+            m.log.max_size = atoll(v);
+        else if (strcmp(k, "--log-max-file") == 0)
+            m.log.max_file = atoi(v);
         else
             die("unknown argument (rbox-monitor is started by rbox)");
     }
@@ -246,6 +250,7 @@ static void setup(void)
     m.log.fd = openat(m.ctrfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (m.log.fd < 0)
         fail_start(EXIT_RBOX, "monitor: opening the container log failed");
+    m.log.dirfd = m.ctrfd;
     logw_start(&m.log);
     int lfd = listen_attach();
     if (lfd < 0)

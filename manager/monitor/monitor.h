@@ -22,6 +22,10 @@ struct logw {
     long bsafe;     /* the last one in buf, -1 when none */
     bool open_p[2]; /* stdout, stderr: a "P" record without its "F" yet */
     int failed;     /* errno of the failed write, 0 while all is well */
+    /* --log-opt: rotate at max_size bytes (0: never), keeping max_file files in dirfd */
+    int dirfd;
+    int64_t max_size;
+    int max_file;
 };
 /* Once the log is open: its current size is the first safe boundary. */
 void logw_start(struct logw *w);

@@ -144,23 +144,68 @@ static void warn_log_failure(struct store *s, const char *id)
         log_warn("%s", st.error);
 }
 
+/* The rotated files (--log-opt max-file: ctr.log.N-1 .. ctr.log.1, oldest first) and then
+ * ctr.log, read as one text: --tail counts across them. */
+static char *read_all_logs(struct store *s, const char *id, size_t *len, int *fd_out,
+                           rbox_err **err)
+{
+    size_t cap = 0, n = 0;
+    char *all = NULL;
+    *fd_out = -1;
+    int oldest = 0;
+    for (int k = 1; k < 1000; k++) {
+        _cleanup_free_ char *rel = xasprintf("ctr.log.%d", k);
+        _cleanup_free_ char *p = ctr_path(s, id, rel);
+        if (access(p, F_OK) != 0)
+            break;
+        oldest = k;
+    }
+    for (int k = oldest; k >= 0; k--) {
+        _cleanup_free_ char *rel = k ? xasprintf("ctr.log.%d", k) : xstrdup("ctr.log");
+        _cleanup_free_ char *path = ctr_path(s, id, rel);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT) {
+            free(all);
+            return rbox_error(err, errno, "opening %s", path), NULL;
+        }
+        if (fd < 0)
+            continue;
+        for (;;) {
+            if (n + 65536 > cap)
+                all = xrealloc(all, cap = cap ? cap * 2 : 131072);
+            ssize_t r = read(fd, all + n, cap - n);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+        }
+        if (k == 0)
+            *fd_out = fd; /* follow goes on from its end */
+        else
+            close(fd);
+    }
+    *len = n;
+    return all ? all : xstrdup("");
+}
+
 static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox_err **err)
 {
     _cleanup_free_ char *path = ctr_path(s, id, "ctr.log");
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno != ENOENT)
-        return rbox_error(err, errno, "opening %s", path);
-    size_t off = 0;
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-        size_t len = (size_t)st.st_size;
-        char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED)
-            return rbox_error(err, errno, "reading %s", path);
-        size_t start = tail_start(map, len, o->tail);
-        off = start + emit_lines(o, map + start, len - start);
-        munmap(map, len);
+    size_t off = 0, len = 0;
+    int fd0;
+    _cleanup_free_ char *text = read_all_logs(s, id, &len, &fd0, err);
+    if (text == NULL)
+        return -1;
+    _cleanup_close_ int fd = fd0;
+    size_t consumed = 0;
+    if (len > 0) {
+        size_t start = tail_start(text, len, o->tail);
+        consumed = start + emit_lines(o, text + start, len - start);
     }
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) /* follow: a partial last line is read again */
+        off = (size_t)st.st_size >= len - consumed ? (size_t)st.st_size - (len - consumed) : 0;
     fflush(stdout);
     fflush(stderr);
     if (!o->follow) {
@@ -185,6 +230,18 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             have -= used;
             fflush(stdout);
             fflush(stderr);
+            continue;
+        }
+        struct stat now, cur;
+        if (fd >= 0 && stat(path, &now) == 0 && fstat(fd, &cur) == 0 && now.st_ino != cur.st_ino) {
+            close(fd); /* rotated (--log-opt): the new ctr.log from its start */
+            fd = -1;
+            off = 0;
+            continue;
+        }
+        if (fd >= 0 && fstat(fd, &cur) == 0 && (size_t)cur.st_size < off) {
+            off = 0; /* started over (--log-opt max-file=1) */
+            have = 0;
             continue;
         }
         if (last_round) {

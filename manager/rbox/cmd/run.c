@@ -102,7 +102,10 @@
     "      --uts host             the host's host name (no --hostname then)\n"                 \
     "      --cgroupns host|private\n"                                                          \
     "                             the cgroup namespace (default: its own)\n"                   \
-    "      --userns host          accepted (root's containers use no user namespace)\n"
+    "      --userns host          accepted (root's containers use no user namespace)\n"        \
+    "      --log-opt max-size=SIZE|max-file=N\n"                                               \
+    "                             rotate the container's log at SIZE, keeping N files\n"       \
+    "                             (default: rbox.conf's log_max_size, log_max_file)\n"
 
 /* sandbox mode and volumes (sandbox.c, container/mounts.c; docs/sandbox.md) */
 #define SANDBOX_FLAGS_HELP                                                                     \
@@ -229,6 +232,8 @@ static const struct mopt run_opts[] = {
     { "uts", 0, true, F_NSFLAG_FIRST + 2 },
     { "cgroupns", 0, true, F_NSFLAG_FIRST + 3 },
     { "userns", 0, true, F_NSFLAG_FIRST + 4 },
+    { "log-opt", 0, true, F_NSFLAG_FIRST + 5 },
+    { "log-driver", 0, true, F_NSFLAG_FIRST + 6 },
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
@@ -356,7 +361,8 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     }
     for (size_t i = 0; id >= F_NSFLAG_FIRST && run_opts[i].name; i++) {
         int rc;
-        if (run_opts[i].id == id && ns_flags_flag(&s->ns, run_opts[i].name, v, err, &rc))
+        if (run_opts[i].id == id && (ns_flags_flag(&s->ns, run_opts[i].name, v, err, &rc) ||
+                                     log_opts_flag(&s->log, run_opts[i].name, v, err, &rc)))
             return rc;
     }
     for (size_t i = 0; id >= F_NETFLAG_FIRST && run_opts[i].name; i++) {
@@ -396,7 +402,8 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
     if (margs_require(&p, 1, -1, "an IMAGE", err) < 0 ||
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
-    if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0)
+    if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0 ||
+        log_opts_finish(&r->spec.log, err) < 0)
         return -1;
     if (r->spec.auto_remove && r->spec.rf.restart && strcmp(r->spec.rf.restart, "no") != 0)
         return rbox_error(err, 0, "conflicting options: --restart and --rm");

@@ -208,6 +208,14 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
     snprintf(nports, sizeof(nports), "%zu", ports->n);
     spec_stdio(s, id, &tty, &open_stdin);
     _cleanup_free_ char *restart = restart_policy_of(s, id);
+    char log_size[24] = "0", log_file[16] = "1"; /* --log-opt (logopts.h) */
+    struct ctr_spec ls;
+    _cleanup_close_ int lfd = ctr_open_dir(s, id, NULL);
+    if (lfd >= 0 && spec_load(lfd, &ls, NULL) == 0) {
+        snprintf(log_size, sizeof(log_size), "%lld", (long long)ls.log.max_size);
+        snprintf(log_file, sizeof(log_file), "%d", ls.log.max_file);
+        spec_clear(&ls);
+    }
     const char *argv[] = { s->monitor_bin,
                            "--id",
                            id,
@@ -233,6 +241,10 @@ static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int loc
                            nports,
                            "--restart",
                            restart,
+                           "--log-max-size",
+                           log_size,
+                           "--log-max-file",
+                           log_file,
                            NULL };
     /* through fds above all of them, so that no dup2 to 3, 4, 5... clobbers another */
     int high = (sync_fd > lock_fd ? sync_fd : lock_fd) + 1;

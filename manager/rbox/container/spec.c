@@ -433,6 +433,7 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     rf_save(&w, &s->rf);
     net_req_save(&w, &s->net);
     ns_flags_save(&w, &s->ns);
+    log_opts_save(&w, &s->log);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -518,6 +519,7 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     rf_load(json_get(v, "flags"), &s->rf);
     net_req_load(json_get(v, "net"), &s->net);
     ns_flags_load(json_get(v, "namespaces"), &s->ns);
+    log_opts_load(json_get(v, "log"), &s->log);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);

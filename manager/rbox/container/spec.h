@@ -4,6 +4,7 @@
 #define RBOX_SPEC_H
 
 #include "image.h"
+#include "logopts.h"
 #include "netreq.h"
 #include "nsflags.h"
 #include "runflags.h"
@@ -45,6 +46,7 @@ struct ctr_spec {
     struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
     struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
     struct ns_flags ns;  /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
+    struct log_opts log; /* logopts.h: --log-opt max-size=, max-file= */
 };
 void spec_clear(struct ctr_spec *s);
 

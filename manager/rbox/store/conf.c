@@ -20,6 +20,8 @@ static const struct key {
     { "subnet_pool", K_STR, offsetof(struct rbox_conf, subnet_pool) },
     { "dns_servers", K_STRV, offsetof(struct rbox_conf, dns_servers) },
     { "cgroup_parent", K_STR, offsetof(struct rbox_conf, cgroup_parent) },
+    { "log_max_size", K_STR, offsetof(struct rbox_conf, log_max_size) },
+    { "log_max_file", K_STR, offsetof(struct rbox_conf, log_max_file) },
     { "insecure_registries", K_STRV, offsetof(struct rbox_conf, insecure_registries) },
     { "registry_mirrors", K_STRV, offsetof(struct rbox_conf, registry_mirrors) },
     { "netavark", K_STR, offsetof(struct rbox_conf, netavark) },

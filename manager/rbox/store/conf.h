@@ -17,6 +17,8 @@ struct rbox_conf {
     char **dns_servers;         /* name servers for the default network when the host has only
                                    loopback ones (docker's fallback: none; NULL: none) */
     char *cgroup_parent;        /* "/rbox" ($RBOX_CGROUP_PARENT wins) */
+    char *log_max_size;         /* containers' log rotation default (--log-opt max-size) */
+    char *log_max_file;         /* and how many files are kept (--log-opt max-file) */
     char **insecure_registries; /* HOST[:PORT] reached without TLS checks (and over http) */
     char **registry_mirrors;    /* "REGISTRY=MIRROR": pulls from REGISTRY try MIRROR first */
     char *netavark;             /* "/usr/lib/podman/netavark" */
