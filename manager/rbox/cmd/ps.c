@@ -230,6 +230,30 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
     free(cells);
 }
 
+/* docker's ps .Labels ("k=v,k2=v2") and .Mounts (volume names and bind sources, comma-joined). */
+static void row_labels_mounts(const struct store *s, const char *id, char **labels, char **mounts)
+{
+    _cleanup_close_ int fd = ctr_open_dir(s, id, NULL);
+    struct ctr_spec sp;
+    *labels = xstrdup("");
+    *mounts = xstrdup("");
+    if (fd < 0 || spec_load(fd, &sp, NULL) < 0)
+        return;
+    for (size_t i = 0; sp.rf.labels && sp.rf.labels[i]; i++) {
+        char *next = xasprintf("%s%s%s", *labels, i ? "," : "", sp.rf.labels[i]);
+        free(*labels);
+        *labels = next;
+    }
+    for (size_t i = 0, k = 0; i < sp.sbx.n_mounts; i++) {
+        if (sp.sbx.mounts[i].type == SBX_TMPFS)
+            continue;
+        char *next = xasprintf("%s%s%s", *mounts, k++ ? "," : "", sp.sbx.mounts[i].source);
+        free(*mounts);
+        *mounts = next;
+    }
+    spec_clear(&sp);
+}
+
 /* The rows of --format json and of templates (docker's keys, and rbox's numbers). */
 static int print_rows(const struct store *s, struct ctr_state *v, size_t n, struct fmt *f,
                       bool no_trunc, char **sizes, rbox_err **err)
@@ -259,8 +283,10 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
         jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
         _cleanup_free_ char *ports = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
         jw_kstr(&w, "Ports", ports);
-        jw_kstr(&w, "Labels", "");
-        jw_kstr(&w, "Mounts", "");
+        _cleanup_free_ char *labels = NULL, *mounts = NULL;
+        row_labels_mounts(s, v[i].id, &labels, &mounts);
+        jw_kstr(&w, "Labels", labels);
+        jw_kstr(&w, "Mounts", mounts);
         jw_kstr(&w, "Size", sizes ? sizes[i] : "0B");
         jw_obj_close(&w);
         int r = 0;
@@ -429,6 +455,7 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kstrv(w, "CapDrop", sp->cap_drop);
     net_inspect_host_config(w, sp);
     ns_flags_inspect(w, &sp->ns);
+    log_opts_inspect(w, &sp->log);
     jw_kbool(w, "AutoRemove", sp->auto_remove);
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
     sbx_inspect_host_config(w, &sp->sbx);

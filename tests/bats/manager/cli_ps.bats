@@ -141,3 +141,12 @@ names() { # ps ARGS... -> the names, one line
 	assert_output --partial '--filter KEY=VALUE'
 	assert_output --partial '--size'
 }
+
+@test "ps --format: .Labels and .Mounts as docker joins them" {
+	rbox create --name lm -l a=1 -l b=2 -v lmvol:/data -v "$BATS_TEST_TMPDIR:/h" busybox true >/dev/null
+	run rbox ps -a --filter name=lm --format '{{.Labels}}|{{.Mounts}}'
+	assert_output "a=1,b=2|lmvol,$BATS_TEST_TMPDIR"
+	run rbox ps -a --filter name=lm --format json
+	assert_equal "$(jq -r .Labels <<<"$output")" "a=1,b=2"
+	rbox rm -v lm >/dev/null
+}
