@@ -75,9 +75,14 @@ MON_LIB   := $(BUILD)/obj-mon/lib.a
 # libstdc++) the dynamic loader alone took ~6 ms of every command, `ps` included. Only the
 # libarchive parts rbox uses are linked (no xar, so no libxml2). Sanitizer builds are dynamic.
 ifeq ($(STATIC),-static)
-MGR_LIBS  := -static -larchive -lnettle -lyajl_s -llzma -lbz2 -lz -lzstd -llz4 -lacl -lm
+MGR_LIBS  := -static -lmicrohttpd -larchive -lnettle -lyajl_s -llzma -lbz2 -lz -lzstd -llz4 -lacl -lm -lpthread
+# `rbox system service` (manager/rbox/api) serves HTTP over a Unix socket with libmicrohttpd;
+# Debian's archive needs GnuTLS, whose static link wants p11-kit (no archive): rbox never asks
+# for TLS, so api/notls.c stands in for the GnuTLS symbols (a call aborts).
+MGR_NOTLS := -DRBOX_MHD_NOTLS
 else
-MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle 2>/dev/null || echo -lyajl -larchive -lnettle) -lm
+MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle libmicrohttpd 2>/dev/null || echo -lyajl -larchive -lnettle -lmicrohttpd) -lm -lpthread
+MGR_NOTLS :=
 endif
 MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 # yajl, the one JSON library (the runtime's error lines, the state file)
@@ -130,6 +135,7 @@ $(BUILD)/obj/manager/%.o: manager/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) $(MGR_INC) -c -o $@ $<
+$(BUILD)/obj/manager/rbox/api/notls.o: CFLAGS += $(MGR_NOTLS)
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -199,7 +205,7 @@ $(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
 
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
-        musl-tools \
+        libmicrohttpd-dev musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \

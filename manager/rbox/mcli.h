@@ -74,6 +74,7 @@ int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_network(struct cmd_ctx *c, int argc, char **argv);
 int cmd_port(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system_service(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);

@@ -128,7 +128,7 @@ static void labels_obj(json_w *w, char *const *labels)
     jw_obj_close(w);
 }
 
-static void inspect_json(struct store *s, json_w *w, const struct network *n)
+void network_inspect_json(struct store *s, json_w *w, const struct network *n)
 {
     char created[48];
     created_text(n->created_ns, created, sizeof(created));
@@ -377,11 +377,11 @@ static int inspect_cmd(struct cmd_ctx *c, int argc, char **argv)
         if (tmpl) {
             json_w w;
             jw_init(&w, false);
-            inspect_json(c->s, &w, &n);
+            network_inspect_json(c->s, &w, &n);
             r = fmt_row_text(&fm, jw_text(&w, NULL), &err);
             jw_free(&w);
         } else {
-            inspect_json(c->s, &all, &n);
+            network_inspect_json(c->s, &all, &n);
         }
         network_clear(&n);
         if (r < 0) {
