@@ -104,6 +104,10 @@ int api_ctr_prune(struct api_req *r);
 int api_ctr_resize(struct api_req *r);
 
 int api_ctr_logs(struct api_req *r);
+int api_exec_create(struct api_req *r);
+int api_exec_start(struct api_req *r);
+int api_exec_inspect(struct api_req *r);
+int api_exec_resize(struct api_req *r);
 int api_ctr_attach(struct api_req *r);
 /* Exit codes the attach relays saw (an --rm container is gone when wait asks): -1 unknown. */
 void api_exit_record(const char *id, int code);
