@@ -56,6 +56,10 @@ bool api_qbool_def(struct api_req *r, const char *key, bool def);
  * and *ret holds the MHD result. */
 bool api_resolve(struct api_req *r, char id[ID_LEN + 1], int *ret);
 
+/* A thread's own view of the store: the same directories, but its own store lock (the lock
+ * fd in struct store is per holder; flock on a fresh open file excludes the other threads). */
+void api_store_copy(struct store *dst, const struct store *src);
+
 /* The service's one lock around the core (the store lock fd, the configuration cache): taken
  * for every core call that does not block for long. */
 void api_lock(void);

@@ -391,6 +391,37 @@ int api_ctr_list(struct api_req *r)
 
 /* ---- one container ---- */
 
+/* rbox inspect's object with what Docker clients also read: HostConfig.LogConfig. The
+ * monitor's log is read as docker reads json-file (the SDK streams run()'s output only for
+ * json-file and journald), so that is the driver named here. */
+static void docker_inspect(json_w *w, yajl_val v)
+{
+    jw_obj_open(w);
+    for (size_t i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++) {
+        const char *k = v->u.object.keys[i];
+        yajl_val x = v->u.object.values[i];
+        jw_key(w, k);
+        if (strcmp(k, "HostConfig") != 0 || !YAJL_IS_OBJECT(x)) {
+            jw_value(w, x);
+            continue;
+        }
+        jw_obj_open(w);
+        for (size_t j = 0; j < x->u.object.len; j++) {
+            jw_key(w, x->u.object.keys[j]);
+            jw_value(w, x->u.object.values[j]);
+        }
+        jw_key(w, "LogConfig");
+        jw_obj_open(w);
+        jw_kstr(w, "Type", "json-file");
+        jw_key(w, "Config");
+        jw_obj_open(w);
+        jw_obj_close(w);
+        jw_obj_close(w);
+        jw_obj_close(w);
+    }
+    jw_obj_close(w);
+}
+
 int api_ctr_inspect(struct api_req *r)
 {
     char id[ID_LEN + 1];
@@ -403,10 +434,14 @@ int api_ctr_inspect(struct api_req *r)
     api_lock();
     int rc = inspect_container(r->s, id, &w, &err);
     api_unlock();
-    if (rc < 0) {
-        jw_free(&w);
+    _cleanup_yajl_ yajl_val v = NULL;
+    if (rc == 0)
+        rc = json_parse(jw_text(&w, NULL), "inspect", &v, &err);
+    jw_free(&w);
+    if (rc < 0)
         return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    }
+    jw_init(&w, false);
+    docker_inspect(&w, v);
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
@@ -576,7 +611,7 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond)
 }
 
 struct waiter {
-    struct store *s;
+    struct store *s, own;
     char id[ID_LEN + 1];
     enum wait_cond cond;
     bool sent;
@@ -619,7 +654,8 @@ int api_ctr_wait(struct api_req *r)
     else
         return api_error(r, MHD_HTTP_BAD_REQUEST, "invalid condition \"%s\"", cond);
     struct waiter *w = xzalloc(sizeof(*w));
-    w->s = r->s;
+    api_store_copy(&w->own, r->s);
+    w->s = &w->own;
     memcpy(w->id, id, sizeof(w->id));
     w->cond = c;
     api_busy(1);

@@ -38,7 +38,7 @@ struct exec_inst {
     int exit_code;
     pid_t pid;
     int master; /* the pty's master while it runs (-t), else -1 */
-    struct store *s;
+    struct store *s, own;
     int sock;
     struct api_upgrade *up;
 };
@@ -106,7 +106,8 @@ int api_exec_create(struct api_req *r)
     id_generate(e->id);
     memcpy(e->ctr, ctr, sizeof(e->ctr));
     e->master = -1;
-    e->s = r->s;
+    api_store_copy(&e->own, r->s);
+    e->s = &e->own;
     json_get_bool(body, "Tty", &e->tty);
     json_get_bool(body, "AttachStdin", &e->in);
     json_get_bool(body, "AttachStdout", &e->out);

@@ -33,6 +33,12 @@ static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int active;        /* open connections and relays */
 static atomic_llong last_active; /* monotonic seconds when one ended */
 
+void api_store_copy(struct store *dst, const struct store *src)
+{
+    *dst = *src;
+    dst->lock_fd = -1;
+}
+
 void api_lock(void)
 {
     pthread_mutex_lock(&core_lock);
@@ -297,8 +303,10 @@ static int dispatch(struct store *s, struct MHD_Connection *conn, const char *ur
     size_t nseg;
     char *version;
     char **seg = split_path(url, &nseg, &version);
+    struct store local;
+    api_store_copy(&local, s);
     struct api_req r = { .conn = conn,
-                         .s = s,
+                         .s = &local,
                          .method = method,
                          .seg = seg,
                          .nseg = nseg,

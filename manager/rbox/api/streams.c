@@ -61,7 +61,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t n)
 }
 
 struct logs_job {
-    struct store *s;
+    struct store *s, own;
     char id[ID_LEN + 1];
     struct logs_req q;
     struct log_sink sink[2];
@@ -138,7 +138,8 @@ int api_ctr_logs(struct api_req *r)
     if (pipe2(p, O_CLOEXEC) < 0)
         return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %s", strerror(errno));
     struct logs_job *j = xzalloc(sizeof(*j));
-    j->s = r->s;
+    api_store_copy(&j->own, r->s);
+    j->s = &j->own;
     memcpy(j->id, id, sizeof(j->id));
     j->q = q;
     j->sink[0] = (struct log_sink){ p[1], 1, !tty, out };
@@ -164,7 +165,7 @@ int api_ctr_logs(struct api_req *r)
 /* ---- attach ---- */
 
 struct attach {
-    struct store *s;
+    struct store *s, own;
     char id[ID_LEN + 1];
     unsigned flags;
     bool tty, in, stdin_once;
@@ -361,7 +362,8 @@ int api_ctr_attach(struct api_req *r)
     if (!api_resolve(r, id, &ret))
         return ret;
     struct attach *a = xzalloc(sizeof(*a));
-    a->s = r->s;
+    api_store_copy(&a->own, r->s);
+    a->s = &a->own;
     memcpy(a->id, id, sizeof(a->id));
     a->afd = -1;
     bool tty = false, open_stdin = false;
