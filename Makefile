@@ -1,5 +1,7 @@
 # rbox - one entry point. `make help` lists the targets.
 PREFIX    ?= /usr/local
+# systemd units (contrib/): rbox.socket and rbox.service, for `rbox system service`
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 BUILD     ?= build
 CC        ?= gcc
@@ -257,10 +259,15 @@ install: all
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	install -m 0644 contrib/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket
+	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rbox.service.in >$(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
+	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 
 clean:
 	rm -rf build build-asan
