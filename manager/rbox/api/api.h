@@ -65,6 +65,16 @@ void api_store_copy(struct store *dst, const struct store *src);
 void api_lock(void);
 void api_unlock(void);
 
+/* The request's socket, and whether its client hung up (a stream the client left). */
+int api_conn_fd(struct api_req *r);
+bool api_client_gone(int fd);
+/* Read the next bytes of a stream's pipe for libmicrohttpd (MHD_ContentReaderCallback),
+ * ending it when the client hangs up; cls is a struct api_pipe. */
+struct api_pipe {
+    int fd, client;
+};
+ssize_t api_pipe_read(void *cls, uint64_t pos, char *buf, size_t max);
+
 /* Hand a hijacked connection's socket to a relay (streams.c): the server frees the
  * connection when done(conn) is called. */
 struct api_upgrade;

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,8 +544,9 @@ int api_ctr_kill(struct api_req *r)
     return api_no_content(r);
 }
 
-/* The exit code the monitor sends on the attach socket ("X<code> <signal>"); -1: no monitor. */
-static int exit_from_monitor(struct store *s, const char *id)
+/* The exit code the monitor sends on the attach socket ("X<code> <signal>"); -1: no monitor,
+ * -2: the client (fd) hung up meanwhile. */
+static int exit_from_monitor(struct store *s, const char *id, int client)
 {
     api_lock();
     int fd = attach_connect(s, id, 0, NULL);
@@ -554,6 +556,16 @@ static int exit_from_monitor(struct store *s, const char *id)
     char msg[PROTO_MSG_MAX + 1];
     int code = -1;
     for (;;) {
+        struct pollfd pf[2] = { { fd, POLLIN, 0 }, { client, POLLRDHUP, 0 } };
+        if (poll(pf, client >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
+            break;
+        if (!pf[0].revents) {
+            if (api_client_gone(client)) {
+                code = -2;
+                break;
+            }
+            continue;
+        }
         ssize_t n = recv(fd, msg, PROTO_MSG_MAX, 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -571,8 +583,9 @@ static int exit_from_monitor(struct store *s, const char *id)
 
 enum wait_cond { W_NOT_RUNNING, W_NEXT_EXIT, W_REMOVED };
 
-/* Block until the condition holds; the exit code (0 when never known). */
-static int wait_for(struct store *s, const char *id, enum wait_cond cond)
+/* Block until the condition holds; the exit code (0 when never known), -2 when the client
+ * (fd) hung up first (docker run -d leaves its wait). */
+static int wait_for(struct store *s, const char *id, enum wait_cond cond, int client)
 {
     int code = -1;
     int64_t started0 = -1;
@@ -582,14 +595,20 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond)
         int rc = ctr_read(s, id, &st, NULL);
         api_unlock();
         if (rc < 0) { /* gone: removed (an --rm container by its monitor) */
-            if (code < 0)
+            /* an attach relay may still be reading the monitor's exit message */
+            for (int i = 0; code < 0 && i < 100; i++) {
                 code = api_exit_recorded(id);
+                if (code < 0)
+                    usleep(20000);
+            }
             return code < 0 ? 0 : code;
         }
         if (started0 < 0)
             started0 = st.started_ns;
         if (st.status == CS_RUNNING || st.status == CS_PAUSED) {
-            int c = exit_from_monitor(s, id);
+            int c = exit_from_monitor(s, id, client);
+            if (c == -2)
+                return -2;
             if (c >= 0) {
                 code = c;
                 if (cond != W_REMOVED)
@@ -606,6 +625,8 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond)
             return code >= 0 ? code : st.exit_code;
         if (cond == W_REMOVED && code < 0 && ran && st.status != CS_CREATED)
             code = st.exit_code;
+        if (api_client_gone(client))
+            return -2;
         usleep(50000);
     }
 }
@@ -614,6 +635,7 @@ struct waiter {
     struct store *s, own;
     char id[ID_LEN + 1];
     enum wait_cond cond;
+    int client;
     bool sent;
 };
 
@@ -625,7 +647,9 @@ static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
     struct waiter *w = cls;
     if (w->sent)
         return MHD_CONTENT_READER_END_OF_STREAM;
-    int code = wait_for(w->s, w->id, w->cond);
+    int code = wait_for(w->s, w->id, w->cond, w->client);
+    if (code == -2)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
     w->sent = true;
     int n = snprintf(buf, max, "{\"StatusCode\":%d,\"Error\":null}\n", code);
     return n;
@@ -658,6 +682,7 @@ int api_ctr_wait(struct api_req *r)
     w->s = &w->own;
     memcpy(w->id, id, sizeof(w->id));
     w->cond = c;
+    w->client = api_conn_fd(r);
     api_busy(1);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256, wait_read, w, wait_free);

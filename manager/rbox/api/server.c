@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -163,6 +164,46 @@ bool api_resolve(struct api_req *r, char id[ID_LEN + 1], int *ret)
         return true;
     *ret = api_fail(r, err, MHD_HTTP_NOT_FOUND);
     return false;
+}
+
+int api_conn_fd(struct api_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
+bool api_client_gone(int fd)
+{
+    struct pollfd p = { fd, POLLIN | POLLRDHUP, 0 };
+    if (fd < 0 || poll(&p, 1, 0) <= 0)
+        return false;
+    if (p.revents & (POLLHUP | POLLERR | POLLRDHUP))
+        return true;
+    char c;
+    return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+ssize_t api_pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct api_pipe *p = cls;
+    for (;;) {
+        struct pollfd pf[2] = { { p->fd, POLLIN, 0 }, { p->client, POLLRDHUP, 0 } };
+        if (poll(pf, p->client >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (pf[0].revents) {
+            ssize_t n = read(p->fd, buf, max);
+            if (n > 0)
+                return n;
+            if (n == 0)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            if (errno != EINTR && errno != EAGAIN)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        if (api_client_gone(p->client))
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
 }
 
 /* ---- hijacked connections (attach, exec start) ---- */
@@ -397,6 +438,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     (void)cls, (void)conn, (void)socket_context;
     api_busy(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (getenv("RBOX_API_TRACE"))
+        fprintf(stderr, "api: connection %s, %d open\n",
+                toe == MHD_CONNECTION_NOTIFY_STARTED ? "opened" : "closed", atomic_load(&active));
 }
 
 /* ---- the socket ---- */
@@ -476,6 +520,9 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
     bool own = fd < 0;
     if (own && (fd = listen_path(o, err)) < 0)
         return -1;
+    struct stat mine = { 0 };
+    if (own)
+        lstat(o->socket, &mine);
     /* signals: TERM and INT to this thread (sigtimedwait below), none to the workers */
     sigset_t set;
     sigemptyset(&set);
@@ -508,7 +555,10 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
             break;
     }
     MHD_quiesce_daemon(d);
-    if (own)
+    /* our socket only: another service may have replaced it meanwhile */
+    struct stat now;
+    if (own && lstat(o->socket, &now) == 0 && now.st_ino == mine.st_ino &&
+        now.st_dev == mine.st_dev)
         unlink(o->socket);
     /* connections still open (a signal came): the exit closes them */
     if (atomic_load(&active) <= 0)

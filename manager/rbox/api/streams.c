@@ -86,24 +86,11 @@ static void *logs_thread(void *v)
     return NULL;
 }
 
-static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    (void)pos;
-    int fd = (int)(intptr_t)cls;
-    for (;;) {
-        ssize_t n = read(fd, buf, max);
-        if (n > 0)
-            return n;
-        if (n == 0)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (errno != EINTR)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-    }
-}
-
 static void pipe_free(void *cls)
 {
-    close((int)(intptr_t)cls);
+    struct api_pipe *p = cls;
+    close(p->fd);
+    free(p);
     api_busy(-1);
 }
 
@@ -153,8 +140,11 @@ int api_ctr_logs(struct api_req *r)
     }
     pthread_detach(t);
     api_busy(1);
-    struct MHD_Response *resp = MHD_create_response_from_callback(
-        MHD_SIZE_UNKNOWN, 32 * 1024, pipe_read, (void *)(intptr_t)p[0], pipe_free);
+    struct api_pipe *ap = xzalloc(sizeof(*ap));
+    ap->fd = p[0];
+    ap->client = api_conn_fd(r);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                                                  api_pipe_read, ap, pipe_free);
     MHD_add_response_header(resp, "Content-Type", tty ? CT_RAW : CT_MUX);
     MHD_add_response_header(resp, "Api-Version", API_VERSION);
     ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
@@ -259,6 +249,7 @@ static void relay(struct attach *a)
             if (n > 0 && buf[0] == MSG_EXIT) {
                 buf[n] = '\0';
                 api_exit_record(a->id, atoi(buf + 1));
+                api_event("container", "die", a->id, NULL, NULL);
             }
             if (n <= 0 || buf[0] == MSG_EXIT)
                 break;
@@ -335,19 +326,11 @@ static void attach_upgraded(void *ud, int sock, const char *extra, size_t extra_
         memcpy(a->extra, extra, extra_len);
         a->extra_len = extra_len;
     }
-    struct ctr_state st;
-    api_lock();
-    int rc = ctr_read(a->s, a->id, &st, NULL);
-    if (rc == 0 && (st.status == CS_RUNNING || st.status == CS_PAUSED))
+    if (!a->pending) {
+        api_lock();
         a->afd = attach_connect(a->s, a->id, a->flags, NULL);
-    else if (rc == 0) {
-        a->pending = true;
-        pthread_mutex_lock(&pending_mu);
-        a->next = pending;
-        pending = a;
-        pthread_mutex_unlock(&pending_mu);
+        api_unlock();
     }
-    api_unlock();
     pthread_t t;
     api_busy(1);
     if (pthread_create(&t, NULL, attach_thread, a) != 0)
@@ -376,7 +359,6 @@ int api_ctr_attach(struct api_req *r)
         a->stdin_once = sp.stdin_once;
         spec_clear(&sp);
     }
-    (void)st;
     api_unlock();
     a->tty = tty;
     a->in = open_stdin && api_qbool(r, "stdin");
@@ -384,6 +366,18 @@ int api_ctr_attach(struct api_req *r)
                (api_qbool(r, "stderr") ? ATTACH_STDERR : 0) | (a->in ? ATTACH_STDIN : 0);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
+    /* not running: the start connects it. Listed now, before the 101 goes out: the client
+     * may send its start before libmicrohttpd hands the connection over */
+    api_lock();
+    int rc = ctr_read(a->s, a->id, &st, NULL);
+    api_unlock();
+    if (rc == 0 && st.status != CS_RUNNING && st.status != CS_PAUSED) {
+        a->pending = true;
+        pthread_mutex_lock(&pending_mu);
+        a->next = pending;
+        pending = a;
+        pthread_mutex_unlock(&pending_mu);
+    }
     return api_upgrade(r, tty ? CT_RAW : CT_MUX, attach_upgraded, a);
 }
 

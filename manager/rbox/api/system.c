@@ -221,23 +221,11 @@ void api_event(const char *type, const char *action, const char *id, const char 
     pthread_mutex_unlock(&ev_mu);
 }
 
-static ssize_t ev_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    (void)pos;
-    for (;;) {
-        ssize_t n = read((int)(intptr_t)cls, buf, max);
-        if (n > 0)
-            return n;
-        if (n == 0)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (errno != EINTR)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-    }
-}
-
 static void ev_free(void *cls)
 {
-    close((int)(intptr_t)cls);
+    struct api_pipe *p = cls;
+    close(p->fd);
+    free(p);
     api_busy(-1);
 }
 
@@ -257,8 +245,11 @@ int api_events(struct api_req *r)
     ev_fds[ev_n++] = p[1];
     pthread_mutex_unlock(&ev_mu);
     api_busy(1);
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, ev_read,
-                                                                  (void *)(intptr_t)p[0], ev_free);
+    struct api_pipe *ap = xzalloc(sizeof(*ap));
+    ap->fd = p[0];
+    ap->client = api_conn_fd(r);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, api_pipe_read, ap, ev_free);
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Api-Version", API_VERSION);
     int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);

@@ -223,3 +223,45 @@ load api_helpers
 	assert_success
 	assert_output --partial 'root'
 }
+
+@test "api: /events streams container lifecycle; clients that leave do not keep the service" {
+	need_docker
+	start_service --timeout 2
+	curl -sN --unix-socket "$API_SOCK" http://rbox/v1.41/events >"$BATS_TEST_TMPDIR/events" 3>&- &
+	local ev_pid=$!
+	sleep 0.5 # the listener is in before the run
+	docker run --rm --name evt busybox true
+	wait_for 50 0.1 grep -q '"Action":"die"' "$BATS_TEST_TMPDIR/events"
+	run jq -r '.Action' "$BATS_TEST_TMPDIR/events"
+	assert_line create
+	assert_line start
+	assert_line die
+	kill "$ev_pid"
+	wait "$ev_pid" || true
+	# docker run -d leaves a wait behind and logs -f is cut off: the service still goes idle
+	docker run -d --name bg busybox sleep 1000
+	timeout 2 "$DOCKER" logs -f bg || true
+	wait_for 100 0.1 sh -c "! kill -0 $API_PID 2>/dev/null"
+	wait "$API_PID" || true
+	API_PID=
+	assert_equal "$(ctr_status bg)" running
+}
+
+@test "api: 20 concurrent docker run --rm: every output and exit code arrives" {
+	need_docker
+	start_service
+	local i pids=()
+	for i in $(seq 1 20); do
+		"$DOCKER" run --rm busybox sh -c "echo n$i; exit $((i % 4))" \
+			>"$BATS_TEST_TMPDIR/c$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in $(seq 1 20); do
+		local rc=0
+		wait "${pids[$((i - 1))]}" || rc=$?
+		assert_equal "$rc" $((i % 4))
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/c$i")" "n$i"
+	done
+	run rbox ps -aq
+	assert_output ""
+}
