@@ -103,6 +103,10 @@ int api_volume_inspect(struct api_req *r);
 int api_volume_remove(struct api_req *r);
 int api_networks_list(struct api_req *r);
 int api_network_inspect(struct api_req *r);
+int api_network_create(struct api_req *r);
+int api_network_remove(struct api_req *r);
+int api_network_connect(struct api_req *r);
+int api_network_disconnect(struct api_req *r);
 
 int api_ctr_create(struct api_req *r);
 int api_ctr_list(struct api_req *r);
@@ -115,6 +119,8 @@ int api_ctr_wait(struct api_req *r);
 int api_ctr_delete(struct api_req *r);
 int api_ctr_rename(struct api_req *r);
 int api_ctr_prune(struct api_req *r);
+int api_ctr_top(struct api_req *r);
+int api_ctr_stats(struct api_req *r);
 int api_ctr_resize(struct api_req *r);
 
 int api_ctr_logs(struct api_req *r);

@@ -446,6 +446,29 @@ int api_ctr_inspect(struct api_req *r)
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
+int api_ctr_top(struct api_req *r)
+{
+    char id[ID_LEN + 1];
+    int ret;
+    if (!api_resolve(r, id, &ret))
+        return ret;
+    const char *args = api_query(r, "ps_args");
+    if (args && *args && strcmp(args, "-ef") != 0)
+        return api_error(r, MHD_HTTP_BAD_REQUEST,
+                         "ps_args \"%s\": only ps -ef's columns are supported", args);
+    json_w w;
+    jw_init(&w, false);
+    rbox_err *err = NULL;
+    api_lock();
+    int rc = top_json(r->s, id, &w, &err);
+    api_unlock();
+    if (rc < 0) {
+        jw_free(&w);
+        return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
+    }
+    return api_json(r, MHD_HTTP_OK, &w);
+}
+
 static bool is_up(struct api_req *r, const char *id, struct ctr_state *st)
 {
     api_lock();

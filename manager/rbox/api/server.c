@@ -122,7 +122,7 @@ int api_fail(struct api_req *r, rbox_err *err, unsigned dflt)
 {
     const char *msg = err && err->msg ? err->msg : "internal error";
     unsigned status = dflt;
-    if (strstr(msg, "no such ") || strstr(msg, "not found: "))
+    if (strstr(msg, "no such ") || str_has_suffix(msg, " not found"))
         status = MHD_HTTP_NOT_FOUND;
     else if (strstr(msg, "already in use") || strstr(msg, "is running") ||
              strstr(msg, "not running") || strstr(msg, "keeps running") ||
@@ -275,6 +275,8 @@ static const struct route {
     { "POST", "containers/*/attach", api_ctr_attach },
     { "POST", "containers/*/resize", api_ctr_resize },
     { "GET", "containers/*/logs", api_ctr_logs },
+    { "GET", "containers/*/top", api_ctr_top },
+    { "GET", "containers/*/stats", api_ctr_stats },
     { "POST", "containers/*/exec", api_exec_create },
     { "POST", "exec/*/start", api_exec_start },
     { "POST", "exec/*/resize", api_exec_resize },
@@ -287,6 +289,10 @@ static const struct route {
     { "DELETE", "volumes/*", api_volume_remove },
     { "GET", "networks", api_networks_list },
     { "GET", "networks/*", api_network_inspect },
+    { "POST", "networks/create", api_network_create },
+    { "DELETE", "networks/*", api_network_remove },
+    { "POST", "networks/*/connect", api_network_connect },
+    { "POST", "networks/*/disconnect", api_network_disconnect },
     { NULL, NULL, NULL },
 };
 

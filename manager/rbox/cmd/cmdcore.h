@@ -8,6 +8,7 @@
 #include "json.h"
 #include "spec.h"
 #include "store.h"
+#include <stdint.h>
 #include <stdio.h>
 
 /* run.c: `rbox create ARGS...` parsed and checked into spec and img (nothing is created);
@@ -35,6 +36,17 @@ int logs_write(struct store *s, const char *id, const struct logs_req *q, FILE *
 /* volume.c: a volume's inspect object (rbox volume inspect's). */
 struct volume;
 void volume_json(json_w *w, const struct volume *v);
+
+/* top.c: docker top's answer for a running container ({"Titles", "Processes"}). */
+int top_json(struct store *s, const char *id, json_w *w, rbox_err **err);
+
+/* stats.c: one sample of a running container's counters (ok false when not running). */
+struct stats_sample {
+    bool ok;
+    uint64_t t_ns, cpu_ns;
+    uint64_t mem, limit, peak, pids, blk_read, blk_write;
+};
+void stats_sample(struct store *s, const char *id, struct stats_sample *out);
 
 /* ctl.c: rename a container (the name checked as rbox rename's). */
 int ctr_rename(struct store *s, const char *id, const char *name, rbox_err **err);

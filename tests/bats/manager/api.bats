@@ -117,6 +117,12 @@ load api_helpers
 	assert_output "in hello"
 	run docker exec -u 1000 web id -u
 	assert_output 1000
+	run docker top web
+	assert_success
+	assert_line --regexp '^UID +PID +PPID +C +STIME +TTY +TIME +CMD$'
+	assert_line --regexp '^root +[0-9]+ .* sleep 1000$'
+	run docker stats --no-stream --format '{{.Name}} {{.PIDs}}' web
+	assert_output "web 1"
 	# a container made by rbox is seen by docker, and the other way round
 	rbox run -d --name fromcli busybox sleep 1000
 	run docker ps --format '{{.Names}}'
@@ -182,8 +188,19 @@ load api_helpers
 	assert_success
 	run docker volume inspect data
 	assert_failure
-	run docker network ls --format '{{.Name}}'
+	run docker network create --subnet 10.123.45.0/24 --label team=a apinet
 	assert_success
+	run docker network ls --format '{{.Name}}'
+	assert_line apinet
+	assert_line rbox
+	run rbox network ls --format '{{.Name}}'
+	assert_line apinet
+	run docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' apinet
+	assert_output 10.123.45.0/24
+	run docker network rm apinet
+	assert_success
+	run api GET /v1.41/networks/apinet
+	assert_output 404
 }
 
 @test "api: the service exits after --timeout idle seconds, and not while a client waits" {
@@ -245,6 +262,8 @@ load api_helpers
 	wait "$API_PID" || true
 	API_PID=
 	assert_equal "$(ctr_status bg)" running
+	run rbox rm -f bg
+	assert_success
 }
 
 @test "api: 20 concurrent docker run --rm: every output and exit code arrives" {
