@@ -284,3 +284,24 @@ load api_helpers
 	run rbox ps -aq
 	assert_output ""
 }
+
+@test "api: docker run -it and exec -it through a pty; a client killed mid-attach leaves all running" {
+	need_docker
+	command -v script >/dev/null || skip "needs script (util-linux)"
+	start_service
+	run script -qec "'$DOCKER' run --rm -it busybox sh -c 'tty; exit 3'" /dev/null </dev/null
+	assert_equal "$status" 3
+	assert_output --regexp '/dev/pts/[0-9]+'
+	docker run -d --name ticker busybox sh -c 'while :; do echo tick; sleep 0.2; done'
+	run script -qec "'$DOCKER' exec -it ticker sh -c 'tty; exit 5'" /dev/null </dev/null
+	assert_equal "$status" 5
+	assert_output --regexp '/dev/pts/[0-9]+'
+	# attach, then the client dies: the container and the service carry on
+	timeout -s KILL 1 "$DOCKER" attach ticker >"$BATS_TEST_TMPDIR/attach.out" 2>&1 </dev/null 3>&- || true
+	grep -q tick "$BATS_TEST_TMPDIR/attach.out"
+	assert_equal "$(ctr_status ticker)" running
+	run docker ps --format '{{.Names}}'
+	assert_output ticker
+	run docker rm -f ticker
+	assert_success
+}
