@@ -44,7 +44,7 @@ PY
 	assert_output ""
 }
 
-@test "api: docker-compose up -d, ps, logs, down with two services" {
+@test "api: docker-compose up -d, ps, logs, exec, down -v with two services and a named volume" {
 	command -v docker-compose >/dev/null || skip "needs docker-compose"
 	start_service
 	mkdir "$BATS_TEST_TMPDIR/proj"
@@ -54,7 +54,9 @@ services:
   web:
     image: busybox
     network_mode: none
-    command: sh -c 'echo web up; exec sleep 1000'
+    command: sh -c 'echo saved >/data/f; echo web up; exec sleep 1000'
+    volumes:
+      - shared:/data
   worker:
     image: busybox
     network_mode: host
@@ -63,6 +65,10 @@ services:
       ROLE: batch
     labels:
       tier: back
+    volumes:
+      - shared:/data
+volumes:
+  shared:
 YML
 	cd "$BATS_TEST_TMPDIR/proj"
 	run docker-compose -p demo up -d
@@ -79,8 +85,14 @@ YML
 	run docker-compose -p demo logs --no-color
 	assert_output --partial "web up"
 	assert_output --partial "worker batch"
-	run docker-compose -p demo down
+	# the volume both mount, and compose's exec
+	run rbox volume ls -q
+	assert_output demo_shared
+	wait_for 50 0.1 sh -c 'docker-compose -p demo exec -T worker cat /data/f | grep -q saved'
+	run docker-compose -p demo down -v
 	assert_success
 	run rbox ps -aq
+	assert_output ""
+	run rbox volume ls -q
 	assert_output ""
 }
