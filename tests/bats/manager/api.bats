@@ -305,3 +305,19 @@ load api_helpers
 	run docker rm -f ticker
 	assert_success
 }
+
+@test "api: docker images, image inspect, info and system df show the store" {
+	need_docker
+	start_service
+	rbox run --rm busybox true # the built-in image, made on first use
+	run docker images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	assert_output --regexp '^busybox:latest [0-9a-f]{12}$'
+	run docker image inspect -f '{{.RepoTags}} {{.Config.Cmd}} {{.Os}}' busybox
+	assert_output '[busybox:latest] [sh] linux'
+	run docker image inspect no-such-image
+	assert_failure
+	run docker info --format '{{.Images}} {{.DockerRootDir}} {{.Driver}}'
+	assert_output "1 $RBOX_ROOT overlay"
+	run docker system df --format '{{.Type}} {{.TotalCount}}'
+	assert_line 'Images 1'
+}
