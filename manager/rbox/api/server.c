@@ -3,6 +3,7 @@
  * paths, headers and error bodies, the routing table and the idle timeout. */
 #define _GNU_SOURCE
 #include "api.h"
+#include "conf.h"
 #include "log.h"
 #include "passwd.h"
 #include "util.h"
@@ -522,6 +523,10 @@ static int listen_path(const struct api_opts *o, rbox_err **err)
 
 int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
 {
+    /* rbox.conf is read once and cached: before any thread, and a bad one stops us here */
+    const struct rbox_conf *conf;
+    if (rbox_conf_get(&conf, err) < 0)
+        return -1;
     int fd = activated_socket();
     bool own = fd < 0;
     if (own && (fd = listen_path(o, err)) < 0)
