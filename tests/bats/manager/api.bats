@@ -165,6 +165,7 @@ load api_helpers
 	assert_success
 	assert_equal "$(ctr_status k1)" running
 	docker kill k1
+	docker wait k1 # kill is asynchronous, as docker's
 	local w1_id
 	w1_id=$(ctr_id w1)
 	run docker container prune -f
