@@ -208,10 +208,11 @@ load api_helpers
 	start_service --timeout 1
 	rbox run -d --name long busybox sleep 1000
 	# a wait holds the connection open: the service stays
-	curl -s --unix-socket "$API_SOCK" -X POST http://rbox/containers/long/wait \
-		>"$BATS_TEST_TMPDIR/wait.out" 3>&- &
+	curl -s -D "$BATS_TEST_TMPDIR/wait.headers" --unix-socket "$API_SOCK" -X POST \
+		http://rbox/containers/long/wait >"$BATS_TEST_TMPDIR/wait.out" 3>&- &
 	local curl_pid=$!
-	sleep 2.5
+	wait_for 100 0.05 grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/wait.headers"
+	sleep 2.5 # more than --timeout
 	kill -0 "$API_PID"
 	rbox kill long
 	wait "$curl_pid"
@@ -245,9 +246,11 @@ load api_helpers
 @test "api: /events streams container lifecycle; clients that leave do not keep the service" {
 	need_docker
 	start_service --timeout 2
-	curl -sN --unix-socket "$API_SOCK" http://rbox/v1.41/events >"$BATS_TEST_TMPDIR/events" 3>&- &
+	curl -sN -D "$BATS_TEST_TMPDIR/events.headers" --unix-socket "$API_SOCK" \
+		http://rbox/v1.41/events >"$BATS_TEST_TMPDIR/events" 3>&- &
 	local ev_pid=$!
-	sleep 0.5 # the listener is in before the run
+	# the listener is registered before its headers go out
+	wait_for 100 0.05 grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/events.headers"
 	docker run --rm --name evt busybox true
 	wait_for 50 0.1 grep -q '"Action":"die"' "$BATS_TEST_TMPDIR/events"
 	run jq -r '.Action' "$BATS_TEST_TMPDIR/events"
