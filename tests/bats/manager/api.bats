@@ -205,14 +205,14 @@ load api_helpers
 }
 
 @test "api: the service exits after --timeout idle seconds, and not while a client waits" {
-	start_service --timeout 1
+	start_service --timeout 2
 	rbox run -d --name long busybox sleep 1000
 	# a wait holds the connection open: the service stays
 	curl -s -D "$BATS_TEST_TMPDIR/wait.headers" --unix-socket "$API_SOCK" -X POST \
 		http://rbox/containers/long/wait >"$BATS_TEST_TMPDIR/wait.out" 3>&- &
 	local curl_pid=$!
 	wait_for 100 0.05 grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/wait.headers"
-	sleep 2.5 # more than --timeout
+	sleep 3 # more than --timeout
 	kill -0 "$API_PID"
 	rbox kill long
 	wait "$curl_pid"
