@@ -324,7 +324,7 @@ static void list_one(struct api_req *r, json_w *w, const struct ctr_state *st,
     jw_arr_close(w);
     labels_json(w, sp->rf.labels);
     jw_kstr(w, "State", ctr_status_name(st->status));
-    ps_status_text(st, now, buf, sizeof(buf));
+    status_text(st, now, buf, sizeof(buf));
     jw_kstr(w, "Status", buf);
     jw_key(w, "HostConfig");
     jw_obj_open(w);

@@ -21,7 +21,7 @@ int inspect_container(struct store *s, const char *id, json_w *w, rbox_err **err
 /* ps.c: every container's state (running ones unless all). */
 int ps_load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err);
 /* ps.c: the STATUS column ("Up 5 seconds", "Exited (0) 2 minutes ago"). */
-void ps_status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len);
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len);
 
 /* logs.c: rbox logs into two streams (out: the container's stdout, err: its stderr); a
  * follow ends when the container stops or writing to out or err fails. */
@@ -32,6 +32,10 @@ struct logs_req {
 };
 int logs_write(struct store *s, const char *id, const struct logs_req *q, FILE *out, FILE *err,
                rbox_err **e);
+
+/* network.c: a network's inspect object (rbox network inspect's). */
+struct network;
+void network_inspect_json(struct store *s, json_w *w, const struct network *n);
 
 /* volume.c: a volume's inspect object (rbox volume inspect's). */
 struct volume;

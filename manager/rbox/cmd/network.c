@@ -1,5 +1,6 @@
 /* network.c - rbox network create, ls, inspect, rm, prune, connect, disconnect; rbox port. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "format.h"
 #include "json.h"
@@ -128,7 +129,7 @@ static void labels_obj(json_w *w, char *const *labels)
     jw_obj_close(w);
 }
 
-void network_inspect_json(struct store *s, json_w *w, const struct network *n)
+static void inspect_json(struct store *s, json_w *w, const struct network *n)
 {
     char created[48];
     created_text(n->created_ns, created, sizeof(created));
@@ -377,11 +378,11 @@ static int inspect_cmd(struct cmd_ctx *c, int argc, char **argv)
         if (tmpl) {
             json_w w;
             jw_init(&w, false);
-            network_inspect_json(c->s, &w, &n);
+            inspect_json(c->s, &w, &n);
             r = fmt_row_text(&fm, jw_text(&w, NULL), &err);
             jw_free(&w);
         } else {
-            network_inspect_json(c->s, &all, &n);
+            inspect_json(c->s, &all, &n);
         }
         network_clear(&n);
         if (r < 0) {
@@ -641,4 +642,9 @@ int cmd_port(struct cmd_ctx *c, int argc, char **argv)
     }
     margs_free(&p);
     return 0;
+}
+
+void network_inspect_json(struct store *s, json_w *w, const struct network *n)
+{
+    inspect_json(s, w, n);
 }

@@ -47,7 +47,9 @@ void human_duration(int64_t ns, char *buf, size_t len)
         snprintf(buf, len, "%lld years", (long long)(d / 365));
 }
 
-void ps_status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
+/* ps's STATUS ("Up 5 minutes (Paused)", "Exited (3) 2 hours ago"); system df -v too */
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len);
+void status_text(const struct ctr_state *st, int64_t now, char *buf, size_t len)
 {
     char dur[64];
     switch (st->status) {
@@ -76,7 +78,7 @@ static void rfc3339(int64_t ns, char *buf, size_t len)
 }
 
 /* Every container's state; lock-free unless one needs reconciling. */
-int ps_load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err)
+static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err)
 {
     _cleanup_strv_ char **ids = NULL;
     size_t nids = 0;
@@ -161,7 +163,7 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
             cells[i][C_CMD] = xasprintf("\"%s\"", v[i].command);
         human_duration(now - v[i].created_ns, dur, sizeof(dur));
         cells[i][C_CREATED] = xasprintf("%s ago", dur);
-        ps_status_text(&v[i], now, buf, sizeof(buf));
+        status_text(&v[i], now, buf, sizeof(buf));
         cells[i][C_STATUS] = xstrdup(buf);
         cells[i][C_PORTS] = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
         cells[i][C_NAMES] = xstrdup(v[i].name);
@@ -213,7 +215,7 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
         snprintf(buf, sizeof(buf), "%s ago", dur);
         jw_kstr(&w, "RunningFor", buf);
         jw_kstr(&w, "State", ctr_status_name(v[i].status));
-        ps_status_text(&v[i], now, buf, sizeof(buf));
+        status_text(&v[i], now, buf, sizeof(buf));
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
         jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
@@ -268,7 +270,7 @@ int cmd_ps(struct cmd_ctx *c, int argc, char **argv)
         return cmd_fail(err);
     struct ctr_state *v = NULL;
     size_t n = 0;
-    if (ps_load_all(c->s, all, &v, &n, &err) < 0) {
+    if (load_all(c->s, all, &v, &n, &err) < 0) {
         fmt_clear(&f);
         return cmd_fail(err);
     }
@@ -408,7 +410,7 @@ static void inspect_env(json_w *w, int ctrfd)
     yajl_tree_free(v);
 }
 
-int inspect_container(struct store *s, const char *id, json_w *w, rbox_err **err)
+static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **err)
 {
     struct ctr_state st;
     struct ctr_spec sp;
@@ -476,7 +478,7 @@ static int inspect_template(struct cmd_ctx *c, struct margs *p, struct fmt *f)
         jw_init(&w, false);
         int r = ctr_resolve(c->s, margs_at(p, k), cid, &err);
         if (r == 0)
-            r = inspect_container(c->s, cid, &w, &err);
+            r = inspect_one(c->s, cid, &w, &err);
         if (r == 0 && fmt_row_text(f, jw_text(&w, NULL), &err) < 0) {
             jw_free(&w);
             fmt_clear(f);
@@ -526,7 +528,7 @@ int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
     for (int k = 0; k < margs_count(&p); k++) {
         char cid[ID_LEN + 1];
         if (ctr_resolve(c->s, margs_at(&p, k), cid, &err) < 0 ||
-            inspect_container(c->s, cid, &w, &err) < 0) {
+            inspect_one(c->s, cid, &w, &err) < 0) {
             ret = cmd_fail(err);
             err = NULL;
         } else {
@@ -538,4 +540,14 @@ int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
     jw_free(&w);
     margs_free(&p);
     return ret;
+}
+
+int inspect_container(struct store *s, const char *id, json_w *w, rbox_err **err)
+{
+    return inspect_one(s, id, w, err);
+}
+
+int ps_load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err)
+{
+    return load_all(s, all, out, n, err);
 }
