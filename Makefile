@@ -207,7 +207,7 @@ $(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
 
 # Debian packages needed to build and test (run as root on a fresh machine).
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
-        libmicrohttpd-dev musl-tools \
+        musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
@@ -217,6 +217,8 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
+# rbox system service (manager/rbox/api): libmicrohttpd
+DEPS += libmicrohttpd-dev
 
 bundles: bundles/busybox/rootfs/bin/busybox
 
@@ -257,17 +259,17 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
-	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
 	install -m 0644 contrib/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket
 	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rbox.service.in >$(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
+	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
-	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 
 clean:
 	rm -rf build build-asan

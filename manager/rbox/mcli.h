@@ -74,11 +74,12 @@ int cmd_volume(struct cmd_ctx *c, int argc, char **argv);
 int cmd_network(struct cmd_ctx *c, int argc, char **argv);
 int cmd_port(struct cmd_ctx *c, int argc, char **argv);
 int cmd_system(struct cmd_ctx *c, int argc, char **argv);
-int cmd_system_service(struct cmd_ctx *c, int argc, char **argv);
 /* interactive */
 int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);
 int cmd_stats(struct cmd_ctx *c, int argc, char **argv);
 int cmd_top(struct cmd_ctx *c, int argc, char **argv);
+/* rbox system service (cmd/service.c, api/) */
+int cmd_system_service(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

@@ -274,12 +274,12 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             flush_all(o);
             continue;
         }
+        if (o->out[0] && (ferror(o->out[0]) || ferror(o->out[1])))
+            return 0; /* logs_write's reader is gone */
         if (last_round) {
             warn_log_failure(s, id);
             return 0;
         }
-        if (o->out[0] && (ferror(o->out[0]) || ferror(o->out[1])))
-            return 0; /* logs_write's reader is gone */
         if (!still_running(s, id))
             last_round = true; /* one more read: what was written before it stopped */
         else

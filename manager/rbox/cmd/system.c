@@ -34,8 +34,8 @@
 static const char system_usage[] = "Usage: rbox system COMMAND\n"
                                    "\n"
                                    "Commands:\n"
-                                   "  check   report what this host supports\n"
-                                   "  service serve the Docker API on a Unix socket\n";
+                                   "  service serve the Docker API on a Unix socket\n"
+                                   "  check   report what this host supports\n";
 
 static const char check_usage[] =
     "Usage: rbox system check\n"
@@ -356,10 +356,10 @@ int cmd_system(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? (fputs(system_usage, stderr), EXIT_RBOX) : cmd_help(system_usage);
-    if (strcmp(argv[1], "check") == 0)
-        return system_check(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "service") == 0)
         return cmd_system_service(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return system_check(c, argc - 1, argv + 1);
     rbox_err *err = NULL;
     rbox_error(&err, 0, "rbox system: unknown command \"%s\" (see 'rbox system --help')", argv[1]);
     return cmd_fail(err);
