@@ -5,6 +5,7 @@
  * output is lost. */
 #define _GNU_SOURCE
 #include "api.h"
+#include "attach.h"
 #include "cmdcore.h"
 #include "ctr.h"
 #include "proto.h"
@@ -167,6 +168,8 @@ struct attach {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool pending, started, gone;
+    char keys[DETACH_KEYS_MAX]; /* the detach sequence (with a terminal, as docker) */
+    size_t nkeys, matched;
     struct attach *next;
 };
 
@@ -227,6 +230,33 @@ static bool relay_input(struct attach *a, const char *p, size_t n)
     return true;
 }
 
+/* Input with a terminal: the detach sequence is watched; a prefix of it is held back and
+ * passed on when the next key does not continue it (rbox attach's rule). True: detach. */
+static bool relay_keys(struct attach *a, const char *p, size_t n)
+{
+    char out[PROTO_DATA_MAX + DETACH_KEYS_MAX];
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a->nkeys && p[i] == a->keys[a->matched]) {
+            if (++a->matched == a->nkeys) {
+                relay_input(a, out, w);
+                return true;
+            }
+            continue;
+        }
+        memcpy(out + w, a->keys, a->matched); /* not the sequence after all */
+        w += a->matched;
+        a->matched = 0;
+        out[w++] = p[i];
+        if (w >= PROTO_DATA_MAX) {
+            relay_input(a, out, w);
+            w = 0;
+        }
+    }
+    relay_input(a, out, w);
+    return false;
+}
+
 /* Until the monitor says the container exited, or the client is gone. A client's half close
  * (docker's CLI closes its writing side at once when it sends no stdin) ends only its input. */
 static void relay(struct attach *a)
@@ -261,7 +291,12 @@ static void relay(struct attach *a)
         }
         if (sock_open && pf[1].revents) {
             ssize_t n = read(a->sock, buf, PROTO_DATA_MAX);
-            if (n > 0 && a->in) {
+            if (n > 0 && a->in && a->tty) {
+                if (relay_keys(a, buf, (size_t)n)) {
+                    send(a->afd, detach_msg, 1, MSG_NOSIGNAL); /* the container stays */
+                    break;
+                }
+            } else if (n > 0 && a->in) {
                 relay_input(a, buf, (size_t)n);
             } else if (n == 0) {
                 sock_open = false;
@@ -362,6 +397,13 @@ int api_ctr_attach(struct api_req *r)
     api_unlock();
     a->tty = tty;
     a->in = open_stdin && api_qbool(r, "stdin");
+    const char *keys = api_query(r, "detachKeys");
+    rbox_err *err = NULL;
+    if (detach_keys_parse(keys && *keys ? keys : DETACH_KEYS_DEFAULT, a->keys, &a->nkeys, &err) <
+        0) {
+        free(a);
+        return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
+    }
     a->flags = (api_qbool(r, "stdout") ? ATTACH_STDOUT : 0) |
                (api_qbool(r, "stderr") ? ATTACH_STDERR : 0) | (a->in ? ATTACH_STDIN : 0);
     pthread_mutex_init(&a->mu, NULL);

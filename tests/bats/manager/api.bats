@@ -308,6 +308,14 @@ load api_helpers
 	assert_output ticker
 	run docker rm -f ticker
 	assert_success
+	# attach to a terminal, type, and detach with ctrl-p ctrl-q: the container stays
+	docker run -dit --name shell busybox sh
+	(sleep 1; printf 'echo in-$((6*7))\r'; sleep 1; printf '\020\021'; sleep 5) |
+		timeout -s KILL 20 script -qc "'$DOCKER' attach shell" /dev/null >"$BATS_TEST_TMPDIR/att" 2>&1 || true
+	run cat "$BATS_TEST_TMPDIR/att"
+	assert_output --partial in-42
+	assert_output --partial "read escape sequence"
+	assert_equal "$(ctr_status shell)" running
 }
 
 @test "api: docker images, image inspect, info and system df show the store" {
