@@ -153,6 +153,15 @@ load api_helpers
 @test "api: docker wait, kill, restart, container prune, volumes and networks" {
 	need_docker
 	start_service
+	# start -a: attached before the start, for a created and for an exited container
+	docker create --name sa busybox sh -c 'echo started-a; exit 6'
+	run docker start -a sa
+	assert_equal "$status" 6
+	assert_output started-a
+	run docker start -a sa
+	assert_equal "$status" 6
+	assert_output started-a
+	docker rm sa
 	docker run -d --name w1 busybox sh -c 'sleep 1; exit 7'
 	run docker wait w1
 	assert_output 7
