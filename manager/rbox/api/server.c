@@ -556,9 +556,10 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
         return rbox_error(err, 0, "cannot start the HTTP server (libmicrohttpd)");
     }
     log_info("serving the Docker API %s on %s", API_VERSION, own ? o->socket : "fd 3 (systemd)");
+    int sig = 0;
     for (;;) {
         struct timespec tick = { .tv_sec = 1 };
-        int sig = sigtimedwait(&set, NULL, &tick);
+        sig = sigtimedwait(&set, NULL, &tick);
         if (sig > 0)
             break;
         if (o->timeout > 0 && atomic_load(&active) <= 0 &&
@@ -571,9 +572,11 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
     if (own && lstat(o->socket, &now) == 0 && now.st_ino == mine.st_ino &&
         now.st_dev == mine.st_dev)
         unlink(o->socket);
-    /* connections still open (a signal came): the exit closes them */
-    if (atomic_load(&active) <= 0)
-        MHD_stop_daemon(d);
-    close(fd);
-    return 0;
+    log_info("exiting (%s)", sig > 0 ? strsignal(sig) : "idle");
+    /* No MHD_stop_daemon, no exit(): joining the connection threads, or flushing the stdio
+     * streams a stream thread may hold, can block for good (seen once after an attach). The
+     * containers live in their monitors; nothing of the service's needs tearing down. */
+    fflush(stdout);
+    fflush(stderr);
+    _exit(0);
 }
