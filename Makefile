@@ -1,5 +1,7 @@
 # rbox - one entry point. `make help` lists the targets.
 PREFIX    ?= /usr/local
+# systemd units (contrib/): rbox.socket and rbox.service, for `rbox system service`
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 BUILD     ?= build
 CC        ?= gcc
@@ -82,9 +84,14 @@ MON_LIB   := $(BUILD)/obj-mon/lib.a
 # libstdc++) the dynamic loader alone took ~6 ms of every command, `ps` included. Only the
 # libarchive parts rbox uses are linked (no xar, so no libxml2). Sanitizer builds are dynamic.
 ifeq ($(STATIC),-static)
-MGR_LIBS  := -static -larchive -lnettle -lyajl_s -llzma -lbz2 -lz -lzstd -llz4 -lacl -lm
+MGR_LIBS  := -static -lmicrohttpd -larchive -lnettle -lyajl_s -llzma -lbz2 -lz -lzstd -llz4 -lacl -lm -lpthread
+# `rbox system service` (manager/rbox/api) serves HTTP over a Unix socket with libmicrohttpd;
+# Debian's archive needs GnuTLS, whose static link wants p11-kit (no archive): rbox never asks
+# for TLS, so api/notls.c stands in for the GnuTLS symbols (a call aborts).
+MGR_NOTLS := -DRBOX_MHD_NOTLS
 else
-MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle 2>/dev/null || echo -lyajl -larchive -lnettle) -lm
+MGR_LIBS  := $(shell $(PKG_CONFIG) --libs yajl libarchive nettle libmicrohttpd 2>/dev/null || echo -lyajl -larchive -lnettle -lmicrohttpd) -lm -lpthread
+MGR_NOTLS :=
 endif
 MON_LDFLAGS := $(if $(SAN_FLAGS),,-static -Wl,--gc-sections)
 # yajl, the one JSON library (the runtime's error lines, the state file)
@@ -196,6 +203,7 @@ $(BUILD)/obj/manager/%.o: manager/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) $(MGR_INC) -c -o $@ $<
+$(BUILD)/obj/manager/rbox/api/notls.o: CFLAGS += $(MGR_NOTLS)
 
 $(BUILD)/obj/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -298,6 +306,8 @@ DEPS += libcurl4-openssl-dev docker-registry apache2-utils openssl curl
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
+# rbox system service (manager/rbox/api): libmicrohttpd
+DEPS += libmicrohttpd-dev
 
 bundles: bundles/busybox/rootfs/bin/busybox
 
@@ -340,6 +350,10 @@ format:
 install: all install-man install-completion
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	install -m 0644 contrib/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket
+	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rbox.service.in >$(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rbox
@@ -364,6 +378,7 @@ install-completion: completion
 
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
+	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/rbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/rbox-*.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/rbox.conf.5

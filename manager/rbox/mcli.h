@@ -104,5 +104,7 @@ int cmd_attach(struct cmd_ctx *c, int argc, char **argv);
 int cmd_exec(struct cmd_ctx *c, int argc, char **argv);
 int cmd_stats(struct cmd_ctx *c, int argc, char **argv);
 int cmd_top(struct cmd_ctx *c, int argc, char **argv);
+/* rbox system service (cmd/service.c, api/) */
+int cmd_system_service(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

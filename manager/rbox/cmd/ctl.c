@@ -1,5 +1,6 @@
 /* ctl.c - rbox stop, kill, restart, rm, rename, container prune. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctl_parallel.h"
 #include "ctr.h"
 #include "events.h"
@@ -255,6 +256,42 @@ static const char rename_usage[] = "Usage: rbox rename CONTAINER NEW_NAME\n"
                                    "\n"
                                    "Rename a container.\n";
 
+int ctr_rename(struct store *s, const char *id, const char *name, rbox_err **err)
+{
+    if (name_validate(name, err) < 0 || store_lock(s, err) < 0)
+        return -1;
+    int lock = ctr_lock(s, id, err);
+    _cleanup_close_ int fd = lock < 0 ? -1 : ctr_open_dir(s, id, err);
+    struct ctr_state st;
+    struct ctr_spec spec;
+    int r = -1;
+    if (fd >= 0 && ctr_state_read(fd, &st) == 0 && spec_load(fd, &spec, err) == 0) {
+        if (strcmp(st.name, name) == 0) {
+            r = rbox_error(err, 0, "rbox rename: container %s already has that name", name);
+        } else if (name_claim(s, name, id, err) == 0) {
+            char old[NAME_MAXLEN + 1];
+            CTR_SET(old, st.name);
+            CTR_SET(st.name, name);
+            free(spec.name);
+            spec.name = xstrdup(name);
+            if (spec_save(fd, &spec, err) < 0 || ctr_state_write(fd, &st, true) < 0) {
+                name_release(s, name, id);
+                r = *err ? -1 : rbox_error(err, errno, "renaming");
+            } else {
+                name_release(s, old, id);
+                const char *attrs[] = { "image", st.image, "name", st.name, "oldName", old, NULL };
+                event_append(s->root, "container", "rename", id, attrs);
+                r = 0;
+            }
+        }
+        spec_clear(&spec);
+    }
+    if (lock >= 0)
+        close(lock);
+    store_unlock(s);
+    return r;
+}
+
 int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
 {
     struct margs p = {
@@ -269,42 +306,13 @@ int cmd_rename(struct cmd_ctx *c, int argc, char **argv)
     char id[ID_LEN + 1];
     if (r < 0 || margs_require(&p, 2, 2, "a CONTAINER and a NEW_NAME", &err) < 0 ||
         name_validate(margs_at(&p, 1), &err) < 0 ||
-        ctr_resolve(c->s, margs_at(&p, 0), id, &err) < 0 || store_lock(c->s, &err) < 0) {
+        ctr_resolve(c->s, margs_at(&p, 0), id, &err) < 0 ||
+        ctr_rename(c->s, id, margs_at(&p, 1), &err) < 0) {
         margs_free(&p);
         return cmd_fail(err);
     }
-    const char *name = margs_at(&p, 1);
-    int lock = ctr_lock(c->s, id, &err);
-    _cleanup_close_ int fd = lock < 0 ? -1 : ctr_open_dir(c->s, id, &err);
-    struct ctr_state st;
-    struct ctr_spec spec;
-    r = -1;
-    if (fd >= 0 && ctr_state_read(fd, &st) == 0 && spec_load(fd, &spec, &err) == 0) {
-        if (strcmp(st.name, name) == 0) {
-            r = rbox_error(&err, 0, "rbox rename: container %s already has that name", name);
-        } else if (name_claim(c->s, name, id, &err) == 0) {
-            char old[NAME_MAXLEN + 1];
-            CTR_SET(old, st.name);
-            CTR_SET(st.name, name);
-            free(spec.name);
-            spec.name = xstrdup(name);
-            if (spec_save(fd, &spec, &err) < 0 || ctr_state_write(fd, &st, true) < 0) {
-                name_release(c->s, name, id);
-                r = err ? -1 : rbox_error(&err, errno, "renaming");
-            } else {
-                name_release(c->s, old, id);
-                const char *attrs[] = { "image", st.image, "name", st.name, "oldName", old, NULL };
-                event_append(c->s->root, "container", "rename", id, attrs);
-                r = 0;
-            }
-        }
-        spec_clear(&spec);
-    }
-    if (lock >= 0)
-        close(lock);
-    store_unlock(c->s);
     margs_free(&p);
-    return r < 0 ? cmd_fail(err) : 0;
+    return 0;
 }
 
 /* ---- container prune ---- */

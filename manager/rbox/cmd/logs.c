@@ -1,5 +1,6 @@
 /* logs.c - rbox logs: read the k8s-file log the monitor writes (see docs/manager.md). */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -42,6 +43,7 @@ struct logs_opts {
     long tail;        /* -1: all */
     bool at_start[2]; /* at the start of a logical line, per stream */
     bool merged;      /* our stdout and stderr are one file: both streams through stdout */
+    FILE *out[2];     /* logs_write's streams (NULL: stdout and stderr) */
 };
 
 /* `rbox logs C 2>&1`, or both on one terminal: one destination, so the lines keep the order in
@@ -79,7 +81,7 @@ static void emit(struct logs_opts *o, const char *line, size_t len)
             (o->until && ts >= o->until))
             return;
     }
-    FILE *f = stream && !o->merged ? stderr : stdout;
+    FILE *f = o->out[stream] ? o->out[stream] : stream && !o->merged ? stderr : stdout;
     if (o->timestamps && o->at_start[stream])
         fprintf(f, "%.*s ", (int)(sp1 - line), line);
     if (o->details && o->at_start[stream])
@@ -189,6 +191,12 @@ static char *read_all_logs(struct store *s, const char *id, size_t *len, int *fd
     return all ? all : xstrdup("");
 }
 
+static void flush_all(struct logs_opts *o)
+{
+    fflush(o->out[0] ? o->out[0] : stdout);
+    fflush(o->out[1] ? o->out[1] : stderr);
+}
+
 static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox_err **err)
 {
     _cleanup_free_ char *path = ctr_path(s, id, "ctr.log");
@@ -206,30 +214,29 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0) /* follow: a partial last line is read again */
         off = (size_t)st.st_size >= len - consumed ? (size_t)st.st_size - (len - consumed) : 0;
-    fflush(stdout);
-    fflush(stderr);
+    flush_all(o);
     if (!o->follow) {
         warn_log_failure(s, id);
         return 0;
     }
     /* follow: read what the monitor appends until the container is gone */
-    static char buf[65536];
+    _cleanup_free_ char *buf = xmalloc(65536); /* the API follows several at once */
+    const size_t size = 65536;
     size_t have = 0;
     bool last_round = false;
     for (;;) {
         if (fd < 0)
             fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? pread(fd, buf + have, sizeof(buf) - have, (off_t)off) : 0;
+        ssize_t n = fd >= 0 ? pread(fd, buf + have, size - have, (off_t)off) : 0;
         if (n > 0) {
             off += (size_t)n;
             have += (size_t)n;
             size_t used = emit_lines(o, buf, have);
-            if (used == 0 && have == sizeof(buf))
+            if (used == 0 && have == size)
                 used = have; /* a line longer than the buffer: drop it */
             memmove(buf, buf + used, have - used);
             have -= used;
-            fflush(stdout);
-            fflush(stderr);
+            flush_all(o);
             continue;
         }
         struct stat now, cur;
@@ -244,6 +251,8 @@ static int print_logs(struct store *s, const char *id, struct logs_opts *o, rbox
             have = 0;
             continue;
         }
+        if (o->out[0] && (ferror(o->out[0]) || ferror(o->out[1])))
+            return 0; /* logs_write's reader is gone */
         if (last_round) {
             warn_log_failure(s, id);
             return 0;
@@ -306,4 +315,16 @@ int cmd_logs(struct cmd_ctx *c, int argc, char **argv)
     if (r == MOPT_HELP)
         return cmd_help(logs_usage);
     return r < 0 ? cmd_fail(err) : 0;
+}
+
+int logs_write(struct store *s, const char *id, const struct logs_req *q, FILE *out, FILE *err,
+               rbox_err **e)
+{
+    struct logs_opts o = { .follow = q->follow,
+                           .timestamps = q->timestamps,
+                           .since = q->since,
+                           .tail = q->tail,
+                           .at_start = { true, true },
+                           .out = { out, err } };
+    return print_logs(s, id, &o, e);
 }

@@ -1,5 +1,6 @@
 /* network.c - rbox network create, ls, inspect, rm, prune, connect, disconnect; rbox port. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "events.h"
 #include "format.h"
@@ -645,4 +646,9 @@ int cmd_port(struct cmd_ctx *c, int argc, char **argv)
     }
     margs_free(&p);
     return 0;
+}
+
+void network_inspect_json(struct store *s, json_w *w, const struct network *n)
+{
+    inspect_json(s, w, n);
 }

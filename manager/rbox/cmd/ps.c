@@ -1,5 +1,6 @@
 /* ps.c - rbox ps and rbox inspect. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "du.h"
 #include "image.h"
@@ -661,4 +662,14 @@ int cmd_inspect(struct cmd_ctx *c, int argc, char **argv)
     jw_free(&w);
     margs_free(&p);
     return ret;
+}
+
+int inspect_container(struct store *s, const char *id, json_w *w, rbox_err **err)
+{
+    return inspect_one(s, id, w, err);
+}
+
+int ps_load_all(struct store *s, bool all, struct ctr_state **out, size_t *n, rbox_err **err)
+{
+    return load_all(s, all, out, n, err);
 }

@@ -1,6 +1,7 @@
 /* run.c - rbox run, create and start. */
 #define _GNU_SOURCE
 #include "attach.h"
+#include "cmdcore.h"
 #include "conf.h"
 #include "netsetup.h"
 #include "registry.h"
@@ -492,6 +493,17 @@ static int foreground(struct store *s, const char *id, const struct attach_opts 
 }
 
 static int start_new(struct cmd_ctx *c, struct run_req *r, const char *id);
+
+int create_parse_args(struct store *s, int argc, char **argv, struct ctr_spec *spec,
+                      struct image *img, rbox_err **err)
+{
+    struct run_req r;
+    memset(&r, 0, sizeof(r));
+    struct cmd_ctx c = { .s = s };
+    int ret = parse_request(&c, argc, argv, false, &r, img, err);
+    *spec = r.spec; /* handed over whole: the caller clears it */
+    return ret;
+}
 
 static int run_or_create(struct cmd_ctx *c, int argc, char **argv, bool run)
 {

@@ -3,6 +3,7 @@
  * cgroup's CPU time between two samples over the wall time between them (docker's number:
  * 100% is one CPU busy). */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "format.h"
 #include "json.h"
@@ -359,4 +360,19 @@ int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
     free(v);
     margs_free(&p);
     return ret;
+}
+
+void stats_sample(struct store *s, const char *id, struct stats_sample *out)
+{
+    struct sample smp;
+    sample(s, id, &smp);
+    *out = (struct stats_sample){ .ok = smp.ok,
+                                  .t_ns = smp.t_ns,
+                                  .cpu_ns = smp.cpu_ns,
+                                  .mem = smp.mem,
+                                  .limit = smp.limit,
+                                  .peak = smp.peak,
+                                  .pids = smp.pids,
+                                  .blk_read = smp.blk_read,
+                                  .blk_write = smp.blk_write };
 }

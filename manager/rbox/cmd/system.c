@@ -34,6 +34,7 @@
 static const char system_usage[] = "Usage: rbox system COMMAND\n"
                                    "\n"
                                    "Commands:\n"
+                                   "  service serve the Docker API on a Unix socket\n"
                                    "  check   report what this host supports\n"
                                    "  df      show the disk space of images, containers, volumes\n"
                                    "  prune   remove stopped containers, unused images, volumes\n"
@@ -358,6 +359,8 @@ int cmd_system(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return argc < 2 ? (fputs(system_usage, stderr), EXIT_RBOX) : cmd_help(system_usage);
+    if (strcmp(argv[1], "service") == 0)
+        return cmd_system_service(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)
         return system_check(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "df") == 0)

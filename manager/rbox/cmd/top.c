@@ -3,6 +3,7 @@
  * `rbox-runtime ps --format json` (the container's cgroup), the rest from /proc on the host;
  * users are named from the host's /etc/passwd, as ps on the host does. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "json.h"
 #include "mcli.h"
@@ -158,7 +159,32 @@ static void print_procs(struct proc *v, size_t n)
     free(cols);
 }
 
-static int top(struct store *s, const char *ref, rbox_err **err)
+/* docker's top answer: {"Titles": [...], "Processes": [[...], ...]} */
+static void procs_json(json_w *w, struct proc *v, size_t n)
+{
+    static const char *const head[] = { "UID", "PID",  "PPID", "C", "STIME",
+                                        "TTY", "TIME", "CMD",  NULL };
+    long hz = sysconf(_SC_CLK_TCK);
+    time_t btime = boot_time(), now = time(NULL);
+    char cols[8][64];
+    jw_obj_open(w);
+    jw_kstrv(w, "Titles", (char **)head);
+    jw_key(w, "Processes");
+    jw_arr_open(w);
+    for (size_t i = 0; i < n; i++) {
+        format_row(&v[i], hz > 0 ? hz : 100, btime, now, cols);
+        jw_arr_open(w);
+        for (size_t k = 0; k < 7; k++)
+            jw_str(w, cols[k]);
+        jw_str(w, v[i].cmd);
+        jw_arr_close(w);
+    }
+    jw_arr_close(w);
+    jw_obj_close(w);
+}
+
+/* The table on stdout, or (w) docker's JSON. */
+static int top(struct store *s, const char *ref, json_w *w, rbox_err **err)
 {
     char id[ID_LEN + 1];
     struct ctr_state st;
@@ -180,7 +206,10 @@ static int top(struct store *s, const char *ref, rbox_err **err)
     }
     yajl_tree_free(pids);
     qsort(v, n, sizeof(*v), by_pid);
-    print_procs(v, n);
+    if (w)
+        procs_json(w, v, n);
+    else
+        print_procs(v, n);
     for (size_t i = 0; i < n; i++)
         free(v[i].cmd);
     free(v);
@@ -205,10 +234,15 @@ int cmd_top(struct cmd_ctx *c, int argc, char **argv)
                    "rbox top: ps options are not supported (the columns are those of "
                    "ps -ef)");
     if (err || margs_require(&p, 1, 1, "a CONTAINER", &err) < 0 ||
-        top(c->s, margs_at(&p, 0), &err) < 0)
+        top(c->s, margs_at(&p, 0), NULL, &err) < 0)
         ret = cmd_fail(err);
     else
         ret = 0;
     margs_free(&p);
     return ret;
+}
+
+int top_json(struct store *s, const char *id, json_w *w, rbox_err **err)
+{
+    return top(s, id, w, err);
 }

@@ -1,5 +1,6 @@
 /* volume.c - rbox volume create, ls, inspect, rm, prune. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "format.h"
 #include "json.h"
 #include "mcli.h"
@@ -123,7 +124,7 @@ static void rfc3339(int64_t ns, char *buf, size_t len)
     format_time_rfc3339(&t, buf, len);
 }
 
-static void volume_json(json_w *w, const struct volume *v)
+void volume_json(json_w *w, const struct volume *v)
 {
     char created[48];
     rfc3339(v->created_ns, created, sizeof(created));
