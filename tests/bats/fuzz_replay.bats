@@ -73,3 +73,7 @@ replay() {
 @test "fuzz replay: rbox.conf, -p values and subnets (fuzz_netconf)" {
 	replay netconf
 }
+
+@test "fuzz replay: Containerfiles, directives, continuations, substitution (fuzz_dockerfile)" {
+	replay dockerfile
+}
