@@ -272,10 +272,23 @@ char *image_lower_dirs(const struct store *s, const struct image *img)
 }
 
 /* "l/<link>:l/<link>..." top first, relative to <root>/images */
+/* Layer i appears again higher up (two RUN steps that changed nothing, for one): overlayfs
+ * refuses a lowerdir listed twice (ELOOP), and the higher copy decides every path the lower one
+ * holds, so the lower one is left out. */
+static bool shadowed(const struct image *img, size_t i)
+{
+    for (size_t j = i + 1; j < img->n_layers; j++)
+        if (strcmp(img->layers[j].diff_id, img->layers[i].diff_id) == 0)
+            return true;
+    return false;
+}
+
 static char *short_lowers(const struct image *img)
 {
     char *out = xzalloc(img->n_layers * (LINK_LEN + 3) + 1);
     for (size_t i = img->n_layers; i-- > 0;) {
+        if (shadowed(img, i))
+            continue;
         if (out[0])
             strcat(out, ":");
         strcat(out, "l/");
@@ -355,6 +368,8 @@ int image_mount_overlay(const struct store *s, const struct image *img, const ch
     if (abs_len <= 4096 && !strpbrk(s->root, ",:")) {
         _cleanup_free_ char *a = xzalloc(abs_len);
         for (size_t i = img->n_layers; i-- > 0;) {
+            if (shadowed(img, i))
+                continue;
             size_t len = strlen(a);
             snprintf(a + len, abs_len - len, "%s%s/images/l/%.*s", len ? ":" : "", s->root,
                      LINK_LEN, img->layers[i].diff_id + 7);
