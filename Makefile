@@ -213,7 +213,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd runc umoci skopeo hyperfine time catatonit \
+        podman buildah conmon containerd runc umoci skopeo hyperfine time catatonit \
         clang libclang-rt-14-dev \
         netavark aardvark-dns iptables nftables
 deps:

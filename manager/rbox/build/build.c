@@ -307,6 +307,11 @@ static int from_root(struct bctx *b, const char *ref, struct image *img, rbox_er
     return merged_root_open(b->c->s, img, err);
 }
 
+static int fs_step(struct bctx *b, struct stage *st, char *const *changes, const char *by,
+                   int (*fn)(void *ctx, int rootfd, const char *root, rbox_err **err), void *ctx,
+                   rbox_err **err);
+static int mkdir_cb(void *ctx, int rootfd, const char *root, rbox_err **err);
+static int workdir_exists(struct bctx *b, const struct stage *st);
 static int copy_step(struct bctx *b, struct stage *st, const struct bf_instr *in, struct scope *sc,
                      rbox_err **err);
 
@@ -336,11 +341,14 @@ static int meta_step(struct bctx *b, struct stage *st, const struct bf_instr *in
                 kv_set(&st->args, key, arg_value(b, key, def));
                 continue;
             }
-            if (in->kind == BF_ENV)
-                kv_set(&st->env, key, val);
             strv_push(ch, &n, xasprintf("%s %s=%s", kn, key, val));
         }
         bf_pairs_free(k, v, np);
+        /* docker: every value is expanded with the ENV from before the instruction */
+        for (char **c = *ch; r == 0 && in->kind == BF_ENV && *c; c++) {
+            _cleanup_free_ char *key = xstrndup(*c + 4, strcspn(*c + 4, "="));
+            kv_set(&st->env, key, strchr(*c, '=') + 1);
+        }
         return r;
     }
     if (in->kind == BF_SHELL) {
@@ -428,7 +436,11 @@ static int exec_step(struct bctx *b, struct stage *st, const struct bf_instr *in
         return 0;
     }
     _cleanup_free_ char *by = xasprintf("/bin/sh -c #(nop) %s", in->text);
-    if (commit(b, st, NULL, ch, by, author, err) < 0)
+    /* WORKDIR makes its directory (as buildah and buildkit) */
+    int r = in->kind == BF_WORKDIR && !workdir_exists(b, st)
+                ? fs_step(b, st, ch, by, mkdir_cb, st->workdir, err)
+                : commit(b, st, NULL, ch, by, author, err);
+    if (r < 0)
         return -1;
     cache_put(b, key, st->id);
     step_done(b, st, false);
@@ -475,6 +487,90 @@ static const char *flag_value(const struct bf_instr *in, const char *name)
     return v;
 }
 
+/* A step that changes files: fn(ctx, rootfd, rootpath) over an overlay of the stage's image
+ * (the upper dir alone FROM scratch) in a staging dir; its upper dir becomes the layer, with
+ * changes on the config. */
+static int fs_step(struct bctx *b, struct stage *st, char *const *changes, const char *by,
+                   int (*fn)(void *ctx, int rootfd, const char *root, rbox_err **err), void *ctx,
+                   rbox_err **err)
+{
+    struct image img;
+    if (load_image(b, st, &img, err) < 0)
+        return -1;
+    struct image_staging sg;
+    if (image_staging_create(b->c->s, &sg, err) < 0) {
+        image_clear(&img);
+        return -1;
+    }
+    _cleanup_free_ char *upper = xasprintf("%s/upper", sg.dir),
+                        *work = xasprintf("%s/work", sg.dir),
+                        *merged = xasprintf("%s/merged", sg.dir);
+    int r = 0;
+    bool mounted = false;
+    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
+        r = rbox_error(err, errno, "creating %s", sg.dir);
+    if (r == 0 && img.n_layers) {
+        r = image_mount_overlay(b->c->s, &img, upper, work, merged, err);
+        mounted = r == 0;
+    }
+    if (r == 0) {
+        const char *rp = mounted ? merged : upper;
+        _cleanup_close_ int root = open(rp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = root < 0 ? rbox_error(err, errno, "opening %s", rp) : fn(ctx, root, rp, err);
+    }
+    if (mounted && umount2(merged, 0) < 0 && r == 0)
+        r = rbox_error(err, errno, "unmounting %s", merged);
+    if (r == 0)
+        r = commit(b, st, upper, changes, by, NULL, err);
+    image_staging_discard(b->c->s, &sg);
+    image_clear(&img);
+    return r < 0 ? -1 : 0;
+}
+
+struct copy_cb {
+    const struct copy_src *src;
+    char *const *srcs;
+    const char *dst, *chown;
+    long mode;
+    bool extract;
+};
+
+static int copy_cb(void *ctx, int rootfd, const char *root, rbox_err **err)
+{
+    struct copy_cb *c = ctx;
+    long uid = -1, gid = -1;
+    if (c->chown && parse_chown(c->chown, root, &uid, &gid, err) < 0)
+        return -1;
+    return build_copy(c->src, c->srcs, rootfd, c->dst, uid, gid, c->mode, c->extract, err);
+}
+
+static int mkdir_cb(void *ctx, int rootfd, const char *root, rbox_err **err)
+{
+    (void)root;
+    int fd = mkdir_all_in_root(rootfd, ctx, 0755, err);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+/* WORKDIR: 1 when the directory is already in the image */
+static int workdir_exists(struct bctx *b, const struct stage *st)
+{
+    struct image img;
+    rbox_err *e = NULL;
+    if (!st->id[0] || image_load(b->c->s, st->id, &img, &e) < 0) {
+        rbox_err_free(e);
+        return 0;
+    }
+    _cleanup_close_ int root = merged_root_open(b->c->s, &img, &e);
+    image_clear(&img);
+    rbox_err_free(e);
+    _cleanup_close_ int d =
+        root < 0 ? -1 : open_in_root(root, st->workdir, O_RDONLY | O_DIRECTORY, 0);
+    return d >= 0;
+}
+
 /* COPY/ADD; 1 when the cache had it */
 static int copy_step(struct bctx *b, struct stage *st, const struct bf_instr *in, struct scope *sc,
                      rbox_err **err)
@@ -498,7 +594,7 @@ static int copy_step(struct bctx *b, struct stage *st, const struct bf_instr *in
                               bf_kind_name(in->kind), f[i]);
     const char *from = flag_value(in, "from"), *chown = flag_value(in, "chown"),
                *chmod = flag_value(in, "chmod");
-    long mode = -1, uid = -1, gid = -1;
+    long mode = -1;
     if (chmod) {
         char *end;
         mode = strtol(chmod, &end, 8);
@@ -532,44 +628,17 @@ static int copy_step(struct bctx *b, struct stage *st, const struct bf_instr *in
         step_done(b, st, true);
         return 1;
     }
-    struct image img;
-    if (load_image(b, st, &img, err) < 0)
+    struct copy_cb cb = { .src = &src,
+                          .srcs = f,
+                          .dst = dst,
+                          .chown = chown,
+                          .mode = mode,
+                          .extract = in->kind == BF_ADD };
+    _cleanup_free_ char *by = xasprintf("/bin/sh -c #(nop) %s", in->text);
+    if (fs_step(b, st, NULL, by, copy_cb, &cb, err) < 0)
         return -1;
-    struct image_staging sg;
-    if (image_staging_create(b->c->s, &sg, err) < 0) {
-        image_clear(&img);
-        return -1;
-    }
-    _cleanup_free_ char *upper = xasprintf("%s/upper", sg.dir),
-                        *work = xasprintf("%s/work", sg.dir),
-                        *merged = xasprintf("%s/merged", sg.dir);
-    int r = 0;
-    bool mounted = false;
-    if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
-        r = rbox_error(err, errno, "creating %s", sg.dir);
-    if (r == 0 && img.n_layers) {
-        r = image_mount_overlay(b->c->s, &img, upper, work, merged, err);
-        mounted = r == 0;
-    }
-    if (r == 0 && chown)
-        r = parse_chown(chown, mounted ? merged : upper, &uid, &gid, err);
-    if (r == 0) {
-        _cleanup_close_ int root =
-            open(mounted ? merged : upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = root < 0 ? rbox_error(err, errno, "opening the root")
-                     : build_copy(&src, f, root, dst, uid, gid, mode, in->kind == BF_ADD, err);
-    }
-    if (mounted && umount2(merged, 0) < 0 && r == 0)
-        r = rbox_error(err, errno, "unmounting %s", merged);
-    if (r == 0) {
-        _cleanup_free_ char *by = xasprintf("/bin/sh -c #(nop) %s", in->text);
-        r = commit(b, st, upper, NULL, by, NULL, err);
-    }
-    if (r == 0)
-        cache_put(b, key, st->id);
-    image_staging_discard(b->c->s, &sg);
-    image_clear(&img);
-    return r < 0 ? -1 : 0;
+    cache_put(b, key, st->id);
+    return 0;
 }
 
 static int from_step(struct bctx *b, const struct bf_instr *in, rbox_err **err)

@@ -274,8 +274,11 @@ static int cp_entry(struct cp *cp, int sdir, const char *name, const char *rel, 
                 r = cp_entry(cp, s, de->d_name, sub, d, de->d_name);
         }
         closedir(dir);
-        if (r == 0)
+        /* COPY dir /dst/: the contents are copied; dst keeps its mode (0755 when made) */
+        if (r == 0 && strcmp(dname, ".") != 0)
             set_owner_mode(cp, d, &st);
+        else if (r == 0 && cp->uid >= 0 && fchown(d, (uid_t)cp->uid, (gid_t)cp->gid) < 0)
+            r = rbox_error(cp->err, errno, "chown %s", rel);
         return r;
     }
     if (exists)
