@@ -257,3 +257,40 @@ END
 	assert_success
 	assert_output x
 }
+
+@test "build: COPY wildcards and --from an image, ADD of a gzip tar, .containerignore" {
+	local d=$BATS_TEST_TMPDIR/w
+	mkdir -p "$d/src/t"
+	echo 1 >"$d/src/a.txt"
+	echo 2 >"$d/src/b.txt"
+	echo 3 >"$d/src/c.md"
+	echo t >"$d/src/t/in-tar"
+	tar -C "$d/src/t" -czf "$d/data.tgz" .
+	rm -r "$d/src/t"
+	echo secret >"$d/src/secret.txt"
+	printf 'src/secret.txt\n' >"$d/.containerignore"
+	cat >"$d/Containerfile" <<'END'
+FROM scratch
+COPY --from=busybox /bin/busybox /bin/
+COPY src/*.txt /txt/
+ADD data.tgz /t/
+ADD src/c.md /c.md
+END
+	run rbox build -t w "$d"
+	assert_success
+	run rbox run --rm w /bin/busybox sh -c 'cd / && /bin/busybox find /txt /t /c.md | /bin/busybox sort'
+	assert_success
+	assert_output - <<'END'
+/c.md
+/t
+/t/in-tar
+/txt
+/txt/a.txt
+/txt/b.txt
+END
+	# several sources need a directory destination
+	printf 'FROM busybox\nCOPY src/*.txt /one\n' >"$d/Containerfile"
+	run rbox build "$d"
+	[ "$status" -eq 125 ]
+	assert_line --index -1 --partial "Containerfile:2: COPY src/*.txt /one: with more than one source, the destination /one must be a directory"
+}
