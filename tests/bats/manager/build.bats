@@ -294,3 +294,15 @@ END
 	[ "$status" -eq 125 ]
 	assert_line --index -1 --partial "Containerfile:2: COPY src/*.txt /one: with more than one source, the destination /one must be a directory"
 }
+
+@test "build: commit -c VOLUME and ONBUILD, the config changes the builder uses" {
+	rbox create --name vc busybox true >/dev/null
+	run rbox commit -c 'VOLUME /v' -c 'ONBUILD RUN echo x' -c 'ONBUILD COPY a b' vc vc-img
+	assert_success
+	[ "$(cfg vc-img '.Volumes|keys')" = '["/v"]' ]
+	[ "$(cfg vc-img .OnBuild)" = '["RUN echo x","COPY a b"]' ]
+	run rbox commit -c 'ONBUILD []' vc vc-img2
+	assert_success
+	[ "$(cfg vc-img2 '.OnBuild // [] | length')" = 0 ]
+	rbox rm vc >/dev/null
+}
