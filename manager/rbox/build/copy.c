@@ -59,8 +59,10 @@ static bool pat_match(const char *pat, const char *rel)
         if (fnmatch(pat, path, FNM_PATHNAME | FNM_PERIOD) == 0)
             return true;
         if (strstr(pat, "**")) {
-            /* "**" as "*" without FNM_PATHNAME */
-            if (fnmatch(pat, path, 0) == 0)
+            /* "**" as "*" without FNM_PATHNAME; a leading double star and slash may match
+             * no directory at all */
+            if (fnmatch(pat, path, 0) == 0 ||
+                (str_has_prefix(pat, "**/") && fnmatch(pat + 3, path, 0) == 0))
                 return true;
         }
         char *slash = strrchr(path, '/');
@@ -100,6 +102,11 @@ static int expand_sources(const struct copy_src *src, char *const *srcs, char **
         _cleanup_free_ char *abs = path_clean(srcs[i]);
         _cleanup_free_ char *c = xstrdup(abs[1] ? abs + 1 : ".");
         if (!has_glob(c)) {
+            if (strcmp(c, ".") != 0 && build_ignored(src->ignore, c)) {
+                strv_free(v);
+                return rbox_error(err, 0, "%s: excluded by .dockerignore / .containerignore",
+                                  srcs[i]);
+            }
             strv_push(&v, &n, steal_pointer(&c));
             continue;
         }

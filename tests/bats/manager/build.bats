@@ -209,6 +209,13 @@ END
 	refute_line "/ctx/drop.log"
 	refute_line --partial "skipdir"
 	refute_line "/ctx/Containerfile"
+	refute_line --partial ".tmp"
+	assert_line "/ctx/deep"
+	# an excluded file named as a source is not in the context
+	printf 'FROM busybox\nCOPY drop.log /\n' >"$ctx/Containerfile"
+	run rbox build "$ctx"
+	[ "$status" -eq 125 ]
+	assert_line --index -1 --partial "Containerfile:2: COPY drop.log /: drop.log: excluded by .dockerignore"
 }
 
 @test "build: a Containerfile on stdin, -f, Dockerfile as the default name, ONBUILD" {
