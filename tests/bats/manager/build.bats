@@ -22,6 +22,7 @@ cfg() { # IMAGE JQ: a field of the image's config
 @test "build: every instruction, the config and files of the image" {
 	local ctx
 	ctx=$(context all)
+	chmod 644 "$ctx/hello.txt" # whatever the checkout's umask made of it
 	mkdir "$ctx/tardata"
 	echo in-tar >"$ctx/tardata/t.txt"
 	tar -C "$ctx/tardata" -cf "$ctx/data.tar" .
