@@ -315,6 +315,36 @@ static int workdir_exists(struct bctx *b, const struct stage *st);
 static int copy_step(struct bctx *b, struct stage *st, const struct bf_instr *in, struct scope *sc,
                      rbox_err **err);
 
+/* EXPOSE PORT[-LAST][/PROTO]: one change per port (docker's ranges), checked */
+static int expose_ports(const char *v, char ***ch, size_t *n, rbox_err **err)
+{
+    const char *slash = strchr(v, '/');
+    _cleanup_free_ char *ports = slash ? xstrndup(v, (size_t)(slash - v)) : xstrdup(v);
+    const char *proto = slash ? slash + 1 : "tcp";
+    if (strcasecmp(proto, "tcp") != 0 && strcasecmp(proto, "udp") != 0 &&
+        strcasecmp(proto, "sctp") != 0)
+        return rbox_error(err, 0, "%s: the protocol must be tcp, udp or sctp", v);
+    char *dash = strchr(ports, '-');
+    if (dash)
+        *dash = '\0';
+    int lo, hi;
+    if (parse_int(ports, &lo) < 0 || (dash && parse_int(dash + 1, &hi) < 0) || lo < 1 ||
+        lo > 65535 || (dash && (hi < lo || hi > 65535)))
+        return rbox_error(err, 0, "%s is not a port (1-65535) or a range LOW-HIGH", v);
+    if (!dash)
+        hi = lo;
+    if (hi - lo >= 1024)
+        return rbox_error(err, 0, "%s: at most 1024 ports in a range", v);
+    for (int p = lo; p <= hi; p++) {
+        char lp[8];
+        snprintf(lp, sizeof(lp), "%s", proto);
+        for (char *c = lp; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        strv_push(ch, n, xasprintf("EXPOSE %d/%s", p, lp));
+    }
+    return 0;
+}
+
 /* ENV LABEL ... as image_commit changes; false for ARG/SHELL (no image). */
 static int meta_step(struct bctx *b, struct stage *st, const struct bf_instr *in, struct scope *sc,
                      char ***ch, const char **author, rbox_err **err)
@@ -390,8 +420,14 @@ static int meta_step(struct bctx *b, struct stage *st, const struct bf_instr *in
         strv_push(ch, &n, xasprintf("WORKDIR %s", st->workdir));
         return 0;
     }
-    for (char **p = f; *p; p++)
+    for (char **p = f; *p; p++) {
+        if (in->kind == BF_EXPOSE) {
+            if (expose_ports(*p, ch, &n, err) < 0)
+                return -1;
+            continue;
+        }
         strv_push(ch, &n, xasprintf("%s %s", kn, *p));
+    }
     return 0;
 }
 

@@ -314,3 +314,14 @@ END
 	[ "$(cfg vc-img2 '.OnBuild // [] | length')" = 0 ]
 	rbox rm vc >/dev/null
 }
+
+@test "build: EXPOSE ranges and protocols; a bad port is refused with its line" {
+	printf 'FROM busybox\nEXPOSE 80 9000-9002/UDP 7/sctp\n' >"$BATS_TEST_TMPDIR/Containerfile"
+	run rbox build -q -t ex "$BATS_TEST_TMPDIR"
+	assert_success
+	[ "$(cfg ex '.ExposedPorts|keys')" = '["7/sctp","80/tcp","9000/udp","9001/udp","9002/udp"]' ]
+	printf 'FROM busybox\nENV P=http\nEXPOSE $P\n' >"$BATS_TEST_TMPDIR/Containerfile"
+	run rbox build -q "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 125 ]
+	assert_output "rbox: Containerfile:3: EXPOSE \$P: http is not a port (1-65535) or a range LOW-HIGH"
+}
