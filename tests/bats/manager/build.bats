@@ -325,3 +325,13 @@ END
 	[ "$status" -eq 125 ]
 	assert_output "rbox: Containerfile:3: EXPOSE \$P: http is not a port (1-65535) or a range LOW-HIGH"
 }
+
+@test "build: --network host runs RUN in the caller's network namespace, none in an empty one" {
+	printf 'FROM busybox\nRUN ls /sys/class/net | tr "\\n" " "; echo\n' >"$BATS_TEST_TMPDIR/Containerfile"
+	# the "host" is a network namespace of this test's own, with a veth pair in it
+	run unshare -n sh -c 'ip link add bv0 type veth peer name bv1 &&
+		"$1" build --no-cache --network host "$2" && "$1" build --no-cache "$2"' sh "$RBOX_BIN" "$BATS_TEST_TMPDIR"
+	assert_success
+	assert_line "bv0 bv1 lo "
+	assert_line "lo "
+}
