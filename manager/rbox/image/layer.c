@@ -200,6 +200,10 @@ int layer_unpack(int fd, int dirfd, char diff_hex[ID_LEN + 1], uint64_t *usize, 
     }
     if (ret < 0 && s->errmsg[0])
         rbox_error_prefix(err, "%s", s->errmsg);
+    /* libarchive sets directories' modes and times (1777 /tmp, ...) at close, by relative
+     * path: while still in the layer directory, not back in our cwd */
+    if (archive_write_close(disk) != ARCHIVE_OK && ret == 0)
+        ret = rbox_error(err, 0, "extracting the layer: %s", archive_error_string(disk));
     if (cwd >= 0) {
         (void)fchdir(cwd);
         close(cwd);

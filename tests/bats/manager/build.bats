@@ -335,3 +335,15 @@ END
 	assert_line "bv0 bv1 lo "
 	assert_line "lo "
 }
+
+@test "build: unpacked layers keep their directories' modes, and nothing in our cwd changes" {
+	# libarchive sets directory modes at close by relative path: it must happen in the layer
+	local cwd=$BATS_TEST_TMPDIR/cwd
+	mkdir -p "$cwd/tmp" "$cwd/var/tmp"
+	chmod 700 "$cwd/tmp" "$cwd/var/tmp"
+	cd "$cwd"
+	run rbox run --rm busybox stat -c '%a %n' /tmp /var/tmp /root
+	assert_success
+	assert_output $'1777 /tmp\n1777 /var/tmp\n700 /root'
+	[ "$(stat -c %a "$cwd/tmp") $(stat -c %a "$cwd/var/tmp")" = "700 700" ]
+}

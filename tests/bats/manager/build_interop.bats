@@ -67,6 +67,53 @@ setup_file() {
 	[ "$output" -ge 9 ]
 }
 
+@test "build interop: RUN steps, deletions, ADD, --chown: the same rootfs and config as buildah's" {
+	requires cmd:buildah
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	cp -a "$REPO_ROOT/tests/fixtures/build/all" "$ctx"
+	chmod 644 "$ctx/hello.txt"
+	mkdir "$ctx/tardata"
+	echo in-tar >"$ctx/tardata/t.txt"
+	tar -C "$ctx/tardata" -cf "$ctx/data.tar" .
+	# deletions (whiteouts, an opaque dir's content) and a new dir, before USER
+	sed -i 's|^USER 1000:1000$|RUN rm -rf /tmp/* /home \&\& rm /bin/ls \&\& mkdir -p /var/new\nUSER 1000:1000|' \
+		"$ctx/Containerfile"
+	# both start from the same busybox: rbox's, saved and pulled into buildah's store
+	rbox save -o "$BATS_TEST_TMPDIR/bb.tar" busybox
+	buildah_priv pull -q "docker-archive:$BATS_TEST_TMPDIR/bb.tar" >/dev/null
+	run rbox build -q -t all "$ctx"
+	assert_success
+	run buildah_priv bud -q --isolation chroot -t all "$ctx"
+	assert_success
+	# OnBuild is left out: buildah drops it (and SHELL) from OCI-format images
+	rbox image inspect all | jq '.[0].Config' | norm_config >"$BATS_TEST_TMPDIR/rbox.json"
+	buildah_priv inspect --type image all | jq '.OCIv1.config' | norm_config >"$BATS_TEST_TMPDIR/buildah.json"
+	run diff -u "$BATS_TEST_TMPDIR/buildah.json" "$BATS_TEST_TMPDIR/rbox.json"
+	assert_success
+	mkdir "$BATS_TEST_TMPDIR/rfs"
+	rbox create --name all-c all >/dev/null
+	rbox export all-c | tar -C "$BATS_TEST_TMPDIR/rfs" --numeric-owner -xpf -
+	rbox rm all-c >/dev/null
+	local c m
+	c=$(buildah_priv from -q all)
+	m=$(buildah_priv mount "$c")
+	# buildah's RUN leaves the empty mount points of its /etc files in the image; rbox, like
+	# docker, does not
+	tree_list "$m" | grep -vE '^\./etc/(hostname|hosts|resolv\.conf) ' >"$BATS_TEST_TMPDIR/buildah.tree"
+	buildah_priv umount "$c" >/dev/null
+	buildah_priv rm "$c" >/dev/null
+	tree_list "$BATS_TEST_TMPDIR/rfs" >"$BATS_TEST_TMPDIR/rbox.tree"
+	run diff -u "$BATS_TEST_TMPDIR/buildah.tree" "$BATS_TEST_TMPDIR/rbox.tree"
+	assert_success
+	run grep -E '^\./(tmp|var/tmp|var/new|bin/ls|home|unpacked/t.txt) ' "$BATS_TEST_TMPDIR/rbox.tree"
+	assert_output - <<'END'
+./tmp d 1777 0:0
+./unpacked/t.txt f 644 0:0 7 
+./var/new d 755 0:0
+./var/tmp d 1777 0:0
+END
+}
+
 @test "build interop: podman loads the image rbox built and saved" {
 	requires cmd:podman
 	printf 'FROM busybox\nENV K=v\nRUN echo built > /built\nCMD ["cat", "/built"]\n' >"$BATS_TEST_TMPDIR/Containerfile"
