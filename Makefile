@@ -238,7 +238,8 @@ $(UNPROTECTED): $(filter-out %/selfexe.o,$(RT_OBJ)) runtime/selfexe.c
 # drives the config parser (runtime/config*) without the runtime around it; it is linked
 # dynamically so that valgrind can see its allocations (config_parse.bats checks for leaks).
 STATIC_HELPERS := sandbox-probe sysno tty-probe udp-echo
-TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check $(BUILD)/test/tmpl-check
+TEST_HELPERS := $(STATIC_HELPERS:%=$(BUILD)/test/%) $(BUILD)/test/config-check $(BUILD)/test/tmpl-check \
+                $(BUILD)/test/bf-check
 CONFIG_CHECK_OBJ := $(BUILD)/obj/tests/helpers/config-check.o \
                     $(patsubst %.c,$(BUILD)/obj/%.o,$(filter runtime/config%,$(RT_SRC))) $(LIB_OBJ)
 .PHONY: test-helpers
@@ -260,6 +261,15 @@ $(BUILD)/test/tmpl-check: $(TMPL_CHECK_OBJ)
 	@$(CC) $(LDFLAGS) -o $@ $^ -lyajl -lm
 $(BUILD)/obj/tests/helpers/tmpl-check.o: CFLAGS += -iquote manager/rbox/format
 -include $(BUILD)/obj/tests/helpers/tmpl-check.d
+# bf-check drives the Containerfile parser (manager/rbox/build/parse.h) alone (build_parse.bats)
+BF_CHECK_OBJ := $(BUILD)/obj/tests/helpers/bf-check.o $(BUILD)/obj/manager/rbox/build/parse.o \
+                $(BUILD)/obj/manager/rbox/build/lex.o $(LIB_OBJ)
+$(BUILD)/test/bf-check: $(BF_CHECK_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lyajl -lm
+$(BUILD)/obj/tests/helpers/bf-check.o: CFLAGS += -iquote manager/rbox/build
+-include $(BUILD)/obj/tests/helpers/bf-check.d
 $(BUILD)/obj/runtime/%.o $(BUILD)/obj/tests/helpers/%.o: CFLAGS += $(RT_INC)
 $(BUILD)/obj/runtime/%.o: runtime/%.c
 	@mkdir -p $(@D)
@@ -297,7 +307,7 @@ DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarch
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
         clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
-        podman conmon containerd runc umoci skopeo hyperfine time catatonit bubblewrap \
+        podman buildah conmon containerd runc umoci skopeo hyperfine time catatonit bubblewrap \
         clang libclang-rt-14-dev \
         netavark aardvark-dns iptables nftables \
         man-db groff-base mandoc zsh fish

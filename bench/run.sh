@@ -11,8 +11,8 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|images|rss|library] (default all; images: the pull
-# and layered-run rows alone).
+# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build] (default all; images: the
+# pull and layered-run rows alone).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run),
 # LIB_RUNS (runs per command of the library scenarios, default 1000; QUICK: 100).
 set -uo pipefail
@@ -373,6 +373,35 @@ scenario_ps() {
 	rbox_cmd rm -f $(rbox_cmd ps -aq) >/dev/null 2>&1
 }
 
+# rbox build against buildah bud (its own store, chroot isolation for RUN) of a 6-step
+# Containerfile: cold (no cache: rbox --no-cache, buildah without --layers) and fully cached.
+scenario_build() {
+	have buildah || { say "   (buildah missing: build skipped)"; return 1; }
+	local ctx="$WORK/build-ctx" bs="$WORK/buildah"
+	mkdir -p "$ctx/data" "$bs"
+	cp /bin/busybox "$ctx/busybox"
+	seq 1 2000 >"$ctx/data/numbers"
+	cat >"$ctx/Containerfile" <<'CF'
+FROM scratch
+COPY busybox /bin/busybox
+ENV A=1
+WORKDIR /app
+COPY data /app/data
+RUN ["/bin/busybox", "sh", "-c", "echo built > /app/built"]
+CMD ["/bin/busybox", "cat", "/app/built"]
+CF
+	# vfs: containers/storage's overlay driver leaves a private bind mount of its directory
+	local b="buildah --root $bs/root --runroot $bs/run --storage-driver vfs"
+	$b bud -q --isolation chroot --layers "$ctx" >/dev/null 2>&1 || { say "   buildah bud failed: build skipped"; return 1; }
+	rbox_cmd build -q "$ctx" >/dev/null || { say "   rbox build failed"; return 1; }
+	measure build_cold "rbox build --no-cache=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT build -q --no-cache $ctx" \
+		"buildah bud=$b bud -q --isolation chroot $ctx"
+	measure build_cached "rbox build (cached)=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT build -q $ctx" \
+		"buildah bud --layers (cached)=$b bud -q --isolation chroot --layers $ctx"
+	$b rmi -a -f >/dev/null 2>&1
+	rbox_cmd image prune -a -f >/dev/null 2>&1
+}
+
 # --- report -------------------------------------------------------------------------------------
 
 # --- librbox (docs/library.md) ----------------------------------------------------------------
@@ -455,6 +484,7 @@ main() {
 	setup_bundle
 	local only="${1:-all}"
 	case "$only" in rss) scenario_rss ;; esac
+	case "$only" in build) setup_rbox && scenario_build ;; esac
 	case "$only" in all | runtime)
 		scenario_run
 		scenario_lifecycle
@@ -474,6 +504,7 @@ main() {
 			scenario_images_pull
 			scenario_monitor_rss
 			scenario_ps
+			scenario_build
 		fi ;;
 	esac
 	report

@@ -42,6 +42,7 @@ static const struct command {
     { "exec", cmd_exec, "run a command in a running container" },
     { "stats", cmd_stats, "show containers' resource use" },
     { "top", cmd_top, "show a container's processes" },
+    { "build", cmd_build, "build an image from a Containerfile" },
     { "commit", cmd_commit, "make an image of a container's changes" },
     { "diff", cmd_diff, "list a container's changes to its image" },
     { "export", cmd_export, "write a container's filesystem as a tar" },

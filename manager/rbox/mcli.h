@@ -53,6 +53,11 @@ int cmd_help(const char *usage);
 bool cmd_confirm(const char *warning);
 
 int cmd_run(struct cmd_ctx *c, int argc, char **argv);
+/* rbox build's RUN (cmd/run.c): create a container from `rbox create` flags (argv[0] is
+ * "create"); run one in the foreground without stdin, its exit code (125-127: not started). */
+int run_create_argv(struct cmd_ctx *c, int argc, char **argv, char id[65], rbox_err **err);
+int run_foreground_id(struct cmd_ctx *c, const char *id);
+int cmd_build(struct cmd_ctx *c, int argc, char **argv);
 int cmd_create(struct cmd_ctx *c, int argc, char **argv);
 int cmd_start(struct cmd_ctx *c, int argc, char **argv);
 int cmd_stop(struct cmd_ctx *c, int argc, char **argv);

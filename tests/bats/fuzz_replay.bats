@@ -81,3 +81,7 @@ replay() {
 @test "fuzz replay: WWW-Authenticate challenges (fuzz_wwwauth)" {
 	replay wwwauth
 }
+
+@test "fuzz replay: Containerfiles, directives, continuations, substitution (fuzz_dockerfile)" {
+	replay dockerfile
+}

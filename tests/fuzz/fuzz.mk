@@ -15,7 +15,7 @@
 # Sources are found with `find`, so that files moving into subdirectories need no change here.
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= config seccomp mounts imageref state report flags template netconf regref wwwauth
+FUZZ_TARGETS ?= config seccomp mounts imageref state report flags template netconf regref wwwauth dockerfile
 FUZZ_CC      ?= clang
 FUZZ_OUT     := $(BUILD)/fuzz
 

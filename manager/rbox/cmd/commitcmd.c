@@ -28,7 +28,8 @@ static const char commit_usage[] =
     "  -m, --message M     the comment of the new history entry\n"
     "  -c, --change C      a Dockerfile instruction applied to the config (repeatable): CMD,\n"
     "                      ENTRYPOINT (JSON or shell form), ENV K=V, EXPOSE PORT[/PROTO],\n"
-    "                      LABEL K=V, STOPSIGNAL SIG, USER U, WORKDIR DIR\n";
+    "                      LABEL K=V, STOPSIGNAL SIG, USER U, VOLUME PATH, WORKDIR DIR,\n"
+    "                      ONBUILD INSTRUCTION\n";
 
 static const char diff_usage[] =
     "Usage: rbox diff CONTAINER\n"

@@ -643,3 +643,28 @@ int cmd_start(struct cmd_ctx *c, int argc, char **argv)
     margs_free(&p);
     return ret;
 }
+
+/* rbox build's RUN steps (build/): a container made exactly as `rbox create` makes it from
+ * argv ("create" first), then run in the foreground without stdin. */
+int run_create_argv(struct cmd_ctx *c, int argc, char **argv, char id[ID_LEN + 1], rbox_err **err)
+{
+    struct run_req r;
+    memset(&r, 0, sizeof(r));
+    struct image img = { 0 };
+    int ret = parse_request(c, argc, argv, false, &r, &img, err);
+    if (ret == 0 && ctr_create(c->s, &r.spec, &img, err) < 0)
+        ret = -1;
+    if (ret == 0)
+        ctr_copy(id, ID_LEN + 1, r.spec.id);
+    spec_clear(&r.spec);
+    image_clear(&img);
+    return ret == 0 ? 0 : -1;
+}
+
+int run_foreground_id(struct cmd_ctx *c, const char *id)
+{
+    struct attach_opts ao = { 0 };
+    detach_keys_parse(DETACH_KEYS_DEFAULT, ao.keys, &ao.nkeys, NULL);
+    fflush(stdout);
+    return foreground(c->s, id, &ao, false);
+}

@@ -231,8 +231,9 @@ int image_diff(struct store *s, const struct image *base, const char *upper, FIL
 
 struct changes {
     char **cmd, **entrypoint, **env, **labels, **expose;
+    char **volumes, **onbuild; /* rbox build: VOLUME; ONBUILD (a JSON list replaces) */
     char *workdir, *user, *stop_signal;
-    bool has_cmd, has_entrypoint;
+    bool has_cmd, has_entrypoint, onbuild_set;
 };
 
 static void changes_clear(struct changes *c)
@@ -242,6 +243,8 @@ static void changes_clear(struct changes *c)
     strv_free(c->env);
     strv_free(c->labels);
     strv_free(c->expose);
+    strv_free(c->volumes);
+    strv_free(c->onbuild);
     free(c->workdir);
     free(c->user);
     free(c->stop_signal);
@@ -320,6 +323,19 @@ static int parse_change(struct changes *c, const char *ch, rbox_err **err)
         strv_push(list, &n, p);
         return 0;
     }
+    if (strcmp(key, "VOLUME") == 0 || strcmp(key, "ONBUILD") == 0) {
+        char ***list = key[0] == 'V' ? &c->volumes : &c->onbuild;
+        if (key[0] == 'O' && *v == '[') {
+            strv_free(c->onbuild);
+            c->onbuild_set = true;
+            return parse_argv(v, &c->onbuild, err);
+        }
+        n = strv_len(*list);
+        if (*list == NULL)
+            *list = xcalloc(1, sizeof(char *));
+        strv_push(list, &n, xstrdup(v));
+        return 0;
+    }
     if (strcmp(key, "EXPOSE") == 0) {
         n = strv_len(c->expose);
         if (c->expose == NULL)
@@ -372,8 +388,9 @@ static void jw_merged_obj(json_w *w, yajl_val base, char *const *add, bool keys_
 static void jw_run_config(json_w *w, yajl_val base, const struct changes *c)
 {
     jw_obj_open(w);
-    static const char *const mine[] = { "Cmd",  "Entrypoint", "Env",          "Labels",
-                                        "User", "WorkingDir", "ExposedPorts", "StopSignal" };
+    static const char *const mine[] = { "Cmd",          "Entrypoint", "Env",     "Labels",
+                                        "User",         "WorkingDir", "Volumes", "OnBuild",
+                                        "ExposedPorts", "StopSignal" };
     for (size_t i = 0; YAJL_IS_OBJECT(base) && i < base->u.object.len; i++) {
         bool skip = false;
         for (size_t k = 0; k < ARRAY_SIZE(mine); k++)
@@ -424,6 +441,20 @@ static void jw_run_config(json_w *w, yajl_val base, const struct changes *c)
         jw_key(w, "ExposedPorts");
         jw_merged_obj(w, json_get(base, "ExposedPorts"), c->expose, true);
     }
+    if (json_get(base, "Volumes") || c->volumes) {
+        jw_key(w, "Volumes");
+        jw_merged_obj(w, json_get(base, "Volumes"), c->volumes, true);
+    }
+    yajl_val ob = c->onbuild_set ? NULL : json_get(base, "OnBuild");
+    if (YAJL_IS_ARRAY(ob) || c->onbuild) {
+        jw_key(w, "OnBuild");
+        jw_arr_open(w);
+        for (size_t i = 0; YAJL_IS_ARRAY(ob) && i < ob->u.array.len; i++)
+            jw_value(w, ob->u.array.values[i]);
+        for (size_t j = 0; c->onbuild && c->onbuild[j]; j++)
+            jw_str(w, c->onbuild[j]);
+        jw_arr_close(w);
+    }
     const char *workdir = c->workdir ? c->workdir : json_get_str(base, "WorkingDir");
     const char *user = c->user ? c->user : json_get_str(base, "User");
     const char *sig = c->stop_signal ? c->stop_signal : json_get_str(base, "StopSignal");
@@ -469,7 +500,8 @@ static char *new_config(const struct image *base, const struct changes *c, const
     jw_arr_open(&w);
     for (size_t i = 0; i < base->n_layers; i++)
         jw_str(&w, base->layers[i].diff_id);
-    jw_str(&w, diff);
+    if (diff)
+        jw_str(&w, diff);
     jw_arr_close(&w);
     jw_obj_close(&w);
     jw_key(&w, "history");
@@ -484,6 +516,8 @@ static char *new_config(const struct image *base, const struct changes *c, const
         jw_kstr(&w, "author", author);
     if (message)
         jw_kstr(&w, "comment", message);
+    if (diff == NULL)
+        jw_kbool(&w, "empty_layer", true);
     jw_obj_close(&w);
     jw_arr_close(&w);
     jw_obj_close(&w);
@@ -543,7 +577,8 @@ static int commit_layout(struct store *s, int lfd, const struct image *base, con
     for (size_t i = 0; i < base->n_layers; i++)
         jw_desc(&w, oci_layer_type(base->layers[i].media_type), base->layers[i].digest,
                 base->layers[i].size);
-    jw_desc(&w, MT_OCI_LAYER, diff, size);
+    if (diff)
+        jw_desc(&w, MT_OCI_LAYER, diff, size);
     jw_arr_close(&w);
     jw_obj_close(&w);
     _cleanup_free_ char *manifest = xstrdup(jw_text(&w, NULL));
@@ -586,20 +621,23 @@ int image_commit(struct store *s, const struct image *base, const char *upper, c
     _cleanup_close_ int fd =
         lfd < 0 ? -1 : openat(lfd, "blobs/sha256/layer", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     char hex[ID_LEN + 1];
-    uint64_t size;
+    uint64_t size = 0;
     _cleanup_free_ char *diff = NULL, *blob = NULL, *config = NULL;
     if (fd < 0) {
         rbox_error(err, errno, "creating a layer in %s", st.dir);
         goto out;
     }
-    if (write_tree(upper, true, fd, hex, &size, err) < 0)
-        goto out;
-    diff = xasprintf("sha256:%s", hex);
-    blob = xasprintf("blobs/sha256/%s", hex);
-    if (renameat(lfd, "blobs/sha256/layer", lfd, blob) < 0) {
-        rbox_error(err, errno, "naming the layer in %s", st.dir);
-        goto out;
-    }
+    if (upper) { /* else only the config changes (rbox build's metadata steps) */
+        if (write_tree(upper, true, fd, hex, &size, err) < 0)
+            goto out;
+        diff = xasprintf("sha256:%s", hex);
+        blob = xasprintf("blobs/sha256/%s", hex);
+        if (renameat(lfd, "blobs/sha256/layer", lfd, blob) < 0) {
+            rbox_error(err, errno, "naming the layer in %s", st.dir);
+            goto out;
+        }
+    } else
+        unlinkat(lfd, "blobs/sha256/layer", 0);
     config = new_config(base, &c, diff, author, message, by);
     if (commit_layout(s, lfd, base, diff, size, config, err) < 0)
         goto out;

@@ -754,8 +754,10 @@ char *image_json(struct store *s, const struct image *img, bool pretty)
     jw_key(&w, "Config");
     yajl_val c = json_get(img->config, "config");
     jw_obj_open(&w);
-    static const char *const keys[] = { "User",    "ExposedPorts", "Env",    "Entrypoint", "Cmd",
-                                        "Volumes", "WorkingDir",   "Labels", "StopSignal" };
+    static const char *const keys[] = {
+        "User",    "ExposedPorts", "Env",    "Entrypoint", "Cmd",
+        "Volumes", "WorkingDir",   "Labels", "StopSignal", "OnBuild"
+    };
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
         jw_key(&w, keys[i]);
         jw_value(&w, json_get(c, keys[i]));

@@ -121,7 +121,7 @@ int image_save_archive(struct store *s, const char *const *refs, bool oci, int f
 
 /* rbox commit: the container's overlay upper dir as a new layer over base, with --change
  * instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, WORKDIR); ref may be
- * NULL (an untagged image). */
+ * NULL (an untagged image). upper NULL: no new layer, only the config (history empty_layer). */
 int image_commit(struct store *s, const struct image *base, const char *upper, const char *ref,
                  char *const *change, const char *author, const char *message, const char *by,
                  char id[ID_LEN + 1], rbox_err **err);

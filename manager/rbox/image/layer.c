@@ -200,6 +200,10 @@ int layer_unpack(int fd, int dirfd, char diff_hex[ID_LEN + 1], uint64_t *usize, 
     }
     if (ret < 0 && s->errmsg[0])
         rbox_error_prefix(err, "%s", s->errmsg);
+    /* libarchive sets directories' modes and times (1777 /tmp, ...) at close, by relative
+     * path: while still in the layer directory, not back in our cwd */
+    if (archive_write_close(disk) != ARCHIVE_OK && ret == 0)
+        ret = rbox_error(err, 0, "extracting the layer: %s", archive_error_string(disk));
     if (cwd >= 0) {
         (void)fchdir(cwd);
         close(cwd);
@@ -272,10 +276,23 @@ char *image_lower_dirs(const struct store *s, const struct image *img)
 }
 
 /* "l/<link>:l/<link>..." top first, relative to <root>/images */
+/* Layer i appears again higher up (two RUN steps that changed nothing, for one): overlayfs
+ * refuses a lowerdir listed twice (ELOOP), and the higher copy decides every path the lower one
+ * holds, so the lower one is left out. */
+static bool shadowed(const struct image *img, size_t i)
+{
+    for (size_t j = i + 1; j < img->n_layers; j++)
+        if (strcmp(img->layers[j].diff_id, img->layers[i].diff_id) == 0)
+            return true;
+    return false;
+}
+
 static char *short_lowers(const struct image *img)
 {
     char *out = xzalloc(img->n_layers * (LINK_LEN + 3) + 1);
     for (size_t i = img->n_layers; i-- > 0;) {
+        if (shadowed(img, i))
+            continue;
         if (out[0])
             strcat(out, ":");
         strcat(out, "l/");
@@ -355,6 +372,8 @@ int image_mount_overlay(const struct store *s, const struct image *img, const ch
     if (abs_len <= 4096 && !strpbrk(s->root, ",:")) {
         _cleanup_free_ char *a = xzalloc(abs_len);
         for (size_t i = img->n_layers; i-- > 0;) {
+            if (shadowed(img, i))
+                continue;
             size_t len = strlen(a);
             snprintf(a + len, abs_len - len, "%s%s/images/l/%.*s", len ? ":" : "", s->root,
                      LINK_LEN, img->layers[i].diff_id + 7);
