@@ -1,6 +1,7 @@
 /* build.c - rbox build's stages and steps (build.h). */
 #define _GNU_SOURCE
 #include "build.h"
+#include "registry.h"
 #include "ctr.h"
 #include "image_internal.h"
 #include "json.h"
@@ -705,7 +706,9 @@ static int from_step(struct bctx *b, const struct bf_instr *in, rbox_err **err)
         if (b->st[i].name && strcasecmp(b->st[i].name, ref) == 0)
             id = b->st[i].id;
     struct image img;
-    int r = id && *id ? image_load(b->c->s, id, &img, err) : image_resolve(b->c->s, ref, &img, err);
+    int r = id && *id
+                ? image_load(b->c->s, id, &img, err)
+                : image_resolve_pull(b->c->s, ref, b->o->pull ? b->o->pull : "missing", &img, err);
     if (r < 0)
         return -1;
     memcpy(st->id, img.id, sizeof(st->id));

@@ -19,7 +19,8 @@ struct build_opts {
     char **build_args;   /* K=V (or K: from the environment) */
     char **labels;       /* K=V, on the final image */
     const char *target;  /* the last stage built, NULL: the last one */
-    const char *network; /* "none" or "host" */
+    const char *network; /* "none", "host" or "bridge" (or a network's name) */
+    const char *pull;    /* FROM images: "missing" (default), "always" (--pull), "never" */
     bool no_cache, quiet;
 };
 

@@ -30,11 +30,13 @@ static const char build_usage[] =
     "      --build-arg K[=V]  a value for ARG K (K alone: from the environment; repeatable)\n"
     "      --target STAGE     build up to the stage named STAGE (FROM ... AS STAGE)\n"
     "      --no-cache         build every step again\n"
-    "      --network MODE     RUN steps' network: none (default) or host\n"
+    "      --network MODE     RUN steps' network: none (default), host, bridge or a\n"
+    "                         network's name (docs/networking.md)\n"
+    "      --pull             pull FROM images every time (default: when missing)\n"
     "      --label K=V        a label on the final image (repeatable)\n"
     "  -q, --quiet            print only the image ID\n";
 
-enum { O_TAG = 1, O_FILE, O_ARG, O_TARGET, O_NOCACHE, O_NET, O_LABEL, O_QUIET };
+enum { O_TAG = 1, O_FILE, O_ARG, O_TARGET, O_NOCACHE, O_NET, O_LABEL, O_QUIET, O_PULL };
 
 static int read_text(const char *path, char **out, rbox_err **err)
 {
@@ -66,15 +68,13 @@ static int read_text(const char *path, char **out, rbox_err **err)
 
 int cmd_build(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const struct mopt opts[] = { { "tag", 't', true, O_TAG },
-                                        { "file", 'f', true, O_FILE },
-                                        { "build-arg", 0, true, O_ARG },
-                                        { "target", 0, true, O_TARGET },
-                                        { "no-cache", 0, false, O_NOCACHE },
-                                        { "network", 0, true, O_NET },
-                                        { "label", 0, true, O_LABEL },
-                                        { "quiet", 'q', false, O_QUIET },
-                                        { NULL, 0, false, 0 } };
+    static const struct mopt opts[] = {
+        { "tag", 't', true, O_TAG },         { "file", 'f', true, O_FILE },
+        { "build-arg", 0, true, O_ARG },     { "target", 0, true, O_TARGET },
+        { "no-cache", 0, false, O_NOCACHE }, { "pull", 0, false, O_PULL },
+        { "network", 0, true, O_NET },       { "label", 0, true, O_LABEL },
+        { "quiet", 'q', false, O_QUIET },    { NULL, 0, false, 0 }
+    };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox build", .interspersed = true
     };
@@ -93,6 +93,7 @@ int cmd_build(struct cmd_ctx *c, int argc, char **argv)
         case O_ARG: strv_push(&args, &na, xstrdup(arg)); break;
         case O_TARGET: o.target = arg; break;
         case O_NOCACHE: o.no_cache = true; break;
+        case O_PULL: o.pull = "always"; break;
         case O_NET: o.network = arg; break;
         case O_LABEL:
             if (!labels)
@@ -105,8 +106,10 @@ int cmd_build(struct cmd_ctx *c, int argc, char **argv)
     if (r == 0)
         r = margs_require(&p, 1, 1, "a CONTEXT (a directory, or - for a Containerfile on stdin)",
                           &err);
-    if (r == 0 && strcmp(o.network, "none") != 0 && strcmp(o.network, "host") != 0)
-        r = rbox_error(&err, 0, "--network %s: rbox build runs RUN steps with none or host",
+    if (r == 0 && (str_has_prefix(o.network, "container:") || str_has_prefix(o.network, "ns:")))
+        r = rbox_error(&err, 0,
+                       "--network %s: rbox build runs RUN steps with none, host, bridge or a "
+                       "network's name",
                        o.network);
     for (size_t i = 0; r == 0 && i < nt; i++) {
         char *n = image_normalize_ref(tags[i], &err);

@@ -10,6 +10,7 @@
 #include "ps_filter.h"
 #include "ctr.h"
 #include "image.h"
+#include "netsetup.h"
 #include "network.h"
 #include "restart.h"
 #include "spec.h"
@@ -209,6 +210,27 @@ static bool port_match(const struct ctr_spec *sp, const char *want, bool host)
     return false;
 }
 
+/* publish=PORT[/PROTO]: the host port as the running container got it (net.json: -P and free
+ * ports are chosen at start), else as asked. */
+static bool published_match(struct store *s, const char *id, const struct ctr_spec *sp,
+                            const char *want)
+{
+    _cleanup_yajl_ yajl_val ns = net_state_load(s, id);
+    yajl_val ports = json_get(ns, "ports");
+    if (!YAJL_IS_ARRAY(ports))
+        return port_match(sp, want, true);
+    const char *slash = strchr(want, '/');
+    int port = atoi(want);
+    const char *proto = slash ? slash + 1 : "tcp";
+    for (size_t i = 0; i < ports->u.array.len; i++) {
+        int64_t hp = 0;
+        json_get_i64(ports->u.array.values[i], "host_port", &hp);
+        if (hp == port && str_eq(json_get_str(ports->u.array.values[i], "protocol"), proto))
+            return true;
+    }
+    return false;
+}
+
 /* One term against the container (sp: its spec when need_spec, else NULL). */
 static bool term_match(struct store *s, const struct ps_filter *f, const struct psf_term *t,
                        const struct ctr_state *st, const struct ctr_spec *sp)
@@ -234,7 +256,7 @@ static bool term_match(struct store *s, const struct ps_filter *f, const struct 
     case K_SINCE: return st->created_ns > f->since_ns;
     case K_VOLUME: return sp && volume_match(&sp->sbx, t->value);
     case K_NETWORK: return sp && network_match(s, sp, t->value);
-    case K_PUBLISH: return sp && port_match(sp, t->value, true);
+    case K_PUBLISH: return sp && published_match(s, st->id, sp, t->value);
     case K_EXPOSE: return sp && port_match(sp, t->value, false);
     }
     return false;
@@ -252,7 +274,7 @@ bool psf_match(const struct ps_filter *f, struct store *s, const struct ctr_stat
     }
     bool ok = true;
     /* per key: any value (label: every value) */
-    for (int k = K_ID; k <= K_VOLUME && ok; k++) {
+    for (int k = K_ID; k <= K_EXPOSE && ok; k++) {
         bool any = false, seen = false, all = true;
         for (size_t i = 0; i < f->n; i++) {
             if ((int)f->t[i].key != k)

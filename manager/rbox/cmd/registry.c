@@ -459,3 +459,24 @@ int cmd_logout(struct cmd_ctx *c, int argc, char **argv)
 {
     return forward(c, argc, argv, "logout", "4", logout_usage, 1);
 }
+
+int image_resolve_pull(struct store *s, const char *ref, const char *policy, struct image *img,
+                       rbox_err **err)
+{
+    if (str_eq(policy, "never"))
+        return image_resolve(s, ref, img, err);
+    if (str_eq(policy, "missing")) {
+        int f = image_find(s, ref, img, err);
+        if (f <= 0)
+            return f;
+        _cleanup_free_ char *norm = image_normalize_ref(ref, err);
+        if (norm == NULL)
+            return -1;
+        if (str_eq(norm, IMAGE_BUILTIN_REF))
+            return image_resolve(s, ref, img, err);
+    }
+    char id[80];
+    if (registry_pull_as(s, NULL, ref, true, true, id, sizeof(id), err) != 0)
+        return rbox_error_prefix(err, "--pull %s", policy);
+    return image_resolve(s, ref, img, err);
+}

@@ -414,28 +414,9 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
     return 0;
 }
 
-/* The image by --pull's rule: never (only the store), missing (pull when the store has none;
- * the built-in busybox is made, never pulled), always (pull first). */
 static int resolve_image(struct store *s, struct run_req *r, struct image *img, rbox_err **err)
 {
-    const char *policy = r->pull ? r->pull : "missing";
-    const char *ref = r->spec.image;
-    if (str_eq(policy, "never"))
-        return image_resolve(s, ref, img, err);
-    if (str_eq(policy, "missing")) {
-        int f = image_find(s, ref, img, err);
-        if (f <= 0)
-            return f;
-        _cleanup_free_ char *norm = image_normalize_ref(ref, err);
-        if (norm == NULL)
-            return -1;
-        if (str_eq(norm, IMAGE_BUILTIN_REF))
-            return image_resolve(s, ref, img, err);
-    }
-    char id[80];
-    if (registry_pull_as(s, NULL, ref, true, true, id, sizeof(id), err) != 0)
-        return rbox_error_prefix(err, "--pull %s", policy);
-    return image_resolve(s, ref, img, err);
+    return image_resolve_pull(s, r->spec.image, r->pull ? r->pull : "missing", img, err);
 }
 
 /* Parse run/create flags and IMAGE [CMD...]; then the image. Nothing is created here. */

@@ -165,9 +165,9 @@ END
 	run rbox build "$BATS_TEST_TMPDIR"
 	[ "$status" -eq 125 ]
 	assert_line --index -1 --partial "Containerfile:2: ADD http://example.com/x /x: ADD http://example.com/x: URLs are not supported"
-	run rbox build --network bridge "$BATS_TEST_TMPDIR"
+	run rbox build --network ns:/nonexistent "$BATS_TEST_TMPDIR"
 	[ "$status" -eq 125 ]
-	assert_output --partial "--network bridge"
+	assert_output --partial "--network ns:/nonexistent"
 	run rbox build "$BATS_TEST_TMPDIR/nonexistent"
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]

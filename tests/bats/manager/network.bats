@@ -404,3 +404,34 @@ load net_helpers
 	run_bad run --rm busybox true
 	stderr_names 10.66.0.0/99
 }
+
+@test "build --network bridge: RUN steps on the default network, nothing left after the build" {
+	printf 'FROM busybox\nRUN ip -o -4 addr show eth0 | awk "{print \\$4}" > /addr\n' >"$BATS_TEST_TMPDIR/Containerfile"
+	run rbox build --no-cache --network bridge -t nb "$BATS_TEST_TMPDIR"
+	assert_success
+	run rbox run --rm --network none nb cat /addr
+	assert_output --regexp '^10\.77\.0\.[0-9]+/24$'
+	rbox rmi nb >/dev/null
+	rbox image prune -f >/dev/null # the build's intermediate images hold the address too
+}
+
+@test "-P publishes the image's ExposedPorts; ps --filter network=, publish=, expose=" {
+	rbox create --name pbase --network none busybox true >/dev/null
+	rbox commit -c 'EXPOSE 80' -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/etc"]' pbase pimg >/dev/null
+	rbox network create fnet >/dev/null
+	rbox run -d --name pp -P pimg >/dev/null
+	rbox run -d --name pn --network fnet busybox sleep 300 >/dev/null
+	run rbox port pp 80
+	assert_output --regexp '^0\.0\.0\.0:[0-9]+$'
+	local port=${output##*:}
+	run rbox ps --filter publish="$port" --format '{{.Names}}'
+	assert_output pp
+	run rbox ps --filter expose=80/tcp --format '{{.Names}}'
+	assert_output pp
+	run rbox ps --filter network=fnet --format '{{.Names}}'
+	assert_output pn
+	run rbox ps -a --filter network=none --format '{{.Names}}'
+	assert_output pbase
+	rbox rm -f pp pn pbase >/dev/null
+	rbox rmi pimg >/dev/null
+}

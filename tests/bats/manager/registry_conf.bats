@@ -81,3 +81,19 @@ small_image() { # REPO:TAG
 	run -125 rbox pull mirror-test.invalid/library/mirrored:v1
 	assert_output --partial 'registry_mirrors'
 }
+
+@test "build: FROM an image the store lacks is pulled; --pull asks the registry every time" {
+	requires_registry
+	start_registry
+	small_image bl/base:v1
+	conf "insecure_registries = [\"$REG\"]"
+	printf 'FROM %s/bl/base:v1\nRUN ["/bin/busybox", "touch", "/built"]\n' "$REG" >"$BATS_TEST_TMPDIR/Containerfile"
+	run rbox build -q -t built "$BATS_TEST_TMPDIR"
+	assert_success
+	run rbox run --rm built /bin/busybox ls /built
+	assert_output /built
+	local n
+	n=$(grep -c "GET /v2/bl/base/manifests/v1" "$REG_LOG")
+	rbox build -q --pull -t built2 "$BATS_TEST_TMPDIR" >/dev/null
+	[ "$(grep -c "GET /v2/bl/base/manifests/v1" "$REG_LOG")" -gt "$n" ]
+}
