@@ -97,6 +97,7 @@ int api_events(struct api_req *r);
 int api_df(struct api_req *r);
 int api_images_list(struct api_req *r);
 int api_image_inspect(struct api_req *r);
+int api_image_create(struct api_req *r); /* a pull (images/create?fromImage=) */
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
 int api_volume_inspect(struct api_req *r);

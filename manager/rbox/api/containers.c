@@ -151,6 +151,8 @@ static char **create_args(struct api_req *r, yajl_val body, const char **image)
 {
     struct argv_b a = { NULL, 0 };
     arg(&a, "%s", "create");
+    /* docker's create never pulls (the client pulls through /images/create): 404 when absent */
+    arg(&a, "%s", "--pull=never");
     const char *name = api_query(r, "name");
     if (name && *name)
         arg(&a, "--name=%s", name[0] == '/' ? name + 1 : name);

@@ -284,6 +284,7 @@ static const struct route {
     { "GET", "exec/*/json", api_exec_inspect },
     { "DELETE", "containers/*", api_ctr_delete },
     { "GET", "images/json", api_images_list },
+    { "POST", "images/create", api_image_create },
     { "GET", "volumes", api_volumes_list },
     { "POST", "volumes/create", api_volume_create },
     { "GET", "volumes/*", api_volume_inspect },

@@ -5,6 +5,7 @@
 #include "cmdcore.h"
 #include "ctr.h"
 #include "image.h"
+#include "registry.h"
 #include "network.h"
 #include "util.h"
 #include "volume.h"
@@ -299,6 +300,33 @@ int api_images_list(struct api_req *r)
     }
     free(imgs);
     jw_arr_close(&w);
+    return api_json(r, MHD_HTTP_OK, &w);
+}
+
+/* POST /images/create?fromImage=NAME[&tag=TAG]: a pull through rbox-registry into the store (as
+ * `rbox pull`), answered with docker's progress stream: its last status line, or its error. */
+int api_image_create(struct api_req *r)
+{
+    const char *from = api_query(r, "fromImage"), *tag = api_query(r, "tag");
+    if (from == NULL || *from == '\0')
+        return api_error(r, MHD_HTTP_BAD_REQUEST,
+                         "fromImage is required (import is not supported)");
+    _cleanup_free_ char *ref =
+        tag && *tag ? xasprintf("%s%c%s", from, str_has_prefix(tag, "sha256:") ? '@' : ':', tag)
+                    : xstrdup(from);
+    rbox_err *err = NULL;
+    char id[80] = "";
+    api_lock();
+    int rc = registry_pull_as(r->s, NULL, ref, true, true, id, sizeof(id), &err);
+    api_unlock();
+    if (rc != 0)
+        return api_fail(r, err, MHD_HTTP_NOT_FOUND);
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    _cleanup_free_ char *st = xasprintf("Status: Downloaded newer image for %s", ref);
+    jw_kstr(&w, "status", st);
+    jw_obj_close(&w);
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
