@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
@@ -25,6 +26,34 @@ extern char **environ;
 static const char *str_or_null(const char *s)
 {
     return s ? s : "";
+}
+
+/* A growing text (resolv.conf, hosts, the teardown record). */
+struct sbuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) PRINTF(2, 3);
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        return;
+    while (b->n + (size_t)k + 1 > b->cap)
+        b->p = xrealloc(b->p, b->cap = b->cap ? b->cap * 2 : 256);
+    va_start(ap, fmt);
+    b->n += (size_t)vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+}
+
+/* The text, "" when nothing was added (allocated). */
+static char *sb_take(struct sbuf *b)
+{
+    return b->p ? b->p : xstrdup("");
 }
 
 void net_fds_close(struct net_fds *f)
@@ -80,35 +109,25 @@ static char *resolv_text(const struct net_req *r, char *const *servers, char *co
 {
     char *const *sv = r->dns ? r->dns : servers;
     char *const *se = r->dns_search ? r->dns_search : search;
-    size_t cap = 256, n = 0;
-    char *out = xmalloc(cap);
-    out[0] = '\0';
-#define ADD(...)                                              \
-    do {                                                      \
-        int k_ = snprintf(NULL, 0, __VA_ARGS__);              \
-        while (n + (size_t)k_ + 1 > cap)                      \
-            out = xrealloc(out, cap *= 2);                    \
-        n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__); \
-    } while (0)
+    struct sbuf b = { 0 };
     if (se && se[0] && !(se[0][0] == '.' && se[0][1] == '\0')) {
-        ADD("search");
+        sb_add(&b, "search");
         for (size_t i = 0; se[i]; i++)
-            ADD(" %s", se[i]);
-        ADD("\n");
+            sb_add(&b, " %s", se[i]);
+        sb_add(&b, "\n");
     }
     for (size_t i = 0; sv && sv[i]; i++)
-        ADD("nameserver %s\n", sv[i]);
+        sb_add(&b, "nameserver %s\n", sv[i]);
     size_t nopt = strv_len(options) + strv_len(r->dns_opt);
     if (nopt) {
-        ADD("options");
+        sb_add(&b, "options");
         for (size_t i = 0; options && options[i]; i++)
-            ADD(" %s", options[i]);
+            sb_add(&b, " %s", options[i]);
         for (size_t i = 0; r->dns_opt && r->dns_opt[i]; i++)
-            ADD(" %s", r->dns_opt[i]);
-        ADD("\n");
+            sb_add(&b, " %s", r->dns_opt[i]);
+        sb_add(&b, "\n");
     }
-#undef ADD
-    return out;
+    return sb_take(&b);
 }
 
 char *net_resolv_default(const struct ctr_spec *sp)
@@ -145,26 +164,17 @@ static char *hosts_text(const struct ctr_spec *sp, const char *ip, const char *g
     char shortid[13];
     snprintf(shortid, sizeof(shortid), "%.12s", sp->id);
     const char *hn = sp->hostname ? sp->hostname : shortid;
-    size_t cap = 512, n = 0;
-    char *out = xmalloc(cap);
-#define ADD(...)                                              \
-    do {                                                      \
-        int k_ = snprintf(NULL, 0, __VA_ARGS__);              \
-        while (n + (size_t)k_ + 1 > cap)                      \
-            out = xrealloc(out, cap *= 2);                    \
-        n += (size_t)snprintf(out + n, cap - n, __VA_ARGS__); \
-    } while (0)
-    ADD("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    struct sbuf b = { 0 };
+    sb_add(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
     if (ip)
-        ADD("%s\t%s %s\n", ip, hn, sp->name);
+        sb_add(&b, "%s\t%s %s\n", ip, hn, sp->name);
     for (size_t i = 0; sp->net.add_hosts && sp->net.add_hosts[i]; i++) {
         const char *h = sp->net.add_hosts[i], *colon = strchr(h, ':');
         const char *addr = str_eq(colon + 1, "host-gateway") ? gateway : colon + 1;
         if (addr)
-            ADD("%s\t%.*s\n", addr, (int)(colon - h), h);
+            sb_add(&b, "%s\t%.*s\n", addr, (int)(colon - h), h);
     }
-#undef ADD
-    return out;
+    return sb_take(&b);
 }
 
 /* Bind the host side of every published port; port 0 becomes the kernel's free one. */
@@ -351,28 +361,20 @@ static int record_write(const struct store *s, const struct setup *u, const char
                         const struct network *nets, char (*ips)[16], size_t n, bool link,
                         rbox_err **err)
 {
-    size_t cap = 1024, len = 0;
-    _cleanup_free_ char *rec = xmalloc(cap);
-#define ADD(...)                                                    \
-    do {                                                            \
-        int k_ = snprintf(NULL, 0, __VA_ARGS__);                    \
-        while (len + (size_t)k_ + 1 > cap)                          \
-            rec = xrealloc(rec, cap *= 2);                          \
-        len += (size_t)snprintf(rec + len, cap - len, __VA_ARGS__); \
-    } while (0)
+    struct sbuf b = { 0 };
     if (link) {
-        ADD("link %s\n", u->ns);
+        sb_add(&b, "link %s\n", u->ns);
     } else {
-        ADD("netavark %s\naardvark %s\nconfig %s\noptions %s\nnetns %s\n", u->conf->netavark,
-            u->conf->aardvark_dns, u->config_dir, u->options, u->ns);
+        sb_add(&b, "netavark %s\naardvark %s\nconfig %s\noptions %s\nnetns %s\n", u->conf->netavark,
+               u->conf->aardvark_dns, u->config_dir, u->options, u->ns);
         for (size_t i = 0; i < n; i++) {
             _cleanup_free_ char *lp = network_lease_path(s, nets[i].name, ips[i]);
-            ADD("lease %s\n", lp);
+            sb_add(&b, "lease %s\n", lp);
         }
     }
-#undef ADD
+    _cleanup_free_ char *rec = sb_take(&b);
     _cleanup_close_ int fd = open(u->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || write_file_atomic_at(fd, NET_TEARDOWN_FILE, rec, len, 0600, false) < 0)
+    if (fd < 0 || write_file_atomic_at(fd, NET_TEARDOWN_FILE, rec, b.n, 0600, false) < 0)
         return rbox_error(err, errno, "writing %s/%s", u->run_dir, NET_TEARDOWN_FILE);
     (void)id;
     return 0;
