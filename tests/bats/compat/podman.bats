@@ -220,3 +220,37 @@ teardown_file() {
 	run pm exec filtered grep Seccomp: /proc/1/status
 	assert_output --regexp 'Seccomp:[[:space:]]+2'
 }
+
+@test "podman: runs what rbox build made and rbox pushed to a local registry (issue 17)" {
+	command -v docker-registry >/dev/null || skip "docker-registry is not installed (make deps)"
+	local RB="$RBOX_BUILD/bin/rbox" W="$PD/rbuild" port reg rpid
+	mkdir -p "$W/ctx"
+	export RBOX_ROOT="$W/root" RBOX_RUNROOT="$W/run" RBOX_CGROUP_PARENT="$PD_CGPARENT-rbox"
+	export RBOX_CONFIG="$REPO_ROOT/tests/fixtures/rbox-test.conf"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	reg=127.0.0.1:$port
+	printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/storage\nhttp:\n  addr: %s\n' \
+		"$W" "$reg" >"$W/registry.yml"
+	env -u REGISTRY_AUTH_FILE timeout 300 docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
+	rpid=$!
+	wait_for 100 0.1 curl -sf -o /dev/null "http://$reg/v2/"
+	printf 'FROM busybox\nENV GREETING=built-by-rbox\nRUN echo "$GREETING" > /greeting\nCMD ["cat", "/greeting"]\n' \
+		>"$W/ctx/Containerfile"
+	run "$RB" build -q -t "$reg/peer/built:v1" "$W/ctx"
+	local ok=$status
+	[ "$ok" -eq 0 ] && run "$RB" push --tls-verify=false "$reg/peer/built:v1"
+	[ "$status" -eq 0 ] && [ "$ok" -eq 0 ] && run pm pull -q --tls-verify=false "$reg/peer/built:v1"
+	local pulled=$status
+	[ "$pulled" -eq 0 ] && run prun --rm "$reg/peer/built:v1"
+	local out=$output ran=$status
+	pm rmi -f "$reg/peer/built:v1" >/dev/null 2>&1 || true
+	kill "$rpid" 2>/dev/null || true
+	wait "$rpid" 2>/dev/null || true
+	rm -rf "$W"
+	local d
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+		rmdir "$d${PD_CGPARENT#/}-rbox" 2>/dev/null || true
+	done
+	[ "$ok" -eq 0 ] && [ "$pulled" -eq 0 ] && [ "$ran" -eq 0 ]
+	[ "$out" = built-by-rbox ]
+}
