@@ -112,10 +112,15 @@ void logw_chunk(struct logw *w, const char *stream, const char *data, size_t len
         w->open_p[stream[3] == 'e'] = nl == NULL; /* "stderr"[3] */
         if (!w->open_p[0] && !w->open_p[1])
             w->bsafe = (long)w->n;
+        /* --log-opt max-size: per record, as docker's json-file (one read holds many lines) */
+        if (w->max_size > 0 && w->off + (int64_t)w->n >= w->max_size) {
+            logw_flush(w);
+            if (w->failed)
+                return;
+            logw_rotate(w);
+        }
     }
     logw_flush(w);
-    if (w->max_size > 0 && w->off >= w->max_size && !w->failed)
-        logw_rotate(w);
 }
 
 void srv_init(struct srv *s, int listen_fd)
