@@ -198,24 +198,20 @@ int ctr_read(struct store *s, const char *id, struct ctr_state *st, rbox_err **e
  * ~1 ms of page-table copies. The monitor is our child until we exit (we never wait for it;
  * it re-parents to init or the nearest subreaper as a double fork would make it). Returns the
  * monitor's pid. */
-static pid_t spawn_monitor(struct store *s, const char *id, int sync_fd, int lock_fd,
+static pid_t spawn_monitor(struct store *s, const struct ctr_spec *spec, int sync_fd, int lock_fd,
                            const struct net_fds *ports, rbox_err **err)
 {
+    const char *id = spec->id;
     _cleanup_free_ char *ctr_dir = ctr_path(s, id, NULL);
     _cleanup_free_ char *run_dir = ctr_run_path(s, id, NULL);
-    bool tty = false, open_stdin = false; /* -t, -i: the monitor holds the pty / stdin pipe */
+    /* -t, -i: the monitor holds the pty / stdin pipe */
+    bool tty = spec->tty, open_stdin = spec->open_stdin;
     char nports[16];
     snprintf(nports, sizeof(nports), "%zu", ports->n);
-    spec_stdio(s, id, &tty, &open_stdin);
-    _cleanup_free_ char *restart = restart_policy_of(s, id);
-    char log_size[24] = "0", log_file[16] = "1"; /* --log-opt (logopts.h) */
-    struct ctr_spec ls;
-    _cleanup_close_ int lfd = ctr_open_dir(s, id, NULL);
-    if (lfd >= 0 && spec_load(lfd, &ls, NULL) == 0) {
-        snprintf(log_size, sizeof(log_size), "%lld", (long long)ls.log.max_size);
-        snprintf(log_file, sizeof(log_file), "%d", ls.log.max_file);
-        spec_clear(&ls);
-    }
+    const char *restart = spec->rf.restart ? spec->rf.restart : "no";
+    char log_size[24], log_file[16]; /* --log-opt (logopts.h) */
+    snprintf(log_size, sizeof(log_size), "%lld", (long long)spec->log.max_size);
+    snprintf(log_file, sizeof(log_file), "%d", spec->log.max_file > 0 ? spec->log.max_file : 1);
     const char *argv[] = { s->monitor_bin,
                            "--id",
                            id,
@@ -361,16 +357,17 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
         rbox_error_prefix(err, "cannot start container %.12s", id);
         return CTR_START_REFUSED;
     }
-    spec_clear(&spec);
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+        spec_clear(&spec);
         net_fds_close(&ports);
         net_stop(s, id);
         overlay_umount(s, id, NULL);
         return rbox_error(err, errno, "socketpair");
     }
     _cleanup_close_ int sync = sp[0];
-    r = spawn_monitor(s, id, sp[1], lock, &ports, err);
+    r = spawn_monitor(s, &spec, sp[1], lock, &ports, err);
+    spec_clear(&spec); /* the one load of config.json a start needs */
     close(sp[1]);
     net_fds_close(&ports); /* the monitor holds them now */
     char msg[1024];

@@ -52,17 +52,6 @@ void restart_inspect(json_w *w, const char *policy)
     jw_obj_close(w);
 }
 
-char *restart_policy_of(const struct store *s, const char *id)
-{
-    _cleanup_close_ int fd = ctr_open_dir(s, id, NULL);
-    struct ctr_spec sp;
-    if (fd < 0 || spec_load(fd, &sp, NULL) < 0)
-        return xstrdup("no");
-    char *p = xstrdup(sp.rf.restart ? sp.rf.restart : "no");
-    spec_clear(&sp);
-    return p;
-}
-
 void ctr_request_stop(const struct store *s, const char *id)
 {
     _cleanup_free_ char *path = ctr_run_path(s, id, STOP_REQUEST);

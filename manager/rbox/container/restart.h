@@ -12,8 +12,6 @@
 int restart_parse(const char *v, char **policy, rbox_err **err);
 /* inspect: HostConfig.RestartPolicy {Name, MaximumRetryCount} */
 void restart_inspect(json_w *w, const char *policy);
-/* The policy of a stored container ("no" when none or unreadable; allocated). */
-char *restart_policy_of(const struct store *s, const char *id);
 /* rbox stop, kill -s KILL, rm -f: the user ends the container; no restart follows. */
 void ctr_request_stop(const struct store *s, const char *id);
 

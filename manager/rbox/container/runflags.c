@@ -617,19 +617,6 @@ void rf_save(json_w *w, const struct run_flags *f)
     jw_obj_close(w);
 }
 
-static char **load_strv(yajl_val obj, const char *key)
-{
-    yajl_val a = json_get(obj, key);
-    if (!YAJL_IS_ARRAY(a))
-        return NULL;
-    char **v = xcalloc(1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < a->u.array.len; i++)
-        if (YAJL_IS_STRING(a->u.array.values[i]))
-            strv_push(&v, &n, xstrdup(a->u.array.values[i]->u.string));
-    return v;
-}
-
 static char *load_str(yajl_val obj, const char *key)
 {
     const char *s = json_get_str(obj, key);
@@ -641,7 +628,7 @@ void rf_load(yajl_val v, struct run_flags *f)
     memset(f, 0, sizeof(*f));
     if (!YAJL_IS_OBJECT(v))
         return;
-    f->labels = load_strv(v, "labels");
+    f->labels = json_get_strv(v, "labels");
     json_get_bool(v, "init", &f->init);
     f->init_binary = load_str(v, "init_binary");
     json_get_bool(v, "privileged", &f->privileged);
@@ -660,8 +647,8 @@ void rf_load(yajl_val v, struct run_flags *f)
         f->n_ulimits++;
     }
     json_get_i64(v, "shm_size", &f->shm_size);
-    f->sysctls = load_strv(v, "sysctls");
-    f->group_add = load_strv(v, "group_add");
+    f->sysctls = json_get_strv(v, "sysctls");
+    f->group_add = json_get_strv(v, "group_add");
     a = json_get(v, "devices");
     n = YAJL_IS_ARRAY(a) ? a->u.array.len : 0;
     f->devices = xcalloc(n + 1, sizeof(*f->devices));

@@ -449,19 +449,6 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     return 0;
 }
 
-static char **get_strv(yajl_val obj, const char *key)
-{
-    yajl_val a = json_get(obj, key);
-    if (!YAJL_IS_ARRAY(a))
-        return NULL;
-    char **v = xcalloc(1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < a->u.array.len; i++)
-        if (YAJL_IS_STRING(a->u.array.values[i]))
-            strv_push(&v, &n, xstrdup(a->u.array.values[i]->u.string));
-    return v;
-}
-
 static char *get_str(yajl_val obj, const char *key)
 {
     const char *s = json_get_str(obj, key);
@@ -482,9 +469,9 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     s->image = get_str(v, "image");
     s->image_id = get_str(v, "image_id");
     json_get_i64(v, "created", &s->created_ns);
-    s->entrypoint = get_strv(v, "entrypoint");
-    s->cmd = get_strv(v, "cmd");
-    s->env = get_strv(v, "env");
+    s->entrypoint = json_get_strv(v, "entrypoint");
+    s->cmd = json_get_strv(v, "cmd");
+    s->env = json_get_strv(v, "env");
     s->workdir = get_str(v, "workdir");
     s->user = get_str(v, "user");
     s->hostname = get_str(v, "hostname");
@@ -493,8 +480,8 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     json_get_i64(v, "pids_limit", &s->pids_limit);
     json_get_bool(v, "read_only", &s->read_only);
     json_get_bool(v, "auto_remove", &s->auto_remove);
-    s->cap_add = get_strv(v, "cap_add");
-    s->cap_drop = get_strv(v, "cap_drop");
+    s->cap_add = json_get_strv(v, "cap_add");
+    s->cap_drop = json_get_strv(v, "cap_drop");
     s->network = get_str(v, "network");
     s->stop_signal = get_str(v, "stop_signal");
     int64_t t = 10;
