@@ -53,7 +53,8 @@ static const char ls_usage[] = "Usage: rbox image ls [OPTIONS]\n"
                                "      --no-trunc   full image IDs\n"
                                "      --digests    show the manifest digests\n"
                                "  -f, --filter F   dangling=true|false, reference=PATTERN,\n"
-                               "                   label=KEY[=VALUE] (repeatable: all must match)\n"
+                               "                   label=KEY[=VALUE], before=IMAGE, since=IMAGE\n"
+                               "                   (repeatable: all must match)\n"
                                "      --format F   table (default), json (one object per line),\n"
                                "                   a Go template ('{{.Repository}}:{{.Tag}}')\n"
                                "                   or 'table TEMPLATE'; fields: .ID .Repository\n"
@@ -118,23 +119,40 @@ static void print_size(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%.3gGB", (double)b / 1e9);
 }
 
-/* --filter dangling=true|false, reference=PATTERN, label=KEY[=VALUE] */
-static int image_filter_check(const char *f, rbox_err **err)
+/* --filter dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE,
+ * since=IMAGE. before/since name an image, resolved once here: *times gets its creation time
+ * (in nanoseconds) at the filter's index. */
+static int image_filter_check(struct store *s, char *const *filters, size_t i, int64_t *times,
+                              rbox_err **err)
 {
+    const char *f = filters[i];
     if (str_has_prefix(f, "reference=") || str_has_prefix(f, "label=") ||
         strcmp(f, "dangling=true") == 0 || strcmp(f, "dangling=false") == 0)
         return 0;
+    if (str_has_prefix(f, "before=") || str_has_prefix(f, "since=")) {
+        const char *ref = strchr(f, '=') + 1;
+        struct image img = { 0 };
+        if (image_resolve(s, ref, &img, err) < 0)
+            return rbox_error_prefix(err, "--filter %s", f);
+        times[i] = img.created_ns;
+        image_clear(&img);
+        return 0;
+    }
     return rbox_error(err, 0,
                       "invalid value \"%s\" for --filter: expected dangling=true|false, "
-                      "reference=PATTERN or label=KEY[=VALUE]",
+                      "reference=PATTERN, label=KEY[=VALUE], before=IMAGE or since=IMAGE",
                       f);
 }
 
-static bool image_filter_match(const struct image *img, char *const *filters)
+static bool image_filter_match(const struct image *img, char *const *filters, const int64_t *times)
 {
     for (size_t i = 0; filters[i]; i++) {
         const char *f = filters[i];
         bool ok = false;
+        if (str_has_prefix(f, "before="))
+            ok = img->created_ns < times[i];
+        if (str_has_prefix(f, "since="))
+            ok = img->created_ns > times[i];
         if (str_has_prefix(f, "dangling="))
             ok = (strv_len(img->tags) == 0) == (strcmp(f + 9, "true") == 0);
         for (size_t k = 0; str_has_prefix(f, "reference=") && img->tags && img->tags[k]; k++) {
@@ -223,8 +241,9 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
+    _cleanup_free_ int64_t *times = xcalloc(nf + 1, sizeof(int64_t));
     for (size_t i = 0; r == 0 && filters[i]; i++)
-        r = image_filter_check(filters[i], &err);
+        r = image_filter_check(c->s, filters, i, times, &err);
     if (r == 0)
         r = fmt_init(&fm, format, image_headers, &err);
     if (r != 0)
@@ -237,7 +256,7 @@ int cmd_images(struct cmd_ctx *c, int argc, char **argv)
     }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        if (image_filter_match(&v[i], filters))
+        if (image_filter_match(&v[i], filters, times))
             v[kept++] = v[i];
         else
             image_clear(&v[i]);

@@ -305,6 +305,24 @@ localhost:5000/team/app:v2"
 	assert_output --partial "no such image"
 }
 
+@test "images --filter before= and since= compare creation times; an unknown image is refused" {
+	base_tree "$BATS_TEST_TMPDIR/B"
+	tar -C "$BATS_TEST_TMPDIR/B" -cf "$BATS_TEST_TMPDIR/b.tar" .
+	rbox image import "$BATS_TEST_TMPDIR/b.tar" first >/dev/null
+	sleep 0.05
+	rbox image import "$BATS_TEST_TMPDIR/b.tar" second:v1 >/dev/null
+	run rbox images --filter since=first --format '{{.Repository}}:{{.Tag}}'
+	assert_success
+	assert_output "second:v1"
+	run rbox images --filter before=second:v1 --format '{{.Repository}}'
+	assert_output "first"
+	run rbox images --filter since=first --filter before=second:v1 -q
+	assert_output ""
+	run -125 rbox images --filter before=nosuch
+	assert_output --partial "--filter before=nosuch"
+	assert_equal "${#lines[@]}" 1
+}
+
 @test "layers shared by images are stored once; rmi and prune remove only what nothing uses" {
 	base_tree "$BATS_TEST_TMPDIR/B"
 	mkdir -p "$BATS_TEST_TMPDIR/X" "$BATS_TEST_TMPDIR/Y"
