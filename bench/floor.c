@@ -45,9 +45,9 @@
 
 #define MAXH 16
 static struct {
-    char dir[512];  /* the new cgroup's directory */
-    char name[64];  /* mount directory under /sys/fs/cgroup ("" on pure v2) */
-    char opts[64];  /* v1 mount options (controllers or name=...) */
+    char dir[512]; /* the new cgroup's directory */
+    char name[64]; /* mount directory under /sys/fs/cgroup ("" on pure v2) */
+    char opts[64]; /* v1 mount options (controllers or name=...) */
     bool v2;
 } h[MAXH];
 static int nh;
@@ -138,9 +138,9 @@ static void cgroups_create(void)
             put(h[i].dir, "cpuset.mems", v);
         } else if (strcmp(h[i].name, "devices") == 0) {
             /* the bundle's rule (deny all) and the runtime's default allow list */
-            static const char *const allow[] = { "c *:* m",   "b *:* m",   "c 1:3 rwm",
-                                                 "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",
-                                                 "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm",
+            static const char *const allow[] = { "c *:* m",   "b *:* m",    "c 1:3 rwm",
+                                                 "c 1:5 rwm", "c 1:7 rwm",  "c 1:8 rwm",
+                                                 "c 1:9 rwm", "c 5:0 rwm",  "c 5:1 rwm",
                                                  "c 5:2 rwm", "c 136:* rwm" };
             put(h[i].dir, "devices.deny", "a");
             for (size_t k = 0; k < sizeof(allow) / sizeof(allow[0]); k++)
@@ -166,18 +166,20 @@ static void mnt(const char *src, const char *dst, const char *type, unsigned lon
         die(dst);
 }
 
-static const char *const masked[] = { "proc/acpi",       "proc/asound",      "proc/kcore",
-                                      "proc/keys",       "proc/latency_stats", "proc/timer_list",
-                                      "proc/timer_stats", "proc/sched_debug", "proc/scsi",
+static const char *const masked[] = { "proc/acpi",        "proc/asound",        "proc/kcore",
+                                      "proc/keys",        "proc/latency_stats", "proc/timer_list",
+                                      "proc/timer_stats", "proc/sched_debug",   "proc/scsi",
                                       "sys/firmware" };
 static const char *const readonly[] = { "proc/bus", "proc/fs", "proc/irq", "proc/sys",
                                         "proc/sysrq-trigger" };
 
 /* The bundle's bounding, effective and permitted sets. */
-static const int keep_caps[] = { CAP_CHOWN,      CAP_DAC_OVERRIDE,     CAP_FSETID,     CAP_FOWNER,
-                                 CAP_MKNOD,      CAP_NET_RAW,          CAP_SETGID,     CAP_SETUID,
-                                 CAP_SETFCAP,    CAP_SETPCAP,          CAP_NET_BIND_SERVICE,
-                                 CAP_SYS_CHROOT, CAP_KILL,             CAP_AUDIT_WRITE };
+static const int keep_caps[] = {
+    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+    CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+    CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+    CAP_KILL,    CAP_AUDIT_WRITE
+};
 
 static int child(const char *rootfs, char **argv)
 {
@@ -232,7 +234,7 @@ static int child(const char *rootfs, char **argv)
     static const struct {
         const char *name;
         unsigned maj, min;
-    } nodes[] = { { "null", 1, 3 },    { "zero", 1, 5 }, { "full", 1, 7 },
+    } nodes[] = { { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
                   { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
     for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
         snprintf(p, sizeof(p), "dev/%s", nodes[i].name);
@@ -248,8 +250,7 @@ static int child(const char *rootfs, char **argv)
         die("sethostname");
     for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++)
         if (mount("/dev/null", masked[i], NULL, MS_BIND, NULL) < 0 &&
-            (errno != ENOTDIR ||
-             mount("tmpfs", masked[i], "tmpfs", nse | MS_RDONLY, NULL) < 0) &&
+            (errno != ENOTDIR || mount("tmpfs", masked[i], "tmpfs", nse | MS_RDONLY, NULL) < 0) &&
             errno != ENOENT)
             die(masked[i]);
     for (size_t i = 0; i < sizeof(readonly) / sizeof(readonly[0]); i++)

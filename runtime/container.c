@@ -209,6 +209,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         init_intermediate(&a);
     }
     close(sp[1]);
+    log_debug("clone3: child %d", (int)pid);
     cr->sync_fd = sp[0];
     cr->child = pid;
     if (once) {
