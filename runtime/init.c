@@ -298,6 +298,8 @@ static int init_run(struct init_args *a, rbox_err **err)
     const struct rbox_config *cfg = a->cfg;
     struct sync_msg m;
     init_signals();
+    if (a->join_cgroup && cgroup_enter_self(a->cg, a->cgroup_v2_joined, err) < 0)
+        return -1;
     if (a->report_pid && send_own_pid(a->sync_fd, err) < 0)
         return -1;
     /* 1. maps written and cgroup joined */

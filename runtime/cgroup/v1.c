@@ -43,9 +43,12 @@ static bool same_set(const char *a, const char *b)
 
 int cg_own_path(const char *controllers, char **out, rbox_err **err)
 {
-    _cleanup_free_ char *buf = NULL;
-    if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &buf, NULL) < 0)
+    /* read once per process: every hierarchy of a v1 host asks (10 reads on this kind of
+     * host), and a runtime process does not move between cgroups while it resolves them */
+    static char *own;
+    if (own == NULL && read_file_at(AT_FDCWD, "/proc/self/cgroup", &own, NULL) < 0)
         return rbox_error(err, errno, "reading /proc/self/cgroup");
+    _cleanup_free_ char *buf = xstrdup(own);
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
