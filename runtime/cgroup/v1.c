@@ -170,16 +170,20 @@ static int cpuset_init(struct cg_hier *h, rbox_err **err)
                 break;
             *slash = '\0';
         }
+        /* the nearest non-empty value, read once, goes down the empty ones (each then holds
+         * it: the next one down needs no read of its parent) */
         int ret = 0;
-        for (int i = n - 1; i >= 0 && ret == 0; i--) {
-            _cleanup_free_ char *parent = xstrdup(dirs[i]);
-            *strrchr(parent, '/') = '\0';
-            _cleanup_free_ char *src = xasprintf("%s/%s", parent, files[f]);
-            _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
-            _cleanup_free_ char *val = NULL;
+        _cleanup_free_ char *val = NULL;
+        if (n > 0) {
+            _cleanup_free_ char *top = xstrdup(dirs[n - 1]);
+            *strrchr(top, '/') = '\0';
+            _cleanup_free_ char *src = xasprintf("%s/%s", top, files[f]);
             if (read_file_at(AT_FDCWD, src, &val, NULL) < 0)
                 ret = rbox_error(err, errno, "reading %s", src);
-            else if (write_file_at(AT_FDCWD, dst, val) < 0)
+        }
+        for (int i = n - 1; i >= 0 && ret == 0; i--) {
+            _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
+            if (write_file_at(AT_FDCWD, dst, val) < 0)
                 ret = rbox_error(err, errno, "writing %s", dst);
         }
         for (int i = 0; i < n; i++)
