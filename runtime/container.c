@@ -451,6 +451,8 @@ static int prepare(struct creating *cr, rbox_err **err)
         return -1;
     if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
+    log_debug("namespaces planned, seccomp filter %s, cgroup paths resolved",
+              cr->seccomp ? "compiled" : "none");
     /* the state dir appears with a state that says where the cgroups go (see
      * write_creating_state): a kill from here on leaves something `delete` can clean */
     if (write_creating_state(cr, true, err) < 0)
