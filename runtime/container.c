@@ -500,16 +500,19 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
                            .pid = -1 };
     for (int i = 0; i < NS_COUNT; i++)
         cr.plan.fds[i] = -1;
-    if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
+    if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0)
         goto fail;
-    /* 3. ready: record it (and, sharing the runtime's mount namespace, the init's rootfs bind) */
-    if (cr.host_mount_base)
-        cr.host_mount_id = hostmounts_id(cr.cfg->rootfs);
+    /* the exact copy of config.json, written while the init sets itself up */
     if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) <
         0) {
         rbox_error(err, errno, "saving config.json in the state dir");
         goto fail;
     }
+    if (await_ready(&cr, err) < 0)
+        goto fail;
+    /* 3. ready: record it (and, sharing the runtime's mount namespace, the init's rootfs bind) */
+    if (cr.host_mount_base)
+        cr.host_mount_id = hostmounts_id(cr.cfg->rootfs);
     struct rbox_state *st = make_state(&cr);
     if (state_write(cr.dirfd, st, err) < 0 ||
         (o->pid_file && write_pid_file(o->pid_file, cr.pid, err) < 0)) {
