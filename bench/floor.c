@@ -14,6 +14,9 @@
  *    read-only root, hostname, lo up, RLIMIT_NOFILE, the capability sets and no_new_privs;
  *  - execve of the program (default /bin/true), reap, rmdir of the cgroups.
  *
+ * On a pure v2 host the devices cgroup has no files: rbox-runtime loads an eBPF device program
+ * there, the floor does not (on this kind of host, hybrid, both write the v1 device rules).
+ *
  * Usage: floor [-d] ROOTFS [PROGRAM ARGS...]   (-d: per-step µs on stderr)
  * Exit status: the program's (128+N when killed by signal N). */
 #define _GNU_SOURCE
@@ -64,9 +67,14 @@ static void step(const char *what)
     fprintf(stderr, "floor: %6ld us %s\n", us, what);
 }
 
+static pid_t floor_pid;
+
 static void die(const char *what)
 {
     fprintf(stderr, "floor: %s: %s\n", what, strerror(errno));
+    /* the parent takes back the cgroups it made (the child's failure reaches it as exit 125) */
+    for (int i = nh - 1; getpid() == floor_pid && i >= 0; i--)
+        rmdir(h[i].dir);
     _exit(125);
 }
 
@@ -295,6 +303,7 @@ static int child(const char *rootfs, char **argv)
 int main(int argc, char **argv)
 {
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    floor_pid = getpid();
     int a = 1;
     if (a < argc && strcmp(argv[a], "-d") == 0) {
         debug = true;
