@@ -228,12 +228,17 @@ static int child(const char *rootfs, char **argv)
         mnt("cgroup", "sys/fs/cgroup", "cgroup2", nse | MS_RDONLY, NULL);
     } else {
         mnt("tmpfs", "sys/fs/cgroup", "tmpfs", nse, "mode=755,size=64k");
-        for (int i = nh - 1; i >= 0; i--) { /* rbox-runtime's order */
-            snprintf(p, sizeof(p), "sys/fs/cgroup/%s", h[i].name);
-            mkdir(p, 0755);
-            mnt("cgroup", p, h[i].v2 ? "cgroup2" : "cgroup", nse | MS_RDONLY,
-                h[i].v2 ? NULL : h[i].opts);
-        }
+        /* rbox-runtime's order: the v1 hierarchies as mounted (the reverse of
+         * /proc/self/cgroup), the unified one last */
+        for (int k = 0; k < 2; k++)
+            for (int i = nh - 1; i >= 0; i--) {
+                if (h[i].v2 != (k == 1))
+                    continue;
+                snprintf(p, sizeof(p), "sys/fs/cgroup/%s", h[i].name);
+                mkdir(p, 0755);
+                mnt("cgroup", p, h[i].v2 ? "cgroup2" : "cgroup", nse | MS_RDONLY,
+                    h[i].v2 ? NULL : h[i].opts);
+            }
         mnt(NULL, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | nse, NULL);
     }
     mnt("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
