@@ -339,8 +339,14 @@ test-asan:
 	RBOX_BUILD=build-asan bats -r tests/bats/runtime
 
 # Benchmarks against runc, crun and podman (docs/performance.md). QUICK=1 for a smoke run.
-bench: all bundles
+bench: all bundles $(BUILD)/bench/floor
 	RBOX_BUILD=$(BUILD) bench/run.sh
+
+# The floor contender of the bench's run scenario (bench/floor.c): static, like rbox-runtime.
+$(BUILD)/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(RT_CC) $(CFLAGS) $(RT_CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $<
 
 C_FILES    = $(sort $(shell find lib runtime manager tests/helpers librbox include examples -name '*.[ch]'))
 MAX_LINES := 1000

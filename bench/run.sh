@@ -117,6 +117,12 @@ scenario_run() {
 	local c=("rbox-runtime=$RT --root $WORK/st-rbox run -b $B bench-run")
 	have runc && c+=("runc=runc --root $WORK/st-runc run -b $B bench-run") || say "   (runc missing: skipped)"
 	have crun && c+=("crun=$WORK/crun-nohybrid --root $WORK/st-crun run -b $B bench-run") || say "   (crun missing: skipped)"
+	# the limit: the same isolation in the fewest syscalls (bench/floor.c, built by make bench)
+	[ -x "$BUILD/bench/floor" ] && c+=("floor=$BUILD/bench/floor $B/rootfs") ||
+		say "   (floor not built: make $BUILD/bench/floor)"
+	# the sandbox tool: namespaces, no cgroups, no seccomp, no state
+	have bwrap && c+=("bwrap=bwrap --unshare-all --ro-bind $B/rootfs / --proc /proc --dev /dev /bin/true") ||
+		say "   (bwrap missing: skipped)"
 	c+=("floor-chroot=chroot $B/rootfs /bin/true")
 	c+=("floor-unshare-chroot=unshare --mount --uts --ipc --net --pid --fork chroot $B/rootfs /bin/true")
 	# what the crun wrapper itself costs (a private mount namespace + sh + umount)

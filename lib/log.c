@@ -17,12 +17,15 @@ static struct {
     int fd; /* -1: stderr */
     enum log_format fmt;
     bool debug;
-} logger = { "rbox", -1, LOG_FMT_TEXT, false };
+    struct timespec t0; /* the first log_init: debug lines say how long after it they come */
+} logger = { "rbox", -1, LOG_FMT_TEXT, false, { 0, 0 } };
 
 static const char *level_name[] = { "error", "warning", "info", "debug" };
 
 int log_init(const char *prog, const char *path, enum log_format fmt, bool debug, rbox_err **err)
 {
+    if (logger.t0.tv_sec == 0 && logger.t0.tv_nsec == 0)
+        clock_gettime(CLOCK_MONOTONIC, &logger.t0);
     logger.prog = prog;
     logger.fmt = fmt;
     logger.debug = debug;
@@ -49,21 +52,36 @@ static void emit(enum log_level lvl, int errnum, const char *msg)
     char tbuf[48];
     clock_gettime(CLOCK_REALTIME, &ts);
     format_time_rfc3339(&ts, tbuf, sizeof(tbuf));
+    /* debug lines: microseconds since the process started logging (where the time goes,
+     * docs/performance.md) */
+    long us = -1;
+    if (lvl == LOG_DEBUG) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        us = (now.tv_sec - logger.t0.tv_sec) * 1000000L + (now.tv_nsec - logger.t0.tv_nsec) / 1000;
+    }
+    char el[48] = "";
     if (logger.fmt == LOG_FMT_JSON) {
         _cleanup_free_ char *m = json_quote(msg);
         char en[32] = "";
         if (errnum > 0)
             snprintf(en, sizeof(en), ",\"errno\":%d", errnum);
-        line = xasprintf("{\"level\":\"%s\",\"msg\":%s%s,\"time\":\"%s\"}\n",
-                         lvl == LOG_WARN ? "warning" : level_name[lvl], m, en, tbuf);
+        if (us >= 0)
+            snprintf(el, sizeof(el), ",\"elapsed_us\":%ld", us);
+        line = xasprintf("{\"level\":\"%s\",\"msg\":%s%s%s,\"time\":\"%s\"}\n",
+                         lvl == LOG_WARN ? "warning" : level_name[lvl], m, en, el, tbuf);
     } else if (logger.fd >= 0) {
         _cleanup_free_ char *m = json_quote(msg);
-        line = xasprintf("time=\"%s\" level=%s msg=%s\n", tbuf, level_name[lvl], m);
+        if (us >= 0)
+            snprintf(el, sizeof(el), " elapsed_us=%ld", us);
+        line = xasprintf("time=\"%s\" level=%s msg=%s%s\n", tbuf, level_name[lvl], m, el);
     } else if (lvl == LOG_ERROR) {
         /* "rbox run: unknown flag ..." names the program already: never "rbox: rbox run: ..." */
         size_t pl = strlen(logger.prog);
         bool named = strncmp(msg, logger.prog, pl) == 0 && (msg[pl] == ' ' || msg[pl] == ':');
         line = named ? xasprintf("%s\n", msg) : xasprintf("%s: %s\n", logger.prog, msg);
+    } else if (us >= 0) {
+        line = xasprintf("%s: %s: %s (+%ld us)\n", logger.prog, level_name[lvl], msg, us);
     } else {
         line = xasprintf("%s: %s: %s\n", logger.prog, level_name[lvl], msg);
     }

@@ -362,7 +362,24 @@ int rm_rf_at(int dirfd, const char *path)
     return r;
 }
 
+static unsigned long long proc_start_time_read(pid_t pid);
+
 unsigned long long proc_start_time(pid_t pid)
+{
+    /* our own start time cannot change (nor our pid be reused while we run): read it once */
+    static pid_t self;
+    static unsigned long long self_start;
+    if (pid == self && pid == getpid())
+        return self_start;
+    unsigned long long t = proc_start_time_read(pid);
+    if (pid == getpid()) {
+        self = pid;
+        self_start = t;
+    }
+    return t;
+}
+
+static unsigned long long proc_start_time_read(pid_t pid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);

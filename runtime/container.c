@@ -10,7 +10,6 @@
  */
 #define _GNU_SOURCE
 #include "container.h"
-#include "cgroup_record.h"
 #include "hooks.h"
 #include "hostmounts.h"
 #include "init.h"
@@ -56,6 +55,7 @@ struct creating {
     pid_t pid;     /* the init's host pid */
     int *bind_fds; /* new user namespace: bind sources opened here (mounts_open_bind_sources) */
     bool state_dir_made;
+    int *cg_predicted; /* the cgroup components the first state.json said would be ours */
     /* no mount namespace: the mount at the rootfs path before the init mounted on it, and the
      * init's bind once it is ready (hostmounts.h) */
     uint64_t host_mount_base, host_mount_id;
@@ -195,6 +195,10 @@ static int spawn_init(struct creating *cr, rbox_err **err)
     bool once = can_clone_once(&cr->plan) && !ns_needs_time_offsets(cr->cfg) &&
                 !mounts_nopivot_lock_needed(cr->cfg, cr->o->no_pivot, cr->plan.new_user);
     uint64_t flags = once ? (uint64_t)(cr->plan.new_flags & ~CLONE_NEWCGROUP) : 0;
+    /* one clone3 on a v1/hybrid host: the init joins the v1 hierarchies itself, the fast way
+     * (cgroup_enter_self); the cgroup2 one (pure v2, or hybrid's unified) comes with clone3 */
+    a.join_cgroup = once && cr->cg && cr->cg->layout != CG_LAYOUT_V2;
+    a.cgroup_v2_joined = once && cr->cgroup_fd >= 0;
     pid_t pid = clone3_into(flags, once ? cr->cgroup_fd : -1);
     if (pid < 0) {
         int saved = errno;
@@ -209,6 +213,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
         init_intermediate(&a);
     }
     close(sp[1]);
+    log_debug("clone3: child %d", (int)pid);
     cr->sync_fd = sp[0];
     cr->child = pid;
     if (once) {
@@ -222,7 +227,7 @@ static int spawn_init(struct creating *cr, rbox_err **err)
     if (netdev_move(&cr->cfg->linux, cr->pid, cr->plan.fds[NS_NET], err) < 0)
         return -1;
     /* 1. the init joins its cgroup before anything of the user's runs */
-    if (cr->cg && !(once && cr->cgroup_fd >= 0) && cgroup_enter(cr->cg, cr->pid, err) < 0)
+    if (cr->cg && !a.join_cgroup && !a.cgroup_v2_joined && cgroup_enter(cr->cg, cr->pid, err) < 0)
         return -1;
     if (sync_send(cr->sync_fd, SYNC_GO, cr->pid, NULL) < 0)
         return rbox_error(err, errno, "sync");
@@ -334,20 +339,37 @@ static int write_creating_state(struct creating *cr, bool first, rbox_err **err)
     st->creating = true;
     st->creator_pid = getpid();
     st->creator_start = proc_start_time(st->creator_pid);
+    /* Before the cgroup exists: each component of its path that is missing now counts as ours,
+     * so a create killed from here on leaves something `delete` can clean (and nothing it must
+     * not). When cgroup_create then makes exactly these, this state needs no rewrite. */
     int saved[64];
     size_t n = st->cgroup && first ? st->cgroup->n : 0;
-    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++) {
+    if (n > ARRAY_SIZE(saved))
+        n = ARRAY_SIZE(saved);
+    free(cr->cg_predicted);
+    cr->cg_predicted = n ? xcalloc(n, sizeof(int)) : NULL;
+    for (size_t i = 0; i < n; i++) {
         saved[i] = st->cgroup->h[i].created;
-        if (st->cgroup->h[i].created < 1)
-            st->cgroup->h[i].created = 1;
+        st->cgroup->h[i].created = cr->cg_predicted[i] = cgroup_missing_depth(st->cgroup->h[i].dir);
     }
     int r = first ? state_dir_create(cr->g->root, cr->o->id, st, &cr->dirfd, err)
                   : state_write(cr->dirfd, st, err);
-    for (size_t i = 0; i < n && i < ARRAY_SIZE(saved); i++)
+    for (size_t i = 0; i < n; i++)
         st->cgroup->h[i].created = saved[i];
     cr->cg = steal_pointer(&st->cgroup);
     state_free(st);
     return r;
+}
+
+/* cgroup_create made exactly the components the first state.json counted as ours. */
+static bool cgroup_as_predicted(const struct creating *cr)
+{
+    if (cr->cg == NULL || cr->cg_predicted == NULL)
+        return false;
+    for (size_t i = 0; i < cr->cg->n; i++)
+        if (i >= 64 || cr->cg->h[i].created != cr->cg_predicted[i])
+            return false;
+    return true;
 }
 
 /* Undo a failed create: nothing may be left behind. */
@@ -376,6 +398,8 @@ static void creating_release(struct creating *cr)
 {
     ns_plan_close(&cr->plan);
     cgroup_free(cr->cg);
+    free(cr->cg_predicted);
+    cr->cg_predicted = NULL;
     seccomp_prog_free(cr->seccomp);
     if (cr->cfg)
         mounts_close_bind_sources(cr->bind_fds, cr->cfg->n_mounts);
@@ -427,14 +451,14 @@ static int prepare(struct creating *cr, rbox_err **err)
         return -1;
     if (cgroup_resolve(cfg->linux.cgroups_path, o->id, cr->g->systemd_cgroup, &cr->cg, err) < 0)
         return -1;
+    log_debug("namespaces planned, seccomp filter %s, cgroup paths resolved",
+              cr->seccomp ? "compiled" : "none");
     /* the state dir appears with a state that says where the cgroups go (see
      * write_creating_state): a kill from here on leaves something `delete` can clean */
     if (write_creating_state(cr, true, err) < 0)
         return -1;
     cr->state_dir_made = true;
     log_debug("state directory %s/%s created", cr->g->root, o->id);
-    if (cgroup_record_write(cr->dirfd, cr->cg, err) < 0)
-        return -1;
     if (cgroup_create(cr->cg, err) < 0) {
         if (!userns_may_skip_cgroup(cfg, (*err)->errnum))
             return -1;
@@ -443,7 +467,7 @@ static int prepare(struct creating *cr, rbox_err **err)
         cgroup_destroy(cr->cg, NULL);
         cgroup_free(steal_pointer(&cr->cg));
     }
-    if (write_creating_state(cr, false, err) < 0)
+    if (!cgroup_as_predicted(cr) && write_creating_state(cr, false, err) < 0)
         return -1;
     if (cr->cg && cfg->linux.has_resources &&
         cgroup_apply(cr->cg, &cfg->linux.resources, false, err) < 0)
@@ -476,16 +500,19 @@ int container_create(const struct global_opts *g, const struct create_opts *o,
                            .pid = -1 };
     for (int i = 0; i < NS_COUNT; i++)
         cr.plan.fds[i] = -1;
-    if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0 || await_ready(&cr, err) < 0)
+    if (prepare(&cr, err) < 0 || spawn_init(&cr, err) < 0)
         goto fail;
-    /* 3. ready: record it (and, sharing the runtime's mount namespace, the init's rootfs bind) */
-    if (cr.host_mount_base)
-        cr.host_mount_id = hostmounts_id(cr.cfg->rootfs);
+    /* the exact copy of config.json, written while the init sets itself up */
     if (write_file_atomic_at(cr.dirfd, CONFIG_COPY, cr.cfg->raw, cr.cfg->raw_len, 0600, false) <
         0) {
         rbox_error(err, errno, "saving config.json in the state dir");
         goto fail;
     }
+    if (await_ready(&cr, err) < 0)
+        goto fail;
+    /* 3. ready: record it (and, sharing the runtime's mount namespace, the init's rootfs bind) */
+    if (cr.host_mount_base)
+        cr.host_mount_id = hostmounts_id(cr.cfg->rootfs);
     struct rbox_state *st = make_state(&cr);
     if (state_write(cr.dirfd, st, err) < 0 ||
         (o->pid_file && write_pid_file(o->pid_file, cr.pid, err) < 0)) {

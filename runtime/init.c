@@ -131,9 +131,12 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
         .bind_fds = a->bind_fds,
         .host_mountns = !cfg->linux.ns[NS_MOUNT].present,
     };
-    if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0 ||
-        devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)
+    if (mounts_prepare_root(&env, err) < 0 || mounts_setup(&env, err) < 0)
         goto fail;
+    log_debug("init: config.json's mounts done");
+    if (devices_setup(env.rootfd, cfg, env.userns, err) < 0 || mounts_dev_readonly(&env, err) < 0)
+        goto fail;
+    log_debug("init: device nodes and links made");
     if (hooks_any(&cfg->hooks, HOOK_PRESTART) || hooks_any(&cfg->hooks, HOOK_CREATE_RUNTIME)) {
         struct sync_msg m;
         if (sync_send(a->sync_fd, SYNC_HOOKS, 0, NULL) < 0 ||
@@ -153,6 +156,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
     if (set_hostname(cfg, err) < 0 || set_sysctls(env.rootfd, &cfg->linux, err) < 0 ||
         mounts_mask_and_readonly(&env, err) < 0)
         goto fail;
+    log_debug("init: hostname, sysctls, masked and read-only paths done");
     /* process.cwd is created when missing, as runc does */
     int cwdfd = mkdir_all_in_root(env.rootfd, cfg->process.cwd, 0755, err);
     if (cwdfd < 0) {
@@ -162,6 +166,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
     close(cwdfd);
     if (lsm_prepare(&cfg->process, err) < 0 || mounts_pivot(&env, a->no_pivot, err) < 0)
         goto fail;
+    log_debug("init: %s done", a->no_pivot ? "MS_MOVE and chroot" : "pivot_root");
     close(env.rootfd);
     return 0;
 fail:
@@ -275,6 +280,8 @@ static int init_exec(struct init_args *a, pid_t host_pid, const char *exe, char 
                              : -1;
     if (!seccomp_first && a->seccomp && load_seccomp(a, err) < 0)
         return -1;
+    log_debug("init: capabilities applied%s; execve %s",
+              a->seccomp ? ", seccomp filter loaded" : "", exe);
     /* As runc: the hooks run as the process will, under its seccomp filter and capabilities,
      * and see none of the fds the runtime's caller leaked (they are close-on-exec by now). */
     if (hooks_any(&cfg->hooks, HOOK_START_CONTAINER)) {
@@ -291,6 +298,8 @@ static int init_run(struct init_args *a, rbox_err **err)
     const struct rbox_config *cfg = a->cfg;
     struct sync_msg m;
     init_signals();
+    if (a->join_cgroup && cgroup_enter_self(a->cg, a->cgroup_v2_joined, err) < 0)
+        return -1;
     if (a->report_pid && send_own_pid(a->sync_fd, err) < 0)
         return -1;
     /* 1. maps written and cgroup joined */
@@ -314,6 +323,7 @@ static int init_run(struct init_args *a, rbox_err **err)
         return -1;
     if (netdev_up(&cfg->linux, err) < 0)
         return -1;
+    log_debug("init: session, namespaces, lo up");
     if (process_set_oom_score_adj(&cfg->process, err) < 0 || init_rootfs(a, host_pid, err) < 0)
         return -1;
     /* 3. identity and executable */
@@ -321,6 +331,7 @@ static int init_run(struct init_args *a, rbox_err **err)
     _cleanup_strv_ char **envp = NULL;
     if (init_process(a, &exe, &envp, err) < 0)
         return -1;
+    log_debug("init: rlimits, bounding set, user and executable set up");
     if (sync_send(a->sync_fd, SYNC_READY, 0, NULL) < 0)
         return rbox_error(err, errno, "reporting ready");
     /* 4. wait for start */

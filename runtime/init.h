@@ -19,7 +19,9 @@ struct init_args {
     struct ns_plan *plan;
     struct cgroup *cg; /* NULL when the container has no cgroup */
     const struct seccomp_prog *seccomp;
-    bool report_pid; /* double-fork path: send our pid with SCM_CREDENTIALS first */
+    bool report_pid;       /* double-fork path: send our pid with SCM_CREDENTIALS first */
+    bool join_cgroup;      /* the init joins cg itself (cgroup_enter_self) before anything else */
+    bool cgroup_v2_joined; /* ... except the cgroup2 hierarchy: clone3 put it there */
     bool new_userns;
     int *bind_fds; /* mounts_open_bind_sources() (new user namespace), or NULL */
 };

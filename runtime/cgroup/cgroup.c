@@ -232,6 +232,19 @@ int cg_mkdir(struct cg_hier *h, rbox_err **err)
     return rbox_error(err, EAGAIN, "creating cgroup %s: parent kept disappearing", h->dir);
 }
 
+int cgroup_missing_depth(const char *dir)
+{
+    _cleanup_free_ char *p = xstrdup(dir);
+    int depth = 0;
+    for (struct stat st; stat(p, &st) < 0 && errno == ENOENT; depth++) {
+        char *slash = strrchr(p, '/');
+        if (slash == NULL || slash == p)
+            break;
+        *slash = '\0';
+    }
+    return depth;
+}
+
 bool cg_dir_is_empty(const char *dir)
 {
     _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
@@ -273,16 +286,11 @@ static int rmdir_children(const char *dir, rbox_err **err)
     return 0;
 }
 
-/* rmdir the container's directory (with any sub-cgroups made in it) and the parents we created;
- * wait up to ~1 s for processes that are still exiting. */
-int cg_rmdir(struct cg_hier *h, rbox_err **err)
+/* rmdir p, the component `from` of the n the runtime created (0: the leaf), and the ones
+ * above it; wait up to ~1 s for processes of the leaf that are still exiting. */
+static int cg_rmdir_up(char *p, int from, int n, rbox_err **err)
 {
-    if (h->created <= 0)
-        return 0;
-    _cleanup_free_ char *p = xstrdup(h->dir);
-    if (rmdir_children(p, err) < 0)
-        return -1;
-    for (int i = 0; i < h->created; i++) {
+    for (int i = from; i < n; i++) {
         int tries = 0;
         while (rmdir(p) < 0) {
             if (errno == ENOENT)
@@ -300,6 +308,27 @@ int cg_rmdir(struct cg_hier *h, rbox_err **err)
         *slash = '\0';
     }
     return 0;
+}
+
+/* rmdir the container's directory (with any sub-cgroups made in it) and the parents we created;
+ * wait up to ~1 s for processes that are still exiting. */
+int cg_rmdir(struct cg_hier *h, rbox_err **err)
+{
+    if (h->created <= 0)
+        return 0;
+    _cleanup_free_ char *p = xstrdup(h->dir);
+    /* the common case, a cgroup without sub-cgroups, needs no directory listing: rmdir says
+     * EBUSY when it has some (or processes still exiting) */
+    if (rmdir(p) == 0 || errno == ENOENT) {
+        char *slash = strrchr(p, '/');
+        if (h->created == 1 || slash == NULL)
+            return 0;
+        *slash = '\0';
+        return cg_rmdir_up(p, 1, h->created, err);
+    }
+    if (rmdir_children(p, err) < 0)
+        return -1;
+    return cg_rmdir_up(p, 0, h->created, err);
 }
 
 /* The hierarchy of h is frozen there (v1 freezer: FROZEN or FREEZING, also through a frozen
@@ -379,11 +408,25 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, rbox_err **err)
     return 0;
 }
 
+int cgroup_enter_self(struct cgroup *cg, bool skip_v2, rbox_err **err)
+{
+    for (size_t i = 0; i < cg->n; i++) {
+        if (cg->h[i].v2 && skip_v2)
+            continue;
+        _cleanup_free_ char *f =
+            xasprintf("%s/%s", cg->h[i].dir, cg->h[i].v2 ? "cgroup.procs" : "tasks");
+        if (write_file_at(AT_FDCWD, f, "0") < 0)
+            return rbox_error(err, errno, "joining cgroup %s", cg->h[i].dir);
+    }
+    return 0;
+}
+
 int cgroup_v2_dirfd(struct cgroup *cg)
 {
-    if (cg->layout != CG_LAYOUT_V2 || cg->n == 0)
-        return -1;
-    return open(cg->h[0].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (size_t i = 0; i < cg->n; i++)
+        if (cg->h[i].v2)
+            return open(cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return -1;
 }
 
 int cgroup_destroy(struct cgroup *cg, rbox_err **err)

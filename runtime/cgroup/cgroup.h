@@ -48,13 +48,22 @@ int cgroup_path_parse(const char *cgroups_path, const char *id, bool systemd, ch
  * "slice:prefix:name" form (mapped to a plain path when systemd is absent). */
 int cgroup_resolve(const char *cgroups_path, const char *id, bool systemd, struct cgroup **out,
                    rbox_err **err);
+/* How many trailing components of dir do not exist yet (what cgroup_create would make). */
+int cgroup_missing_depth(const char *dir);
 /* Create the directories (refusing a non-empty existing cgroup), ready to receive a process. */
 int cgroup_create(struct cgroup *cg, rbox_err **err);
 /* Apply linux.resources (also used by `update`). */
 int cgroup_apply(struct cgroup *cg, const struct rbox_resources *res, bool update, rbox_err **err);
 /* Move pid into the container's cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, rbox_err **err);
-/* An fd of the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 when not applicable. */
+/* The calling (single-threaded) process joins the container's cgroup itself: "0" in each v1
+ * hierarchy's tasks file, which moves the caller without the kernel's global threadgroup lock
+ * that writing a pid to cgroup.procs takes (its write side waits for an RCU grace period:
+ * several ms per container on a busy host, see docs/performance.md). The cgroup2 hierarchy
+ * too (cgroup.procs) unless skip_v2 (it was joined by clone3 with CLONE_INTO_CGROUP). */
+int cgroup_enter_self(struct cgroup *cg, bool skip_v2, rbox_err **err);
+/* An fd of the cgroup2 directory (pure v2, or the unified hierarchy of a hybrid host) for
+ * clone3(CLONE_INTO_CGROUP), or -1 when not applicable. */
 int cgroup_v2_dirfd(struct cgroup *cg);
 /* Remove what cgroup_create made (waits briefly for exiting processes). */
 int cgroup_destroy(struct cgroup *cg, rbox_err **err);

@@ -43,9 +43,12 @@ static bool same_set(const char *a, const char *b)
 
 int cg_own_path(const char *controllers, char **out, rbox_err **err)
 {
-    _cleanup_free_ char *buf = NULL;
-    if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &buf, NULL) < 0)
+    /* read once per process: every hierarchy of a v1 host asks (10 reads on this kind of
+     * host), and a runtime process does not move between cgroups while it resolves them */
+    static char *own;
+    if (own == NULL && read_file_at(AT_FDCWD, "/proc/self/cgroup", &own, NULL) < 0)
         return rbox_error(err, errno, "reading /proc/self/cgroup");
+    _cleanup_free_ char *buf = xstrdup(own);
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
@@ -167,16 +170,20 @@ static int cpuset_init(struct cg_hier *h, rbox_err **err)
                 break;
             *slash = '\0';
         }
+        /* the nearest non-empty value, read once, goes down the empty ones (each then holds
+         * it: the next one down needs no read of its parent) */
         int ret = 0;
-        for (int i = n - 1; i >= 0 && ret == 0; i--) {
-            _cleanup_free_ char *parent = xstrdup(dirs[i]);
-            *strrchr(parent, '/') = '\0';
-            _cleanup_free_ char *src = xasprintf("%s/%s", parent, files[f]);
-            _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
-            _cleanup_free_ char *val = NULL;
+        _cleanup_free_ char *val = NULL;
+        if (n > 0) {
+            _cleanup_free_ char *top = xstrdup(dirs[n - 1]);
+            *strrchr(top, '/') = '\0';
+            _cleanup_free_ char *src = xasprintf("%s/%s", top, files[f]);
             if (read_file_at(AT_FDCWD, src, &val, NULL) < 0)
                 ret = rbox_error(err, errno, "reading %s", src);
-            else if (write_file_at(AT_FDCWD, dst, val) < 0)
+        }
+        for (int i = n - 1; i >= 0 && ret == 0; i--) {
+            _cleanup_free_ char *dst = xasprintf("%s/%s", dirs[i], files[f]);
+            if (write_file_at(AT_FDCWD, dst, val) < 0)
                 ret = rbox_error(err, errno, "writing %s", dst);
         }
         for (int i = 0; i < n; i++)

@@ -146,7 +146,9 @@ int cmd_run(const struct global_opts *g, int argc, char **argv)
         container_free(c);
         return cli_fail(err);
     }
+    log_debug("run %s: the process runs", o.id);
     int status = foreground_wait(c->pid, sfd, master);
+    log_debug("run %s: the process exited, reaped", o.id);
     if (stats && write_stats(stats, c, status, &err) < 0) {
         log_err_free(err);
         err = NULL;

@@ -112,13 +112,24 @@ load ../helpers
 		if [ "$fmt" = json ]; then
 			run jq -r 'select(.level == "debug") | .msg' "$log"
 		else
-			run sed -n 's/^time="[^"]*" level=debug msg="\(.*\)"$/\1/p' "$log"
+			run sed -n 's/^time="[^"]*" level=debug msg="\(.*\)" elapsed_us=[0-9]*$/\1/p' "$log"
 		fi
 		assert_line --regexp "^create $CTR_ID: config.json of bundle .* loaded$"
 		assert_line --regexp "^container $CTR_ID created, pid [0-9]+$"
 		assert_line "start $CTR_ID: the container's process runs"
 		assert_line --regexp "^exec $CTR_ID: process is pid [0-9]+$"
 		assert_line "delete $CTR_ID: state directory removed"
+		# each debug line says when it came (µs since the runtime started)
+		if [ "$fmt" = json ]; then
+			run jq -r 'select(.level == "debug") | .elapsed_us | type' "$log"
+			assert_line number
+			refute_line null
+		else
+			run grep -c 'level=debug msg=.*"$' "$log"
+			assert_output 0
+			run grep -c 'level=debug msg=.* elapsed_us=[0-9]*$' "$log"
+			refute_output 0
+		fi
 	done
 	# without --debug: none
 	run_bg --log "$BATS_TEST_TMPDIR/quiet" create -b "$BUNDLE" "$CTR_ID"
