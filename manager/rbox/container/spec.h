@@ -3,6 +3,7 @@
 #ifndef RBOX_SPEC_H
 #define RBOX_SPEC_H
 
+#include "healthopts.h"
 #include "image.h"
 #include "logopts.h"
 #include "netreq.h"
@@ -42,11 +43,12 @@ struct ctr_spec {
     uint32_t *groups;
     size_t n_groups;
     char *home;
-    struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
-    struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
-    struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
-    struct ns_flags ns;  /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
-    struct log_opts log; /* logopts.h: --log-opt max-size=, max-file= */
+    struct sbx_opts sbx;       /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
+    struct run_flags rf;       /* runflags.h: --label, --init, --privileged, --ulimit, ... */
+    struct net_req net;        /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
+    struct ns_flags ns;        /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
+    struct log_opts log;       /* logopts.h: --log-opt max-size=, max-file= */
+    struct health_opts health; /* healthopts.h: --health-*, the image's Healthcheck */
 };
 void spec_clear(struct ctr_spec *s);
 
