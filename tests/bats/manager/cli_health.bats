@@ -125,3 +125,38 @@ health_is() { # NAME STATUS
 	assert_output ""
 	manager_leftovers
 }
+
+@test "a Containerfile's HEALTHCHECK is the image's Healthcheck; run's flags replace its parts" {
+	local ctx="$BATS_TEST_TMPDIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM busybox\nHEALTHCHECK --interval=200ms --retries=1 CMD ["test", "-e", "/ok"]\n' \
+		>"$ctx/Containerfile"
+	rbox build -q -t hcimg "$ctx" >/dev/null
+	run rbox image inspect -f '{{json .Config.Healthcheck}}' hcimg
+	assert_output '{"Test":["CMD","test","-e","/ok"],"Interval":200000000,"Retries":1}'
+	rbox run -d --name img hcimg sleep 1000 >/dev/null
+	run rbox inspect -f '{{json .Config.Healthcheck}}' img
+	assert_output '{"Test":["CMD","test","-e","/ok"],"Interval":200000000,"Retries":1}'
+	wait_for 100 0.1 health_is img unhealthy
+	rbox exec img touch /ok
+	wait_for 100 0.1 health_is img healthy
+	# a flag replaces its part only; --no-healthcheck drops the image's check
+	rbox create --name part --health-retries 5 hcimg >/dev/null
+	run rbox inspect -f '{{json .Config.Healthcheck}}' part
+	assert_output '{"Test":["CMD","test","-e","/ok"],"Interval":200000000,"Retries":5}'
+	rbox run -d --name off --no-healthcheck hcimg sleep 1000 >/dev/null
+	run rbox inspect -f '{{json .Config.Healthcheck.Test}}' off
+	assert_output '["NONE"]'
+	run rbox ps --filter name=off --format '{{.Status}}'
+	assert_output --regexp '^Up [^(]*$'
+	# HEALTHCHECK NONE in a derived image turns it off
+	printf 'FROM hcimg\nHEALTHCHECK NONE\n' >"$ctx/Containerfile"
+	rbox build -q -t hcnone "$ctx" >/dev/null
+	run rbox image inspect -f '{{json .Config.Healthcheck}}' hcnone
+	assert_output '{"Test":["NONE"]}'
+	printf 'FROM busybox\nHEALTHCHECK --interval=5x CMD true\n' >"$ctx/Containerfile"
+	run rbox build -t bad "$ctx"
+	assert_failure
+	assert_output --partial 'Containerfile:2:'
+	assert_output --partial 'HEALTHCHECK --interval'
+}
