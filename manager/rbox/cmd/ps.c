@@ -479,6 +479,7 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
     sbx_inspect_host_config(w, &sp->sbx);
     rf_inspect_host_config(w, &sp->rf, sp->memory);
+    blkio_inspect(w, &sp->blkio);
     jw_obj_close(w);
 }
 

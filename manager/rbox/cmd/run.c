@@ -23,6 +23,10 @@
 #include <unistd.h>
 
 #define CREATE_FLAGS_HELP                                                                       \
+    "      --blkio-weight N       block I/O weight (10 to 1000; a warning and none where the\n" \
+    "                             host's cgroups have no weight file)\n"                        \
+    "      --blkio-weight-device /dev/DEV:N\n"                                                  \
+    "                             block I/O weight on one device (repeatable)\n"                \
     "      --cap-add CAP          add a Linux capability (repeatable; ALL for every one)\n"     \
     "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
     "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
@@ -249,6 +253,8 @@ static const struct mopt run_opts[] = {
     { "health-retries", 0, true, F_NSFLAG_FIRST + 10 },
     { "health-start-period", 0, true, F_NSFLAG_FIRST + 11 },
     { "no-healthcheck", 0, false, F_NSFLAG_FIRST + 12 },
+    { "blkio-weight", 0, true, F_NSFLAG_FIRST + 13 },
+    { "blkio-weight-device", 0, true, F_NSFLAG_FIRST + 14 },
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
@@ -378,7 +384,8 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
         int rc;
         if (run_opts[i].id == id && (ns_flags_flag(&s->ns, run_opts[i].name, v, err, &rc) ||
                                      log_opts_flag(&s->log, run_opts[i].name, v, err, &rc) ||
-                                     health_flag(&s->health, run_opts[i].name, v, err, &rc)))
+                                     health_flag(&s->health, run_opts[i].name, v, err, &rc) ||
+                                     blkio_flag(&s->blkio, run_opts[i].name, v, err, &rc)))
             return rc;
     }
     for (size_t i = 0; id >= F_NETFLAG_FIRST && run_opts[i].name; i++) {
@@ -425,6 +432,7 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
         return rbox_error(err, 0, "conflicting options: --restart and --rm");
     if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
         return -1;
+    blkio_finish(&r->spec.blkio, &r->spec.rf.notes);
     *image = p.i;
     return 0;
 }

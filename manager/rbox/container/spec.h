@@ -3,6 +3,7 @@
 #ifndef RBOX_SPEC_H
 #define RBOX_SPEC_H
 
+#include "blkio.h"
 #include "healthopts.h"
 #include "image.h"
 #include "logopts.h"
@@ -49,6 +50,7 @@ struct ctr_spec {
     struct ns_flags ns;        /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
     struct log_opts log;       /* logopts.h: --log-opt max-size=, max-file= */
     struct health_opts health; /* healthopts.h: --health-*, the image's Healthcheck */
+    struct blkio_opts blkio;   /* blkio.h: --blkio-weight, --blkio-weight-device */
 };
 void spec_clear(struct ctr_spec *s);
 
