@@ -101,6 +101,28 @@ void health_resolve(struct health_opts *h, yajl_val image_config)
         h->retries = (int)n;
 }
 
+void health_from_json(struct health_opts *h, yajl_val hc)
+{
+    if (!YAJL_IS_OBJECT(hc))
+        return;
+    char **test = json_get_strv(hc, "Test");
+    if (test && test[0]) {
+        strv_free(h->test);
+        h->test = test;
+    } else {
+        strv_free(test);
+    }
+    int64_t n;
+    if (json_get_i64(hc, "Interval", &n) && n >= 1000000)
+        h->interval_ns = n;
+    if (json_get_i64(hc, "Timeout", &n) && n >= 1000000)
+        h->timeout_ns = n;
+    if (json_get_i64(hc, "StartPeriod", &n) && n >= 1000000)
+        h->start_period_ns = n;
+    if (json_get_i64(hc, "Retries", &n) && n > 0 && n < 1000000)
+        h->retries = (int)n;
+}
+
 bool health_enabled(const struct health_opts *h)
 {
     return h->test && h->test[0] && !str_eq(h->test[0], "NONE") &&

@@ -33,6 +33,9 @@ bool health_flag(struct health_opts *h, const char *name, const char *v, rbox_er
 int health_finish(struct health_opts *h, rbox_err **err);
 /* At create: the image's config Healthcheck fills what the flags left unset (docker's merge). */
 void health_resolve(struct health_opts *h, yajl_val image_config);
+/* The API's create: the body's Healthcheck (docker's object) over what the image gave; its
+ * zero values inherit, as docker's. */
+void health_from_json(struct health_opts *h, yajl_val hc);
 /* Whether the container has a check to run (a Test that is not NONE). */
 bool health_enabled(const struct health_opts *h);
 

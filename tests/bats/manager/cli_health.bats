@@ -3,7 +3,7 @@
 # State.Health in inspect, "(healthy)" in ps, ps --filter health=, health_status events,
 # rbox healthcheck run.
 
-load helpers
+load api_helpers
 
 health_is() { # NAME STATUS
 	[ "$(rbox inspect -f '{{.State.Health.Status}}' "$1")" = "$2" ]
@@ -159,4 +159,17 @@ health_is() { # NAME STATUS
 	assert_failure
 	assert_output --partial 'Containerfile:2:'
 	assert_output --partial 'HEALTHCHECK --interval'
+}
+
+@test "the API's create takes docker's Healthcheck (docker compose's healthcheck:); inspect shows State.Health" {
+	start_service
+	run api POST '/v1.41/containers/create?name=apih' '{"Image": "busybox", "Cmd": ["sleep", "1000"], "Healthcheck": {"Test": ["CMD", "true"], "Interval": 200000000, "Retries": 2}}'
+	assert_output 201
+	run rbox inspect -f '{{json .Config.Healthcheck}}' apih
+	assert_output '{"Test":["CMD","true"],"Interval":200000000,"Retries":2}'
+	run api POST /v1.41/containers/apih/start
+	assert_output 204
+	wait_for 100 0.1 health_is apih healthy
+	run api GET /v1.41/containers/apih/json
+	assert_equal "$(body | jq -r '.State.Health.Status')" healthy
 }
