@@ -40,6 +40,11 @@ health_is() { # NAME STATUS
 	run rbox events --since 1h --until 0s --filter container=hc --format '{{.Action}}'
 	assert_line 'health_status: unhealthy'
 	assert_line 'health_status: healthy'
+	# docker's event=health_status matches every status
+	run rbox events --since 1h --until 0s --filter event=health_status --format '{{.Action}}'
+	assert_line --index 0 'health_status: unhealthy'
+	assert_line 'health_status: healthy'
+	refute_line --partial start
 }
 
 @test "the check's output and exit code are in the log; a check that hangs times out" {
