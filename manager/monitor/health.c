@@ -271,7 +271,12 @@ void hc_tick(void)
     if (!h.on || !h.running || hc_timeout_ms() != 0)
         return;
     if (h.pid == 0) {
-        start_check();
+        /* paused (rbox pause): no exec can run; the check waits for the next interval */
+        struct ctr_state st;
+        if (ctr_state_read(h.ctrfd, &st) == 0 && st.status == CS_PAUSED)
+            h.due = now_ns_monotonic() + (uint64_t)h.interval_ns;
+        else
+            start_check();
         return;
     }
     kill_check();
