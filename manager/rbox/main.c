@@ -90,7 +90,7 @@ static void print_usage(FILE *f)
 {
     fputs(usage, f);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %-10s  %s\n", c->name, c->summary);
+        fprintf(f, "  %-11s  %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'rbox COMMAND --help' or 'rbox help COMMAND' for a command's options.\n");
 }
 
