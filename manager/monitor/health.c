@@ -63,11 +63,12 @@ static struct {
     /* healthcheck run: the clients waiting for the result (their fds, to tell a reused slot) */
     int waiter_fd[MAX_CLIENTS];
     struct srv *srv;
-} h = { .ctrfd = -1, .outfd = -1 };
+} h; /* zero: in .bss, not in the binary (hc_load sets the fds) */
 
 void hc_load(int ctrfd, const char *rundir, const char *id, const char *runtime,
              const char *runtime_root, const char *store_root)
 {
+    h.ctrfd = h.outfd = -1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         h.waiter_fd[i] = -1;
     int fd = openat(ctrfd, HEALTH_CONF, O_RDONLY | O_CLOEXEC);
