@@ -370,6 +370,8 @@ install: all install-man install-completion
 	install -m 0644 contrib/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket
 	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rbox.service.in >$(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
 	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	sed 's|@PREFIX@|$(PREFIX)|g' contrib/rbox-reconcile.service.in >$(DESTDIR)$(SYSTEMD_UNITDIR)/rbox-reconcile.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox-reconcile.service
 	install -d $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	install -m 0644 $(PROFILES)/*.json $(DESTDIR)$(PREFIX)/share/rbox/seccomp/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/rbox
@@ -395,6 +397,7 @@ install-completion: completion
 uninstall:
 	rm -f $(patsubst $(BUILD)/bin/%,$(DESTDIR)$(PREFIX)/bin/%,$(BINS))
 	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.socket $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox.service
+	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/rbox-reconcile.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbox/seccomp
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/rbox.1 $(DESTDIR)$(PREFIX)/share/man/man1/rbox-*.1 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/rbox.conf.5

@@ -38,13 +38,16 @@ enum {
     MSG_DETACH = 'D', /* the client goes; the container stays */
     MSG_EXEC = 'P',   /* exec --detach: NUL-separated flags, "--", command; the monitor runs
                        * rbox-runtime exec (and reaps) */
+    MSG_HEALTH = 'H', /* rbox healthcheck run: run the health check now (healthconf.h) */
     /* monitor -> client */
-    MSG_EXEC_ANSWER = 'R', /* "code message": the answer to MSG_EXEC (0: it runs) */
-    MSG_STDOUT = 'O',      /* stdout bytes (a terminal's output is all stdout) */
-    MSG_STDERR = 'E',      /* stderr bytes */
-    MSG_VERDICT = 'V',     /* the run's verdict (JSON, docs/sandbox.md), just before MSG_EXIT */
-    MSG_EXIT = 'X',        /* "code signal": the container exited and was cleaned up; the
-                            * monitor closes the connection after it */
+    MSG_EXEC_ANSWER = 'R',   /* "code message": the answer to MSG_EXEC (0: it runs) */
+    MSG_HEALTH_ANSWER = 'h', /* "EXITCODE STATUS": the check's result and the status after it;
+                              * "-2 none": the container has no health check */
+    MSG_STDOUT = 'O',        /* stdout bytes (a terminal's output is all stdout) */
+    MSG_STDERR = 'E',        /* stderr bytes */
+    MSG_VERDICT = 'V',       /* the run's verdict (JSON, docs/sandbox.md), just before MSG_EXIT */
+    MSG_EXIT = 'X',          /* "code signal": the container exited and was cleaned up; the
+                              * monitor closes the connection after it */
 };
 
 /* Exit codes of the manager (docker's). */

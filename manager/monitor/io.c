@@ -254,6 +254,7 @@ int srv_read(struct srv *s, int i)
             mtty_resize(rows, cols);
         break;
     case MSG_EXEC: monitor_exec_request(s, i, msg + 1, (size_t)n - 1); break;
+    case MSG_HEALTH: hc_request(s, i); break;
     }
     return 0;
 }

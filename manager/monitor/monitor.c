@@ -252,6 +252,7 @@ static void setup(void)
         fail_start(EXIT_RBOX, "monitor: opening the container log failed");
     m.log.dirfd = m.ctrfd;
     logw_start(&m.log);
+    hc_load(m.ctrfd, m.run_dir, m.id, m.runtime, m.runtime_root, m.store_root);
     int lfd = listen_attach();
     if (lfd < 0)
         fail_start(EXIT_RBOX, "monitor: creating the attach socket failed");
@@ -351,6 +352,7 @@ static void start_container(void)
         ctr_state_write(m.ctrfd, &st, false);
         const char *attrs[] = { "image", st.image, "name", st.name, NULL };
         event_append(m.store_root, "container", "start", m.id, attrs);
+        hc_started(st.image, st.name, started);
     }
     sync_send("%c%d", MSG_STARTED, (int)m.pid);
     close(m.sync_fd);
@@ -371,6 +373,9 @@ static void reap(void)
             m.reaped = true;
             m.wstatus = status;
             mreport_reaped();
+            hc_stopped();
+        } else {
+            hc_reaped(p, status);
         }
 }
 
@@ -449,7 +454,14 @@ static void main_loop(void)
          * pipes open: give it a few seconds, not forever */
         if (m.reaped && grace_ms < 0)
             grace_ms = 5000;
-        int r = poll(p, (nfds_t)n, m.reaped ? grace_ms : mreport_timeout_ms());
+        int tmo = mreport_timeout_ms(), htmo = hc_timeout_ms();
+        if (htmo >= 0 && (tmo < 0 || htmo < tmo))
+            tmo = htmo;
+        int r = poll(p, (nfds_t)n, m.reaped ? grace_ms : tmo);
+        if (!m.reaped)
+            hc_tick();
+        if (r == 0 && !m.reaped && mreport_timeout_ms() != 0)
+            continue;
         if (r == 0 && !m.reaped) {
             /* --timeout: SIGKILL to the init of the pid namespace kills every process in it */
             mreport_timed_out();

@@ -102,4 +102,14 @@ void mreport_send(struct srv *s);
  * after an exit with this code, after this many restarts? */
 bool restart_policy_allows(const char *policy, int code, int restarts);
 
+/* health.c: the health check (healthconf.h), driven by the main loop. */
+void hc_load(int ctrfd, const char *rundir, const char *id, const char *runtime,
+             const char *runtime_root, const char *store_root); /* nothing without a check */
+void hc_started(const char *image, const char *name, int64_t started_ns); /* status starting */
+int hc_timeout_ms(void); /* ms until the next check or the running one's timeout; -1: none */
+void hc_tick(void);      /* start the check that is due, or end the one past its timeout */
+bool hc_reaped(pid_t pid, int status); /* true when pid was the check's runtime */
+void hc_request(struct srv *s, int i); /* MSG_HEALTH: a check now, MSG_HEALTH_ANSWER after it */
+void hc_stopped(void);                 /* the container's init was reaped */
+
 #endif

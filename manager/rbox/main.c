@@ -40,6 +40,7 @@ static const struct command {
     { "rename", cmd_rename, "rename a container" },
     { "attach", cmd_attach, "attach this terminal to a running container" },
     { "exec", cmd_exec, "run a command in a running container" },
+    { "healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)" },
     { "stats", cmd_stats, "show containers' resource use" },
     { "top", cmd_top, "show a container's processes" },
     { "build", cmd_build, "build an image from a Containerfile" },
@@ -89,7 +90,7 @@ static void print_usage(FILE *f)
 {
     fputs(usage, f);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %-10s  %s\n", c->name, c->summary);
+        fprintf(f, "  %-11s  %s\n", c->name, c->summary);
     fprintf(f, "\nRun 'rbox COMMAND --help' or 'rbox help COMMAND' for a command's options.\n");
 }
 
@@ -138,7 +139,8 @@ static int dispatch(struct cmd_ctx *ctx, int argc, char **argv)
  * at build time, tools/mkman.sh). Only --help: -h is --hostname for run and create. */
 static bool help_only(int argc, char **argv)
 {
-    static const char *const groups[] = { "container", "image", "network", "system", "volume" };
+    static const char *const groups[] = { "container", "image",  "network",
+                                          "system",    "volume", "healthcheck" };
     if ((argc >= 2 && strcmp(argv[1], "--help") == 0) || strcmp(argv[0], "completion") == 0)
         return true;
     for (size_t i = 0; argc >= 3 && i < ARRAY_SIZE(groups); i++)

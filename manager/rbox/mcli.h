@@ -65,6 +65,8 @@ int cmd_kill(struct cmd_ctx *c, int argc, char **argv);
 int cmd_restart(struct cmd_ctx *c, int argc, char **argv);
 int cmd_wait(struct cmd_ctx *c, int argc, char **argv);
 int cmd_pause(struct cmd_ctx *c, int argc, char **argv);
+int cmd_healthcheck(struct cmd_ctx *c, int argc, char **argv);
+int cmd_system_reconcile(struct cmd_ctx *c, int argc, char **argv);
 int cmd_unpause(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rm(struct cmd_ctx *c, int argc, char **argv);
 int cmd_rename(struct cmd_ctx *c, int argc, char **argv);

@@ -222,6 +222,8 @@ int api_ctr_create(struct api_req *r)
     bool once;
     if (rc == 0 && json_get_bool(body, "StdinOnce", &once))
         spec.stdin_once = once && spec.open_stdin;
+    if (rc == 0) /* docker compose's healthcheck: */
+        health_from_json(&spec.health, json_get(body, "Healthcheck"));
     if (rc == 0)
         rc = ctr_create(r->s, &spec, &img, &err);
     api_unlock();

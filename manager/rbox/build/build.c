@@ -397,6 +397,13 @@ static int meta_step(struct bctx *b, struct stage *st, const struct bf_instr *in
             strv_push(ch, &n, xstrdup("CMD []"));
         return 0;
     }
+    if (in->kind == BF_HEALTHCHECK) {
+        char *c;
+        if (bf_healthcheck_change(in, &c, err) < 0)
+            return -1;
+        strv_push(ch, &n, c);
+        return 0;
+    }
     if (in->kind == BF_ONBUILD) {
         strv_push(ch, &n, xasprintf("ONBUILD %s", in->args[0]));
         return 0;

@@ -24,6 +24,9 @@ struct build_opts {
     bool no_cache, quiet;
 };
 
+/* healthcheck.c: HEALTHCHECK as the image_commit change "HEALTHCHECK {docker's Healthcheck}". */
+int bf_healthcheck_change(const struct bf_instr *in, char **change, rbox_err **err);
+
 /* Build; id gets the final image. *code: the failing RUN's exit status, else 125. */
 int build_image(struct cmd_ctx *c, const struct build_opts *o, char id[ID_LEN + 1], int *code,
                 rbox_err **err);

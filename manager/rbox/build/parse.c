@@ -34,6 +34,8 @@ static const struct {
     { "SHELL", BF_SHELL, "||", true },
     { "ONBUILD", BF_ONBUILD, "||", false },
     { "MAINTAINER", BF_MAINTAINER, "||", false },
+    { "HEALTHCHECK", BF_HEALTHCHECK, "|interval|timeout|start-period|retries|start-interval|",
+      false },
 };
 
 const char *bf_kind_name(enum bf_kind k)
@@ -167,6 +169,15 @@ static int check_args(const struct bf_instr *in, char escape, const char *name, 
         bf_pairs_free(k, v, n);
         return 0;
     }
+    case BF_HEALTHCHECK: {
+        /* the flags' values are checked by healthcheck.c when the step runs */
+        const char *a = in->args[0];
+        size_t l = strcspn(a, " \t");
+        if ((l == 4 && strncasecmp(a, "NONE", 4) == 0 && a[4] == '\0') ||
+            (l == 3 && strncasecmp(a, "CMD", 3) == 0 && a[3 + strspn(a + 3, " \t")] != '\0'))
+            return 0;
+        return rbox_error(err, 0, "%s:%d: HEALTHCHECK takes CMD COMMAND or NONE", name, in->line);
+    }
     case BF_WORKDIR:
     case BF_USER:
     case BF_STOPSIGNAL:
@@ -196,8 +207,6 @@ int bf_parse_line(const char *line, int lineno, char escape, const char *name, s
         if (strlen(kinds[i].name) == wl && strncasecmp(kinds[i].name, line, wl) == 0)
             k = (int)i;
     if (k < 0) {
-        if (wl == 11 && strncasecmp(line, "HEALTHCHECK", wl) == 0)
-            return rbox_error(err, 0, "%s:%d: HEALTHCHECK is not supported", name, lineno);
         return rbox_error(err, 0, "%s:%d: unknown instruction %.*s", name, lineno,
                           (int)(wl > 40 ? 40 : wl), line);
     }

@@ -33,6 +33,7 @@ enum bf_kind {
     BF_SHELL,
     BF_ONBUILD,
     BF_MAINTAINER,
+    BF_HEALTHCHECK,
 };
 
 struct bf_instr {

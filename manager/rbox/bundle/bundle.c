@@ -49,7 +49,8 @@ int bundle_write(const struct store *st, const struct ctr_spec *s, rbox_err **er
     ctr_copy(shortid, sizeof(shortid), s->id);
     const char *hostname = s->hostname ? s->hostname : shortid;
     if (etc_files(ctrfd, s, hostname, err) < 0 ||
-        sbx_create_extras(st, ctrfd, s->id, &s->sbx, err) < 0)
+        sbx_create_extras(st, ctrfd, s->id, &s->sbx, err) < 0 ||
+        health_create_extras(ctrfd, &s->health, err) < 0)
         return -1;
     if (mkdirat(ctrfd, "bundle", 0700) < 0 && errno != EEXIST)
         return rbox_error(err, errno, "creating the bundle directory");

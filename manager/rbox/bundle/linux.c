@@ -183,6 +183,7 @@ static void resources(json_w *w, const struct ctr_spec *s)
         jw_kint(w, "limit", s->pids_limit);
         jw_obj_close(w);
     }
+    blkio_bundle(w, &s->blkio);
     jw_obj_close(w);
 }
 

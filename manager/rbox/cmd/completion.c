@@ -289,6 +289,8 @@ static enum names positional_names(const char *cmd, const char *sub, size_t pos)
     }
     if (strcmp(cmd, "image") == 0 && (strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0))
         return N_IMAGES;
+    if (strcmp(cmd, "healthcheck") == 0 && strcmp(sub, "run") == 0)
+        return pos == 0 ? N_CONTAINERS : N_NONE;
     if (strcmp(cmd, "volume") == 0 && (strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0))
         return N_VOLUMES;
     if (strcmp(cmd, "network") == 0) {

@@ -52,8 +52,9 @@ static bool key_matches(yajl_val ev, const char *key, const char *val)
     const char *name = json_get_str(json_get(actor, "Attributes"), "name");
     if (str_eq(key, "type"))
         return str_eq(type, val);
-    if (str_eq(key, "event"))
-        return str_eq(action, val);
+    if (str_eq(key, "event")) /* docker: event=health_status matches every health_status: X */
+        return str_eq(action, val) || (str_eq(val, "health_status") && action &&
+                                       str_has_prefix(action, "health_status: "));
     if (str_eq(key, "image"))
         return str_eq(json_get_str(json_get(actor, "Attributes"), "image"), val);
     if (str_eq(key, "container") || str_eq(key, "network") || str_eq(key, "volume")) {

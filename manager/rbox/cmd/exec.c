@@ -269,8 +269,10 @@ static int exec_code(int status, rbox_err *err, const char *logpath)
     if (rt_error_log(logpath, msg, sizeof(msg), &errnum) == 0) {
         rbox_err_free(err);
         log_error("%s", msg);
-        /* docker: a failed exec is 126 unless its command was not found */
-        return rt_start_exit_code(msg, errnum) == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
+        /* docker 20.10: any exec that could not start is 126, a missing command too
+         * (ContainerExecStart's deferred ExitCode = 126 comes after the 127 of
+         * translateContainerdStartErr); `run` keeps 127 */
+        return EXIT_CANNOT;
     }
     if (status < 0)
         return err ? cmd_fail(err) : EXIT_RBOX;
@@ -344,8 +346,8 @@ static int run_detached(struct store *s, const struct exec_req *r, const char *f
         const char *text = strchr(msg, ' ');
         if (code != 0)
             log_error("%s", text ? text + 1 : "exec failed");
-        /* docker: a failed exec is 126 unless its command was not found */
-        return code == 0 ? 0 : code == EXIT_NOTFOUND ? EXIT_NOTFOUND : EXIT_CANNOT;
+        /* docker 20.10: a failed exec is 126, a missing command too (exec_code) */
+        return code == 0 ? 0 : EXIT_CANNOT;
     }
 }
 

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "image.h"
 #include "json.h"
+#include "format.h"
 #include "mcli.h"
 #include "util.h"
 
@@ -27,7 +28,16 @@ static const char history_usage[] =
     "\n"
     "Options:\n"
     "  -q, --quiet      only image IDs\n"
-    "      --no-trunc   do not cut IDs and commands\n";
+    "      --no-trunc   do not cut IDs and commands\n"
+    "      --format F   table (default), json (one object per line), a Go template over\n"
+    "                   them ('{{.ID}} {{.CreatedBy}}') or 'table TEMPLATE'; fields: .ID\n"
+    "                   .CreatedSince .CreatedAt .CreatedBy .Size .Comment\n";
+
+/* docker's column titles of history --format 'table ...' */
+static const char *const history_headers[] = {
+    "ID",         "IMAGE", "CreatedSince", "CREATED", "CreatedAt", "CREATED AT", "CreatedBy",
+    "CREATED BY", "Size",  "SIZE",         "Comment", "COMMENT",   NULL
+};
 
 static const char prune_usage[] =
     "Usage: rbox image prune [OPTIONS]\n"
@@ -100,8 +110,10 @@ static int64_t created_ns(const char *s)
     return p ? (int64_t)timegm(&tm) * 1000000000 : 0;
 }
 
-static void history_print(const struct image *img, bool quiet, bool no_trunc)
+static int history_print(const struct image *img, bool quiet, bool no_trunc, struct fmt *fm,
+                         rbox_err **err)
 {
+    int r = 0;
     yajl_val h = json_get(img->config, "history");
     size_t n = YAJL_IS_ARRAY(h) ? h->u.array.len : 0;
     /* layer index of each history entry (empty_layer ones have none) */
@@ -112,11 +124,11 @@ static void history_print(const struct image *img, bool quiet, bool no_trunc)
         json_get_bool(h->u.array.values[i], "empty_layer", &empty);
         idx[i] = empty ? -1 : (ssize_t)layer++;
     }
-    if (!quiet)
+    if (!quiet && fm->kind == FMT_DEFAULT)
         printf("%-12s   %-18s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
                "COMMENT");
     int64_t now = now_ns_realtime();
-    for (size_t i = n; i-- > 0;) {
+    for (size_t i = n; r == 0 && i-- > 0;) {
         yajl_val e = h->u.array.values[i];
         _cleanup_free_ char *id =
             i == n - 1 ? (no_trunc ? xasprintf("sha256:%s", img->id) : xstrndup(img->id, 12))
@@ -135,35 +147,64 @@ static void history_print(const struct image *img, bool quiet, bool no_trunc)
             strcpy(cut + 42, "...");
         const char *comment = json_get_str(e, "comment");
         _cleanup_free_ char *ago = xasprintf("%s ago", dur);
-        printf("%-12s   %-18s %-45s %-10s %s\n", id, ago, cut, size, comment ? comment : "");
+        if (fm->kind == FMT_DEFAULT) {
+            printf("%-12s   %-18s %-45s %-10s %s\n", id, ago, cut, size, comment ? comment : "");
+            continue;
+        }
+        json_w w;
+        jw_init(&w, false);
+        jw_obj_open(&w);
+        jw_kstr(&w, "ID", id);
+        jw_kstr(&w, "CreatedSince", ago);
+        const char *created = json_get_str(e, "created");
+        jw_kstr(&w, "CreatedAt", created ? created : "");
+        jw_kstr(&w, "CreatedBy", cut);
+        jw_kstr(&w, "Size", size);
+        jw_kstr(&w, "Comment", comment ? comment : "");
+        jw_obj_close(&w);
+        if (fm->kind == FMT_JSON)
+            printf("%s\n", jw_text(&w, NULL));
+        else
+            r = fmt_row_text(fm, jw_text(&w, NULL), err);
+        jw_free(&w);
     }
     free(idx);
+    if (r == 0 && fm->kind == FMT_TEMPLATE)
+        fmt_print(fm, stdout);
+    return r;
 }
 
 int cmd_image_history(struct cmd_ctx *c, int argc, char **argv)
 {
     static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
                                         { "no-trunc", 0, false, 2 },
+                                        { "format", 0, true, 3 },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox history", .interspersed = true
     };
     rbox_err *err = NULL;
-    bool f[3] = { false };
-    int r = margs_bools(&p, opts, f, 0, NULL, &err);
+    bool f[4] = { false };
+    const char *format = "table";
+    struct fmt fm = { 0 };
+    int r = margs_bools(&p, opts, f, 3, &format, &err);
     if (r == 0)
         r = margs_require(&p, 1, 1, "an IMAGE", &err);
+    bool fm_ok = false;
+    if (r == 0 && (r = fmt_init(&fm, format, history_headers, &err)) == 0)
+        fm_ok = true;
     struct image img = { 0 };
     if (r == 0)
         r = image_resolve(c->s, margs_at(&p, 0), &img, &err);
     margs_free(&p);
+    if (r == 0)
+        r = history_print(&img, f[1], f[2], &fm, &err);
+    image_clear(&img);
+    if (fm_ok)
+        fmt_clear(&fm);
     if (r == MOPT_HELP)
         return cmd_help(history_usage);
-    if (r < 0)
-        return cmd_fail(err);
-    history_print(&img, f[1], f[2]);
-    image_clear(&img);
-    return 0;
+    return r < 0 ? cmd_fail(err) : 0;
 }
 
 int cmd_image_prune(struct cmd_ctx *c, int argc, char **argv)

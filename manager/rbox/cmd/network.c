@@ -8,6 +8,7 @@
 #include "mcli.h"
 #include "netsetup.h"
 #include "network.h"
+#include "network_filter.h"
 #include "proto.h"
 #include "util.h"
 
@@ -58,6 +59,12 @@ static const char ls_usage[] = "Usage: rbox network ls [OPTIONS]\n"
                                "\n"
                                "Options:\n"
                                "  -q, --quiet       only the IDs\n"
+                               "  -f, --filter K=V  only the networks it matches (repeatable;\n"
+                               "                    values of one key ORed, keys ANDed):\n"
+                               "                    name=, id= (a regular expression),\n"
+                               "                    driver=bridge, label=KEY or KEY=VALUE,\n"
+                               "                    dangling=true|false (no container is\n"
+                               "                    attached), type=custom|builtin\n"
                                "      --no-trunc    full IDs\n"
                                "      --format F    table (default), json (one object per "
                                "line),\n"
@@ -276,15 +283,27 @@ static int ls_cmd(struct cmd_ctx *c, int argc, char **argv)
     static const struct mopt opts[] = { { "quiet", 'q', false, 1 },
                                         { "no-trunc", 0, false, 2 },
                                         { "format", 0, true, 3 },
+                                        { "filter", 'f', true, 4 },
                                         { NULL, 0, false, 0 } };
     struct margs p = {
         .argc = argc, .argv = argv, .i = 1, .cmd = "rbox network ls", .interspersed = true
     };
     rbox_err *err = NULL;
     bool f[4] = { false };
-    const char *format = "table";
+    const char *format = "table", *arg;
     struct fmt fm;
-    int r = margs_bools(&p, opts, f, 3, &format, &err);
+    __attribute__((cleanup(nf_clear))) struct net_filter nf = { 0 };
+    int r;
+    while ((r = margs_next(&p, opts, &arg, &err)) > 0) {
+        if (r == 3)
+            format = arg;
+        else if (r == 1 || r == 2)
+            f[r] = true;
+        else if (nf_add(&nf, arg, &err) < 0)
+            break;
+    }
+    if (r > 0)
+        r = -1;
     if (r == 0)
         r = margs_require(&p, 0, 0, "no arguments", &err);
     margs_free(&p);
@@ -301,6 +320,8 @@ static int ls_cmd(struct cmd_ctx *c, int argc, char **argv)
     size_t cap = 64, len = 0;
     char *table = xzalloc(cap);
     for (size_t i = 0; i < n && r == 0; i++) {
+        if (!nf_match(&nf, c->s, &nets[i]))
+            continue;
         if (f[1]) {
             printf("%.*s\n", f[2] ? ID_LEN : 12, nets[i].id);
             continue;

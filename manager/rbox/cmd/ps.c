@@ -132,7 +132,8 @@ static const char ps_usage[] =
     "                          status=created|restarting|running|paused|exited|dead\n"
     "                          (implies --all),\n"
     "                          exited=CODE, ancestor=IMAGE, before=CONTAINER,\n"
-    "                          since=CONTAINER, volume=NAME|SOURCE|DESTINATION\n"
+    "                          since=CONTAINER, volume=NAME|SOURCE|DESTINATION,\n"
+    "                          health=starting|healthy|unhealthy|none\n"
     "  -n, --last N            the N newest containers (implies --all)\n"
     "  -l, --latest            the newest container (implies --all)\n"
     "  -s, --size              a SIZE column: the container's own files (its overlay upper\n"
@@ -179,6 +180,22 @@ static bool is_up(const struct ctr_state *st)
     return st->status == CS_RUNNING || st->status == CS_PAUSED;
 }
 
+/* STATUS with docker's health suffix: "Up 3 seconds (healthy)", "(health: starting)". */
+static void ps_status(const struct store *s, const struct ctr_state *st, int64_t now, char *buf,
+                      size_t len)
+{
+    status_text(st, now, buf, len);
+    char h[16] = "";
+    if (st->status == CS_RUNNING) {
+        _cleanup_close_ int fd = ctr_open_dir(s, st->id, NULL);
+        if (fd >= 0)
+            health_status(fd, h, sizeof(h));
+    }
+    size_t n = strlen(buf);
+    if (h[0])
+        snprintf(buf + n, len - n, str_eq(h, "starting") ? " (health: %s)" : " (%s)", h);
+}
+
 static void print_table(const struct store *s, struct ctr_state *v, size_t n, bool no_trunc,
                         char **sizes)
 {
@@ -203,7 +220,7 @@ static void print_table(const struct store *s, struct ctr_state *v, size_t n, bo
             cells[i][C_CMD] = xasprintf("\"%s\"", v[i].command);
         human_duration(now - v[i].created_ns, dur, sizeof(dur));
         cells[i][C_CREATED] = xasprintf("%s ago", dur);
-        status_text(&v[i], now, buf, sizeof(buf));
+        ps_status(s, &v[i], now, buf, sizeof(buf));
         cells[i][C_STATUS] = xstrdup(buf);
         cells[i][C_PORTS] = is_up(&v[i]) ? net_ports_text(s, v[i].id) : xstrdup("");
         cells[i][C_NAMES] = xstrdup(v[i].name);
@@ -278,7 +295,7 @@ static int print_rows(const struct store *s, struct ctr_state *v, size_t n, stru
         snprintf(buf, sizeof(buf), "%s ago", dur);
         jw_kstr(&w, "RunningFor", buf);
         jw_kstr(&w, "State", ctr_state_name(&v[i]));
-        status_text(&v[i], now, buf, sizeof(buf));
+        ps_status(s, &v[i], now, buf, sizeof(buf));
         jw_kstr(&w, "Status", buf);
         jw_kint(&w, "ExitCode", v[i].exit_code);
         jw_kint(&w, "Pid", v[i].status == CS_RUNNING || v[i].status == CS_PAUSED ? v[i].pid : 0);
@@ -438,7 +455,8 @@ static void inspect_state(json_w *w, const struct ctr_state *st, int ctrfd)
     rfc3339(st->finished_ns, buf, sizeof(buf));
     jw_kstr(w, "FinishedAt", buf);
     jw_kint(w, "MonitorPid", st->monitor_pid);
-    sbx_inspect_report(w, ctrfd); /* the verdict of the last run (--report) */
+    sbx_inspect_report(w, ctrfd);   /* the verdict of the last run (--report) */
+    health_inspect_state(w, ctrfd); /* State.Health with a health check */
     jw_obj_close(w);
 }
 
@@ -461,6 +479,7 @@ static void inspect_host_config(json_w *w, const struct ctr_spec *sp)
     jw_kstr(w, "CgroupParent", sp->cgroup_parent);
     sbx_inspect_host_config(w, &sp->sbx);
     rf_inspect_host_config(w, &sp->rf, sp->memory);
+    blkio_inspect(w, &sp->blkio);
     jw_obj_close(w);
 }
 
@@ -581,6 +600,7 @@ static int inspect_one(struct store *s, const char *id, json_w *w, rbox_err **er
     jw_kbool(w, "OpenStdin", sp.open_stdin);
     jw_kbool(w, "StdinOnce", sp.stdin_once);
     rf_inspect_config(w, &sp.rf);
+    health_inspect_config(w, &sp.health);
     jw_obj_close(w);
     inspect_host_config(w, &sp);
     net_inspect_json(s, w, &sp, st.status == CS_RUNNING || st.status == CS_PAUSED);

@@ -33,11 +33,12 @@ enum psf_key {
     K_VOLUME,
     K_NETWORK,
     K_PUBLISH,
-    K_EXPOSE
+    K_EXPOSE,
+    K_HEALTH
 };
-static const char *const key_names[] = { "id",       "name",   "label", "status", "exited",
-                                         "ancestor", "before", "since", "volume", "network",
-                                         "publish",  "expose", NULL };
+static const char *const key_names[] = { "id",       "name",   "label",  "status", "exited",
+                                         "ancestor", "before", "since",  "volume", "network",
+                                         "publish",  "expose", "health", NULL };
 
 struct psf_term {
     enum psf_key key;
@@ -59,7 +60,8 @@ int psf_add(struct ps_filter *f, const char *arg, rbox_err **err)
     if (!key_names[k])
         return rbox_error(err, 0,
                           "invalid filter \"%.*s\": the keys are id, name, label, status, "
-                          "exited, ancestor, before, since, volume, network, publish, expose",
+                          "exited, ancestor, before, since, volume, network, publish, expose, "
+                          "health",
                           (int)klen, arg);
     struct psf_term t = { .key = (enum psf_key)k, .value = NULL };
     const char *v = eq + 1;
@@ -75,6 +77,12 @@ int psf_add(struct ps_filter *f, const char *arg, rbox_err **err)
                               "running, removing, paused, exited, dead",
                               arg);
     }
+    if (t.key == K_HEALTH && !str_eq(v, "starting") && !str_eq(v, "healthy") &&
+        !str_eq(v, "unhealthy") && !str_eq(v, "none"))
+        return rbox_error(err, 0,
+                          "invalid filter \"%s\": health is one of starting, healthy, unhealthy, "
+                          "none",
+                          arg);
     if (t.key == K_EXITED && (parse_int(v, &t.code) < 0 || t.code < 0))
         return rbox_error(err, 0, "invalid filter \"%s\": exited takes an exit code", arg);
     if (t.key == K_ID || t.key == K_NAME)
@@ -258,6 +266,14 @@ static bool term_match(struct store *s, const struct ps_filter *f, const struct 
     case K_NETWORK: return sp && network_match(s, sp, t->value);
     case K_PUBLISH: return sp && published_match(s, st->id, sp, t->value);
     case K_EXPOSE: return sp && port_match(sp, t->value, false);
+    case K_HEALTH: {
+        /* docker: a container without a check (or not running) is "none" */
+        char h[16] = "";
+        _cleanup_close_ int fd = ctr_open_dir(s, st->id, NULL);
+        if (fd >= 0 && st->status == CS_RUNNING)
+            health_status(fd, h, sizeof(h));
+        return strcmp(h[0] ? h : "none", t->value) == 0;
+    }
     }
     return false;
 }
@@ -274,7 +290,7 @@ bool psf_match(const struct ps_filter *f, struct store *s, const struct ctr_stat
     }
     bool ok = true;
     /* per key: any value (label: every value) */
-    for (int k = K_ID; k <= K_EXPOSE && ok; k++) {
+    for (int k = K_ID; k <= K_HEALTH && ok; k++) {
         bool any = false, seen = false, all = true;
         for (size_t i = 0; i < f->n; i++) {
             if ((int)f->t[i].key != k)

@@ -23,6 +23,10 @@
 #include <unistd.h>
 
 #define CREATE_FLAGS_HELP                                                                       \
+    "      --blkio-weight N       block I/O weight (10 to 1000; a warning and none where the\n" \
+    "                             host's cgroups have no weight file)\n"                        \
+    "      --blkio-weight-device /dev/DEV:N\n"                                                  \
+    "                             block I/O weight on one device (repeatable)\n"                \
     "      --cap-add CAP          add a Linux capability (repeatable; ALL for every one)\n"     \
     "      --cap-drop CAP         drop a Linux capability (repeatable; ALL for every one)\n"    \
     "      --cgroup-parent PATH   parent cgroup (default $RBOX_CGROUP_PARENT, else /rbox;\n"    \
@@ -40,6 +44,14 @@
     "                             rbox's own value)\n"                                          \
     "      --env-file FILE        read K=V lines from FILE (# comments)\n"                      \
     "      --group-add GROUP      another supplementary group (name in the image, or number)\n" \
+    "      --health-cmd CMD       a health check: the monitor runs /bin/sh -c CMD in the\n"     \
+    "                             container (exit 0: healthy); replaces the image's\n"          \
+    "      --health-interval D    time between checks (default 30s; 200ms, 1m30s)\n"            \
+    "      --health-timeout D     a check running longer fails (default 30s)\n"                 \
+    "      --health-retries N     failures in a row that make it unhealthy (default 3)\n"       \
+    "      --health-start-period D\n"                                                           \
+    "                             failures in this time after the start do not count\n"         \
+    "      --no-healthcheck       run no health check (not even the image's HEALTHCHECK)\n"     \
     "  -h, --hostname NAME        container host name (default: the short ID)\n"                \
     "      --init                 run a static init (catatonit) as PID 1: it reaps zombies\n"   \
     "                             and forwards signals (RBOX_INIT_BINARY: another one)\n"       \
@@ -235,6 +247,14 @@ static const struct mopt run_opts[] = {
     { "userns", 0, true, F_NSFLAG_FIRST + 4 },
     { "log-opt", 0, true, F_NSFLAG_FIRST + 5 },
     { "log-driver", 0, true, F_NSFLAG_FIRST + 6 },
+    { "health-cmd", 0, true, F_NSFLAG_FIRST + 7 },
+    { "health-interval", 0, true, F_NSFLAG_FIRST + 8 },
+    { "health-timeout", 0, true, F_NSFLAG_FIRST + 9 },
+    { "health-retries", 0, true, F_NSFLAG_FIRST + 10 },
+    { "health-start-period", 0, true, F_NSFLAG_FIRST + 11 },
+    { "no-healthcheck", 0, false, F_NSFLAG_FIRST + 12 },
+    { "blkio-weight", 0, true, F_NSFLAG_FIRST + 13 },
+    { "blkio-weight-device", 0, true, F_NSFLAG_FIRST + 14 },
     { "stop-signal", 0, true, F_STOP_SIGNAL },
     { "stop-timeout", 0, true, F_STOP_TIMEOUT },
     { "cgroup-parent", 0, true, F_CGROUP_PARENT },
@@ -363,7 +383,9 @@ static int set_flag(struct run_req *r, int id, const char *v, rbox_err **err)
     for (size_t i = 0; id >= F_NSFLAG_FIRST && run_opts[i].name; i++) {
         int rc;
         if (run_opts[i].id == id && (ns_flags_flag(&s->ns, run_opts[i].name, v, err, &rc) ||
-                                     log_opts_flag(&s->log, run_opts[i].name, v, err, &rc)))
+                                     log_opts_flag(&s->log, run_opts[i].name, v, err, &rc) ||
+                                     health_flag(&s->health, run_opts[i].name, v, err, &rc) ||
+                                     blkio_flag(&s->blkio, run_opts[i].name, v, err, &rc)))
             return rc;
     }
     for (size_t i = 0; id >= F_NETFLAG_FIRST && run_opts[i].name; i++) {
@@ -404,12 +426,13 @@ static int parse_flags(int argc, char **argv, bool run, struct run_req *r, int *
         sbx_finish(&r->spec.sbx, run, r->detach, err) < 0)
         return -1;
     if (net_req_finish(&r->spec.net, &r->spec.network, err) < 0 ||
-        log_opts_finish(&r->spec.log, err) < 0)
+        log_opts_finish(&r->spec.log, err) < 0 || health_finish(&r->spec.health, err) < 0)
         return -1;
     if (r->spec.auto_remove && r->spec.rf.restart && strcmp(r->spec.rf.restart, "no") != 0)
         return rbox_error(err, 0, "conflicting options: --restart and --rm");
     if (rf_finish(&r->spec.rf, r->spec.memory, r->spec.network, err) < 0)
         return -1;
+    blkio_finish(&r->spec.blkio, &r->spec.rf.notes);
     *image = p.i;
     return 0;
 }

@@ -38,7 +38,9 @@ static const char system_usage[] = "Usage: rbox system COMMAND\n"
                                    "  check   report what this host supports\n"
                                    "  df      show the disk space of images, containers, volumes\n"
                                    "  prune   remove stopped containers, unused images, volumes\n"
-                                   "  info    the same as rbox info\n";
+                                   "  info    the same as rbox info\n"
+                                   "  reconcile clean up after dead monitors, start --restart\n"
+                                   "          containers again (at boot)\n";
 
 static const char check_usage[] =
     "Usage: rbox system check\n"
@@ -369,6 +371,8 @@ int cmd_system(struct cmd_ctx *c, int argc, char **argv)
         return cmd_system_prune(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(c, argc - 1, argv + 1);
+    if (strcmp(argv[1], "reconcile") == 0)
+        return cmd_system_reconcile(c, argc - 1, argv + 1);
     rbox_err *err = NULL;
     rbox_error(&err, 0, "rbox system: unknown command \"%s\" (see 'rbox system --help')", argv[1]);
     return cmd_fail(err);

@@ -403,6 +403,8 @@ int ctr_start(struct store *s, const char *id, unsigned attach_flags, int *attac
     if (lock < 0)
         return -1;
     int r = start_locked(s, id, lock, attach_flags, attach_fd, code, err);
+    if (r >= 0)
+        ctr_started_by_user(s, id); /* restart.h: unless-stopped counts from here */
     close(lock);
     if (r < 0 && attach_fd && *attach_fd >= 0) {
         close(*attach_fd);

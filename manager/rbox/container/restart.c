@@ -58,6 +58,39 @@ void ctr_request_stop(const struct store *s, const char *id)
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd >= 0)
         close(fd);
+    /* and in the store, which outlives a reboot: system reconcile's "unless-stopped" */
+    _cleanup_free_ char *mark = ctr_path(s, id, USER_STOPPED);
+    fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
+bool ctr_stopped_by_user(const struct store *s, const char *id)
+{
+    _cleanup_free_ char *mark = ctr_path(s, id, USER_STOPPED);
+    return access(mark, F_OK) == 0;
+}
+
+void ctr_started_by_user(const struct store *s, const char *id)
+{
+    _cleanup_free_ char *mark = ctr_path(s, id, USER_STOPPED);
+    unlink(mark);
+}
+
+bool restart_at_boot(const char *policy, const struct ctr_state *st, bool stopped_by_user)
+{
+    /* docker's restart manager when dockerd starts: always, unless-stopped unless the user
+     * stopped it, on-failure[:N] after a failure (the retries left) */
+    const char *p = policy ? policy : "no";
+    if (str_eq(p, "always"))
+        return true;
+    if (str_eq(p, "unless-stopped"))
+        return !stopped_by_user;
+    if (str_has_prefix(p, "on-failure")) {
+        int max = p[10] == ':' ? atoi(p + 11) : 0;
+        return st->exit_code != 0 && !stopped_by_user && (max == 0 || st->restart_count < max);
+    }
+    return false;
 }
 
 const char *ctr_state_name(const struct ctr_state *st)

@@ -41,6 +41,8 @@ void spec_clear(struct ctr_spec *s)
     free(s->home);
     sbx_clear(&s->sbx);
     rf_clear(&s->rf);
+    health_clear(&s->health);
+    blkio_clear(&s->blkio);
     memset(s, 0, sizeof(*s));
 }
 
@@ -349,6 +351,7 @@ int spec_resolve(struct ctr_spec *s, struct store *st, const struct image *img, 
         strv_free(s->rf.labels);
         s->rf.labels = labels;
     }
+    health_resolve(&s->health, img->config);
     if (s->workdir == NULL && img->workdir)
         s->workdir = xstrdup(img->workdir);
     if (s->user == NULL && img->user)
@@ -434,6 +437,8 @@ int spec_save(int ctrfd, const struct ctr_spec *s, rbox_err **err)
     net_req_save(&w, &s->net);
     ns_flags_save(&w, &s->ns);
     log_opts_save(&w, &s->log);
+    health_save(&w, &s->health);
+    blkio_save(&w, &s->blkio);
     jw_kbool(&w, "tty", s->tty);
     jw_kbool(&w, "open_stdin", s->open_stdin);
     jw_kbool(&w, "stdin_once", s->stdin_once);
@@ -507,6 +512,8 @@ int spec_load(int ctrfd, struct ctr_spec *s, rbox_err **err)
     net_req_load(json_get(v, "net"), &s->net);
     ns_flags_load(json_get(v, "namespaces"), &s->ns);
     log_opts_load(json_get(v, "log"), &s->log);
+    health_load(json_get(v, "health"), &s->health);
+    blkio_load(json_get(v, "blkio"), &s->blkio);
     json_get_bool(v, "tty", &s->tty);
     json_get_bool(v, "open_stdin", &s->open_stdin);
     json_get_bool(v, "stdin_once", &s->stdin_once);

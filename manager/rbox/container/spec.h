@@ -3,6 +3,8 @@
 #ifndef RBOX_SPEC_H
 #define RBOX_SPEC_H
 
+#include "blkio.h"
+#include "healthopts.h"
 #include "image.h"
 #include "logopts.h"
 #include "netreq.h"
@@ -42,11 +44,13 @@ struct ctr_spec {
     uint32_t *groups;
     size_t n_groups;
     char *home;
-    struct sbx_opts sbx; /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
-    struct run_flags rf; /* runflags.h: --label, --init, --privileged, --ulimit, ... */
-    struct net_req net;  /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
-    struct ns_flags ns;  /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
-    struct log_opts log; /* logopts.h: --log-opt max-size=, max-file= */
+    struct sbx_opts sbx;       /* sandbox.h: --timeout, --report, --security-opt, -v, --tmpfs */
+    struct run_flags rf;       /* runflags.h: --label, --init, --privileged, --ulimit, ... */
+    struct net_req net;        /* netreq.h: --network, -p, --ip, --dns, --add-host, ... */
+    struct ns_flags ns;        /* nsflags.h: --pid, --ipc, --uts, --cgroupns, --userns */
+    struct log_opts log;       /* logopts.h: --log-opt max-size=, max-file= */
+    struct health_opts health; /* healthopts.h: --health-*, the image's Healthcheck */
+    struct blkio_opts blkio;   /* blkio.h: --blkio-weight, --blkio-weight-device */
 };
 void spec_clear(struct ctr_spec *s);
 

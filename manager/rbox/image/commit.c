@@ -233,6 +233,7 @@ struct changes {
     char **cmd, **entrypoint, **env, **labels, **expose;
     char **volumes, **onbuild; /* rbox build: VOLUME; ONBUILD (a JSON list replaces) */
     char *workdir, *user, *stop_signal;
+    char *healthcheck; /* rbox build: HEALTHCHECK, docker's Healthcheck object as JSON */
     bool has_cmd, has_entrypoint, onbuild_set;
 };
 
@@ -248,6 +249,7 @@ static void changes_clear(struct changes *c)
     free(c->workdir);
     free(c->user);
     free(c->stop_signal);
+    free(c->healthcheck);
 }
 
 /* JSON form ["a","b"] or shell form (/bin/sh -c "..."). */
@@ -336,6 +338,16 @@ static int parse_change(struct changes *c, const char *ch, rbox_err **err)
         strv_push(list, &n, xstrdup(v));
         return 0;
     }
+    if (strcmp(key, "HEALTHCHECK") == 0) {
+        yajl_val h = NULL;
+        if (*v != '{' || json_parse(v, "the HEALTHCHECK change", &h, err) < 0)
+            return h ? 0
+                     : rbox_error(err, 0, "invalid --change \"%s\": expected a JSON object", ch);
+        yajl_tree_free(h);
+        free(c->healthcheck);
+        c->healthcheck = xstrdup(v);
+        return 0;
+    }
     if (strcmp(key, "EXPOSE") == 0) {
         n = strv_len(c->expose);
         if (c->expose == NULL)
@@ -388,9 +400,9 @@ static void jw_merged_obj(json_w *w, yajl_val base, char *const *add, bool keys_
 static void jw_run_config(json_w *w, yajl_val base, const struct changes *c)
 {
     jw_obj_open(w);
-    static const char *const mine[] = { "Cmd",          "Entrypoint", "Env",     "Labels",
-                                        "User",         "WorkingDir", "Volumes", "OnBuild",
-                                        "ExposedPorts", "StopSignal" };
+    static const char *const mine[] = { "Cmd",          "Entrypoint", "Env",        "Labels",
+                                        "User",         "WorkingDir", "Volumes",    "OnBuild",
+                                        "ExposedPorts", "StopSignal", "Healthcheck" };
     for (size_t i = 0; YAJL_IS_OBJECT(base) && i < base->u.object.len; i++) {
         bool skip = false;
         for (size_t k = 0; k < ARRAY_SIZE(mine); k++)
@@ -464,6 +476,15 @@ static void jw_run_config(json_w *w, yajl_val base, const struct changes *c)
         jw_kstr(w, "User", user);
     if (sig)
         jw_kstr(w, "StopSignal", sig);
+    yajl_val hc = NULL;
+    if (c->healthcheck)
+        json_parse(c->healthcheck, "HEALTHCHECK", &hc, NULL);
+    if (hc || json_get(base, "Healthcheck")) {
+        jw_key(w, "Healthcheck");
+        jw_value(w, hc ? hc : json_get(base, "Healthcheck"));
+    }
+    if (hc)
+        yajl_tree_free(hc);
     jw_obj_close(w);
 }
 

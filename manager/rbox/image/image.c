@@ -762,6 +762,10 @@ char *image_json(struct store *s, const struct image *img, bool pretty)
         jw_key(&w, keys[i]);
         jw_value(&w, json_get(c, keys[i]));
     }
+    if (json_get(c, "Healthcheck")) { /* docker omits it when there is none */
+        jw_key(&w, "Healthcheck");
+        jw_value(&w, json_get(c, "Healthcheck"));
+    }
     jw_obj_close(&w);
     jw_key(&w, "RootFS");
     jw_obj_open(&w);

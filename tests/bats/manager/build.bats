@@ -86,6 +86,26 @@ END
 	assert_line --index 3 --regexp '/bin/sh -c #\(nop\) COPY two.txt /two.txt +4B'
 	assert_line --index 6 --regexp '/bin/sh -c #\(nop\) ENV A=1 +0B'
 	assert_line --index 7 --partial 'busybox'
+	# --format (docker's fields), -q
+	local id
+	id=$(rbox image inspect -f '{{.Id}}' c)
+	run rbox history --no-trunc --format '{{.CreatedBy}}|{{.Size}}' c
+	assert_line --index 1 '/bin/sh -c echo step-after-two|0B'
+	assert_line --index 2 '/bin/sh -c #(nop) COPY two.txt /two.txt|4B'
+	run rbox history --format '{{.ID}} {{.CreatedSince}}' c
+	assert_line --index 0 --regexp "^${id:7:12} .* ago$"
+	assert_line --index 1 --regexp '^<missing> '
+	run rbox history --format 'table {{.ID}}\t{{.Size}}' c
+	assert_line --index 0 --regexp '^IMAGE +SIZE$'
+	run rbox history --format json c
+	assert_equal "$(head -n 1 <<<"$output" | jq -r '.CreatedBy')" '/bin/sh -c #(nop) CMD ["cat", "/one.txt"]'
+	run rbox history -q c
+	assert_line --index 0 "${id:7:12}"
+	run rbox history -q --no-trunc c
+	assert_line --index 0 "$id"
+	run rbox history --format '{{.Nope}}' c
+	assert_failure 125
+	assert_equal "${#lines[@]}" 1
 }
 
 @test "build: a second build is all cache hits; a changed file invalidates from its COPY on" {

@@ -175,7 +175,10 @@ ARG A\n	Containerfile: no FROM instruction
 \n# only a comment\n	Containerfile: no FROM instruction
 FROM\n	Containerfile:1: FROM requires at least one argument
 FROM a b\n	Containerfile:1: FROM takes IMAGE [AS NAME]
-FROM x\nHEALTHCHECK CMD true\n	Containerfile:2: HEALTHCHECK is not supported
+FROM x\nHEALTHCHECK --bogus=1 CMD true\n	Containerfile:2: unknown flag --bogus for HEALTHCHECK
+FROM x\nHEALTHCHECK true\n	Containerfile:2: HEALTHCHECK takes CMD COMMAND or NONE
+FROM x\nHEALTHCHECK CMD\n	Containerfile:2: HEALTHCHECK takes CMD COMMAND or NONE
+FROM x\nHEALTHCHECK NONE x\n	Containerfile:2: HEALTHCHECK takes CMD COMMAND or NONE
 FROM x\nRUN --mount=type=cache,target=/c ls\n	Containerfile:2: RUN --mount is not supported
 FROM x\nRUN --bogus ls\n	Containerfile:2: unknown flag --bogus for RUN
 FROM x\nCOPY --from=a\n	Containerfile:2: COPY requires at least one argument

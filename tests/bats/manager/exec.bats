@@ -42,9 +42,9 @@ start_sleeper() {
 	assert_output "rbox: unable to find user nosuch: no matching entries in passwd file"
 }
 
-@test "exec: 127 for a missing command, 126 for one that cannot run (docker's codes)" {
+@test "exec: 126 for a command that is missing or cannot run (docker 20.10's codes; run has 127)" {
 	start_sleeper
-	run -127 rbox exec box no-such-command
+	run -126 rbox exec box no-such-command
 	assert_output 'rbox: exec: "no-such-command": executable file not found in $PATH'
 	run -126 rbox exec box /etc
 	assert_output --partial 'rbox: exec: "/etc"'
@@ -107,7 +107,7 @@ EOF
 	kill "$pid"
 	# reaped by the monitor: no zombie stays
 	wait_for 50 0.1 sh -c "! [ -e /proc/$pid ]"
-	run -127 rbox exec -d box no-such-command
+	run -126 rbox exec -d box no-such-command
 	assert_output 'rbox: exec: "no-such-command": executable file not found in $PATH'
 	run -125 rbox exec -dt box sh
 	assert_output "rbox exec: -d and -t cannot be combined (nothing would read the terminal of a detached process)"

@@ -435,3 +435,37 @@ load net_helpers
 	rbox rm -f pp pn pbase >/dev/null
 	rbox rmi pimg >/dev/null
 }
+
+@test "network ls --filter name, id, driver, label, dangling, type; bad filters are one line" {
+	local a b
+	a=$(rbox network create --label env=prod fa)
+	b=$(rbox network create --label env=dev fb)
+	rbox create --name user --network fb busybox true >/dev/null
+	run rbox network ls --format '{{.Name}}' --filter name=f
+	assert_output $'fa\nfb'
+	run rbox network ls -q --filter "id=${a:0:8}"
+	assert_output "${a:0:12}"
+	run rbox network ls --format '{{.Name}}' --filter label=env=dev
+	assert_output fb
+	run rbox network ls --format '{{.Name}}' --filter label=env
+	assert_output $'fa\nfb'
+	run rbox network ls --format '{{.Name}}' -f type=builtin
+	assert_output rbox
+	run rbox network ls --format '{{.Name}}' -f type=custom -f name=fa -f name=fb
+	assert_output $'fa\nfb'
+	run rbox network ls --format '{{.Name}}' -f dangling=true
+	assert_output fa
+	run rbox network ls --format '{{.Name}}' -f dangling=false -f type=custom
+	assert_output fb
+	run rbox network ls -f driver=macvlan
+	assert_output --regexp '^NETWORK ID +NAME +DRIVER +SCOPE$'
+	local bad
+	for bad in nope=1 dangling=maybe type=other label= noequals; do
+		run rbox network ls -f "$bad"
+		assert_failure 125
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp '^rbox: invalid filter'
+	done
+	rbox rm user >/dev/null
+	rbox network rm fa fb >/dev/null
+}

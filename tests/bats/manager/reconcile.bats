@@ -147,3 +147,61 @@ load helpers
 	run rbox ps -a --format json
 	assert_equal "$(echo "$output" | jq -r .Names)" same
 }
+
+# kill -9 the monitor, then the init, of a running container (by PID): what a reboot leaves
+crash_ctr() {
+	local mon pid
+	mon=$(inspect_field "$1" .State.MonitorPid)
+	pid=$(inspect_field "$1" .State.Pid)
+	kill -9 "$mon"
+	wait_for 50 0.1 sh -c "! kill -0 $mon 2>/dev/null"
+	kill -9 "$pid"
+	wait_for 50 0.1 sh -c "! grep -q '^State:.*[RS]' /proc/$pid/status 2>/dev/null"
+}
+
+@test "system reconcile after a simulated reboot: always and unless-stopped come back, no and stopped ones stay" {
+	local c
+	for c in al us no alstop usstop; do
+		local policy=${c%stop}
+		[ "$policy" = al ] && policy=always
+		[ "$policy" = us ] && policy=unless-stopped
+		rbox run -d --name "$c" --restart "$policy" busybox sleep 1000 >/dev/null
+	done
+	rbox run -d --rm --name gone busybox sleep 1000 >/dev/null
+	# stopped by the user before the "reboot"
+	rbox stop -t 0 alstop usstop >/dev/null
+	for c in al us no gone; do
+		crash_ctr "$c"
+	done
+	# nothing has looked at them yet: reconcile records the dead monitors and starts what the
+	# policies say (docker's daemon start: always even when stopped by the user)
+	run rbox system reconcile
+	assert_success
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "al alstop us "
+	assert_equal "$(ctr_status al)" running
+	assert_equal "$(ctr_status alstop)" running
+	assert_equal "$(ctr_status us)" running
+	assert_equal "$(ctr_status no)" exited
+	assert_equal "$(ctr_status usstop)" exited
+	assert_equal "$(inspect_field no .State.ExitCode)" 255
+	run inspect_field no .State.Error
+	assert_output --regexp '^rbox-monitor \(pid [0-9]+\) died'
+	run rbox inspect gone
+	assert_failure
+	# a second reconcile finds nothing to do; the restarted ones run under new monitors
+	run rbox system reconcile
+	assert_success
+	assert_output ""
+	run rbox exec al true
+	assert_success
+	# a start by the user clears "stopped by the user": unless-stopped comes back again
+	rbox start usstop >/dev/null
+	crash_ctr usstop
+	run rbox system reconcile
+	assert_output usstop
+	run rbox system reconcile extra
+	assert_failure 125
+	assert_equal "${#lines[@]}" 1
+	rbox rm -f al alstop us no usstop >/dev/null
+	manager_leftovers
+}

@@ -164,4 +164,8 @@ load ../helpers
 	assert_file_executable "$BATS_TEST_TMPDIR/dest/opt/rbox/bin/rbox-runtime"
 	run "$BATS_TEST_TMPDIR/dest/opt/rbox/bin/rbox-runtime" --version
 	assert_success
+	# the boot-time reconcile unit (rbox system reconcile: --restart always after a reboot)
+	run grep -x 'ExecStart=/opt/rbox/bin/rbox system reconcile' \
+		"$BATS_TEST_TMPDIR/dest/opt/rbox/lib/systemd/system/rbox-reconcile.service"
+	assert_success
 }
