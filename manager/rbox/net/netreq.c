@@ -194,10 +194,15 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
     size_t n = strv_len(r->modes);
     for (size_t i = 0; i < n; i++) {
         const char *m = r->modes[i];
+        if (usernet_is(m) && n > 1)
+            return rbox_error(err, 0,
+                              "invalid --network %s: slirp4netns and pasta cannot be combined "
+                              "with other networks",
+                              m);
         if (special(m) && n > 1)
             return rbox_error(err, 0,
-                              "invalid --network %s: none, host, container:, ns:, slirp4netns "
-                              "and pasta cannot be combined with other networks",
+                              "invalid --network %s: none, host, container: and ns: cannot be "
+                              "combined with other networks",
                               m);
         if (usernet_is(m) && usernet_check(m, err) < 0)
             return -1;
