@@ -218,3 +218,13 @@ helper_gone() {
 	helper_gone "$pid" "$id"
 	idle again --network pasta -p 8080:80
 }
+
+@test "default_network = \"slirp4netns\" in rbox.conf: a container without --network gets it" {
+	slirp_requires
+	rbox_conf 'default_network = "slirp4netns"'
+	run timeout 30 "$RBOX_BIN" run --rm busybox sh -c 'cat /sys/class/net/tap0/mtu; cat /etc/resolv.conf'
+	assert_success
+	assert_line 65520
+	assert_line "nameserver 10.0.2.3"
+	assert_equal "$(helper_pid)" ""
+}
