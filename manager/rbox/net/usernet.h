@@ -28,8 +28,8 @@ bool usernet_is_slirp(const char *mode);
 /* The options of mode are valid (slirp4netns: allow_host_loopback=true|false, mtu=N,
  * port_handler=slirp4netns; pasta: any arguments, checked by pasta at start). */
 int usernet_check(const char *mode, rbox_err **err);
-/* The network mode a rootless container gets by default: "pasta" when pasta is installed, else
- * "slirp4netns" when that is, else "none" (no helper: loopback only). */
+/* The network mode a rootless container gets by default: "slirp4netns" when it is installed,
+ * else "pasta" when that is, else "none" (no helper: loopback only). */
 const char *usernet_rootless_default(void);
 
 /* Start sp's helper on the namespace bound at netns; userns: the user namespace the helper
