@@ -225,6 +225,7 @@ static pid_t spawn_detached(const char *const *argv, int dfd, const int *src, co
         for (size_t i = 0; i < n && i < 8; i++)
             if (dup2(tmp[i], dst[i]) < 0)
                 _exit(127);
+        close_range(3 + (unsigned)n, ~0U, 0); /* whatever rbox inherited without CLOEXEC */
         execve(argv[0], (char *const *)argv, environ);
         _exit(127);
     }
@@ -416,6 +417,7 @@ static int start_pasta(const struct uopts *o, int dfd, const char *run_dir, cons
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at,
                              POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

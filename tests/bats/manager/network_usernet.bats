@@ -228,3 +228,19 @@ helper_gone() {
 	assert_line "nameserver 10.0.2.3"
 	assert_equal "$(helper_pid)" ""
 }
+
+@test "slirp4netns -P: the image's ExposedPorts on free host ports, served on 127.0.0.1" {
+	slirp_requires
+	rbox create --name ubase --network none busybox true >/dev/null
+	rbox commit -c 'EXPOSE 80' -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/etc"]' ubase uimg >/dev/null
+	rbox run -d --name up -P --network slirp4netns uimg >/dev/null
+	remember_ctr up
+	run rbox port up 80
+	assert_output --regexp '^0\.0\.0\.0:[0-9]+$'
+	local port=${output##*:}
+	wait_for 50 0.1 http_get "http://127.0.0.1:$port/hostname" || fail "nothing served on $port"
+	run http_get "http://127.0.0.1:$port/hostname"
+	assert_output "$(ctr_id up | cut -c1-12)"
+	rbox rm -f up ubase >/dev/null
+	rbox rmi uimg >/dev/null
+}
