@@ -499,6 +499,11 @@ int usernet_start(const struct ctr_spec *sp, const char *run_dir, const char *ne
         rbox_error(err, errno, "opening %s", run_dir);
         goto out;
     }
+    if (access(o.slirp ? SLIRP_BIN : PASTA_BIN, X_OK) < 0) {
+        rbox_error(err, 0, "--network %s needs %s (the Debian package %s)", sp->network,
+                   o.slirp ? SLIRP_BIN : PASTA_BIN, o.slirp ? "slirp4netns" : "passt");
+        goto out;
+    }
     if (expand_ports(sp, &pm, &npm, err) < 0)
         goto out;
     _cleanup_free_ char *rec = o.slirp
