@@ -244,3 +244,32 @@ helper_gone() {
 	rbox rm -f up ubase >/dev/null
 	rbox rmi uimg >/dev/null
 }
+
+@test "-p PORT/udp: datagrams reach the container (slirp4netns from 127.0.0.1 only with host loopback)" {
+	slirp_requires
+	[ -x "$RBOX_BUILD/test/udp-echo" ] || fail "build the test helpers first (make test-helpers)"
+	# pasta needs the uplink; slirp4netns uses it as a non-loopback address of the "host"
+	outside_world
+	ip -n "$NETNS" route add default via "$WAN_PEER"
+	local port=5353 mode addr
+	# slirp4netns answers a datagram from the host's loopback to 10.0.2.2, which
+	# allow_host_loopback=false (the default) drops: from another address it works
+	local cases=("slirp4netns $WAN_HOST" "slirp4netns:allow_host_loopback=true 127.0.0.1")
+	[ -x /usr/bin/pasta ] && cases+=("pasta 127.0.0.1")
+	for c in "${cases[@]}"; do
+		read -r mode addr <<<"$c"
+		# the same port on both sides: Debian 12's pasta answers nothing on a remapped UDP port
+		rbox run -d --name "u$port" --network "$mode" -p "$port:$port/udp" \
+			-v "$RBOX_BUILD/test/udp-echo:/udp-echo:ro" busybox /udp-echo "$port" >/dev/null
+		remember_ctr "u$port"
+		wait_for 50 0.1 sh -c "'$RBOX_BIN' logs u$port | grep -q ready"
+		run udp_ask "$addr" "$port" "ping $mode"
+		[ "$status" = 0 ] || fail "--network $mode: no answer to a datagram from $addr"
+		assert_output "echo: ping $mode"
+		run rbox port "u$port"
+		assert_output "$port/udp -> 0.0.0.0:$port"
+		rbox rm -f "u$port" >/dev/null
+		port=$((port + 1))
+	done
+	assert_equal "$(helper_pid)" ""
+}
