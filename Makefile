@@ -318,6 +318,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEPS)
 # rbox system service (manager/rbox/api): libmicrohttpd
 DEPS += libmicrohttpd-dev
+# user-mode networking, --network slirp4netns / pasta (docs/networking.md)
+DEPS += slirp4netns passt
 
 bundles: bundles/busybox/rootfs/bin/busybox
 

@@ -11,8 +11,8 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build] (default all; images: the
-# pull and layered-run rows alone).
+# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build|usernet] (default all; images:
+# the pull and layered-run rows alone; usernet, not in all: slirp4netns vs pasta, its own block).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run),
 # LIB_RUNS (runs per command of the library scenarios, default 1000; QUICK: 100).
 set -uo pipefail
@@ -461,6 +461,87 @@ SH
 	ROUNDS=$saved_rounds RUNS=$saved_runs
 }
 
+# --- usernet (issue 20): slirp4netns vs pasta, in the bench's network namespace -----------------
+# `bench/run.sh usernet`: (1) `run --rm busybox true` with --network slirp4netns, pasta and none:
+# the helper's cost per container; (2) a published port, -p 127.0.0.1:PORT:80, served by busybox
+# httpd in a container, the client on the namespace's 127.0.0.1: latency of one request (a new
+# TCP connection, HTTP/1.0 GET of 3 bytes) and the time of a 128 MB download; the same httpd run
+# straight on the namespace's loopback is the floor. pasta needs an interface with a default
+# route: a veth pair inside the namespace (192.0.2.1/24, both ends there; nothing leaves it).
+USERNET_CLIENT='
+import json, socket, sys, time
+port, n, big, name = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def get(path):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /" + path + b" HTTP/1.0\r\n\r\n")
+    tot = 0
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        tot += len(d)
+    s.close()
+    return tot
+def med(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+lat, thr = [], []
+for i in range(n):
+    t = time.perf_counter(); get(b"index.html"); lat.append((time.perf_counter() - t) * 1000)
+for i in range(big):
+    t = time.perf_counter(); b = get(b"big"); ms = (time.perf_counter() - t) * 1000
+    if b < 128 << 20:
+        sys.exit("short download: %d bytes" % b)
+    thr.append(ms)
+print(json.dumps({"lat": {"name": name, "runs": n, "median_ms": med(lat), "mean_ms": sum(lat) / n,
+                          "min_ms": min(lat), "p95_ms": sorted(lat)[int(n * 0.95)]},
+                  "thr": {"name": name, "runs": big, "median_ms": med(thr), "mean_ms": sum(thr) / big,
+                          "min_ms": min(thr), "MB_per_s": 128 / (med(thr) / 1000)}}))
+'
+scenario_usernet() {
+	[ -n "${BENCH_NETNS:-}" ] || return 0
+	local tool have_tools=() c=() port=18100 pids=()
+	ip -n "$BENCH_NETNS" link add un0 type veth peer name un1 &&
+		ip -n "$BENCH_NETNS" addr add 192.0.2.1/24 dev un0 && ip -n "$BENCH_NETNS" link set un0 up &&
+		ip -n "$BENCH_NETNS" link set un1 up && ip -n "$BENCH_NETNS" route add default via 192.0.2.2 ||
+		say "   (no uplink in the bench namespace: pasta will fail)"
+	for tool in slirp4netns pasta; do
+		if rbox_net_cmd run --rm --network $tool busybox true >/dev/null; then
+			have_tools+=("$tool")
+			c+=("rbox run --rm --network $tool=$RBOX --root $WORK/rbox-net-root --runroot $WORK/rbox-net-run run --rm --network $tool busybox true")
+		else
+			say "   rbox run --network $tool failed: $tool left out of usernet"
+		fi
+	done
+	[ ${#have_tools[@]} -gt 0 ] || return 1
+	c+=("rbox run --rm --network none=$RBOX --root $WORK/rbox-net-root --runroot $WORK/rbox-net-run run --rm --network none busybox true")
+	MEASURE_NETNS=$BENCH_NETNS measure usernet_run "${c[@]}"
+	mkdir -p "$WORK/www" && echo ok >"$WORK/www/index.html" && head -c $((128 << 20)) /dev/zero >"$WORK/www/big"
+	local n=$((ROUNDS * RUNS * 4)) big=$((ROUNDS > 3 ? ROUNDS : 3)) parts=()
+	# the floor: the same httpd on the namespace's own loopback, no container
+	nsenter --net="/run/netns/$BENCH_NETNS" timeout 900 /bin/busybox httpd -f -p "127.0.0.1:$port" -h "$WORK/www" &
+	pids+=($!)
+	sleep 0.3
+	parts+=("$(nsenter --net="/run/netns/$BENCH_NETNS" python3 -c "$USERNET_CLIENT" "$port" "$n" "$big" "loopback floor (no container)")")
+	for tool in "${have_tools[@]}"; do
+		port=$((port + 1))
+		rbox_net_cmd run -d --name "bench-$tool" --network "$tool" -p "127.0.0.1:$port:80" -v "$WORK/www:/www:ro" \
+			busybox httpd -f -p 80 -h /www >/dev/null || { say "   $tool: the server did not start"; continue; }
+		for _ in $(seq 50); do
+			nsenter --net="/run/netns/$BENCH_NETNS" python3 -c "$USERNET_CLIENT" "$port" 1 0 x >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		parts+=("$(nsenter --net="/run/netns/$BENCH_NETNS" python3 -c "$USERNET_CLIENT" "$port" "$n" "$big" "rbox -p, --network $tool")")
+		rbox_net_cmd rm -f "bench-$tool" >/dev/null
+	done
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	rm -rf "$WORK/www"
+	printf '%s\n' "${parts[@]}" | jq -s '{scenario: "usernet_port_latency", contenders: [.[].lat]}' >"$JSON_PARTS/usernet_port_latency.json"
+	printf '%s\n' "${parts[@]}" | jq -s '{scenario: "usernet_port_128MB", contenders: [.[].thr]}' >"$JSON_PARTS/usernet_port_128MB.json"
+	printf '%s\n' "${parts[@]}" | jq -r '"   \(.thr.name): \(.lat.median_ms * 1000 | round / 1000) ms per request (p95 \(.lat.p95_ms * 1000 | round / 1000)), \(.thr.MB_per_s | round) MB/s"' >&2
+}
+
 machine_json() {
 	jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 		--argjson cores "$(nproc)" --arg mem "$(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo)" \
@@ -501,6 +582,7 @@ main() {
 		setup_rbox && scenario_manager_layers && scenario_images_pull ;;
 	esac
 	case "$only" in all | library) scenario_library ;; esac
+	case "$only" in usernet) setup_rbox && setup_netns && scenario_usernet ;; esac
 	case "$only" in all | manager)
 		if setup_rbox; then
 			setup_podman || true

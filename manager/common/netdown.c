@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int netavark_run(const char *bin, const char *aardvark, const char *config, const char *verb,
@@ -108,6 +109,18 @@ int net_teardown(const char *run_dir, const char *id)
         if (rec[i] == '\n')
             rec[i] = '\0';
     int r = 0;
+    /* a user-mode network's helper (slirp4netns, pasta): by PID, when it still is the one */
+    const char *helper = rec_get(rec, (size_t)len, "helper");
+    int hpid = 0;
+    unsigned long long hstart = 0;
+    if (helper && sscanf(helper, "%d %llu", &hpid, &hstart) == 2 && hpid > 1 && hstart &&
+        proc_start_time(hpid) == hstart) {
+        kill(hpid, SIGTERM);
+        for (int i = 0; i < 200 && proc_start_time(hpid) == hstart; i++)
+            nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+        if (proc_start_time(hpid) == hstart)
+            kill(hpid, SIGKILL);
+    }
     const char *ns = rec_get(rec, (size_t)len, "netns");
     const char *opts = rec_get(rec, (size_t)len, "options");
     const char *bin = rec_get(rec, (size_t)len, "netavark");
@@ -127,7 +140,7 @@ int net_teardown(const char *run_dir, const char *id)
         unlink(ns);
     }
     for (const char *p = rec; p < rec + len; p += strlen(p) + 1) {
-        if (strncmp(p, "link ", 5) == 0)
+        if (strncmp(p, "link ", 5) == 0 || strncmp(p, "file ", 5) == 0)
             unlink(p + 5);
         if (strncmp(p, "lease ", 6) != 0)
             continue;

@@ -7,6 +7,8 @@
  *   netns PATH        the namespace file (netavark teardown on it, then unmount and unlink)
  *   link PATH         a symlink to another container's namespace (unlink)
  *   lease PATH        an IP lease: a symlink naming the container (unlink when it still does)
+ *   helper PID START  slirp4netns or pasta (usernet.h): killed when PID still started at START
+ *   file PATH         a file of the helper's (its API socket, pasta's pid file): unlink
  * The record goes last, so a teardown killed half-way is finished by the next one. */
 #ifndef RBOX_NETDOWN_H
 #define RBOX_NETDOWN_H

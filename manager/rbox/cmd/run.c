@@ -97,7 +97,10 @@
     "      --network MODE         bridge (the default network `rbox`), NAME (a network from\n" \
     "                             'rbox network create'; repeatable), none (loopback only),\n" \
     "                             host, container:NAME (share its stack), ns:PATH (join a\n"   \
-    "                             network namespace); default: rbox.conf's default_network\n"  \
+    "                             network namespace), slirp4netns[:OPT=VAL,...] (user-mode\n"  \
+    "                             networking: allow_host_loopback=true|false, mtu=N,\n"        \
+    "                             port_handler=slirp4netns), pasta[:ARG,...] (pasta with\n"    \
+    "                             these arguments); default: rbox.conf's default_network\n"    \
     "      --ip IP                the container's address on its (one) network\n"              \
     "      --network-alias NAME   another name it answers to on a user network\n"              \
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]\n"                                         \

@@ -3,6 +3,7 @@
 #include "netreq.h"
 #include "conf.h"
 #include "network.h"
+#include "usernet.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -178,8 +179,8 @@ bool net_req_flag(struct net_req *r, const char *name, const char *v, rbox_err *
 
 static bool special(const char *m)
 {
-    return str_eq(m, "none") || str_eq(m, "host") || str_has_prefix(m, "container:") ||
-           str_has_prefix(m, "ns:");
+    return usernet_is(m) || str_eq(m, "none") || str_eq(m, "host") ||
+           str_has_prefix(m, "container:") || str_has_prefix(m, "ns:");
 }
 
 int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
@@ -193,11 +194,18 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
     size_t n = strv_len(r->modes);
     for (size_t i = 0; i < n; i++) {
         const char *m = r->modes[i];
+        if (usernet_is(m) && n > 1)
+            return rbox_error(err, 0,
+                              "invalid --network %s: slirp4netns and pasta cannot be combined "
+                              "with other networks",
+                              m);
         if (special(m) && n > 1)
             return rbox_error(err, 0,
                               "invalid --network %s: none, host, container: and ns: cannot be "
                               "combined with other networks",
                               m);
+        if (usernet_is(m) && usernet_check(m, err) < 0)
+            return -1;
         if ((str_has_prefix(m, "container:") && m[10] == '\0') ||
             (str_has_prefix(m, "ns:") && m[3] != '/'))
             return rbox_error(err, 0, "invalid --network %s: expected container:NAME or ns:/PATH",
@@ -210,7 +218,7 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
         const char *bad = r->ip ? "--ip" : r->aliases ? "--network-alias" : NULL;
         if (bad)
             return rbox_error(err, 0, "%s needs a bridge network (not --network %s)", bad, m0);
-        if ((r->n_ports || r->publish_all) && !str_eq(m0, "host"))
+        if ((r->n_ports || r->publish_all) && !str_eq(m0, "host") && !usernet_is(m0))
             return rbox_error(err, 0,
                               "conflicting options: port publishing and the network mode %s", m0);
         if (str_has_prefix(m0, "container:") && (r->dns || r->dns_search || r->add_hosts))
@@ -240,7 +248,8 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
 int net_req_publish_all(struct net_req *r, yajl_val image_config, rbox_err **err)
 {
     yajl_val exposed = json_get(json_get(image_config, "config"), "ExposedPorts");
-    if (!r->publish_all || r->n_nets == 0 || !YAJL_IS_OBJECT(exposed))
+    bool usernet = r->modes && usernet_is(r->modes[0]);
+    if (!r->publish_all || (r->n_nets == 0 && !usernet) || !YAJL_IS_OBJECT(exposed))
         return 0; /* --network host: nothing to publish, as -p */
     for (size_t i = 0; i < exposed->u.object.len; i++) {
         const char *key = exposed->u.object.keys[i];

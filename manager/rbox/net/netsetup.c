@@ -5,6 +5,7 @@
 #include "ctr.h"
 #include "netdown.h"
 #include "network.h"
+#include "usernet.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -66,7 +67,8 @@ void net_fds_close(struct net_fds *f)
 
 char *net_ns_path(const struct store *s, const struct ctr_spec *sp)
 {
-    if (str_eq(sp->network, "bridge") || str_has_prefix(sp->network, "container:"))
+    if (str_eq(sp->network, "bridge") || str_has_prefix(sp->network, "container:") ||
+        usernet_is(sp->network))
         return ctr_run_path(s, sp->id, NET_NETNS_FILE);
     if (str_has_prefix(sp->network, "ns:"))
         return xstrdup(sp->network + 3);
@@ -136,6 +138,8 @@ char *net_resolv_default(const struct ctr_spec *sp)
         return xstrdup("");
     _cleanup_strv_ char **servers = NULL, **search = NULL, **options = NULL;
     host_resolv(&servers, &search, &options);
+    if (usernet_is_slirp(sp->network)) /* slirp4netns's resolver; pasta: the host's */
+        return resolv_text(&sp->net, (char *[]){ USERNET_SLIRP_DNS, NULL }, search, options);
     if (servers[0] == NULL) {
         const struct rbox_conf *conf;
         char *const fallback[] = { "8.8.8.8", "8.8.4.4", NULL }; /* docker's */
@@ -577,6 +581,17 @@ int net_start(struct store *s, const struct ctr_spec *sp, struct net_fds *fds, r
 {
     fds->n = 0;
     bool joined = str_has_prefix(sp->network, "container:");
+    if (usernet_is(sp->network)) { /* slirp4netns, pasta: usernet.h */
+        _cleanup_free_ char *run = ctr_run_path(s, sp->id, NULL);
+        _cleanup_free_ char *ns = ctr_run_path(s, sp->id, NET_NETNS_FILE);
+        if (mkdir_p(run, 0700) < 0)
+            return rbox_error(err, errno, "creating %s", run);
+        if (usernet_start(sp, run, ns, NULL, make_netns, fds, err) == 0)
+            return 0;
+        net_fds_close(fds);
+        net_teardown(run, sp->id);
+        return -1;
+    }
     if (!str_eq(sp->network, "bridge") && !joined)
         return 0;
     struct setup u;

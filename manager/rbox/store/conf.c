@@ -137,10 +137,13 @@ static void set_defaults(struct rbox_conf *c)
 
 static int check(const struct rbox_conf *c, const char *path, rbox_err **err)
 {
-    if (!str_eq(c->default_network, "bridge") && !str_eq(c->default_network, "none") &&
-        !str_eq(c->default_network, "host"))
-        return rbox_error(err, 0, "%s: default_network: \"%s\" is not bridge, none or host", path,
-                          c->default_network);
+    const char *dn = c->default_network;
+    if (!str_eq(dn, "bridge") && !str_eq(dn, "none") && !str_eq(dn, "host") &&
+        !str_eq(dn, "slirp4netns") && !str_eq(dn, "pasta"))
+        return rbox_error(err, 0,
+                          "%s: default_network: \"%s\" is not bridge, none, host, slirp4netns or "
+                          "pasta",
+                          path, dn);
     for (size_t i = 0; c->registry_mirrors && c->registry_mirrors[i]; i++) {
         const char *m = c->registry_mirrors[i], *eq = strchr(m, '=');
         if (eq == NULL || eq == m || eq[1] == '\0' || strchr(eq + 1, '/'))
