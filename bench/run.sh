@@ -411,6 +411,9 @@ CF
 # cgroups, no seccomp) and `rbox-runtime run` of the same config.json as librbox gives the
 # runtime (read-only root instead of librbox's fresh overlay), each N times from a sh loop.
 # Then the same N runs on 8 threads (librbox) or 8 parallel processes (xargs -P 8).
+# librbox runs through its fast path (runs created ahead by `rbox-runtime serve`, default 2
+# ahead: docs/library.md); "rbox-librbox-run-each" is the same with RBOX_LIB_PRESTART=0, one
+# `rbox-runtime run` per run.
 scenario_library() {
 	local judge="$BUILD/bin/rbox-judge" n=${LIB_RUNS:-1000}
 	[ "${QUICK:-}" = 1 ] && n=100
@@ -442,12 +445,14 @@ SH
 	chmod +x "$WORK/loop.sh" "$WORK/par.sh"
 	local bw="bwrap --unshare-all --ro-bind $B/rootfs / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
 	local c=("rbox-librbox=$judge -q -n $n $limits $B/rootfs /bin/true")
+	c+=("rbox-librbox-run-each=env RBOX_LIB_PRESTART=0 $judge -q -n $n $limits $B/rootfs /bin/true")
 	have bwrap && c+=("bwrap --unshare-all=$WORK/loop.sh $n $bw") || say "   (bwrap missing: skipped)"
 	c+=("rbox-runtime run=$WORK/loop.sh $n $RT --root $WORK/st-rbox run -b $lb bench-lib")
 	local saved_rounds=$ROUNDS saved_runs=$RUNS
 	ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) RUNS=1
 	measure "library_seq${n}" "${c[@]}"
 	c=("rbox-librbox=$judge -q -n $n -j 8 $limits $B/rootfs /bin/true")
+	c+=("rbox-librbox-run-each=env RBOX_LIB_PRESTART=0 $judge -q -n $n -j 8 $limits $B/rootfs /bin/true")
 	have bwrap && c+=("bwrap --unshare-all=$WORK/par.sh $n 8 $bw")
 	c+=("rbox-runtime run=$WORK/par.sh $n 8 $RT --root $WORK/st-rbox run -b $lb bench-par-ID")
 	measure "library_par${n}_x8" "${c[@]}"

@@ -55,8 +55,12 @@ static ssize_t send_msg(int fd, const char *text, size_t len)
     return n;
 }
 
-static void send_error(int ctl, int code, const rbox_err *err, const char *fallback)
+/* as `run` exits (cli_fail_exec): 127/126 when the user's command could not be executed */
+static void send_error(int ctl, const rbox_err *err, const char *fallback)
 {
+    int code = err && strncmp(err->msg, "exec", 4) == 0 ? rbox_exec_exit_code(err) : 1;
+    if (code == 1)
+        code = 125;
     _cleanup_free_ char *m = xasprintf("E%d %s", code, err ? err->msg : fallback);
     send_msg(ctl, m, strlen(m));
 }
@@ -142,7 +146,7 @@ static _Noreturn void worker(const struct global_opts *g, const struct serve_req
             ;
     }
     if (sfd < 0 || container_create(g, &o, &c, &err) < 0) {
-        send_error(ctl, 125, err, "create failed");
+        send_error(ctl, err, "create failed");
         remove_run_dir(q);
         _exit(1);
     }
@@ -157,10 +161,8 @@ static _Noreturn void worker(const struct global_opts *g, const struct serve_req
     while (r < 0 && errno == EINTR)
         r = recv(ctl, &go, 1, 0);
     if (r != 1 || go != 'S' || container_start_run(c, &err) < 0) {
-        if (r == 1 && go == 'S') {
-            int code = err && strncmp(err->msg, "exec", 4) == 0 ? rbox_exec_exit_code(err) : 1;
-            send_error(ctl, code != 1 ? code : 125, err, "start failed");
-        }
+        if (r == 1 && go == 'S')
+            send_error(ctl, err, "start failed");
         container_destroy(g, c->dirfd, c->st, true, NULL);
         container_free(c);
         remove_run_dir(q);
