@@ -52,6 +52,7 @@ struct lib_pool {
     char *shape;
     struct slot *ready;
     size_t n_ready;
+    bool gone; /* the helper died: restarted at the next run */
 };
 
 void lib_pool_init(struct rbox_sandbox *sb)
@@ -275,6 +276,7 @@ static struct slot *prepare(const struct rbox_sandbox *sb, struct lib_pool *p, b
     close(ctl[1]);
     if (sent < 0) {
         lib_failf(err, e, "rbox-runtime serve (the prestart helper)");
+        p->gone = true;
         goto fail_dir;
     }
     return s;
@@ -284,13 +286,29 @@ fail_dir:
     return NULL;
 }
 
-/* Take a prepared run (or make one) and top the pool up. */
-static struct slot *take(const struct rbox_sandbox *sb, bool stream, struct rbox_error *err)
+/* The helper is gone (killed, or failed at its start): forget it and what it had made (their
+ * workers see EOF and undo); the next run starts a new one. */
+static void helper_gone(struct lib_pool *p)
+{
+    drop_ready(p);
+    close(p->sock);
+    p->sock = -1;
+    while (waitpid(p->server, NULL, 0) < 0 && errno == EINTR)
+        ;
+    p->server = 0;
+    p->gone = false;
+}
+
+/* Take a prepared run (or make one) and top the pool up. NULL: no run, *fallback when the
+ * caller should run it the slow way (the helper could not be used). */
+static struct slot *take(const struct rbox_sandbox *sb, bool stream, bool *fallback,
+                         struct rbox_error *err)
 {
     struct lib_pool *p = sb->pool;
     char *shape = shape_of(sb);
     struct slot *s = NULL;
     pthread_mutex_lock(&p->lock);
+    *fallback = false;
     if (p->sock < 0 && start_server(sb, p, err) < 0)
         goto out;
     if (p->shape == NULL || strcmp(p->shape, shape) != 0) {
@@ -305,13 +323,21 @@ static struct slot *take(const struct rbox_sandbox *sb, bool stream, struct rbox
             p->n_ready--;
             break;
         }
-    if (s == NULL && (s = prepare(sb, p, stream, err)) == NULL)
+    if (s == NULL && (s = prepare(sb, p, stream, err)) == NULL) {
+        if (p->gone) {
+            helper_gone(p);
+            *fallback = true;
+        }
         goto out;
+    }
     /* the next runs are created while this one runs */
     while (p->n_ready < (size_t)sb->prestart) {
         struct slot *next = prepare(sb, p, stream, NULL);
-        if (next == NULL)
+        if (next == NULL) {
+            if (p->gone)
+                helper_gone(p);
             break;
+        }
         next->next = p->ready;
         p->ready = next;
         p->n_ready++;
@@ -385,9 +411,10 @@ int lib_fast_run(const struct rbox_sandbox *sb, const struct rbox_callbacks *cb,
     if (sb->prestart <= 0 || sb->pool == NULL)
         return 1;
     bool stream = cb != NULL;
-    struct slot *s = take(sb, stream, err);
+    bool fallback;
+    struct slot *s = take(sb, stream, &fallback, err);
     if (s == NULL)
-        return -1;
+        return fallback ? 1 : -1;
     _cleanup_free_ char *msg = recv_msg(s->ctl);
     int init = -1;
     int pid = 0;

@@ -64,6 +64,15 @@ int main(int argc, char **argv)
         snprintf(sh, sizeof(sh), "ls %s/runs %s/state; pgrep -P %d | grep -vx $$; echo checked",
                  getenv("RBOX_LIB_ROOT"), getenv("RBOX_LIB_ROOT"), (int)getpid());
         return system(sh) == 0 ? 0 : 4;
+    } else if (strcmp(mode, "kill") == 0) {
+        /* the helper (this program's only child) killed between runs */
+        char sh[256];
+        snprintf(sh, sizeof(sh), "kill -9 $(pgrep -P %d | grep -vx $$)", (int)getpid());
+        if (system(sh) != 0)
+            return 5;
+        sleep(1);
+        for (int i = 0; i < 6; i++) /* more than were prepared ahead (4) */
+            run(sb);
     } else if (strcmp(mode, "die") == 0) {
         /* runs prepared ahead, then the process is killed without freeing anything */
         printf("ready\n");
@@ -155,6 +164,13 @@ $STATE_ROOT:"
 	run pgrep -f "$RBOX_LIB_ROOT/state"
 	assert_failure
 	check_run_cgroups_gone
+}
+
+@test "librbox fast path: a helper killed between runs is replaced; the runs still get verdicts" {
+	build_fast
+	run -0 "$BATS_TEST_TMPDIR/fast" kill "$BUSYBOX_ROOTFS"
+	assert_equal "$(grep -cx 'X=1' <<<"$output")" 7
+	assert_equal "$(grep -cx 'exit 0' <<<"$output")" 7
 }
 
 @test "librbox fast path: a bad prestart count is an error" {
