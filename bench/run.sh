@@ -57,6 +57,7 @@ cleanup() {
 	fi
 	find /sys/fs/cgroup -maxdepth 4 -depth -type d -name "$CG*" -exec rmdir {} \; 2>/dev/null
 	rm -rf "$WORK"
+	if [ -n "${LIB_TMP:-}" ]; then rm -rf "$LIB_TMP"; fi
 }
 trap cleanup EXIT
 
@@ -417,12 +418,19 @@ CF
 # cgroups, no seccomp) and `rbox-runtime run` of the same config.json as librbox gives the
 # runtime (read-only root instead of librbox's fresh overlay), each N times from a sh loop.
 # Then the same N runs on 8 threads (librbox) or 8 parallel processes (xargs -P 8).
+# librbox runs through its fast path (runs created ahead by `rbox-runtime serve`, default 2
+# ahead: docs/library.md); "rbox-librbox-run-each" is the same with RBOX_LIB_PRESTART=0, one
+# `rbox-runtime run` per run.
 scenario_library() {
 	local judge="$BUILD/bin/rbox-judge" n=${LIB_RUNS:-1000}
 	[ "${QUICK:-}" = 1 ] && n=100
 	[ -x "$judge" ] || { say "   (rbox-judge not built: library scenarios skipped)"; return 0; }
-	export RBOX_RUNTIME="$RT" RBOX_LIB_ROOT="$WORK/lib" RBOX_CGROUP_PARENT="$CG"
-	local lb="$WORK/lib-bundle" limits="-m 67108864 -p 64"
+	# the work directory and the runtime's state on a tmpfs (/dev/shm), as /run (their defaults
+	# /run/librbox, /run/rbox-runtime) is on most hosts: on $WORK's ext4 the state files'
+	# creates were ~12 % of the runtime's CPU per run (perf), a cost of the disk, not of librbox
+	LIB_TMP=$(mktemp -d /dev/shm/rbox-bench-lib.XXXXXX)
+	export RBOX_RUNTIME="$RT" RBOX_LIB_ROOT="$LIB_TMP/lib" RBOX_CGROUP_PARENT="$CG"
+	local lb="$WORK/lib-bundle" limits="-m 67108864 -p 64" st="$LIB_TMP/st-rbox"
 	mkdir -p "$lb"
 	# the runtime's default cgroup path (rbox-runtime/ID under ours): one per container
 	"$judge" $limits -C "$B/rootfs" "$B/rootfs" /bin/true |
@@ -448,17 +456,20 @@ SH
 	chmod +x "$WORK/loop.sh" "$WORK/par.sh"
 	local bw="bwrap --unshare-all --ro-bind $B/rootfs / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
 	local c=("rbox-librbox=$judge -q -n $n $limits $B/rootfs /bin/true")
+	c+=("rbox-librbox-run-each=env RBOX_LIB_PRESTART=0 $judge -q -n $n $limits $B/rootfs /bin/true")
 	have bwrap && c+=("bwrap --unshare-all=$WORK/loop.sh $n $bw") || say "   (bwrap missing: skipped)"
-	c+=("rbox-runtime run=$WORK/loop.sh $n $RT --root $WORK/st-rbox run -b $lb bench-lib")
+	c+=("rbox-runtime run=$WORK/loop.sh $n $RT --root $st run -b $lb bench-lib")
 	local saved_rounds=$ROUNDS saved_runs=$RUNS
 	ROUNDS=$(( ROUNDS < 3 ? ROUNDS : 3 )) RUNS=1
 	measure "library_seq${n}" "${c[@]}"
 	c=("rbox-librbox=$judge -q -n $n -j 8 $limits $B/rootfs /bin/true")
+	c+=("rbox-librbox-run-each=env RBOX_LIB_PRESTART=0 $judge -q -n $n -j 8 $limits $B/rootfs /bin/true")
 	have bwrap && c+=("bwrap --unshare-all=$WORK/par.sh $n 8 $bw")
-	c+=("rbox-runtime run=$WORK/par.sh $n 8 $RT --root $WORK/st-rbox run -b $lb bench-par-ID")
+	c+=("rbox-runtime run=$WORK/par.sh $n 8 $RT --root $st run -b $lb bench-par-ID")
 	measure "library_par${n}_x8" "${c[@]}"
 	[ -s "$WORK/par-failures" ] && say "   failed runs (program: count): $(sort "$WORK/par-failures" | uniq -c | tr '\n' ' ')"
 	ROUNDS=$saved_rounds RUNS=$saved_runs
+	rm -rf "$LIB_TMP"
 }
 
 # --- usernet (issue 20): slirp4netns vs pasta, in the bench's network namespace -----------------

@@ -36,6 +36,8 @@ struct rbox_sandbox {
     bool readonly_root;
     int in_fd, out_fd, err_fd; /* -1: /dev/null; -2: the caller's (default for out and err) */
     char *cgroup_parent, *workdir, *runtime;
+    int prestart;          /* runs prepared ahead (fast.c); 0: the fast path is off */
+    struct lib_pool *pool; /* fast.c: the helper and the prepared runs */
 };
 
 /* Fill the public error from an internal one (and free it); returns -1. */
@@ -45,5 +47,21 @@ int lib_failf(struct rbox_error *out, int errnum, const char *fmt, ...) PRINTF(3
 /* config.c: the run's config.json (OCI) into w. root: the directory the container's root is. */
 void lib_config(json_w *w, const struct rbox_sandbox *sb, const char *root,
                 const char *cgroups_path);
+
+/* run.c: a new run id; whether the host is pure cgroup v2 (creates are serialised, see run.c);
+ * a verdict from the runtime's `run --stats` text (NULL: none, the run failed: exit_code and
+ * error say how). */
+void lib_run_id(char *buf, size_t len);
+bool lib_pure_v2(void);
+void lib_verdict(const struct rbox_sandbox *sb, const char *id, const char *stats, int exit_code,
+                 const char *error, bool timed_out, uint64_t t_start, uint64_t t_end,
+                 struct rbox_verdict *out);
+
+/* fast.c: the pool of a new description; a run through it (1: not taken, use the slow path);
+ * freeing it (waits for the helper to finish). */
+void lib_pool_init(struct rbox_sandbox *sb);
+int lib_fast_run(const struct rbox_sandbox *sb, const struct rbox_callbacks *cb, void *user,
+                 struct rbox_verdict *v, struct rbox_error *err);
+void lib_pool_free(struct rbox_sandbox *sb);
 
 #endif

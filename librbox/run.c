@@ -80,15 +80,20 @@ static void run_free(struct run *r)
         }
 }
 
+void lib_run_id(char *buf, size_t len)
+{
+    unsigned n = atomic_fetch_add(&run_counter, 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(buf, len, "lrb-%d-%u-%lx", (int)getpid(), n,
+             (unsigned long)(ts.tv_nsec ^ (ts.tv_sec << 8)) & 0xffffff);
+}
+
 /* The run's directory and bundle. */
 static int prepare(struct run *r, struct rbox_error *err)
 {
     const struct rbox_sandbox *sb = r->sb;
-    unsigned n = atomic_fetch_add(&run_counter, 1);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(r->id, sizeof(r->id), "lrb-%d-%u-%lx", (int)getpid(), n,
-             (unsigned long)(ts.tv_nsec ^ (ts.tv_sec << 8)) & 0xffffff);
+    lib_run_id(r->id, sizeof(r->id));
     r->state = xasprintf("%s/state", sb->workdir);
     _cleanup_free_ char *runs = xasprintf("%s/runs", sb->workdir);
     if (mkdir_p(r->state, 0700) < 0)
@@ -193,7 +198,7 @@ static int open_or_dup(int fd, int flags)
  * create phase (until the pid file appears) holds an flock on <workdir>/create.lock, which
  * orders the runs of every thread and process using this work directory. v1 and hybrid hosts
  * have no subtree_control for the limits and need no lock. */
-static bool pure_v2(void)
+bool lib_pure_v2(void)
 {
     static int v2 = -1;
     if (v2 < 0) {
@@ -205,7 +210,7 @@ static bool pure_v2(void)
 
 static int create_lock(struct run *r, struct rbox_error *err)
 {
-    if (!pure_v2())
+    if (!lib_pure_v2())
         return 0;
     _cleanup_free_ char *path = xasprintf("%s/create.lock", r->sb->workdir);
     r->create_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -428,16 +433,16 @@ static void to_public(const struct verdict *in, struct rbox_verdict *v)
     snprintf(v->error, sizeof(v->error), "%s", in->error);
 }
 
-static void verdict_of(struct run *r, int status, struct rbox_verdict *out)
+void lib_verdict(const struct rbox_sandbox *sb, const char *id, const char *stats, int exit_code,
+                 const char *error, bool timed_out, uint64_t t_start, uint64_t t_end,
+                 struct rbox_verdict *out)
 {
     struct verdict v;
-    verdict_init(&v, r->id, "");
-    v.timeout_ns = r->sb->timeout_ns;
-    v.timed_out = r->timed_out;
-    _cleanup_free_ char *stats = NULL;
+    verdict_init(&v, id, "");
+    v.timeout_ns = sb->timeout_ns;
+    v.timed_out = timed_out;
     _cleanup_yajl_ yajl_val root = NULL;
-    if (read_file_at(AT_FDCWD, r->stats_path, &stats, NULL) == 0 &&
-        json_parse(stats, "stats", &root, NULL) == 0) {
+    if (stats && json_parse(stats, "stats", &root, NULL) == 0) {
         /* the runtime saw the init end */
         v.started = true;
         yajl_val e = json_get(root, "exit");
@@ -446,14 +451,23 @@ static void verdict_of(struct run *r, int status, struct rbox_verdict *out)
         v.signal = sig && YAJL_IS_INTEGER(sig) ? (int)YAJL_GET_INTEGER(sig) : 0;
         verdict_from_stats(&v, stats);
     } else {
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 125;
-        v.exit_code = code == 126 || code == 127 ? code : 125;
-        if (!runtime_error(r, v.error, sizeof(v.error)))
-            snprintf(v.error, sizeof(v.error), "rbox-runtime run failed (status %d)", status);
+        v.exit_code = exit_code == 126 || exit_code == 127 ? exit_code : 125;
+        snprintf(v.error, sizeof(v.error), "%s", error);
     }
-    uint64_t end = r->t_end ? r->t_end : now_ns_monotonic();
-    v.wall_ns = r->t_start ? (int64_t)(end - r->t_start) : 0;
+    uint64_t end = t_end ? t_end : now_ns_monotonic();
+    v.wall_ns = t_start ? (int64_t)(end - t_start) : 0;
     to_public(&v, out);
+}
+
+static void verdict_of(struct run *r, int status, struct rbox_verdict *out)
+{
+    _cleanup_free_ char *stats = NULL;
+    char error[512] = "";
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+    if (read_file_at(AT_FDCWD, r->stats_path, &stats, NULL) < 0 &&
+        !runtime_error(r, error, sizeof(error)))
+        snprintf(error, sizeof(error), "rbox-runtime run failed (status %d)", status);
+    lib_verdict(r->sb, r->id, stats, code, error, r->timed_out, r->t_start, r->t_end, out);
 }
 
 RBOX_API int rbox_run_stream(const rbox_sandbox *sb, const struct rbox_callbacks *cb, void *user,
@@ -461,6 +475,9 @@ RBOX_API int rbox_run_stream(const rbox_sandbox *sb, const struct rbox_callbacks
 {
     if (sb == NULL || v == NULL)
         return lib_failf(err, 0, "rbox_run: no sandbox or verdict");
+    int fast = lib_fast_run(sb, cb, user, v, err);
+    if (fast <= 0)
+        return fast;
     struct run r = { .sb = sb,
                      .rt_pidfd = -1,
                      .init_pidfd = -1,

@@ -80,6 +80,7 @@ RBOX_API rbox_sandbox *rbox_sandbox_new(const char *rootfs, struct rbox_error *e
     sb->workdir = xstrdup(v && *v ? v : "/run/librbox");
     v = getenv("RBOX_RUNTIME");
     sb->runtime = xstrdup(v && *v ? v : RBOX_LIB_RUNTIME);
+    lib_pool_init(sb);
     return sb;
 }
 
@@ -87,6 +88,7 @@ RBOX_API void rbox_sandbox_free(rbox_sandbox *sb)
 {
     if (sb == NULL)
         return;
+    lib_pool_free(sb);
     free(sb->rootfs);
     strv_free(sb->argv);
     strv_free(sb->env);
@@ -297,6 +299,14 @@ RBOX_API int rbox_sandbox_set_readonly_root(rbox_sandbox *sb, int readonly, stru
 {
     (void)err;
     sb->readonly_root = readonly != 0;
+    return 0;
+}
+
+RBOX_API int rbox_sandbox_set_prestart(rbox_sandbox *sb, int n, struct rbox_error *err)
+{
+    if (n < 0 || n > 64)
+        return lib_failf(err, 0, "prestart: %d is not between 0 and 64", n);
+    sb->prestart = n;
     return 0;
 }
 

@@ -64,5 +64,7 @@ int cmd_ps(const struct global_opts *g, int argc, char **argv);
 int cmd_events(const struct global_opts *g, int argc, char **argv);
 int cmd_exec(const struct global_opts *g, int argc, char **argv);
 int cmd_features(const struct global_opts *g, int argc, char **argv);
+/* hidden: librbox's prestart helper (cmd/serve.c) */
+int cmd_serve(const struct global_opts *g, int argc, char **argv);
 
 #endif

@@ -158,6 +158,8 @@ int main(int argc, char **argv, char **envp)
     const char *verb = argv[p.i];
     if (strcmp(verb, "help") == 0 || strcmp(verb, "version") == 0)
         return help_or_version(&g, argc - p.i, argv + p.i);
+    if (strcmp(verb, "serve") == 0) /* librbox's helper: not a user command, not in --help */
+        return cmd_serve(&g, argc - p.i, argv + p.i);
     for (const struct verb *v = verbs; v->name; v++)
         if (strcmp(v->name, verb) == 0)
             return v->run(&g, argc - p.i, argv + p.i);

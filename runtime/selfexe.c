@@ -32,7 +32,8 @@ bool selfexe_needed(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-')
-            return strcmp(a, "create") == 0 || strcmp(a, "run") == 0 || strcmp(a, "exec") == 0;
+            return strcmp(a, "create") == 0 || strcmp(a, "run") == 0 || strcmp(a, "exec") == 0 ||
+                   strcmp(a, "serve") == 0;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             if (strcmp(a, valued[k]) == 0 || strcmp(a, valued[k] + 1) == 0)
                 i++;

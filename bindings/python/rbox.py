@@ -78,6 +78,7 @@ def _load():
         "rbox_sandbox_set_cgroup_parent": (ctypes.c_int, [P, ctypes.c_char_p, E]),
         "rbox_sandbox_set_workdir": (ctypes.c_int, [P, ctypes.c_char_p, E]),
         "rbox_sandbox_set_runtime": (ctypes.c_int, [P, ctypes.c_char_p, E]),
+        "rbox_sandbox_set_prestart": (ctypes.c_int, [P, ctypes.c_int, E]),
         "rbox_run": (ctypes.c_int, [P, ctypes.POINTER(_Verdict), E]),
         "rbox_run_stream": (ctypes.c_int, [P, ctypes.POINTER(_Callbacks), P,
                                            ctypes.POINTER(_Verdict), E]),
@@ -148,7 +149,7 @@ class Sandbox:
     def __init__(self, rootfs, command=None, env=None, cwd=None, user=None, memory=None,
                  cpu_percent=None, cpu_quota=None, pids=None, timeout=None, seccomp=None,
                  network=None, binds=(), tmpfs=(), readonly_root=False, cgroup_parent=None,
-                 workdir=None, runtime=None):
+                 workdir=None, runtime=None, prestart=None):
         err = _Error()
         self._sb = _check(_lib.rbox_sandbox_new(_b(rootfs), ctypes.byref(err)), err)
         self._err = err
@@ -191,6 +192,8 @@ class Sandbox:
                 self._call(_lib.rbox_sandbox_set_workdir, _b(workdir))
             if runtime is not None:
                 self._call(_lib.rbox_sandbox_set_runtime, _b(runtime))
+            if prestart is not None:
+                self._call(_lib.rbox_sandbox_set_prestart, int(prestart))
         except Error:
             self.close()
             raise

@@ -124,6 +124,16 @@ int rbox_sandbox_set_cgroup_parent(rbox_sandbox *sb, const char *path, struct rb
 int rbox_sandbox_set_workdir(rbox_sandbox *sb, const char *dir, struct rbox_error *err);
 int rbox_sandbox_set_runtime(rbox_sandbox *sb, const char *path, struct rbox_error *err);
 
+/* The fast path for many short runs (docs/library.md): up to N runs are prepared ahead — each
+ * its own container, created by a helper process (`rbox-runtime serve`, one per description,
+ * started at the first run) with fresh namespaces, a fresh cgroup and a fresh writable layer,
+ * its init held before the command — so that a run only starts and waits. Default 2, or
+ * $RBOX_LIB_PRESTART; 0: every run is one `rbox-runtime run`. A run still sees only its own
+ * container: nothing one run writes or leaves running is visible to the next. Changing the
+ * description (or the files behind its stdio descriptors) makes the prepared runs stale: they
+ * are dropped, not used. rbox_sandbox_free() waits until the helper has removed everything. */
+int rbox_sandbox_set_prestart(rbox_sandbox *sb, int n, struct rbox_error *err);
+
 /* Run it once, wait for the end, fill *v. Returns 0 when there is a verdict (the command may
  * still have failed, or not started: see v->started, v->exit_code); -1 (err filled, v not)
  * when the library itself could not run it (no runtime, no work directory, ...). */

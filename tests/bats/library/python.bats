@@ -67,3 +67,18 @@ print(rbox.version())"
 	assert_line --index 1 "False 127 None True"
 	assert_line --index 2 "$(cat "$REPO_ROOT/VERSION")"
 }
+
+@test "python: prestart= turns the fast path off or deeper; a bad count raises rbox.Error" {
+	run -0 py "
+for n in (0, 3):
+    sb = rbox.Sandbox(ROOTFS, ['sh', '-c', 'touch /x; echo \$\$; exit 4'], prestart=n)
+    print(n, [(sb.run_capture()[0].exit_code, sb.run_capture()[1]) for _ in range(2)])
+    sb.close()
+try:
+    rbox.Sandbox(ROOTFS, prestart=-1)
+except rbox.Error as e:
+    print(e.errno, e.strerror)"
+	assert_line --index 0 "0 [(4, b'1\\n'), (4, b'1\\n')]"
+	assert_line --index 1 "3 [(4, b'1\\n'), (4, b'1\\n')]"
+	assert_line --index 2 "22 prestart: -1 is not between 0 and 64"
+}
