@@ -55,6 +55,9 @@ int cmd_state(const struct global_opts *g, int argc, char **argv);
 int cmd_kill(const struct global_opts *g, int argc, char **argv);
 int cmd_delete(const struct global_opts *g, int argc, char **argv);
 int cmd_run(const struct global_opts *g, int argc, char **argv);
+struct container;
+/* cmd/run.c: the `run --stats` JSON of a stopped container (malloc'd, no newline) */
+char *run_stats_text(const struct container *c, int status, size_t *len);
 int cmd_list(const struct global_opts *g, int argc, char **argv);
 int cmd_spec(const struct global_opts *g, int argc, char **argv);
 int cmd_update(const struct global_opts *g, int argc, char **argv);

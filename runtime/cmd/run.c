@@ -56,10 +56,10 @@ static void init_flags(void)
     run_flags[n] = (struct cli_opt){ NULL, 0, false, 0 };
 }
 
-/* --stats FILE: the final counters of the stopped container, in the shape of `events --stats`
- * (what librbox and the monitor read the verdict's counters from), written before the
- * cgroup goes away. */
-static int write_stats(const char *path, const struct container *c, int status, rbox_err **err)
+/* The final counters of the stopped container, in the shape of `events --stats` (what librbox
+ * and the monitor read the verdict's counters from), read before the cgroup goes away: what
+ * `run --stats FILE` writes and `serve` sends. A malloc'd string without a newline. */
+char *run_stats_text(const struct container *c, int status, size_t *len)
 {
     json_w w;
     jw_init(&w, false);
@@ -78,14 +78,19 @@ static int write_stats(const char *path, const struct container *c, int status, 
             jw_null(&w);
     }
     jw_obj_close(&w);
+    char *out = xstrdup(jw_text(&w, len));
+    jw_free(&w);
+    return out;
+}
+
+static int write_stats(const char *path, const struct container *c, int status, rbox_err **err)
+{
     size_t len;
-    const char *text = jw_text(&w, &len);
-    int ret = 0;
+    _cleanup_free_ char *text = run_stats_text(c, status, &len);
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || write_all(fd, text, len) < 0 || write_all(fd, "\n", 1) < 0)
-        ret = rbox_error(err, errno, "--stats: writing %s", path);
-    jw_free(&w);
-    return ret;
+        return rbox_error(err, errno, "--stats: writing %s", path);
+    return 0;
 }
 
 int cmd_run(const struct global_opts *g, int argc, char **argv)

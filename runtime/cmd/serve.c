@@ -65,30 +65,12 @@ static void send_error(int ctl, const rbox_err *err, const char *fallback)
     send_msg(ctl, m, strlen(m));
 }
 
-/* The stopped container's counters, as `run --stats` writes them. */
+/* The stopped container's counters, as `run --stats` writes them, behind the "X" tag. */
 static char *stats_text(const struct container *c, int status, size_t *len)
 {
-    json_w w;
-    jw_init(&w, false);
-    jw_obj_open(&w);
-    jw_kstr(&w, "type", "stats");
-    jw_kstr(&w, "id", c->st->id);
-    jw_key(&w, "exit");
-    jw_obj_open(&w);
-    jw_kint(&w, "code", status < 0 ? -1 : foreground_exit_code(status));
-    jw_kint(&w, "signal", status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    jw_obj_close(&w);
-    if (c->st->cgroup) {
-        jw_key(&w, "data");
-        if (cgroup_stats_json_brief(c->st->cgroup, &w, NULL) < 0)
-            jw_null(&w);
-    }
-    jw_obj_close(&w);
-    const char *t = jw_text(&w, len);
-    char *out = xasprintf("X%s", t);
+    _cleanup_free_ char *t = run_stats_text(c, status, len);
     (*len)++;
-    jw_free(&w);
-    return out;
+    return xasprintf("X%s", t);
 }
 
 /* The writable layer, in this worker's own mount namespace: gone with it and its container. */
