@@ -6,6 +6,7 @@
 #include "proto.h"
 #include "rtclient.h"
 #include "store.h"
+#include "rootless.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,11 +182,19 @@ int main(int argc, char **argv)
         struct cmd_ctx help_ctx = { .s = NULL };
         return dispatch(&help_ctx, argc - p.i, argv + p.i);
     }
-    if (geteuid() != 0) {
-        rbox_error(&err, 0,
-                   "rbox needs root (it mounts overlay filesystems and creates "
-                   "namespaces)");
-        return cmd_fail(err);
+    /* an ordinary user: the user's dirs, inside the user's namespaces (rootless.h) */
+    _cleanup_free_ char *uroot = NULL, *urunroot = NULL;
+    if (rootless_init()) {
+        if (rootless_dirs(&uroot, &urunroot, &err) < 0)
+            return cmd_fail(err);
+        if (root == NULL && !(getenv("RBOX_ROOT") && *getenv("RBOX_ROOT")))
+            root = uroot;
+        if (runroot == NULL && !(getenv("RBOX_RUNROOT") && *getenv("RBOX_RUNROOT")))
+            runroot = urunroot;
+        else if (runroot == NULL)
+            runroot = getenv("RBOX_RUNROOT");
+        if (rootless_enter(runroot, &err) < 0)
+            return cmd_fail(err);
     }
     struct store s;
     if (store_open(&s, root, runroot, &err) < 0)

@@ -3,6 +3,7 @@
 #include "netreq.h"
 #include "conf.h"
 #include "network.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -220,6 +221,11 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
                               m0);
         return 0;
     }
+    if (rootless())
+        return rbox_error(err, 0,
+                          "--network %s: rootless rbox has no bridge networks (use --network none "
+                          "or host)",
+                          m0);
     *mode = xstrdup("bridge");
     if (r->ip && n > 1)
         return rbox_error(err, 0, "--ip needs exactly one --network (use network connect --ip)");
