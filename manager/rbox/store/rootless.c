@@ -177,6 +177,39 @@ int rootless_subids(bool uid, struct subid_range **out, size_t *n, rbox_err **er
     return 0;
 }
 
+/* ---- cgroups ---- */
+
+bool rootless_cgroup_delegated(char **parent, const char **why)
+{
+    *parent = NULL;
+    if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0) {
+        *why = "the host has no unified cgroup v2 hierarchy (cgroup v1 or hybrid)";
+        return false;
+    }
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, &len) < 0) {
+        *why = "/proc/self/cgroup is unreadable";
+        return false;
+    }
+    char *p = strstr(text, "0::/");
+    char *slash = p ? strrchr(strtok(p + 3, "\n"), '/') : NULL;
+    if (slash == NULL || slash == p + 3) {
+        *why = "rbox runs in the root cgroup";
+        return false;
+    }
+    /* the containers go beside rbox's own cgroup, in the delegated parent */
+    _cleanup_free_ char *dir = xasprintf("/sys/fs/cgroup%.*s", (int)(slash - (p + 3)), p + 3);
+    _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
+    struct stat st;
+    if (stat(dir, &st) < 0 || st.st_uid != geteuid() || access(procs, W_OK) < 0) {
+        *why = "the host delegates no cgroup v2 subtree to you (systemd's user slice)";
+        return false;
+    }
+    *parent = xstrdup(dir + strlen("/sys/fs/cgroup"));
+    return true;
+}
+
 /* ---- the namespaces ---- */
 
 static char *find_helper(const char *name)

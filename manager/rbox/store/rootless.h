@@ -39,6 +39,10 @@ int rootless_dirs(char **root, char **runroot, rbox_err **err);
 char *rootless_conf_path(void);
 /* The user's ranges in /etc/subuid (uid true) or /etc/subgid: 0 with *n == 0 when none. */
 int rootless_subids(bool uid, struct subid_range **out, size_t *n, rbox_err **err);
+/* A cgroup v2 subtree the host delegates to the user (writable, systemd's user slice): the
+ * parent for the containers' cgroups in *parent (allocated, relative to the cgroup root), or
+ * false with *why saying what is missing (static text). */
+bool rootless_cgroup_delegated(char **parent, const char **why);
 /* Join (creating them if needed) the user's rootless user and mount namespaces. */
 int rootless_enter(const char *runroot, rbox_err **err);
 
