@@ -212,6 +212,7 @@ bool rootless_cgroup_delegated(char **parent, const char **why)
 
 /* ---- the namespaces ---- */
 
+/* newuidmap/newgidmap through $PATH (as podman looks them up) */
 static char *find_helper(const char *name)
 {
     const char *path = getenv("PATH");
@@ -223,10 +224,6 @@ static char *find_helper(const char *name)
             return cand;
         free(cand);
     }
-    char *cand = xasprintf("/usr/bin/%s", name);
-    if (access(cand, X_OK) == 0)
-        return cand;
-    free(cand);
     return NULL;
 }
 

@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# rbox as an ordinary user (docs/rootless.md): throwaway users with their own ranges in
+# /etc/subuid and /etc/subgid (removed again in teardown_file, even when tests fail) run rbox
+# with setpriv; the store is the user's ($HOME/.local/share/rbox), the run state is under
+# $XDG_RUNTIME_DIR/rbox. Their homes live under a 0755 directory of /tmp (the bats temporary
+# tree is root's alone).
+
+load ../helpers
+
+rl_add_user() { # VAR_PREFIX NAME WITH_RANGES
+	local name=$2 uid gid home start
+	useradd -M -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /bin/sh "$name"
+	uid=$(id -u "$name")
+	gid=$(id -g "$name")
+	home="$RL_DIR/$name"
+	mkdir -p "$home" "$home/xdg"
+	chmod 0700 "$home" "$home/xdg"
+	chown -R "$uid:$gid" "$home"
+	if [ "$3" = yes ]; then
+		# a range of its own, far above what useradd hands out
+		start=$((1000000000 + ($$ % 10000) * 131072 + ${#RL_USERS} * 65536))
+		echo "$name:$start:65536" >>/etc/subuid
+		echo "$name:$start:65536" >>/etc/subgid
+	fi
+	RL_USERS="$RL_USERS $name"
+	eval "${1}_USER=$name ${1}_UID=$uid ${1}_GID=$gid ${1}_HOME=$home ${1}_START=${start:-}"
+	export "${1}_USER" "${1}_UID" "${1}_GID" "${1}_HOME" "${1}_START"
+}
+
+setup_file() {
+	command -v useradd >/dev/null || skip "needs useradd"
+	command -v newuidmap >/dev/null || skip "needs newuidmap (Debian package uidmap)"
+	RL_DIR=$(mktemp -d /tmp/rbox-rootless-mgr.XXXXXX)
+	chmod 0755 "$RL_DIR"
+	RL_USERS=
+	export RL_DIR
+	rl_add_user A "rboxra$$" yes
+	rl_add_user B "rboxrb$$" yes
+	rl_add_user C "rboxrc$$" no
+	export RL_USERS
+	RL_RBOX="$(cd "$RBOX_BUILD" && pwd)/bin/rbox"
+	export RL_RBOX
+	# the built-in busybox image, made once per user store
+	as A "$RL_RBOX" image inspect busybox >/dev/null
+}
+
+teardown_file() {
+	local name pidf
+	for name in ${RL_USERS:-}; do
+		for pidf in "$RL_DIR/$name/xdg/rbox/pause.pid" "/tmp/rbox-run-$(id -u "$name" 2>/dev/null)/pause.pid"; do
+			[ -f "$pidf" ] && kill -KILL "$(cut -d' ' -f1 "$pidf")" 2>/dev/null
+		done
+		sed -i "/^$name:/d" /etc/subuid /etc/subgid
+		id "$name" >/dev/null 2>&1 && userdel "$name"
+		rm -rf "/tmp/rbox-run-${name}"
+	done
+	[ -n "${RL_DIR:-}" ] && rm -rf "$RL_DIR"
+	return 0
+}
+
+setup() {
+	:
+}
+
+teardown() {
+	local ids
+	ids=$(as A "$RL_RBOX" ps -aq 2>/dev/null) || true
+	[ -z "$ids" ] || as A "$RL_RBOX" rm -f $ids >/dev/null 2>&1 || true
+	# nothing of a container is left: no mount, no run dir, no runtime state
+	if grep -qF " $A_HOME/" /proc/*/mountinfo 2>/dev/null; then
+		echo "leftover mounts under $A_HOME" >&2
+		return 1
+	fi
+}
+
+# as A|B|C CMD...: CMD as that user, with a clean environment
+as() {
+	local u="${1}_UID" g="${1}_GID" h="${1}_HOME"
+	shift
+	setpriv --reuid="${!u}" --regid="${!g}" --clear-groups \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="${!h}" XDG_RUNTIME_DIR="${!h}/xdg" \
+		${RL_ENV:-} "$@" 3>&-
+}
+
+ra() {
+	as A "$RL_RBOX" "$@"
+}
+
+@test "rootless: the store, run state and config are the user's own" {
+	run ra run --rm --network none busybox true
+	assert_success
+	assert_equal "$(stat -c '%u %a' "$A_HOME/.local/share/rbox")" "$A_UID 700"
+	assert_equal "$(stat -c '%u %a' "$A_HOME/xdg/rbox")" "$A_UID 700"
+	# $XDG_CONFIG_HOME/rbox/rbox.conf is read (a bad key names the file)
+	mkdir -p "$A_HOME/.config/rbox"
+	echo 'no_such_key = "x"' >"$A_HOME/.config/rbox/rbox.conf"
+	chown -R "$A_UID:$A_GID" "$A_HOME/.config"
+	run ra run --rm busybox true
+	rm -rf "$A_HOME/.config"
+	assert_failure
+	assert_output --partial 'unknown key "no_such_key"'
+	# RBOX_CONFIG still wins
+	echo 'default_network = "none"' >"$A_HOME/my.conf"
+	RL_ENV="RBOX_CONFIG=$A_HOME/my.conf" run ra run --rm busybox true
+	rm -f "$A_HOME/my.conf"
+	assert_success
+	# $XDG_DATA_HOME moves the store
+	RL_ENV="XDG_DATA_HOME=$A_HOME/data" run ra ps -a
+	assert_success
+	assert [ -d "$A_HOME/data/rbox/containers" ]
+	rm -rf "$A_HOME/data"
+}
+
+@test "rootless: without XDG_RUNTIME_DIR the run state is a private dir under /tmp; someone else's is refused" {
+	local run="/tmp/rbox-run-$C_UID"
+	rm -rf "$run"
+	# C has no ranges: the bad dir is refused before the ranges matter
+	mkdir -m 0700 "$run"
+	run setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME="$C_HOME" "$RL_RBOX" ps
+	rmdir "$run"
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "$run"
+	assert_output --partial "belongs to uid 0"
+	# A, without XDG_RUNTIME_DIR: /tmp/rbox-run-UID, 0700, the user's
+	run setpriv --reuid="$A_UID" --regid="$A_GID" --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME="$A_HOME" "$RL_RBOX" run --rm busybox true
+	assert_success
+	assert_equal "$(stat -c '%u %a' "/tmp/rbox-run-$A_UID")" "$A_UID 700"
+	kill -KILL "$(cut -d' ' -f1 "/tmp/rbox-run-$A_UID/pause.pid")"
+	rm -rf "/tmp/rbox-run-$A_UID"
+}
+
+@test "rootless: the container's root is the user, its other ids the user's subordinate range" {
+	run ra run --rm busybox sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map'
+	assert_success
+	assert_line --index 0 0
+	assert_line --index 1 --regexp "^ +0 +$A_UID +1\$"
+	assert_line --index 2 --regexp "^ +1 +$A_START +65536\$"
+	assert_line --index 3 --regexp "^ +0 +$A_GID +1\$"
+	assert_line --index 4 --regexp "^ +1 +$A_START +65536\$"
+}
+
+@test "rootless: image files owned by root belong to the user's mapped root on the host" {
+	run ra run --rm busybox stat -c %u:%g /bin/busybox /etc/passwd
+	assert_success
+	assert_output "0:0
+0:0"
+	local f
+	f=$(find "$A_HOME/.local/share/rbox/images" -name busybox -type f | head -1)
+	[ -n "$f" ]
+	assert_equal "$(stat -c %u:%g "$f")" "$A_UID:$A_GID"
+	# nothing in the store belongs to the host's root; other owners are in the user's range
+	run find "$A_HOME/.local/share/rbox" -uid 0
+	assert_output ""
+	run ra run --rm busybox stat -c %u /home/user
+	assert_success
+	local inside=$output
+	f=$(find "$A_HOME/.local/share/rbox/images" -path '*/diff/home/user' | head -1)
+	assert_equal "$(stat -c %u "$f")" "$((A_START + inside - 1))"
+}
+
+@test "rootless: files the container writes in a -v bind belong to the user on the host" {
+	mkdir "$A_HOME/vol"
+	chown "$A_UID:$A_GID" "$A_HOME/vol"
+	run ra run --rm -v "$A_HOME/vol:/v" busybox sh -c 'echo data >/v/f; mkdir /v/d'
+	assert_success
+	assert_equal "$(stat -c %u:%g "$A_HOME/vol/f" "$A_HOME/vol/d")" "$A_UID:$A_GID
+$A_UID:$A_GID"
+	assert_equal "$(cat "$A_HOME/vol/f")" data
+	rm -rf "$A_HOME/vol"
+}
+
+@test "rootless: run -d, exec, logs, ps, stop, rm; rm leaves nothing but the store" {
+	run ra run -d --name web busybox sh -c 'echo started; exec sleep 1000'
+	assert_success
+	run ra exec web cat /proc/1/cmdline
+	assert_success
+	assert_output --partial sleep
+	run ra logs web
+	assert_output started
+	run ra ps --format '{{.Names}} {{.Status}}'
+	assert_output --regexp '^web Up'
+	run ra stop -t 1 web
+	assert_success
+	run ra rm web
+	assert_success
+	run ra ps -aq
+	assert_output ""
+	assert_equal "$(ls -A "$A_HOME/xdg/rbox/containers")" ""
+	assert_equal "$(ls -A "$A_HOME/.local/share/rbox/containers")" ""
+	assert_equal "$(ls -A "$A_HOME/xdg/rbox/runtime" | grep -v '^\.seccomp-cache$' || true)" ""
+	# outside the store and the run dir the home holds nothing rbox made
+	assert_equal "$(cd "$A_HOME" && ls -A | sort | tr '\n' ' ')" ".local xdg "
+}
+
+@test "rootless: volumes work and belong to the user" {
+	run ra volume create rlvol
+	assert_success
+	run ra run --rm -v rlvol:/data busybox sh -c 'echo v >/data/x; stat -c %u /data/x'
+	assert_success
+	assert_output 0
+	run ra run --rm -v rlvol:/data busybox cat /data/x
+	assert_output v
+	run ra volume rm rlvol
+	assert_success
+}
+
+@test "rootless: --network none and host work, bridge networks are refused with one line" {
+	run ra run --rm --network none busybox sh -c 'ls /sys/class/net'
+	assert_success
+	assert_output lo
+	run ra run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
+	assert_success
+	assert_equal "$output" "$(ls /sys/class/net | wc -l)"
+	run ra run --rm --network bridge busybox true
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "rootless"
+	run ra ps -aq
+	assert_output ""
+}
+
+@test "rootless: resource limits without a delegated cgroup v2 subtree are refused with one line" {
+	[ ! -f /sys/fs/cgroup/cgroup.controllers ] || skip "a cgroup v2 host (may delegate)"
+	local f
+	for f in "--memory 64m" "--cpus 1" "--pids-limit 10"; do
+		run ra run --rm $f busybox true
+		assert_failure
+		assert_equal "${#lines[@]}" 1
+		assert_output --partial "${f% *}"
+		assert_output --partial "cgroup"
+	done
+	run ra ps -aq
+	assert_output ""
+}
+
+@test "rootless: another user neither sees nor touches the first user's containers" {
+	run ra run -d --name mine busybox sleep 1000
+	assert_success
+	local id=$output
+	run as B "$RL_RBOX" ps -aq
+	assert_success
+	assert_output ""
+	run as B "$RL_RBOX" stop "$id"
+	assert_failure
+	run as B "$RL_RBOX" rm -f mine
+	assert_failure
+	run as B ls "$A_HOME/.local/share/rbox"
+	assert_failure
+	run ra ps --format '{{.Names}}'
+	assert_output mine
+}
+
+@test "rootless: no range in /etc/subuid fails with one line, leaving nothing behind" {
+	run as C "$RL_RBOX" run --rm busybox true
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "/etc/subuid"
+	assert_output --partial "$C_USER"
+	assert [ ! -e "$C_HOME/xdg/rbox" ]
+	assert [ ! -e "$C_HOME/.local" ]
+}
+
+@test "rootless: no newuidmap fails with one line naming the package, leaving nothing behind" {
+	# B's namespace does not exist yet when its run dir is new
+	local bin="$RL_DIR/nobin"
+	mkdir -p "$bin"
+	run setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
+		env -i PATH="$bin" HOME="$C_HOME" XDG_RUNTIME_DIR="$C_HOME/xdg" "$RL_RBOX" run --rm busybox true
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial newuidmap
+	assert_output --partial uidmap
+	assert [ ! -e "$C_HOME/xdg/rbox" ]
+	assert [ ! -e "$C_HOME/.local" ]
+}
