@@ -276,3 +276,54 @@ $A_UID:$A_GID"
 	assert [ ! -e "$C_HOME/xdg/rbox" ]
 	assert [ ! -e "$C_HOME/.local" ]
 }
+
+@test "rootless: pull from a registry; the layers' root files belong to the user's mapped root" {
+	command -v docker-registry >/dev/null || skip "docker-registry is not installed (make deps)"
+	command -v skopeo >/dev/null || skip "skopeo is not installed (make deps)"
+	local dir="$BATS_TEST_TMPDIR/reg" port pid i
+	mkdir -p "$dir/storage"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+		"$dir/storage" "$port" >"$dir/config.yml"
+	env -u REGISTRY_AUTH_FILE timeout 600 docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+		sleep 0.1
+	done
+	python3 "$REPO_ROOT/tests/helpers/mkoci.py" image "$dir/src" v1 --layer /bin/busybox:/bin/busybox >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$dir/src:v1" "docker://127.0.0.1:$port/rl/img:v1" >/dev/null
+	run ra pull -q --tls-verify=false "127.0.0.1:$port/rl/img:v1"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	assert_success
+	run ra run --rm "127.0.0.1:$port/rl/img:v1" /bin/busybox stat -c %u /bin/busybox
+	assert_success
+	assert_output 0
+	# the built-in image's layer and the pulled one: both the user's
+	run sh -c "find '$A_HOME/.local/share/rbox/images' -path '*/diff/bin/busybox' -exec stat -c %u {} + | sort -u"
+	assert_output "$A_UID"
+	assert_equal "$(find "$A_HOME/.local/share/rbox/images" -path '*/diff/bin/busybox' | wc -l)" 2
+	run ra rmi "127.0.0.1:$port/rl/img:v1"
+	assert_success
+}
+
+@test "rootless: run -it and build as the user" {
+	command -v script >/dev/null || skip "needs script (util-linux)"
+	run script -qec "setpriv --reuid=$A_UID --regid=$A_GID --clear-groups env -i PATH=/usr/bin:/bin \
+HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tty; id -u'" /dev/null </dev/null
+	assert_success
+	assert_line --index 0 --regexp '^/dev/pts/[0-9]+'
+	assert_line --index 1 --regexp '^0'
+	mkdir -p "$A_HOME/ctx"
+	printf 'FROM busybox\nRUN mkdir /data && touch /data/f && chown 1234:1234 /data/f\n' >"$A_HOME/ctx/Containerfile"
+	chown -R "$A_UID:$A_GID" "$A_HOME/ctx"
+	run ra build -q -t rlbuilt "$A_HOME/ctx"
+	assert_success
+	run ra run --rm rlbuilt stat -c %u /data/f
+	assert_success
+	assert_output 1234
+	run ra rmi rlbuilt
+	assert_success
+	rm -rf "$A_HOME/ctx"
+}
