@@ -67,7 +67,7 @@ teardown() {
 	ids=$(as A "$RL_RBOX" ps -aq 2>/dev/null) || true
 	[ -z "$ids" ] || as A "$RL_RBOX" rm -f $ids >/dev/null 2>&1 || true
 	# nothing of a container is left: no mount, no run dir, no runtime state
-	if grep -qF " $A_HOME/" /proc/*/mountinfo 2>/dev/null; then
+	if cat /proc/*/mountinfo 2>/dev/null | grep -qF " $A_HOME/"; then
 		echo "leftover mounts under $A_HOME" >&2
 		return 1
 	fi
@@ -326,4 +326,27 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	run ra rmi rlbuilt
 	assert_success
 	rm -rf "$A_HOME/ctx"
+}
+
+@test "rootless: the overlay driver is chosen once per store and recorded; fuse-overlayfs as the fallback" {
+	# this kernel's overlay in the user namespace: recorded at the first mount
+	run ra run --rm busybox true
+	assert_success
+	assert_equal "$(cat "$A_HOME/.local/share/rbox/storage-driver")" overlay
+	command -v fuse-overlayfs >/dev/null || skip "needs fuse-overlayfs (make deps)"
+	[ -c /dev/fuse ] || skip "needs /dev/fuse"
+	# a store that chose fuse-overlayfs keeps it, whatever the environment says later
+	RL_ENV="XDG_DATA_HOME=$A_HOME/fuse RBOX_STORAGE_DRIVER=fuse-overlayfs" run ra run --rm busybox sh -c 'grep " / / " /proc/self/mountinfo'
+	assert_success
+	assert_output --partial fuse-overlayfs
+	assert_equal "$(cat "$A_HOME/fuse/rbox/storage-driver")" fuse-overlayfs
+	RL_ENV="XDG_DATA_HOME=$A_HOME/fuse" run ra run -d --name fz busybox sleep 1000
+	assert_success
+	RL_ENV="XDG_DATA_HOME=$A_HOME/fuse" run ra exec fz sh -c 'echo x >/x; grep " / / " /proc/self/mountinfo'
+	assert_output --partial fuse-overlayfs
+	RL_ENV="XDG_DATA_HOME=$A_HOME/fuse" run ra rm -f fz
+	assert_success
+	run sh -c "cat /proc/*/mountinfo 2>/dev/null | grep -F ' $A_HOME/fuse/'"
+	assert_output ""
+	rm -rf "$A_HOME/fuse"
 }
