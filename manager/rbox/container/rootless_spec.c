@@ -22,8 +22,21 @@ static const char *limit_flag(const struct ctr_spec *s)
 
 int rootless_spec_check(struct ctr_spec *s, rbox_err **err)
 {
+    bool keep_id = str_eq(s->ns.userns, "keep-id");
     if (!rootless())
-        return 0;
+        return keep_id ? rbox_error(err, 0,
+                                    "--userns keep-id: only rootless rbox maps your own id "
+                                    "(root's containers have no user namespace)")
+                       : 0;
+    /* keep-id: the user's own uid and gid inside, unless -u says otherwise (podman) */
+    _cleanup_free_ uint32_t(*m)[3] = NULL;
+    if (keep_id && rootless_keepid_map(true, &m) == 0)
+        return rbox_error(err, 0,
+                          "--userns keep-id: your subordinate ids (/etc/subuid) are fewer than "
+                          "your uid %u: the namespace cannot hold it",
+                          (unsigned)rootless_uid());
+    if (keep_id && s->user == NULL)
+        s->user = xasprintf("%u:%u", (unsigned)rootless_uid(), (unsigned)rootless_gid());
     _cleanup_free_ char *parent = NULL;
     const char *why = NULL;
     bool delegated = rootless_cgroup_delegated(&parent, &why);

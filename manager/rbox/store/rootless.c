@@ -177,6 +177,63 @@ int rootless_subids(bool uid, struct subid_range **out, size_t *n, rbox_err **er
     return 0;
 }
 
+/* ---- --userns keep-id ---- */
+
+/* The first id of each extent of the rootless namespace's uid_map (or gid_map), in its own ids,
+ * and the end of the last: a child's range must not straddle two (the kernel maps each child
+ * extent into one parent extent). */
+static size_t extent_bounds(bool uid, uint64_t **out)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0, n = 0;
+    *out = xcalloc(1, sizeof(uint64_t));
+    if (read_file_at(AT_FDCWD, uid ? "/proc/self/uid_map" : "/proc/self/gid_map", &text, &len) < 0)
+        return 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned a, b, c;
+        if (sscanf(line, "%u %u %u", &a, &b, &c) != 3)
+            continue;
+        *out = xrealloc(*out, (n + 2) * sizeof(uint64_t));
+        (*out)[n++] = a;
+        (*out)[n] = (uint64_t)a + c;
+    }
+    return n;
+}
+
+/* Append inside..inside+count-1 -> outside.., split where the parent's extents end. */
+static void push_split(uint32_t (**m)[3], size_t *n, uint64_t inside, uint64_t outside,
+                       uint64_t count, const uint64_t *bounds, size_t nb)
+{
+    while (count > 0) {
+        uint64_t end = outside + count; /* the parent extent holding outside ends at... */
+        for (size_t i = 0; i <= nb; i++)
+            if (bounds[i] > outside && bounds[i] < end)
+                end = bounds[i];
+        uint64_t part = end - outside;
+        *m = xrealloc(*m, (*n + 1) * sizeof(**m));
+        (*m)[*n][0] = (uint32_t)inside, (*m)[*n][1] = (uint32_t)outside,
+        (*m)[*n][2] = (uint32_t)part;
+        (*n)++;
+        inside += part, outside += part, count -= part;
+    }
+}
+
+size_t rootless_keepid_map(bool uid, uint32_t (**out)[3])
+{
+    _cleanup_free_ uint64_t *bounds = NULL;
+    size_t nb = extent_bounds(uid, &bounds), n = 0;
+    uint64_t total = nb ? bounds[nb] : 0;
+    uint64_t me = uid ? (uint64_t)user_uid : (uint64_t)user_gid;
+    *out = NULL;
+    if (me >= total) /* the range is too small to place the user's id */
+        return 0;
+    push_split(out, &n, 0, 1, me, bounds, nb);                       /* 0..me-1 -> 1..me */
+    push_split(out, &n, me, 0, 1, bounds, nb);                       /* the user is itself */
+    push_split(out, &n, me + 1, me + 1, total - me - 1, bounds, nb); /* the rest as they are */
+    return n;
+}
+
 /* ---- cgroups ---- */
 
 bool rootless_cgroup_delegated(char **parent, const char **why)

@@ -43,6 +43,11 @@ int rootless_subids(bool uid, struct subid_range **out, size_t *n, rbox_err **er
  * parent for the containers' cgroups in *parent (allocated, relative to the cgroup root), or
  * false with *why saying what is missing (static text). */
 bool rootless_cgroup_delegated(char **parent, const char **why);
+/* --userns keep-id: the maps of the container's own user namespace, in the ids of the rootless
+ * namespace (the user's uid maps to itself, root and the rest to the ids around it): *out
+ * (allocated) gets {inside, outside, count} ranges; returns how many (0: the user's
+ * subordinate range is smaller than the user's id). */
+size_t rootless_keepid_map(bool uid, uint32_t (**out)[3]);
 /* Join (creating them if needed) the user's rootless user and mount namespaces. */
 int rootless_enter(const char *runroot, rbox_err **err);
 

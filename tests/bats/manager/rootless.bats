@@ -350,3 +350,28 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	assert_output ""
 	rm -rf "$A_HOME/fuse"
 }
+
+@test "rootless: --userns keep-id runs as the user's own uid and gid, mapped to themselves" {
+	mkdir "$A_HOME/keep"
+	chown "$A_UID:$A_GID" "$A_HOME/keep"
+	run ra run --rm --userns keep-id -v "$A_HOME/keep:/k" busybox sh -c 'id -u; id -g; touch /k/f; stat -c %u:%g /k/f'
+	assert_success
+	assert_line --index 0 "$A_UID"
+	assert_line --index 1 "$A_GID"
+	assert_line --index 2 "$A_UID:$A_GID"
+	assert_equal "$(stat -c %u:%g "$A_HOME/keep/f")" "$A_UID:$A_GID"
+	# -u still wins
+	run ra run --rm --userns keep-id -u 0 busybox id -u
+	assert_output 0
+	rm -rf "$A_HOME/keep"
+}
+
+@test "rootless: --userns keep-id as root is refused with one line" {
+	requires root
+	run env RBOX_ROOT="$BATS_TEST_TMPDIR/root" RBOX_RUNROOT="$BATS_TEST_TMPDIR/run" \
+		RBOX_CONFIG="$REPO_ROOT/tests/fixtures/rbox-test.conf" "$RL_RBOX" run --rm --userns keep-id busybox true
+	assert_failure
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "keep-id"
+	assert_output --partial "rootless"
+}
