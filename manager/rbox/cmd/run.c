@@ -104,7 +104,7 @@
     "      --uts host             the host's host name (no --hostname then)\n"                 \
     "      --cgroupns host|private\n"                                                          \
     "                             the cgroup namespace (default: its own)\n"                   \
-    "      --userns host|keep-id  host: accepted (root's containers use no user namespace);\n"   \
+    "      --userns host|keep-id  host: accepted (root's containers use no user namespace);\n" \
     "                             keep-id (rootless rbox only): your own uid and gid inside\n" \
     "      --log-opt max-size=SIZE|max-file=N\n"                                               \
     "                             rotate the container's log at SIZE, keeping N files\n"       \
