@@ -193,8 +193,12 @@ int main(int argc, char **argv)
             runroot = urunroot;
         else if (runroot == NULL)
             runroot = getenv("RBOX_RUNROOT");
-        if (rootless_enter(runroot, &err) < 0)
+        /* `system check` reports a bad setup line by line instead */
+        bool check = p.i + 1 < argc && strcmp(argv[p.i], "system") == 0 &&
+                     strcmp(argv[p.i + 1], "check") == 0;
+        if (rootless_enter(runroot, &err) < 0 && !check)
             return cmd_fail(err);
+        rbox_err_free(steal_pointer(&err));
     }
     struct store s;
     if (store_open(&s, root, runroot, &err) < 0)

@@ -375,3 +375,25 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	assert_output --partial "keep-id"
 	assert_output --partial "rootless"
 }
+
+@test "rootless: system check reports rootless mode, as the user and as root; exit 1 when it cannot work" {
+	run ra system check
+	assert_success
+	assert_line --regexp "^PASS +rootless: subuid +/etc/subuid: 65536 ids from $A_START"
+	assert_line --regexp '^PASS +newuidmap'
+	assert_line --regexp '^PASS +newgidmap'
+	assert_line --regexp '^PASS +rootless: overlay'
+	assert_line --regexp '^(PASS|WARN) +rootless: network +slirp4netns'
+	assert_line --regexp '^(PASS|WARN) +rootless: cgroups'
+	# C has no ranges: FAIL, exit 1, one line says what is missing
+	run as C "$RL_RBOX" system check
+	assert_failure 1
+	assert_line --regexp '^FAIL +rootless: subuid +no range for uid'
+	rm -rf "$C_HOME/.local" "$C_HOME/xdg/rbox"
+	# as root: what the host offers (no user's range is required)
+	requires root
+	run env RBOX_ROOT="$BATS_TEST_TMPDIR/root" RBOX_RUNROOT="$BATS_TEST_TMPDIR/run" \
+		RBOX_CONFIG="$REPO_ROOT/tests/fixtures/rbox-test.conf" "$RL_RBOX" system check
+	assert_line --regexp '^(PASS|WARN) +rootless: subuid +/etc/subuid: [0-9]+ range'
+	assert_line --regexp '^(PASS|WARN) +rootless: overlay'
+}
