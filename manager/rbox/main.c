@@ -82,7 +82,12 @@ static const char usage[] =
     "      --root DIR      store directory (default $RBOX_ROOT, else " DEFAULT_ROOT ")\n"
     "      --runroot DIR   runtime directory (default $RBOX_RUNROOT, else " DEFAULT_RUNROOT ")\n"
     "  -v, --version       print the version\n"
+
     "  -h, --help          print this help (rbox help COMMAND: a command's help)\n"
+    "\n"
+    "Run by an ordinary user, rbox is rootless: the store is $XDG_DATA_HOME/rbox\n"
+    "(~/.local/share/rbox), the run dir $XDG_RUNTIME_DIR/rbox, the config\n"
+    "$XDG_CONFIG_HOME/rbox/rbox.conf, ids from /etc/subuid and /etc/subgid (docs/rootless.md).\n"
     "\n"
     "Commands:\n";
 
