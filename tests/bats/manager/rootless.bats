@@ -313,8 +313,11 @@ $A_UID:$A_GID"
 	run script -qec "setpriv --reuid=$A_UID --regid=$A_GID --clear-groups env -i PATH=/usr/bin:/bin \
 HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tty; id -u'" /dev/null </dev/null
 	assert_success
-	assert_output --regexp '/dev/pts/[0-9]+'
-	assert_line --regexp '^0.?$'
+	# (the pty echoes script's NUL as ^@ somewhere in the output)
+	local clean
+	clean=$(printf '%s\n' "$output" | sed 's/\^@//g; s/\r//g')
+	[[ "$clean" =~ /dev/pts/[0-9]+ ]]
+	printf '%s\n' "$clean" | grep -qx 0
 	mkdir -p "$A_HOME/ctx"
 	printf 'FROM busybox\nRUN mkdir /data && touch /data/f && chown 1234:1234 /data/f\n' >"$A_HOME/ctx/Containerfile"
 	chown -R "$A_UID:$A_GID" "$A_HOME/ctx"
