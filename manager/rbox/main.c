@@ -201,7 +201,7 @@ int main(int argc, char **argv)
         /* `system check` reports a bad setup line by line instead */
         bool check = p.i + 1 < argc && strcmp(argv[p.i], "system") == 0 &&
                      strcmp(argv[p.i + 1], "check") == 0;
-        if (rootless_enter(runroot, &err) < 0 && !check)
+        if (rootless_enter(root ? root : getenv("RBOX_ROOT"), runroot, &err) < 0 && !check)
             return cmd_fail(err);
         rbox_err_free(steal_pointer(&err));
     }

@@ -1,9 +1,11 @@
 /* rootless.c - rbox run by an ordinary user: the user's dirs and namespaces (rootless.h). */
 #define _GNU_SOURCE
 #include "rootless.h"
+#include "ctrstate.h"
 #include "passwd.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -489,6 +491,32 @@ static pid_t pause_read(int dfd)
     return pid;
 }
 
+/* The pause process is gone (killed) but containers still run: their monitors sit in the
+ * namespaces it held, so a live one stands in for it (podman rejoins through conmon likewise);
+ * a new namespace could neither signal those containers nor see their mounts. 0: none. */
+static pid_t monitor_holder(const char *root)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/containers", root);
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        _cleanup_free_ char *rel = xasprintf("%s/%s", de->d_name, CTR_STATE_FILE);
+        struct ctr_state st;
+        if (ctr_state_read_at(dirfd(d), rel, &st) < 0 || st.monitor_pid <= 0 ||
+            proc_start_time(st.monitor_pid) != st.monitor_start)
+            continue;
+        char p[64];
+        struct stat a, b;
+        snprintf(p, sizeof(p), "/proc/%d/ns/user", (int)st.monitor_pid);
+        /* a monitor of the user's rootless namespace: not the host's (a copied store) */
+        if (stat(p, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino != b.st_ino)
+            return st.monitor_pid;
+    }
+    return 0;
+}
+
 static int lock_dir(int dfd, const char *runroot, rbox_err **err)
 {
     int fd = openat(dfd, "pause.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -503,7 +531,15 @@ static int lock_dir(int dfd, const char *runroot, rbox_err **err)
     return fd;
 }
 
-int rootless_enter(const char *runroot, rbox_err **err)
+static int record_holder(int dfd, const char *runroot, pid_t pid, rbox_err **err)
+{
+    _cleanup_free_ char *rec = xasprintf("%d %llu\n", (int)pid, proc_start_time(pid));
+    if (write_file_atomic_at(dfd, "pause.pid", rec, strlen(rec), 0600, false) < 0)
+        return rbox_error(err, errno, "writing %s/pause.pid", runroot);
+    return 0;
+}
+
+int rootless_enter(const char *root, const char *runroot, rbox_err **err)
 {
     if (geteuid() == 0) /* already inside (rbox started by rbox) */
         return 0;
@@ -532,13 +568,12 @@ int rootless_enter(const char *runroot, rbox_err **err)
     }
     _cleanup_close_ int lock = lock_dir(dfd, runroot, err);
     pid_t pid = lock < 0 ? -1 : pause_read(dfd);
-    if (pid == 0 && spawn_pause(&ids, &pid, err) == 0) {
-        _cleanup_free_ char *rec = xasprintf("%d %llu\n", (int)pid, proc_start_time(pid));
-        if (write_file_atomic_at(dfd, "pause.pid", rec, strlen(rec), 0600, false) < 0) {
-            rbox_error(err, errno, "writing %s/pause.pid", runroot);
-            kill(pid, SIGKILL);
-            pid = -1;
-        }
+    if (pid == 0 && (pid = monitor_holder(root)) > 0 && record_holder(dfd, runroot, pid, err) < 0)
+        pid = -1;
+    if (pid == 0 && spawn_pause(&ids, &pid, err) == 0 &&
+        record_holder(dfd, runroot, pid, err) < 0) {
+        kill(pid, SIGKILL);
+        pid = -1;
     }
     idsetup_clear(&ids);
     return pid <= 0 ? -1 : join(pid, err);

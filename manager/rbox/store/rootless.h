@@ -48,7 +48,8 @@ bool rootless_cgroup_delegated(char **parent, const char **why);
  * (allocated) gets {inside, outside, count} ranges; returns how many (0: the user's
  * subordinate range is smaller than the user's id). */
 size_t rootless_keepid_map(bool uid, uint32_t (**out)[3]);
-/* Join (creating them if needed) the user's rootless user and mount namespaces. */
-int rootless_enter(const char *runroot, rbox_err **err);
+/* Join (creating them if needed) the user's rootless user and mount namespaces. When the pause
+ * process is gone, a live monitor of the store at root holds them instead. */
+int rootless_enter(const char *root, const char *runroot, rbox_err **err);
 
 #endif

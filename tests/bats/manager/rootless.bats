@@ -400,3 +400,23 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	assert_line --regexp '^(PASS|WARN) +rootless: subuid +/etc/subuid: [0-9]+ range'
 	assert_line --regexp '^(PASS|WARN) +rootless: overlay'
 }
+
+@test "rootless: with the pause process killed, running containers stay reachable; a new one is made after" {
+	run ra run -d --name keep busybox sleep 1000
+	assert_success
+	local pause
+	pause=$(cut -d' ' -f1 "$A_HOME/xdg/rbox/pause.pid")
+	kill -KILL "$pause"
+	run ra exec keep echo still
+	assert_success
+	assert_output still
+	run ra stop -t 1 keep
+	assert_success
+	run ra rm keep
+	assert_success
+	# no monitor is left to hold the namespaces: the next command makes a new pause process
+	run ra run --rm busybox cat /proc/self/uid_map
+	assert_success
+	assert_line --index 0 --regexp "^ +0 +$A_UID +1\$"
+	[ "$(cut -d' ' -f1 "$A_HOME/xdg/rbox/pause.pid")" != "$pause" ]
+}
