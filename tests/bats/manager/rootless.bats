@@ -45,11 +45,17 @@ setup_file() {
 }
 
 teardown_file() {
-	local name pidf
+	local name pidf uid pid
 	for name in ${RL_USERS:-}; do
 		for pidf in "$RL_DIR/$name/xdg/rbox/pause.pid" "/tmp/rbox-run-$(id -u "$name" 2>/dev/null)/pause.pid"; do
 			[ -f "$pidf" ] && kill -KILL "$(cut -d' ' -f1 "$pidf")" 2>/dev/null
 		done
+		# whatever the throwaway user still runs (a failed test's monitors), by PID
+		if uid=$(id -u "$name" 2>/dev/null); then
+			for pid in $(ps -u "$uid" -o pid= 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+		fi
 		sed -i "/^$name:/d" /etc/subuid /etc/subgid
 		id "$name" >/dev/null 2>&1 && userdel "$name"
 		rm -rf "/tmp/rbox-run-${name}"
