@@ -426,3 +426,33 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	assert_line --index 0 --regexp "^ +0 +$A_UID +1\$"
 	[ "$(cut -d' ' -f1 "$A_HOME/xdg/rbox/pause.pid")" != "$pause" ]
 }
+
+@test "rootless: import and save/load as the user; the tar's owners become the user's mapped ids" {
+	local t="$RL_DIR/imp"
+	mkdir -p "$t/tree/bin" "$t/tree/data"
+	cp /bin/busybox "$t/tree/bin/busybox"
+	ln -s busybox "$t/tree/bin/sh"
+	echo hi >"$t/tree/data/f"
+	chown 1234:1234 "$t/tree/data/f"
+	tar -C "$t/tree" --numeric-owner -cf "$t/rootfs.tar" .
+	chown -R "$A_UID:$A_GID" "$t"
+	run ra image import "$t/rootfs.tar" rlimp:1
+	assert_success
+	run ra run --rm rlimp:1 /bin/busybox stat -c '%u %n' /bin/busybox /data/f
+	assert_success
+	assert_output "0 /bin/busybox
+1234 /data/f"
+	local f
+	f=$(find "$A_HOME/.local/share/rbox/images" -path '*/diff/data/f' | head -1)
+	assert_equal "$(stat -c %u:%g "$f")" "$((A_START + 1233)):$((A_START + 1233))"
+	# save, and load into a second store of the same user
+	run ra save -o "$t/saved.tar" rlimp:1
+	assert_success
+	RL_ENV="XDG_DATA_HOME=$t/second" run ra load -i "$t/saved.tar"
+	assert_success
+	RL_ENV="XDG_DATA_HOME=$t/second" run ra run --rm rlimp:1 /bin/busybox stat -c %u /data/f
+	assert_output 1234
+	run ra rmi rlimp:1
+	assert_success
+	rm -rf "$t"
+}
