@@ -229,7 +229,7 @@ $A_UID:$A_GID"
 }
 
 @test "rootless: resource limits without a delegated cgroup v2 subtree are refused with one line" {
-	[ ! -f /sys/fs/cgroup/cgroup.controllers ] || skip "a cgroup v2 host (may delegate)"
+	# (the test's processes sit in root's cgroups: nothing is delegated to A on any host)
 	local f
 	for f in "--memory 64m" "--cpus 1" "--pids-limit 10"; do
 		run ra run --rm $f busybox true
@@ -455,4 +455,25 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	run ra rmi rlimp:1
 	assert_success
 	rm -rf "$t"
+}
+
+@test "rootless: in a cgroup v2 subtree delegated to the user, limits work" {
+	[ -f /sys/fs/cgroup/cgroup.controllers ] || skip "needs a pure cgroup v2 host (this one: v1 or hybrid)"
+	grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || skip "needs the memory controller enabled at the root"
+	# what systemd's user@UID.service gets: a subtree the user owns, controllers enabled in it
+	local d="/sys/fs/cgroup/rbox-rl-deleg-$$" pid rc=0
+	mkdir "$d" "$d/session"
+	echo "+memory +pids" >"$d/cgroup.subtree_control"
+	chown "$A_UID:$A_GID" "$d" "$d/cgroup.procs" "$d/cgroup.subtree_control" "$d/session" "$d/session/cgroup.procs"
+	run sh -c "echo \$\$ >$d/session/cgroup.procs; exec setpriv --reuid=$A_UID --regid=$A_GID --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg \
+		$RL_RBOX run --rm --memory 64m --pids-limit 50 busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
+	for pid in $(cat "$d/session/cgroup.procs"); do
+		echo "$pid" >/sys/fs/cgroup/cgroup.procs
+	done
+	rmdir "$d/session" && rmdir "$d" || rc=1
+	assert_success
+	assert_output "67108864
+50"
+	[ "$rc" = 0 ]
 }
