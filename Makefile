@@ -305,7 +305,7 @@ completion: $(BUILD)/bin/rbox
 DEPS := build-essential pkg-config libyajl-dev libseccomp-dev libcap-dev libarchive-dev nettle-dev libzstd-dev liblz4-dev libacl1-dev \
         musl-tools \
         bats bats-assert bats-support bats-file busybox-static jq python3-jsonschema \
-        clang-format cppcheck valgrind uidmap iproute2 procps util-linux \
+        clang-format cppcheck valgrind uidmap fuse-overlayfs iproute2 procps util-linux \
         qemu-system-x86 linux-image-amd64 \
         podman buildah conmon containerd runc umoci skopeo hyperfine time catatonit bubblewrap \
         clang libclang-rt-14-dev \

@@ -11,8 +11,9 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build|usernet] (default all; images:
-# the pull and layered-run rows alone; usernet, not in all: slirp4netns vs pasta, its own block).
+# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build|usernet|rootless] (default
+# all; images: the pull and layered-run rows alone; usernet, not in all: slirp4netns vs pasta,
+# its own block; rootless: rbox and podman as a throwaway user).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run),
 # LIB_RUNS (runs per command of the library scenarios, default 1000; QUICK: 100).
 set -uo pipefail
@@ -553,6 +554,76 @@ scenario_usernet() {
 	printf '%s\n' "${parts[@]}" | jq -r '"   \(.thr.name): \(.lat.median_ms * 1000 | round / 1000) ms per request (p95 \(.lat.p95_ms * 1000 | round / 1000)), \(.thr.MB_per_s | round) MB/s"' >&2
 }
 
+# --- rootless: rbox vs podman as an ordinary user (docs/rootless.md) -----------------------------
+# A throwaway user (its own /etc/subuid and /etc/subgid lines, removed again with it) runs
+# `rbox run --rm --network none busybox true` and podman's rootless equivalent (a private store
+# under the user's home, runc, whose rootless mode runs without cgroups here), both through
+# the same setpriv.
+RL_BENCH_USER=
+rootless_bench_cleanup() {
+	set +e
+	[ -n "$RL_BENCH_USER" ] || return 0
+	local f
+	for f in "$RL_BENCH_HOME/xdg/rbox/pause.pid" "$RL_BENCH_HOME/xdg/libpod/tmp/pause.pid"; do
+		[ -f "$f" ] && kill -KILL "$(cut -d' ' -f1 "$f")" 2>/dev/null
+	done
+	sleep 0.2
+	sed -i "/^$RL_BENCH_USER:/d" /etc/subuid /etc/subgid
+	userdel "$RL_BENCH_USER" 2>/dev/null
+	rm -rf "$RL_BENCH_DIR"
+	RL_BENCH_USER=
+}
+
+scenario_rootless() {
+	have useradd && have newuidmap && have setpriv || { say "   (useradd/newuidmap/setpriv missing: rootless skipped)"; return 0; }
+	RL_BENCH_USER="rboxbench$$"
+	RL_BENCH_DIR=$(mktemp -d /tmp/rbox-bench-rl.XXXXXX)
+	chmod 0755 "$RL_BENCH_DIR"
+	RL_BENCH_HOME="$RL_BENCH_DIR/home"
+	trap 'rootless_bench_cleanup; cleanup' EXIT
+	useradd -M -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -s /bin/sh "$RL_BENCH_USER" || { RL_BENCH_USER=; return 0; }
+	local start=$((2000000000 + ($$ % 1000) * 65536)) uid gid
+	echo "$RL_BENCH_USER:$start:65536" >>/etc/subuid
+	echo "$RL_BENCH_USER:$start:65536" >>/etc/subgid
+	uid=$(id -u "$RL_BENCH_USER")
+	gid=$(id -g "$RL_BENCH_USER")
+	mkdir -p "$RL_BENCH_HOME/xdg" "$RL_BENCH_HOME/.config/containers"
+	chmod 0700 "$RL_BENCH_HOME/xdg"
+	cat >"$RL_BENCH_HOME/.config/containers/containers.conf" <<CONF
+[containers]
+netns = "none"
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+CONF
+	echo 'unqualified-search-registries = []' >"$RL_BENCH_HOME/.config/containers/registries.conf"
+	tar -C "$B/rootfs" --numeric-owner -cf "$RL_BENCH_HOME/rootfs.tar" .
+	chown -R "$uid:$gid" "$RL_BENCH_HOME"
+	cat >"$RL_BENCH_DIR/as-user" <<SH
+#!/bin/sh
+exec setpriv --reuid=$uid --regid=$gid --clear-groups env -i PATH=/usr/bin:/bin HOME=$RL_BENCH_HOME XDG_RUNTIME_DIR=$RL_BENCH_HOME/xdg "\$@"
+SH
+	chmod 0755 "$RL_BENCH_DIR/as-user"
+	local as="$RL_BENCH_DIR/as-user" c=()
+	if "$as" "$RBOX" run --rm --network none busybox true >/dev/null; then
+		c+=("rootless rbox run --rm=$as $RBOX run --rm --network none busybox true")
+	else
+		say "   rootless rbox run failed: rbox skipped"
+	fi
+	if have podman && "$as" podman import "$RL_BENCH_HOME/rootfs.tar" localhost/bench-busybox >/dev/null 2>&1 &&
+		"$as" podman run --rm --network none localhost/bench-busybox true >/dev/null 2>&1; then
+		c+=("rootless podman run --rm=$as podman run --rm --network none localhost/bench-busybox true")
+	else
+		say "   rootless podman run failed or podman missing: podman skipped"
+	fi
+	[ ${#c[@]} -gt 0 ] && measure rootless_run "${c[@]}"
+	rootless_bench_cleanup
+	trap cleanup EXIT
+}
+# --- end of the rootless block --------------------------------------------------------------------
+
 machine_json() {
 	jq -n --arg kernel "$(uname -r)" --arg cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" \
 		--argjson cores "$(nproc)" --arg mem "$(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo)" \
@@ -594,6 +665,7 @@ main() {
 	esac
 	case "$only" in all | library) scenario_library ;; esac
 	case "$only" in usernet) setup_rbox && setup_netns && scenario_usernet ;; esac
+	case "$only" in all | rootless) scenario_rootless ;; esac
 	case "$only" in all | manager)
 		if setup_rbox; then
 			setup_podman || true

@@ -24,6 +24,7 @@
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,7 +124,7 @@ static int init_rootfs(struct init_args *a, pid_t host_pid, rbox_err **err)
     struct mount_env env = {
         .cfg = cfg,
         .rootfd = -1,
-        .userns = cfg->linux.ns[NS_USER].present,
+        .userns = cfg->linux.ns[NS_USER].present || userns_unprivileged(),
         .new_cgroupns = cfg->linux.ns[NS_CGROUP].present && !cfg->linux.ns[NS_CGROUP].path,
         .new_netns = cfg->linux.ns[NS_NET].present && !cfg->linux.ns[NS_NET].path,
         .cg = a->cg,

@@ -3,6 +3,7 @@
 #include "mounts.h"
 #include "log.h"
 #include "path.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -452,6 +453,11 @@ static int mount_cgroup(struct mount_env *env, const struct rbox_mount *m, int t
 {
     struct cgroup *cg = env->cg;
     unsigned long flags = m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if ((cg == NULL || cg->n == 0) && userns_unprivileged()) {
+        /* rootless without a delegated cgroup (userns_may_skip_cgroup): nothing to show */
+        log_debug("%s: no cgroup of its own (rootless), not mounted", m->destination);
+        return 0;
+    }
     if (cg == NULL || cg->n == 0)
         return rbox_error(err, ENOENT, "the container has no cgroup to mount");
     if (cg->layout == CG_LAYOUT_V2) {

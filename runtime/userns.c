@@ -167,9 +167,24 @@ static bool resources_beyond_devices(const struct rbox_resources *r)
     return mem || cpu || io || net || r->pids.limit.set || r->n_hugepage_limits || r->n_unified;
 }
 
+bool userns_unprivileged(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        unsigned a, b, c;
+        cached =
+            geteuid() != 0 ||
+            (read_file_at(AT_FDCWD, "/proc/self/uid_map", &text, &len) == 0 &&
+             !(sscanf(text, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u));
+    }
+    return cached;
+}
+
 bool userns_may_skip_cgroup(const struct rbox_config *cfg, int errnum)
 {
-    if (geteuid() == 0 || !(errnum == EACCES || errnum == EPERM || errnum == EROFS))
+    if (!userns_unprivileged() || !(errnum == EACCES || errnum == EPERM || errnum == EROFS))
         return false;
     return !cfg->linux.has_resources || !resources_beyond_devices(&cfg->linux.resources);
 }

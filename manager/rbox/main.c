@@ -6,6 +6,7 @@
 #include "proto.h"
 #include "rtclient.h"
 #include "store.h"
+#include "rootless.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,12 @@ static const char usage[] =
     "      --root DIR      store directory (default $RBOX_ROOT, else " DEFAULT_ROOT ")\n"
     "      --runroot DIR   runtime directory (default $RBOX_RUNROOT, else " DEFAULT_RUNROOT ")\n"
     "  -v, --version       print the version\n"
+
     "  -h, --help          print this help (rbox help COMMAND: a command's help)\n"
+    "\n"
+    "Run by an ordinary user, rbox is rootless: the store is $XDG_DATA_HOME/rbox\n"
+    "(~/.local/share/rbox), the run dir $XDG_RUNTIME_DIR/rbox, the config\n"
+    "$XDG_CONFIG_HOME/rbox/rbox.conf, ids from /etc/subuid and /etc/subgid (docs/rootless.md).\n"
     "\n"
     "Commands:\n";
 
@@ -183,11 +189,23 @@ int main(int argc, char **argv)
         struct cmd_ctx help_ctx = { .s = NULL };
         return dispatch(&help_ctx, argc - p.i, argv + p.i);
     }
-    if (geteuid() != 0) {
-        rbox_error(&err, 0,
-                   "rbox needs root (it mounts overlay filesystems and creates "
-                   "namespaces)");
-        return cmd_fail(err);
+    /* an ordinary user: the user's dirs, inside the user's namespaces (rootless.h) */
+    _cleanup_free_ char *uroot = NULL, *urunroot = NULL;
+    if (rootless_init()) {
+        if (rootless_dirs(&uroot, &urunroot, &err) < 0)
+            return cmd_fail(err);
+        if (root == NULL && !(getenv("RBOX_ROOT") && *getenv("RBOX_ROOT")))
+            root = uroot;
+        if (runroot == NULL && !(getenv("RBOX_RUNROOT") && *getenv("RBOX_RUNROOT")))
+            runroot = urunroot;
+        else if (runroot == NULL)
+            runroot = getenv("RBOX_RUNROOT");
+        /* `system check` reports a bad setup line by line instead */
+        bool check = p.i + 1 < argc && strcmp(argv[p.i], "system") == 0 &&
+                     strcmp(argv[p.i + 1], "check") == 0;
+        if (rootless_enter(root ? root : getenv("RBOX_ROOT"), runroot, &err) < 0 && !check)
+            return cmd_fail(err);
+        rbox_err_free(steal_pointer(&err));
     }
     struct store s;
     if (store_open(&s, root, runroot, &err) < 0)

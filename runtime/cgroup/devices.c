@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include "cgroup_internal.h"
+#include "log.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,6 +224,12 @@ int cg_v2_devices(const char *dir, const struct rbox_resources *res, rbox_err **
     _cleanup_free_ struct dev_exception *ex = s.ex;
     if (s.default_allow && s.n == 0)
         return 0; /* no program: everything is allowed */
+    /* rootless (a delegated subtree): the kernel loads no device program for a user namespace's
+     * root, and needs none there: no mknod, only the nodes bound in (as runc and crun) */
+    if (userns_unprivileged()) {
+        log_debug("linux.resources.devices: left to the user namespace (rootless)");
+        return 0;
+    }
     struct prog p = { NULL, 0 };
     emit_prologue(&p);
     for (size_t i = 0; i < s.n; i++)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "bundle.h"
 #include "json.h"
+#include "rootless.h"
 #include "spec.h"
 #include "util.h"
 
@@ -203,6 +204,33 @@ static void confinement(json_w *w, const struct ctr_spec *s)
     bundle_seccomp(w, &s->sbx, bundle_capability_set(s));
 }
 
+/* --userns keep-id (rootless only, container/rootless_spec.c): a user namespace of the
+ * container's own in which the user is itself (store/rootless.c has the maps) */
+static void keep_id_userns(json_w *w)
+{
+    jw_obj_open(w);
+    jw_kstr(w, "type", "user");
+    jw_obj_close(w);
+}
+
+static void keep_id_maps(json_w *w)
+{
+    for (int k = 0; k < 2; k++) {
+        _cleanup_free_ uint32_t(*m)[3] = NULL;
+        size_t n = rootless_keepid_map(k == 0, &m);
+        jw_key(w, k == 0 ? "uidMappings" : "gidMappings");
+        jw_arr_open(w);
+        for (size_t i = 0; i < n; i++) {
+            jw_obj_open(w);
+            jw_kuint(w, "containerID", m[i][0]);
+            jw_kuint(w, "hostID", m[i][1]);
+            jw_kuint(w, "size", m[i][2]);
+            jw_obj_close(w);
+        }
+        jw_arr_close(w);
+    }
+}
+
 void bundle_linux(json_w *w, const struct store *st, const struct ctr_spec *s, const char *netns)
 {
     jw_key(w, "linux");
@@ -236,7 +264,11 @@ void bundle_linux(json_w *w, const struct store *st, const struct ctr_spec *s, c
             jw_kstr(w, "path", netns);
         jw_obj_close(w);
     }
+    if (str_eq(s->ns.userns, "keep-id"))
+        keep_id_userns(w);
     jw_arr_close(w);
+    if (str_eq(s->ns.userns, "keep-id"))
+        keep_id_maps(w);
     if (!s->rf.privileged) /* --privileged: nothing masked, no seccomp (docker) */
         confinement(w, s);
     jw_obj_close(w);

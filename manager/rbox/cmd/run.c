@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "netsetup.h"
 #include "registry.h"
+#include "rootless_spec.h"
 #include "ctr.h"
 #include "log.h"
 #include "mcli.h"
@@ -118,7 +119,8 @@
     "      --uts host             the host's host name (no --hostname then)\n"                 \
     "      --cgroupns host|private\n"                                                          \
     "                             the cgroup namespace (default: its own)\n"                   \
-    "      --userns host          accepted (root's containers use no user namespace)\n"        \
+    "      --userns host|keep-id  host: accepted (root's containers use no user namespace);\n" \
+    "                             keep-id (rootless rbox only): your own uid and gid inside\n" \
     "      --log-opt max-size=SIZE|max-file=N\n"                                               \
     "                             rotate the container's log at SIZE, keeping N files\n"       \
     "                             (default: rbox.conf's log_max_size, log_max_file)\n"
@@ -466,7 +468,7 @@ static int parse_request(struct cmd_ctx *c, int argc, char **argv, bool run, str
         return -1;
     if (r->spec.cgroup_parent == NULL)
         r->spec.cgroup_parent = xstrdup(cgp && *cgp ? cgp : conf->cgroup_parent);
-    if (net_create_check(c->s, &r->spec, err) < 0 ||
+    if (rootless_spec_check(&r->spec, err) < 0 || net_create_check(c->s, &r->spec, err) < 0 ||
         ns_flags_check(c->s, &r->spec.ns, r->spec.hostname != NULL, err) < 0 ||
         resolve_image(c->s, r, img, err) < 0 ||
         net_req_publish_all(&r->spec.net, img->config, err) < 0)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "mcli.h"
 #include "proto.h"
+#include "rootless.h"
 #include "util.h"
 #include "pidfd.h"
 
@@ -49,7 +50,10 @@ static const char check_usage[] =
     "WARN (optional: some flags or report fields will not work). Items: rbox-runtime and\n"
     "rbox-monitor, the kernel, namespaces (each unshared in a child process), the cgroup\n"
     "layout and controllers, seccomp and its actions, pidfd, overlayfs (an overlay mounted in\n"
-    "the store), user namespaces. Exits 1 when something rbox needs is missing.\n";
+    "the store), user namespaces, and rootless mode (docs/rootless.md): the user's\n"
+    "/etc/subuid and /etc/subgid ranges, newuidmap/newgidmap, overlay in a user namespace or\n"
+    "fuse-overlayfs, slirp4netns/pasta, a delegated cgroup v2 subtree. Exits 1 when something\n"
+    "rbox needs is missing (for an ordinary user: what rootless mode needs).\n";
 
 enum verdict { PASS, WARN, FAIL };
 
@@ -323,6 +327,85 @@ static void check_userns(struct checker *c)
              e ? strerror(e) : "ok");
 }
 
+/* ---- rootless mode (docs/rootless.md): one line each; required items FAIL only for a user ---- */
+
+static bool in_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+    char *save = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        _cleanup_free_ char *cand = xasprintf("%s/%s", dir, name);
+        if (access(cand, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void check_subids(struct checker *c, bool user, bool uid)
+{
+    const char *file = uid ? "/etc/subuid" : "/etc/subgid";
+    const char *what = uid ? "rootless: subuid" : "rootless: subgid";
+    if (!user) {
+        _cleanup_free_ char *text = NULL;
+        size_t n = 0;
+        if (read_file_at(AT_FDCWD, file, &text, NULL) == 0)
+            for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                n += *l != '#' && strchr(l, ':') != NULL;
+        line(c, n ? PASS : WARN, what, "%s: %zu range%s", file, n, n == 1 ? "" : "s");
+        return;
+    }
+    struct subid_range *r = NULL;
+    size_t n = 0;
+    _cleanup_err_ rbox_err *err = NULL;
+    if (rootless_subids(uid, &r, &n, &err) < 0 || n == 0)
+        line(c, FAIL, what, "no range for uid %u in %s (usermod --add-sub%cids)",
+             (unsigned)rootless_uid(), file, uid ? 'u' : 'g');
+    else
+        line(c, PASS, what, "%s: %u ids from %u", file, r[0].count, r[0].start);
+    free(r);
+}
+
+static void check_rootless(struct checker *c, const struct store *s)
+{
+    bool user = rootless();
+    enum verdict need = user ? FAIL : WARN;
+    check_subids(c, user, true);
+    check_subids(c, user, false);
+    static const char *const helpers[] = { "newuidmap", "newgidmap" };
+    for (size_t i = 0; i < ARRAY_SIZE(helpers); i++) {
+        bool ok = in_path(helpers[i]);
+        line(c, ok ? PASS : need, helpers[i], ok ? "found" : "missing (Debian package uidmap)");
+    }
+    struct utsname u;
+    uname(&u);
+    unsigned maj = 0, min = 0;
+    sscanf(u.release, "%u.%u", &maj, &min);
+    bool kovl = maj > 5 || (maj == 5 && min >= 11), fuse = in_path("fuse-overlayfs");
+    _cleanup_free_ char *rec = NULL;
+    if (user && read_file_at(s->root_fd, "storage-driver", &rec, NULL) == 0)
+        rec[strcspn(rec, "\n")] = '\0';
+    if (rec)
+        line(c, PASS, "rootless: overlay", "the store uses %s (recorded in %s/storage-driver)", rec,
+             s->root);
+    else
+        line(c, kovl || fuse ? PASS : need, "rootless: overlay",
+             "overlay in a user namespace: %s; "
+             "fuse-overlayfs: %s",
+             kovl ? "ok (kernel >= 5.11)" : "missing (kernel < 5.11)", fuse ? "ok" : "missing");
+    bool slirp = in_path("slirp4netns"), pasta = in_path("pasta");
+    line(c, slirp || pasta ? PASS : WARN, "rootless: network", "slirp4netns: %s; pasta: %s",
+         slirp ? "ok" : "missing", pasta ? "ok" : "missing");
+    _cleanup_free_ char *parent = NULL;
+    const char *why = "run this check as the user";
+    bool deleg = user && rootless_cgroup_delegated(&parent, &why);
+    if (deleg)
+        line(c, PASS, "rootless: cgroups", "delegated v2 subtree %s: limits work", parent);
+    else
+        line(c, WARN, "rootless: cgroups", "no delegated cgroup v2 subtree (%s): limits refused",
+             why);
+}
+
 static int system_check(struct cmd_ctx *ctx, int argc, char **argv)
 {
     struct margs p = {
@@ -347,6 +430,7 @@ static int system_check(struct cmd_ctx *ctx, int argc, char **argv)
     check_pidfd(&c);
     check_overlay(&c, ctx->s);
     check_userns(&c);
+    check_rootless(&c, ctx->s);
     if (c.failed)
         printf("\n%d required item%s missing: rbox cannot run containers on this host\n", c.failed,
                c.failed == 1 ? " is" : "s are");

@@ -48,12 +48,13 @@ bool ns_flags_flag(struct ns_flags *f, const char *name, const char *v, rbox_err
     else if (str_eq(name, "cgroupns"))
         *rc = set(&f->cgroupns, name, v, false, false, err);
     else if (str_eq(name, "userns")) {
-        /* rbox runs containers without a user namespace: host is what it does already */
-        *rc = str_eq(v, "") || str_eq(v, "host")
+        /* root's containers have no user namespace: host is what they do already; keep-id is
+         * rootless rbox's (container/rootless_spec.c) */
+        *rc = str_eq(v, "") || str_eq(v, "host") || str_eq(v, "keep-id")
                   ? 0
                   : rbox_error(err, 0,
-                               "invalid value \"%s\" for --userns: only host (rbox's containers "
-                               "of root use no user namespace)",
+                               "invalid value \"%s\" for --userns: host or keep-id (rbox's "
+                               "containers of root use no user namespace)",
                                v);
         free(f->userns);
         f->userns = *rc == 0 && *v ? xstrdup(v) : NULL;

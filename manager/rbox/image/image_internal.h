@@ -82,6 +82,11 @@ static inline bool strv_contains(char *const *v, const char *s)
     return false;
 }
 
+/* ovldriver.c: 1 when the store mounts with fuse-overlayfs (chosen once, recorded), 0 for the
+ * kernel's overlay; and the fuse-overlayfs mount (opts relative to <root>/images). */
+int ovl_driver_fuse(const struct store *s, rbox_err **err);
+int ovl_fuse_mount(const struct store *s, const char *target, const char *opts, rbox_err **err);
+
 /* import.c */
 /* Build the built-in busybox image from the host's static /bin/busybox. Needs the store lock. */
 int builtin_busybox_create(struct store *s, rbox_err **err);

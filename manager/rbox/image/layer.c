@@ -367,6 +367,11 @@ int image_mount_overlay(const struct store *s, const struct image *img, const ch
         if (symlinkat(tgt, s->root_fd, link) < 0 && errno != EEXIST)
             return rbox_error(err, errno, "linking layer %.12s", h);
     }
+    int fuse = ovl_driver_fuse(s, err);
+    if (fuse < 0)
+        return -1;
+    if (fuse)
+        return ovl_fuse_mount(s, target, opts, err);
     /* absolute l/ paths when they fit the page (no child to fork), else relative ones */
     size_t abs_len = strlen(opts) + img->n_layers * (strlen(s->root) + 8) + 1;
     if (abs_len <= 4096 && !strpbrk(s->root, ",:")) {

@@ -4,6 +4,7 @@
 #include "conf.h"
 #include "network.h"
 #include "usernet.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -228,6 +229,11 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
                               m0);
         return 0;
     }
+    if (rootless())
+        return rbox_error(err, 0,
+                          "--network %s: rootless rbox has no bridge networks (use --network none "
+                          "or host)",
+                          m0);
     *mode = xstrdup("bridge");
     if (r->ip && n > 1)
         return rbox_error(err, 0, "--ip needs exactly one --network (use network connect --ip)");

@@ -1,6 +1,7 @@
 /* conf.c - /etc/rbox/rbox.conf: a flat subset of TOML (conf.h). */
 #define _GNU_SOURCE
 #include "conf.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <errno.h>
@@ -127,7 +128,8 @@ static int parse_value(const struct key *k, struct rbox_conf *c, const char *p, 
 
 static void set_defaults(struct rbox_conf *c)
 {
-    c->default_network = xstrdup("bridge");
+    /* rootless: no bridge (rootless.h names the one place to change) */
+    c->default_network = xstrdup(rootless() ? ROOTLESS_DEFAULT_NETWORK : "bridge");
     c->default_subnet = xstrdup("10.77.0.0/24");
     c->subnet_pool = xstrdup("10.78.0.0/16");
     c->cgroup_parent = xstrdup("/rbox");
@@ -204,8 +206,9 @@ int rbox_conf_get(const struct rbox_conf **out, rbox_err **err)
     if (!loaded) {
         const char *path = getenv("RBOX_CONFIG");
         bool explicit = path && *path;
+        _cleanup_free_ char *user_path = rootless() ? rootless_conf_path() : NULL;
         if (!explicit)
-            path = RBOX_CONF_DEFAULT;
+            path = user_path ? user_path : RBOX_CONF_DEFAULT;
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         if (read_file_at(AT_FDCWD, path, &text, &len) < 0) {

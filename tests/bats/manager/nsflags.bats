@@ -63,7 +63,9 @@ refused() { # TEXT ARGS...
 	refused 'invalid value "bogus" for --pid' run --pid bogus busybox true
 	refused 'invalid value "container:" for --ipc' run --ipc container: busybox true
 	refused 'invalid value "container:x" for --uts' run --uts container:x busybox true
-	refused 'invalid value "keep-id" for --userns' run --userns keep-id busybox true
+	refused 'invalid value "auto" for --userns' run --userns auto busybox true
+	# keep-id is rootless rbox's (rootless.bats)
+	refused '--userns keep-id: only rootless rbox' run --userns keep-id busybox true
 	refused 'invalid value "x" for --cgroupns' create --cgroupns x busybox true
 }
 
