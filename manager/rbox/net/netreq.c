@@ -231,8 +231,8 @@ int net_req_finish(struct net_req *r, char **mode, rbox_err **err)
     }
     if (rootless())
         return rbox_error(err, 0,
-                          "--network %s: rootless rbox has no bridge networks (use --network none "
-                          "or host)",
+                          "--network %s: rootless rbox has no bridge networks (use --network "
+                          "slirp4netns, pasta, none or host)",
                           m0);
     *mode = xstrdup("bridge");
     if (r->ip && n > 1)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "conf.h"
 #include "rootless.h"
+#include "usernet.h"
 #include "util.h"
 
 #include <errno.h>
@@ -128,8 +129,8 @@ static int parse_value(const struct key *k, struct rbox_conf *c, const char *p, 
 
 static void set_defaults(struct rbox_conf *c)
 {
-    /* rootless: no bridge (rootless.h names the one place to change) */
-    c->default_network = xstrdup(rootless() ? ROOTLESS_DEFAULT_NETWORK : "bridge");
+    /* rootless: no bridge; user-mode networking (usernet.c picks slirp4netns or pasta) */
+    c->default_network = xstrdup(rootless() ? usernet_rootless_default() : "bridge");
     c->default_subnet = xstrdup("10.77.0.0/24");
     c->subnet_pool = xstrdup("10.78.0.0/16");
     c->cgroup_parent = xstrdup("/rbox");

@@ -16,9 +16,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The network a rootless container gets when neither --network nor rbox.conf names one: the one
- * place to change it (slirp4netns/pasta when they are wired in). */
-#define ROOTLESS_DEFAULT_NETWORK "none"
 
 /* One range of /etc/subuid or /etc/subgid. */
 struct subid_range {

@@ -40,6 +40,13 @@ setup_file() {
 	export RL_USERS
 	RL_RBOX="$(cd "$RBOX_BUILD" && pwd)/bin/rbox"
 	export RL_RBOX
+	# every rootless rbox runs in this file's own network namespace: the default network is
+	# slirp4netns, and published ports serve on this namespace's 127.0.0.1
+	RL_NETNS="rbxrl-$$"
+	ip netns add "$RL_NETNS"
+	ip -n "$RL_NETNS" link set lo up
+	RL_NS="nsenter --net=/run/netns/$RL_NETNS"
+	export RL_NETNS RL_NS
 	# the built-in busybox image, made once per user store
 	as A "$RL_RBOX" image inspect busybox >/dev/null
 }
@@ -61,6 +68,7 @@ teardown_file() {
 		rm -rf "/tmp/rbox-run-${name}"
 	done
 	[ -n "${RL_DIR:-}" ] && rm -rf "$RL_DIR"
+	[ -n "${RL_NETNS:-}" ] && ip netns del "$RL_NETNS" 2>/dev/null
 	return 0
 }
 
@@ -83,7 +91,7 @@ teardown() {
 as() {
 	local u="${1}_UID" g="${1}_GID" h="${1}_HOME"
 	shift
-	setpriv --reuid="${!u}" --regid="${!g}" --clear-groups \
+	$RL_NS setpriv --reuid="${!u}" --regid="${!g}" --clear-groups \
 		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="${!h}" XDG_RUNTIME_DIR="${!h}/xdg" \
 		${RL_ENV:-} "$@" 3>&-
 }
@@ -122,7 +130,7 @@ ra() {
 	rm -rf "$run"
 	# C has no ranges: the bad dir is refused before the ranges matter
 	mkdir -m 0700 "$run"
-	run setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
+	run $RL_NS setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$C_HOME" "$RL_RBOX" ps
 	rmdir "$run"
 	assert_failure
@@ -130,7 +138,7 @@ ra() {
 	assert_output --partial "$run"
 	assert_output --partial "belongs to uid 0"
 	# A, without XDG_RUNTIME_DIR: /tmp/rbox-run-UID, 0700, the user's
-	run setpriv --reuid="$A_UID" --regid="$A_GID" --clear-groups \
+	run $RL_NS setpriv --reuid="$A_UID" --regid="$A_GID" --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$A_HOME" "$RL_RBOX" run --rm busybox true
 	assert_success
 	assert_equal "$(stat -c '%u %a' "/tmp/rbox-run-$A_UID")" "$A_UID 700"
@@ -213,13 +221,49 @@ $A_UID:$A_GID"
 	assert_success
 }
 
+@test "rootless: the default network is slirp4netns; a published port serves on 127.0.0.1; nothing is left" {
+	command -v slirp4netns >/dev/null || skip "needs slirp4netns"
+	command -v curl >/dev/null || skip "needs curl"
+	run ra run --rm busybox sh -c 'ip -4 addr show tap0; cat /etc/resolv.conf'
+	assert_success
+	assert_output --partial "inet 10.0.2.100/24"
+	assert_output --partial "nameserver 10.0.2.3"
+	mkdir -p "$A_HOME/www"
+	echo served-rootless >"$A_HOME/www/index.html"
+	chown -R "$A_UID:$A_GID" "$A_HOME/www"
+	local port=$((20000 + $$ % 20000)) i pid
+	run ra run -d --name web -p "127.0.0.1:$port:80" -v "$A_HOME/www:/www:ro" busybox httpd -f -p 80 -h /www
+	assert_success
+	for i in $(seq 50); do
+		$RL_NS curl -sf "http://127.0.0.1:$port/" >/dev/null && break
+		sleep 0.1
+	done
+	run $RL_NS curl -sf "http://127.0.0.1:$port/"
+	assert_output served-rootless
+	run ra port web
+	assert_output "80/tcp -> 127.0.0.1:$port"
+	pid=$(pgrep -u "$A_UID" -x slirp4netns)
+	assert [ -n "$pid" ]
+	run ra rm -f web
+	assert_success
+	# the helper is gone with its container (by its PID)
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run kill -0 "$pid"
+	assert_failure
+	run $RL_NS curl -sf "http://127.0.0.1:$port/"
+	assert_failure
+}
+
 @test "rootless: --network none and host work, bridge networks are refused with one line" {
 	run ra run --rm --network none busybox sh -c 'ls /sys/class/net'
 	assert_success
 	assert_output lo
-	run ra run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
+	run ra run --rm --network host busybox readlink /proc/self/ns/net
 	assert_success
-	assert_equal "$output" "$(ls /sys/class/net | wc -l)"
+	assert_equal "$output" "$($RL_NS readlink /proc/self/ns/net)"
 	run ra run --rm --network bridge busybox true
 	assert_failure
 	assert_equal "${#lines[@]}" 1
@@ -273,7 +317,7 @@ $A_UID:$A_GID"
 	# B's namespace does not exist yet when its run dir is new
 	local bin="$RL_DIR/nobin"
 	mkdir -p "$bin"
-	run setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
+	run $RL_NS setpriv --reuid="$C_UID" --regid="$C_GID" --clear-groups \
 		env -i PATH="$bin" HOME="$C_HOME" XDG_RUNTIME_DIR="$C_HOME/xdg" "$RL_RBOX" run --rm busybox true
 	assert_failure
 	assert_equal "${#lines[@]}" 1
@@ -286,19 +330,20 @@ $A_UID:$A_GID"
 @test "rootless: pull from a registry; the layers' root files belong to the user's mapped root" {
 	command -v docker-registry >/dev/null || skip "docker-registry is not installed (make deps)"
 	command -v skopeo >/dev/null || skip "skopeo is not installed (make deps)"
+	# the registry serves in the file's network namespace, where the user's rbox runs
 	local dir="$BATS_TEST_TMPDIR/reg" port pid i
 	mkdir -p "$dir/storage"
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$($RL_NS python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
 		"$dir/storage" "$port" >"$dir/config.yml"
-	env -u REGISTRY_AUTH_FILE timeout 600 docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
+	$RL_NS env -u REGISTRY_AUTH_FILE timeout 600 docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
 	pid=$!
 	for i in $(seq 100); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+		$RL_NS curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
 		sleep 0.1
 	done
 	python3 "$REPO_ROOT/tests/helpers/mkoci.py" image "$dir/src" v1 --layer /bin/busybox:/bin/busybox >/dev/null
-	skopeo copy -q --dest-tls-verify=false "oci:$dir/src:v1" "docker://127.0.0.1:$port/rl/img:v1" >/dev/null
+	$RL_NS skopeo copy -q --dest-tls-verify=false "oci:$dir/src:v1" "docker://127.0.0.1:$port/rl/img:v1" >/dev/null
 	run ra pull -q --tls-verify=false "127.0.0.1:$port/rl/img:v1"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
@@ -316,7 +361,7 @@ $A_UID:$A_GID"
 
 @test "rootless: run -it and build as the user" {
 	command -v script >/dev/null || skip "needs script (util-linux)"
-	run script -qec "setpriv --reuid=$A_UID --regid=$A_GID --clear-groups env -i PATH=/usr/bin:/bin \
+	run script -qec "$RL_NS setpriv --reuid=$A_UID --regid=$A_GID --clear-groups env -i PATH=/usr/bin:/bin \
 HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tty; id -u'" /dev/null </dev/null
 	assert_success
 	# (the pty echoes script's NUL as ^@ somewhere in the output)
@@ -465,7 +510,7 @@ HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg $RL_RBOX run -it --rm busybox sh -c 'tt
 	mkdir "$d" "$d/session"
 	echo "+memory +pids" >"$d/cgroup.subtree_control"
 	chown "$A_UID:$A_GID" "$d" "$d/cgroup.procs" "$d/cgroup.subtree_control" "$d/session" "$d/session/cgroup.procs"
-	run sh -c "echo \$\$ >$d/session/cgroup.procs; exec setpriv --reuid=$A_UID --regid=$A_GID --clear-groups \
+	run sh -c "echo \$\$ >$d/session/cgroup.procs; exec $RL_NS setpriv --reuid=$A_UID --regid=$A_GID --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME=$A_HOME XDG_RUNTIME_DIR=$A_HOME/xdg \
 		$RL_RBOX run --rm --memory 64m --pids-limit 50 busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
 	for pid in $(cat "$d/session/cgroup.procs"); do
