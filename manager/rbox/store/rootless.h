@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-
 /* One range of /etc/subuid or /etc/subgid. */
 struct subid_range {
     uint32_t start, count;
