@@ -85,10 +85,6 @@ void api_upgrade_done(struct api_upgrade *up);
 /* A connection in use outside libmicrohttpd's count (relays): the idle timer waits for it. */
 void api_busy(int delta);
 
-/* Events (system.c): a container lifecycle event for /events listeners. */
-void api_event(const char *type, const char *action, const char *id, const char *name,
-               const char *image);
-
 /* Endpoints. */
 int api_ping(struct api_req *r);
 int api_version(struct api_req *r);

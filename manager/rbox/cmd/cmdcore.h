@@ -55,4 +55,18 @@ void stats_sample(struct store *s, const char *id, struct stats_sample *out);
 /* ctl.c: rename a container (the name checked as rbox rename's). */
 int ctr_rename(struct store *s, const char *id, const char *name, rbox_err **err);
 
+/* events.c: the store's event log (rbox events): lines from since on (0: only new ones) until
+ * until (0: forever), those matching every filter key (K=V; one key given twice: either).
+ * emit gets each line with its parsed object, and (NULL, NULL) about ten times a second while
+ * waiting; it returns 1 to go on, 0 to stop, -1 on error (err filled). */
+struct events_req {
+    int64_t since, until; /* ns since the epoch */
+    char *const *filters;
+    int (*emit)(void *ud, const char *line, yajl_val ev, rbox_err **err);
+    void *ud;
+};
+int events_run(struct store *s, struct events_req *q, rbox_err **err);
+/* A K=V filter events_run knows (container, event, image, network, type, volume). */
+int events_filter_check(const char *kv, rbox_err **err);
+
 #endif
