@@ -34,6 +34,8 @@ struct api_req {
     size_t nseg;
     const char *body; /* NUL-terminated (empty when none) */
     size_t body_len;
+    int body_fd; /* uploads (images/load, build, archive PUT): the body as a file at offset 0;
+                  * else -1 */
 };
 
 /* The endpoints: each queues one response and returns MHD_YES/MHD_NO (as an int). */
@@ -47,6 +49,8 @@ int api_error(struct api_req *r, unsigned status, const char *fmt, ...) PRINTF(3
  * 500). Frees err. */
 int api_fail(struct api_req *r, rbox_err *err, unsigned dflt);
 int api_no_content(struct api_req *r);
+/* One line of docker's progress stream: {"key": text}\n (allocated). */
+char *api_stream_line(const char *key, const char *text);
 
 /* Query parameters. */
 const char *api_query(struct api_req *r, const char *key);
@@ -94,6 +98,11 @@ int api_df(struct api_req *r);
 int api_images_list(struct api_req *r);
 int api_image_inspect(struct api_req *r);
 int api_image_create(struct api_req *r); /* a pull (images/create?fromImage=) */
+/* images.c: images/NAME... (names with slashes): the endpoint for method and path, or NULL */
+api_fn api_image_route(const char *method, char **seg, size_t nseg);
+int api_images_get(struct api_req *r);
+int api_images_load(struct api_req *r);
+int api_images_prune(struct api_req *r);
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
 int api_volume_inspect(struct api_req *r);

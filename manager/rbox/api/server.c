@@ -93,6 +93,20 @@ int api_json(struct api_req *r, unsigned status, json_w *w)
     return api_reply(r, status, "application/json", body, strlen(body));
 }
 
+char *api_stream_line(const char *key, const char *text)
+{
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kstr(&w, key, text);
+    jw_obj_close(&w);
+    size_t len;
+    const char *t = jw_text(&w, &len);
+    char *line = xasprintf("%.*s\n", (int)len, t);
+    jw_free(&w);
+    return line;
+}
+
 int api_no_content(struct api_req *r)
 {
     return api_reply(r, MHD_HTTP_NO_CONTENT, NULL, NULL, 0);
@@ -127,7 +141,8 @@ int api_fail(struct api_req *r, rbox_err *err, unsigned dflt)
         status = MHD_HTTP_NOT_FOUND;
     else if (strstr(msg, "already in use") || strstr(msg, "is running") ||
              strstr(msg, "not running") || strstr(msg, "keeps running") ||
-             strstr(msg, "is in use") || strstr(msg, "already exists"))
+             strstr(msg, "is in use") || strstr(msg, "already exists") ||
+             strstr(msg, "must be forced"))
         status = MHD_HTTP_CONFLICT;
     _cleanup_free_ char *text = xstrdup(msg);
     if (str_has_prefix(text, "no such "))
@@ -285,6 +300,9 @@ static const struct route {
     { "DELETE", "containers/*", api_ctr_delete },
     { "GET", "images/json", api_images_list },
     { "POST", "images/create", api_image_create },
+    { "GET", "images/get", api_images_get },
+    { "POST", "images/load", api_images_load },
+    { "POST", "images/prune", api_images_prune },
     { "GET", "volumes", api_volumes_list },
     { "POST", "volumes/create", api_volume_create },
     { "GET", "volumes/*", api_volume_inspect },
@@ -347,7 +365,7 @@ static int version_cmp(const char *a, const char *b)
 }
 
 static int dispatch(struct store *s, struct MHD_Connection *conn, const char *url,
-                    const char *method, const char *body, size_t body_len)
+                    const char *method, const char *body, size_t body_len, int body_fd)
 {
     size_t nseg;
     char *version;
@@ -360,8 +378,10 @@ static int dispatch(struct store *s, struct MHD_Connection *conn, const char *ur
                          .seg = seg,
                          .nseg = nseg,
                          .body = body ? body : "",
-                         .body_len = body_len };
+                         .body_len = body_len,
+                         .body_fd = body_fd };
     int ret;
+    api_fn image_fn;
     if (version && version_cmp(version, API_VERSION) > 0) {
         ret = api_error(&r, MHD_HTTP_BAD_REQUEST,
                         "client version %s is too new. Maximum supported API version is "
@@ -372,10 +392,9 @@ static int dispatch(struct store *s, struct MHD_Connection *conn, const char *ur
                         "client version %s is too old. Minimum supported API version is %s, "
                         "please upgrade your client to a newer version",
                         version, API_MIN_VERSION);
-    } else if (nseg >= 3 && strcmp(seg[0], "images") == 0 && strcmp(seg[nseg - 1], "json") == 0 &&
-               strcmp(method, "GET") == 0) {
+    } else if ((image_fn = api_image_route(method, seg, nseg)) != NULL) {
         /* an image name may hold slashes: images/library/busybox/json */
-        ret = api_image_inspect(&r);
+        ret = image_fn(&r);
     } else {
         const struct route *rt = routes;
         while (rt->method && !(strcmp(rt->method, method) == 0 && route_match(rt, seg, nseg)))
@@ -393,7 +412,17 @@ struct body {
     char *buf;
     size_t len;
     bool too_big;
+    int fd; /* an upload (images/load, build): the body in an unnamed file of the store; else -1 */
 };
+
+/* Endpoints whose body is an archive: kept in a file, not in memory, and not bounded by
+ * BODY_MAX. */
+static bool is_upload(const char *url, const char *method)
+{
+    return strcmp(method, "POST") == 0 &&
+           (str_has_suffix(url, "/images/load") || str_has_suffix(url, "/build") ||
+            strstr(url, "/archive") != NULL);
+}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *data,
@@ -401,8 +430,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)version;
     struct body *b = *con_cls;
+    struct store *st = cls;
     if (b == NULL) {
-        *con_cls = xzalloc(sizeof(struct body));
+        b = xzalloc(sizeof(struct body));
+        b->fd = -1;
+        if (is_upload(url, method) || strcmp(method, "PUT") == 0)
+            b->fd = open(st->root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        *con_cls = b;
+        return MHD_YES;
+    }
+    if (*data_size && b->fd >= 0) {
+        if (write_all(b->fd, data, *data_size) < 0)
+            b->too_big = true; /* the store's disk is full: answered below */
+        *data_size = 0;
         return MHD_YES;
     }
     if (*data_size) {
@@ -422,11 +462,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         fprintf(stderr, "api: %s %s\n", method, url);
     if (b->too_big) {
         struct api_req r = { .conn = conn };
+        if (b->fd >= 0)
+            return api_error(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "storing the request body: %s",
+                             strerror(ENOSPC))
+                       ? MHD_YES
+                       : MHD_NO;
         return api_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %u bytes", BODY_MAX)
                    ? MHD_YES
                    : MHD_NO;
     }
-    return dispatch(cls, conn, url, method, b->buf, b->len) ? MHD_YES : MHD_NO;
+    if (b->fd >= 0)
+        lseek(b->fd, 0, SEEK_SET);
+    return dispatch(cls, conn, url, method, b->buf, b->len, b->fd) ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -436,6 +483,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct body *b = *con_cls;
     if (b) {
         free(b->buf);
+        if (b->fd >= 0)
+            close(b->fd);
         free(b);
         *con_cls = NULL;
     }

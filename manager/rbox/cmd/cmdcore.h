@@ -55,6 +55,16 @@ void stats_sample(struct store *s, const char *id, struct stats_sample *out);
 /* ctl.c: rename a container (the name checked as rbox rename's). */
 int ctr_rename(struct store *s, const char *id, const char *name, rbox_err **err);
 
+/* imagecmd.c: rbox history's rows, newest first (strings point into img's config); top: the
+ * image's own entry (the others are "<missing>"). Free *out. */
+struct history_row {
+    const char *created_by, *comment;
+    int64_t created_ns;
+    uint64_t size;
+    bool top;
+};
+size_t history_rows(const struct image *img, struct history_row **out);
+
 /* events.c: the store's event log (rbox events): lines from since on (0: only new ones) until
  * until (0: forever), those matching every filter key (K=V; one key given twice: either).
  * emit gets each line with its parsed object, and (NULL, NULL) about ten times a second while
