@@ -5,6 +5,8 @@
 #include "api.h"
 #include "cmdcore.h"
 #include "image.h"
+#include "ref.h"
+#include "registry.h"
 #include "util.h"
 
 #include <errno.h>
@@ -308,6 +310,187 @@ int api_images_prune(struct api_req *r)
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
+/* ---- push ---- */
+
+static int b64_val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+' || c == '-')
+        return 62;
+    if (c == '/' || c == '_')
+        return 63;
+    return -1;
+}
+
+/* base64 or base64url, padded or not; NULL when malformed */
+static char *b64_decode(const char *in)
+{
+    size_t n = strlen(in), k = 0;
+    char *out = xzalloc(n + 1);
+    unsigned acc = 0;
+    int bits = 0;
+    for (const char *p = in; *p && *p != '='; p++) {
+        int v = b64_val((unsigned char)*p);
+        if (v < 0) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[k++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    return out;
+}
+
+static char *b64_encode(const char *in)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in);
+    char *out = xzalloc(4 * (n / 3 + 1) + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
+        out[k++] = tab[(v >> 18) & 63];
+        out[k++] = tab[(v >> 12) & 63];
+        out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[k++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    return out;
+}
+
+/* X-Registry-Auth ({"username", "password", "serveraddress"}, base64url) as an auth file of
+ * the format rbox login writes, in a memfd rbox-registry reads by /proc/PID/fd (-1: none) */
+static int auth_file(struct api_req *r, const char *ref, rbox_err **err)
+{
+    const char *hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Registry-Auth");
+    if (hdr == NULL || *hdr == '\0')
+        return -1;
+    _cleanup_free_ char *text = b64_decode(hdr);
+    if (text == NULL)
+        return rbox_error(err, 0, "X-Registry-Auth: not base64"), -2;
+    _cleanup_yajl_ yajl_val a = NULL;
+    if (json_parse(text, "X-Registry-Auth", &a, err) < 0)
+        return -2;
+    const char *user = json_get_str(a, "username"), *pass = json_get_str(a, "password");
+    if (user == NULL || *user == '\0')
+        return -1; /* "{}": anonymous */
+    const char *host = json_get_str(a, "serveraddress");
+    struct image_ref ir;
+    _cleanup_free_ char *dom = NULL;
+    if ((host == NULL || *host == '\0') && image_ref_parse(ref, &ir, NULL) == 0) {
+        dom = xstrdup(ir.domain);
+        image_ref_clear(&ir);
+        host = dom;
+    }
+    _cleanup_free_ char *up = xasprintf("%s:%s", user, pass ? pass : "");
+    _cleanup_free_ char *enc = b64_encode(up);
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_key(&w, "auths");
+    jw_obj_open(&w);
+    jw_key(&w, host ? host : "docker.io");
+    jw_obj_open(&w);
+    jw_kstr(&w, "auth", enc);
+    jw_obj_close(&w);
+    jw_obj_close(&w);
+    jw_obj_close(&w);
+    size_t len;
+    const char *body = jw_text(&w, &len);
+    int fd = memfd_create("rbox-api-auth", MFD_CLOEXEC);
+    if (fd < 0 || write_all(fd, body, len) < 0) {
+        jw_free(&w);
+        if (fd >= 0)
+            close(fd);
+        return rbox_error(err, errno, "the credentials file"), -2;
+    }
+    jw_free(&w);
+    return fd;
+}
+
+/* POST /images/NAME/push?tag=T: rbox push NAME[:T] (rbox-registry from the store), X-Registry-Auth
+ * as the credentials; docker's progress stream: the repository line, the digest line, aux */
+static int image_push_ep(struct api_req *r)
+{
+    _cleanup_free_ char *name = image_name(r, 1);
+    const char *tag = api_query(r, "tag");
+    _cleanup_free_ char *ref = tag && *tag ? xasprintf("%s:%s", name, tag) : xstrdup(name);
+    rbox_err *err = NULL;
+    struct image img = { 0 };
+    api_lock();
+    int rc = image_find(r->s, ref, &img, &err);
+    store_unlock(r->s);
+    api_unlock();
+    if (rc != 0) {
+        if (rc > 0)
+            return api_error(r, MHD_HTTP_NOT_FOUND,
+                             "An image does not exist locally with the tag: %s", ref);
+        return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
+    }
+    int afd = auth_file(r, ref, &err);
+    if (afd == -2) {
+        image_clear(&img);
+        return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
+    }
+    _cleanup_strv_ char **base = xcalloc(2, sizeof(char *));
+    if (afd >= 0)
+        base[0] = xasprintf("--authfile=/proc/%d/fd/%d", (int)getpid(), afd);
+    api_lock();
+    rc = registry_push_as(r->s, base, ref, NULL, &err);
+    store_unlock(r->s);
+    api_unlock();
+    if (afd >= 0)
+        close(afd);
+    if (rc < 0) {
+        image_clear(&img);
+        return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
+    }
+    struct image_ref ir = { 0 };
+    bool parsed = image_ref_parse(ref, &ir, NULL) == 0;
+    _cleanup_free_ char *repo = parsed ? xasprintf("%s/%s", ir.domain, ir.path) : xstrdup(ref);
+    _cleanup_free_ char *shown = image_familiar(repo);
+    const char *t = parsed && ir.tag ? ir.tag : "latest";
+    _cleanup_free_ char *blob = image_blob_path(r->s, img.manifest_digest);
+    struct stat st = { 0 };
+    stat(blob, &st);
+    _cleanup_free_ char *l1 = xasprintf("The push refers to repository [%s]", shown);
+    _cleanup_free_ char *l2 =
+        xasprintf("%s: digest: %s size: %lld", t, img.manifest_digest, (long long)st.st_size);
+    _cleanup_free_ char *s1 = api_stream_line("status", l1);
+    _cleanup_free_ char *s2 = api_stream_line("status", l2);
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_key(&w, "progressDetail");
+    jw_obj_open(&w);
+    jw_obj_close(&w);
+    jw_key(&w, "aux");
+    jw_obj_open(&w);
+    jw_kstr(&w, "Tag", t);
+    jw_kstr(&w, "Digest", img.manifest_digest);
+    jw_kint(&w, "Size", (long long)st.st_size);
+    jw_obj_close(&w);
+    jw_obj_close(&w);
+    _cleanup_free_ char *body = xasprintf("%s%s%s\n", s1, s2, jw_text(&w, NULL));
+    jw_free(&w);
+    if (parsed)
+        image_ref_clear(&ir);
+    image_clear(&img);
+    return api_reply(r, MHD_HTTP_OK, "application/json", body, strlen(body));
+}
+
 /* ---- routing of images/NAME... ---- */
 
 api_fn api_image_route(const char *method, char **seg, size_t nseg)
@@ -333,5 +516,7 @@ api_fn api_image_route(const char *method, char **seg, size_t nseg)
         return image_get_ep;
     if (strcmp(method, "POST") == 0 && strcmp(last, "tag") == 0)
         return image_tag_ep;
+    if (strcmp(method, "POST") == 0 && strcmp(last, "push") == 0)
+        return image_push_ep;
     return NULL;
 }
