@@ -103,6 +103,7 @@ api_fn api_image_route(const char *method, char **seg, size_t nseg);
 int api_images_get(struct api_req *r);
 int api_images_load(struct api_req *r);
 int api_images_prune(struct api_req *r);
+int api_build(struct api_req *r); /* build.c */
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
 int api_volume_inspect(struct api_req *r);

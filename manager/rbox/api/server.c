@@ -278,6 +278,7 @@ static const struct route {
     { "GET", "info", api_info },
     { "GET", "events", api_events },
     { "GET", "system/df", api_df },
+    { "POST", "build", api_build },
     { "GET", "containers/json", api_ctr_list },
     { "POST", "containers/create", api_ctr_create },
     { "POST", "containers/prune", api_ctr_prune },

@@ -28,6 +28,14 @@ struct build_opts {
 int build_image(struct cmd_ctx *c, const struct build_opts *o, char id[ID_LEN + 1], int *code,
                 rbox_err **err);
 
+/* ---- context.c: a context sent as a tar archive ---- */
+
+/* fd (seekable) starts as a tar, or a gzip/bzip2/xz/zstd stream (taken for a tar). */
+bool build_is_archive(int fd);
+/* Unpack the archive fd into dir (regular files, directories and symlinks; modes kept, owners
+ * not; nothing outside dir). Moves the working directory into dir. */
+int build_context_unpack(int fd, const char *dir, rbox_err **err);
+
 /* ---- copy.c: COPY and ADD ---- */
 
 /* The patterns of .dockerignore / .containerignore in the context (NULL: none). */
