@@ -49,6 +49,14 @@ int api_error(struct api_req *r, unsigned status, const char *fmt, ...) PRINTF(3
  * 500). Frees err. */
 int api_fail(struct api_req *r, rbox_err *err, unsigned dflt);
 int api_no_content(struct api_req *r);
+/* 200 with fd's size bytes (fd is the answer's: closed when sent). */
+int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype);
+/* rboxcmd.c: run `rbox --root --runroot ARGS...` (this binary, the service's store) to its end:
+ * stdin from in (-1: /dev/null), stdout into out_fd, else into *out (allocated); *errline its
+ * last stderr line without "rbox: ". Its exit status, -1 when it could not be run. */
+int api_rbox(struct api_req *r, char *const *args, int in, int out_fd, char **out, char **errline);
+/* Its failure as Docker's body (api_fail's status rules on errline). */
+int api_rbox_fail(struct api_req *r, int code, const char *errline, unsigned dflt);
 /* One line of docker's progress stream: {"key": text}\n (allocated). */
 char *api_stream_line(const char *key, const char *text);
 
@@ -104,6 +112,14 @@ int api_images_get(struct api_req *r);
 int api_images_load(struct api_req *r);
 int api_images_prune(struct api_req *r);
 int api_build(struct api_req *r); /* build.c */
+int api_ctr_pause(struct api_req *r);
+int api_ctr_unpause(struct api_req *r);
+int api_ctr_changes(struct api_req *r);
+int api_ctr_export(struct api_req *r);
+int api_ctr_update(struct api_req *r);
+int api_commit(struct api_req *r);
+int api_volumes_prune(struct api_req *r);
+int api_networks_prune(struct api_req *r);
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
 int api_volume_inspect(struct api_req *r);

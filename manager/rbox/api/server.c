@@ -107,6 +107,15 @@ char *api_stream_line(const char *key, const char *text)
     return line;
 }
 
+int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+    add_headers(resp, ctype);
+    int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 int api_no_content(struct api_req *r)
 {
     return api_reply(r, MHD_HTTP_NO_CONTENT, NULL, NULL, 0);
@@ -142,7 +151,8 @@ int api_fail(struct api_req *r, rbox_err *err, unsigned dflt)
     else if (strstr(msg, "already in use") || strstr(msg, "is running") ||
              strstr(msg, "not running") || strstr(msg, "keeps running") ||
              strstr(msg, "is in use") || strstr(msg, "already exists") ||
-             strstr(msg, "must be forced"))
+             strstr(msg, "must be forced") || strstr(msg, "already paused") ||
+             strstr(msg, "not paused"))
         status = MHD_HTTP_CONFLICT;
     _cleanup_free_ char *text = xstrdup(msg);
     if (str_has_prefix(text, "no such "))
@@ -291,6 +301,12 @@ static const struct route {
     { "POST", "containers/*/rename", api_ctr_rename },
     { "POST", "containers/*/attach", api_ctr_attach },
     { "POST", "containers/*/resize", api_ctr_resize },
+    { "POST", "containers/*/pause", api_ctr_pause },
+    { "POST", "containers/*/unpause", api_ctr_unpause },
+    { "GET", "containers/*/changes", api_ctr_changes },
+    { "GET", "containers/*/export", api_ctr_export },
+    { "POST", "containers/*/update", api_ctr_update },
+    { "POST", "commit", api_commit },
     { "GET", "containers/*/logs", api_ctr_logs },
     { "GET", "containers/*/top", api_ctr_top },
     { "GET", "containers/*/stats", api_ctr_stats },
@@ -306,11 +322,13 @@ static const struct route {
     { "POST", "images/prune", api_images_prune },
     { "GET", "volumes", api_volumes_list },
     { "POST", "volumes/create", api_volume_create },
+    { "POST", "volumes/prune", api_volumes_prune },
     { "GET", "volumes/*", api_volume_inspect },
     { "DELETE", "volumes/*", api_volume_remove },
     { "GET", "networks", api_networks_list },
     { "GET", "networks/*", api_network_inspect },
     { "POST", "networks/create", api_network_create },
+    { "POST", "networks/prune", api_networks_prune },
     { "DELETE", "networks/*", api_network_remove },
     { "POST", "networks/*/connect", api_network_connect },
     { "POST", "networks/*/disconnect", api_network_disconnect },
