@@ -118,6 +118,9 @@ int api_ctr_changes(struct api_req *r);
 int api_ctr_export(struct api_req *r);
 int api_ctr_update(struct api_req *r);
 int api_commit(struct api_req *r);
+int api_ctr_archive_head(struct api_req *r); /* archive.c */
+int api_ctr_archive_get(struct api_req *r);
+int api_ctr_archive_put(struct api_req *r);
 int api_volumes_prune(struct api_req *r);
 int api_networks_prune(struct api_req *r);
 int api_volumes_list(struct api_req *r);

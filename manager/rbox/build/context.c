@@ -1,6 +1,7 @@
 /* context.c - a build context sent as a tar archive (rbox build - < ctx.tar, as docker build -
  * takes one; the API's /build sends its body that way): spooled, recognised by its magic, and
- * unpacked into a directory the build then reads as CONTEXT. */
+ * unpacked into a directory the build then reads as CONTEXT. The API's archive upload (docker
+ * cp into a container) unpacks with it too. */
 #define _GNU_SOURCE
 #include "build.h"
 #include "util.h"
@@ -9,6 +10,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,20 +29,36 @@ bool build_is_archive(int fd)
     return n == 512 && memcmp(m + 257, "ustar", 5) == 0;
 }
 
-int build_context_unpack(int fd, const char *dir, rbox_err **err)
+/* entry names under dir: never absolute, never through ".." (libarchive refuses those) */
+static void rebase(struct archive_entry *e, const char *dir,
+                   const char *(*get)(struct archive_entry *),
+                   void (*set)(struct archive_entry *, const char *))
 {
-    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return rbox_error(err, errno, "opening %s", dir);
+    const char *name = get(e);
+    if (name == NULL)
+        return;
+    while (*name == '/')
+        name++;
+    _cleanup_free_ char *full = xasprintf("%s/%s", dir, name);
+    set(e, full);
+}
+
+int build_context_unpack(int fd, const char *dir, bool owners, rbox_err **err)
+{
+    /* the real path: libarchive's symlink check looks at every component of the names */
+    _cleanup_free_ char *real = realpath(dir, NULL);
+    if (real == NULL)
+        return rbox_error(err, errno, "%s", dir);
     struct archive *a = archive_read_new();
     archive_read_support_filter_all(a);
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
     struct archive *disk = archive_write_disk_new();
-    /* modes and times as in the archive (COPY keeps them); never owners, never outside dir */
+    /* modes and times as in the archive (COPY keeps them), owners only when asked; nothing
+     * outside dir */
     archive_write_disk_set_options(
-        disk, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                  ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+        disk, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | (owners ? ARCHIVE_EXTRACT_OWNER : 0) |
+                  ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     int ret = 0, r;
     struct archive_entry *e;
     lseek(fd, 0, SEEK_SET);
@@ -48,15 +66,13 @@ int build_context_unpack(int fd, const char *dir, rbox_err **err)
         ret = rbox_error(err, 0, "the build context: %s", archive_error_string(a));
         goto out;
     }
-    /* rbox build is one thread: the working directory is ours to move */
-    if (fchdir(dfd) < 0) {
-        ret = rbox_error(err, errno, "entering %s", dir);
-        goto out;
-    }
     while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
         mode_t t = archive_entry_filetype(e);
         if (t != AE_IFREG && t != AE_IFDIR && t != AE_IFLNK)
             continue; /* devices, fifos: not context */
+        rebase(e, real, archive_entry_pathname, archive_entry_set_pathname);
+        if (archive_entry_hardlink(e))
+            rebase(e, real, archive_entry_hardlink, archive_entry_set_hardlink);
         if (archive_write_header(disk, e) < ARCHIVE_WARN) {
             ret = rbox_error(err, 0, "the build context: %s: %s", archive_entry_pathname(e),
                              archive_error_string(disk));

@@ -100,7 +100,7 @@ static int stdin_context(struct store *s, char **dir, rbox_err **err)
         free(d);
         return rbox_error(err, e, "a directory in %s", s->runroot);
     }
-    if (build_context_unpack(fd, d, err) < 0) {
+    if (build_context_unpack(fd, d, false, err) < 0) {
         rm_rf_at(AT_FDCWD, d);
         free(d);
         return -1;

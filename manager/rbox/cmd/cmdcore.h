@@ -65,6 +65,12 @@ struct history_row {
 };
 size_t history_rows(const struct image *img, struct history_row **out);
 
+/* commitcmd.c: lstat of path in the container ref (running or not), resolved as rbox cp
+ * resolves it (inside its root); link gets a symlink's target. */
+struct stat;
+int ctr_path_stat(struct store *s, const char *ref, const char *path, struct stat *st, char *link,
+                  size_t linklen, rbox_err **err);
+
 /* events.c: the store's event log (rbox events): lines from since on (0: only new ones) until
  * until (0: forever), those matching every filter key (K=V; one key given twice: either).
  * emit gets each line with its parsed object, and (NULL, NULL) about ten times a second while
