@@ -1,12 +1,13 @@
-/* images.c - the image endpoints over the store's image core (the one rbox tag, rmi, history,
- * save, load and image prune call): tag, remove, history, get (save), load and prune. Names
- * may hold slashes (images/localhost:5000/x/y/tag): api_image_route picks the endpoint. */
+/* images.c - the image endpoints: tag, remove, history and prune call the store's image core
+ * (what rbox tag, rmi, history and image prune call) in-process, under the service lock (they
+ * are short); get (save), load and push run the rbox command itself (this binary, the
+ * service's store), holding no lock while they take their time. Names may hold slashes
+ * (images/localhost:5000/x/y/tag): api_image_route picks the endpoint. */
 #define _GNU_SOURCE
 #include "api.h"
 #include "cmdcore.h"
 #include "image.h"
 #include "ref.h"
-#include "registry.h"
 #include "util.h"
 
 #include <errno.h>
@@ -32,8 +33,8 @@ static char *image_name(struct api_req *r, size_t drop)
 }
 
 /* ---- the core's report lines ----
- * image_remove, image_prune and image_load_archive print what they did ("Untagged: x",
- * "Deleted: sha256:...", "Loaded image: x") on stdout, as the CLI shows them. The service
+ * image_remove and image_prune print what they did ("Untagged: x",
+ * "Deleted: sha256:...") on stdout, as the CLI shows them. The service
  * takes them from a memfd put in place of its stdout for the one call, under api_lock (no
  * other thread writes to the service's stdout). */
 struct capture {
@@ -188,31 +189,26 @@ static enum MHD_Result collect_names(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* refs as rbox save writes them (a docker-archive), from an unnamed file of the store */
+/* refs as `rbox save` writes them (a docker-archive), from an unnamed file of the store */
 static int save_answer(struct api_req *r, char **refs)
 {
-    rbox_err *err = NULL;
     int fd = open(r->s->root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0)
         return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "a temporary file in %s: %s",
                          r->s->root, strerror(errno));
-    api_lock();
-    int rc = image_save_archive(r->s, (const char *const *)refs, false, fd, &err);
-    store_unlock(r->s);
-    api_unlock();
+    _cleanup_strv_ char **args = xcalloc(1, sizeof(char *));
+    size_t n = 0;
+    strv_push(&args, &n, xstrdup("save"));
+    for (size_t i = 0; refs[i]; i++)
+        strv_push(&args, &n, xstrdup(refs[i]));
+    _cleanup_free_ char *why = NULL;
+    int code = api_rbox(r, args, -1, fd, NULL, &why);
     struct stat st;
-    if (rc == 0 && fstat(fd, &st) < 0)
-        rc = rbox_error(&err, errno, "the archive");
-    if (rc < 0) {
+    if (code != 0 || fstat(fd, &st) < 0) {
         close(fd);
-        return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
+        return api_rbox_fail(r, code, why, MHD_HTTP_INTERNAL_SERVER_ERROR);
     }
-    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-    MHD_add_response_header(resp, "Content-Type", "application/x-tar");
-    MHD_add_response_header(resp, "Api-Version", API_VERSION);
-    int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    return api_file_answer(r, fd, (uint64_t)st.st_size, "application/x-tar");
 }
 
 /* GET /images/NAME/get */
@@ -242,17 +238,12 @@ int api_images_load(struct api_req *r)
     struct stat st;
     if (fstat(r->body_fd, &st) == 0 && st.st_size == 0)
         return api_error(r, MHD_HTTP_BAD_REQUEST, "the request body is empty: send an archive");
-    _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", r->body_fd);
-    rbox_err *err = NULL;
-    struct capture c;
-    api_lock();
-    capture_begin(&c);
-    int rc = image_load_archive(r->s, path, &err);
-    _cleanup_free_ char *text = capture_end(&c);
-    store_unlock(r->s);
-    api_unlock();
-    if (rc < 0)
-        return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
+    /* rbox load itself, the body as its stdin */
+    char *args[] = { "load", NULL };
+    _cleanup_free_ char *text = NULL, *why = NULL;
+    int code = api_rbox(r, args, r->body_fd, -1, &text, &why);
+    if (code != 0)
+        return api_rbox_fail(r, code, why, MHD_HTTP_BAD_REQUEST);
     _cleanup_free_ char *body = xstrdup("");
     char *save = NULL;
     for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -444,18 +435,17 @@ static int image_push_ep(struct api_req *r)
         image_clear(&img);
         return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
     }
-    _cleanup_strv_ char **base = xcalloc(2, sizeof(char *));
-    if (afd >= 0)
-        base[0] = xasprintf("--authfile=/proc/%d/fd/%d", (int)getpid(), afd);
-    api_lock();
-    rc = registry_push_as(r->s, base, ref, NULL, &err);
-    store_unlock(r->s);
-    api_unlock();
+    /* rbox push itself (no service lock held: a push takes as long as the registry does) */
+    _cleanup_free_ char *authf =
+        afd >= 0 ? xasprintf("--authfile=/proc/%d/fd/%d", (int)getpid(), afd) : NULL;
+    char *args[] = { "push", authf ? authf : ref, authf ? ref : NULL, NULL };
+    _cleanup_free_ char *out = NULL, *why = NULL;
+    int code = api_rbox(r, args, -1, -1, &out, &why);
     if (afd >= 0)
         close(afd);
-    if (rc < 0) {
+    if (code != 0) {
         image_clear(&img);
-        return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
+        return api_rbox_fail(r, code, why, MHD_HTTP_INTERNAL_SERVER_ERROR);
     }
     struct image_ref ir = { 0 };
     bool parsed = image_ref_parse(ref, &ir, NULL) == 0;

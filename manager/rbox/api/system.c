@@ -5,7 +5,6 @@
 #include "cmdcore.h"
 #include "ctr.h"
 #include "image.h"
-#include "registry.h"
 #include "timearg.h"
 #include "network.h"
 #include "util.h"
@@ -350,8 +349,8 @@ int api_images_list(struct api_req *r)
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
-/* POST /images/create?fromImage=NAME[&tag=TAG]: a pull through rbox-registry into the store (as
- * `rbox pull`), answered with docker's progress stream: its last status line, or its error. */
+/* POST /images/create?fromImage=NAME[&tag=TAG]: `rbox pull` (rbox-registry into the store),
+ * answered with docker's progress stream: its last status line, or its error. */
 int api_image_create(struct api_req *r)
 {
     const char *from = api_query(r, "fromImage"), *tag = api_query(r, "tag");
@@ -361,13 +360,12 @@ int api_image_create(struct api_req *r)
     _cleanup_free_ char *ref =
         tag && *tag ? xasprintf("%s%c%s", from, str_has_prefix(tag, "sha256:") ? '@' : ':', tag)
                     : xstrdup(from);
-    rbox_err *err = NULL;
-    char id[80] = "";
-    api_lock();
-    int rc = registry_pull_as(r->s, NULL, ref, true, true, id, sizeof(id), &err);
-    api_unlock();
-    if (rc != 0)
-        return api_fail(r, err, MHD_HTTP_NOT_FOUND);
+    /* rbox pull itself (no service lock held: a pull takes as long as the registry does) */
+    char *args[] = { "pull", "--quiet", ref, NULL };
+    _cleanup_free_ char *out = NULL, *why = NULL;
+    int code = api_rbox(r, args, -1, -1, &out, &why);
+    if (code != 0)
+        return api_rbox_fail(r, code, why, MHD_HTTP_NOT_FOUND);
     json_w w;
     jw_init(&w, false);
     jw_obj_open(&w);

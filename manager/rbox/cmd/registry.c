@@ -405,35 +405,6 @@ static int push_mount(const char *from, const char *to, char ***h, size_t *hn, r
     return 0;
 }
 
-int registry_push_as(struct store *s, char *const *base, const char *src, const char *dst,
-                     rbox_err **err)
-{
-    _cleanup_strv_ char **h = xcalloc(1, sizeof(char *));
-    size_t hn = 0;
-    strv_push(&h, &hn, helper_path());
-    strv_push(&h, &hn, xstrdup("push"));
-    for (size_t i = 0; base && base[i]; i++)
-        strv_push(&h, &hn, xstrdup(base[i]));
-    if (push_source(s, src, &h, &hn, err) < 0)
-        return -1;
-    if (dst && push_mount(src, dst, &h, &hn, err) < 0)
-        return -1;
-    const char *last = dst ? dst : src;
-    struct image_ref dr;
-    if (image_ref_parse(last, &dr, err) < 0)
-        return -1;
-    conf_tls(&h, &hn, dr.domain);
-    image_ref_clear(&dr);
-    strv_push(&h, &hn, xstrdup(last));
-    _cleanup_free_ char *why = NULL;
-    int r = run_wait_capture(h, true, &why, err);
-    if (r < 0)
-        return -1;
-    if (r != 0)
-        return rbox_error(err, 0, "%s", why && *why ? why : "the push failed");
-    return 0;
-}
-
 /* login, logout and push hand over to rbox-registry entirely */
 static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, const char *allowed,
                    const char *usage, int maxpos)

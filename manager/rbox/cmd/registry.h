@@ -16,11 +16,6 @@ int registry_pull(struct store *s, char *const *base, const char *name, bool qui
 int registry_pull_as(struct store *s, char *const *base, const char *name, bool quiet, bool capture,
                      char *id, size_t len, rbox_err **err);
 
-/* rbox push SRC [DST] from the store (dst NULL: to src's name); base: more flags for
- * rbox-registry (--authfile=F); its message goes into err, not to stderr. */
-int registry_push_as(struct store *s, char *const *base, const char *src, const char *dst,
-                     rbox_err **err);
-
 /* An image by docker's --pull rule: "never" (the store only), "missing" (pull when the store
  * has none; the built-in busybox is made, never pulled), "always" (pull first). */
 int image_resolve_pull(struct store *s, const char *ref, const char *policy, struct image *img,
