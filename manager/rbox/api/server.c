@@ -522,6 +522,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                 toe == MHD_CONNECTION_NOTIFY_STARTED ? "opened" : "closed", atomic_load(&active));
 }
 
+/* libmicrohttpd's fatal errors: say which before aborting (its default says nothing useful
+ * when stderr is a log) */
+static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    (void)cls;
+    fprintf(stderr, "rbox: libmicrohttpd: fatal error at %s:%u: %s\n", file ? file : "?", line,
+            reason ? reason : "");
+    fflush(stderr);
+    abort();
+}
+
 /* ---- the socket ---- */
 
 /* systemd's socket activation: LISTEN_PID is us and LISTEN_FDS >= 1: fd 3. */
@@ -615,6 +626,7 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     atomic_store(&last_active, now_s());
+    MHD_set_panic_func(on_panic, NULL);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE |
             MHD_USE_ITC,

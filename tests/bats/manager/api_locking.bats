@@ -68,3 +68,44 @@ teardown() {
 	run api GET /_ping
 	assert_output 200
 }
+
+@test "api locking: 50 concurrent clients run containers while a pull hangs and events stream: nothing lost" {
+	need_docker
+	start_mute_registry
+	printf 'default_network = "none"\ninsecure_registries = ["%s"]\n' "$MUTE" >"$BATS_TEST_TMPDIR/rbox.conf"
+	export RBOX_CONFIG="$BATS_TEST_TMPDIR/rbox.conf"
+	start_service
+	curl -s --unix-socket "$API_SOCK" -o /dev/null -X POST \
+		"http://rbox/v1.41/images/create?fromImage=$MUTE/hang/img&tag=v1" 3>&- &
+	local pull=$!
+	curl -sN -D "$BATS_TEST_TMPDIR/ev.headers" --unix-socket "$API_SOCK" \
+		'http://rbox/v1.41/events?filters=%7B%22event%22%3A%5B%22die%22%5D%7D' \
+		>"$BATS_TEST_TMPDIR/events" 3>&- &
+	local ev=$!
+	wait_for 100 0.05 grep -q '^HTTP/1.1 200' "$BATS_TEST_TMPDIR/ev.headers"
+	"$DOCKER" image inspect busybox >/dev/null # the built-in image, made once
+	local i pids=()
+	for i in $(seq 1 50); do
+		"$DOCKER" run --rm busybox sh -c "echo n$i; exit $((i % 5))" \
+			>"$BATS_TEST_TMPDIR/c$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in $(seq 1 50); do
+		local rc=0
+		wait "${pids[$((i - 1))]}" || rc=$?
+		[ "$rc" = $((i % 5)) ] || cat "$BATS_TEST_TMPDIR/c$i" >&2
+		assert_equal "$rc" $((i % 5))
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/c$i")" "n$i"
+	done
+	kill -0 "$pull"
+	# every container's die, seen by the stream as the log has it
+	wait_for 100 0.1 sh -c "[ \$(grep -c '\"Action\":\"die\"' '$BATS_TEST_TMPDIR/events') -ge 50 ]"
+	kill "$ev"
+	wait "$ev" || true
+	kill "$MUTE_PID"
+	wait "$MUTE_PID" || true
+	MUTE_PID=
+	wait "$pull" || true
+	run rbox ps -aq
+	assert_output ""
+}
