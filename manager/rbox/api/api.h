@@ -57,6 +57,8 @@ int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype)
 int api_rbox(struct api_req *r, char *const *args, int in, int out_fd, char **out, char **errline);
 /* Its failure as Docker's body (api_fail's status rules on errline). */
 int api_rbox_fail(struct api_req *r, int code, const char *errline, unsigned dflt);
+/* 200 with text (JSON lines) as a chunked stream, as dockerd sends progress. */
+int api_stream_reply(struct api_req *r, const char *text);
 /* One line of docker's progress stream: {"key": text}\n (allocated). */
 char *api_stream_line(const char *key, const char *text);
 

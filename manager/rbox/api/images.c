@@ -253,7 +253,7 @@ int api_images_load(struct api_req *r)
         free(body);
         body = t;
     }
-    return api_reply(r, MHD_HTTP_OK, "application/json", body, strlen(body));
+    return api_stream_reply(r, body);
 }
 
 /* ---- prune ---- */
@@ -478,7 +478,7 @@ static int image_push_ep(struct api_req *r)
     if (parsed)
         image_ref_clear(&ir);
     image_clear(&img);
-    return api_reply(r, MHD_HTTP_OK, "application/json", body, strlen(body));
+    return api_stream_reply(r, body);
 }
 
 /* ---- routing of images/NAME... ---- */

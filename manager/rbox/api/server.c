@@ -107,6 +107,43 @@ char *api_stream_line(const char *key, const char *text)
     return line;
 }
 
+/* a text sent chunked, as dockerd's streams are (the Docker SDK reads a progress stream line by
+ * line only when it is chunked; with a length it takes it for one JSON document) */
+struct chunked {
+    char *text;
+    size_t len;
+};
+
+static ssize_t chunked_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct chunked *c = cls;
+    if (pos >= c->len)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = c->len - (size_t)pos < max ? c->len - (size_t)pos : max;
+    memcpy(buf, c->text + pos, n);
+    return (ssize_t)n;
+}
+
+static void chunked_free(void *cls)
+{
+    struct chunked *c = cls;
+    free(c->text);
+    free(c);
+}
+
+int api_stream_reply(struct api_req *r, const char *text)
+{
+    struct chunked *c = xzalloc(sizeof(*c));
+    c->text = xstrdup(text);
+    c->len = strlen(text);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, chunked_read, c, chunked_free);
+    add_headers(resp, "application/json");
+    int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype)
 {
     struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
