@@ -21,8 +21,9 @@
 static const char events_usage[] =
     "Usage: rbox events [OPTIONS]\n"
     "\n"
-    "Print events as they happen: containers (create, start, kill, die, oom, stop, rename,\n"
-    "destroy), networks (create, connect, disconnect, destroy) and volumes (create, destroy).\n"
+    "Print events as they happen: containers (create, start, pause, unpause, kill, die, oom,\n"
+    "stop, rename, destroy), networks (create, connect, disconnect, destroy) and volumes\n"
+    "(create, destroy).\n"
     "Without --since only new events; without --until until interrupted.\n"
     "\n"
     "Options:\n"

@@ -49,7 +49,7 @@ ct.remove(force=True)
 # events of the past, by time, with a filter
 evs = list(c.events(since=int(t0), until=int(time.time()) + 1, decode=True,
                     filters={"container": "sdkc"}))
-print("events", sorted(set(e["Action"] for e in evs) & {"create", "start", "destroy"}))
+print("events", sorted(set(e["Action"] for e in evs) & {"create", "start", "pause", "unpause", "destroy"}))
 c.volumes.create("sdkvol")
 print("volprune", c.volumes.prune()["VolumesDeleted"])
 print("imgprune", "ImagesDeleted" in c.images.prune())
@@ -67,7 +67,7 @@ PY
 	assert_line "diff True"
 	assert_line "memory $((64 * 1024 * 1024))"
 	assert_line "committed True"
-	assert_line "events ['create', 'destroy', 'start']"
+	assert_line "events ['create', 'destroy', 'pause', 'start', 'unpause']"
 	assert_line "volprune ['sdkvol']"
 	assert_line "imgprune True"
 }
