@@ -32,7 +32,7 @@ static size_t escape(const char *s, char *out, size_t len)
 void event_append(const char *store_root, const char *type, const char *action, const char *id,
                   const char *const *attrs)
 {
-    static char line[8192];
+    char line[8192]; /* on the stack: the API service appends from several threads */
     char esc[1024], path[PATH_MAX];
     int64_t now = now_ns_realtime();
     size_t n = 0, len = sizeof(line) - 2;

@@ -4,9 +4,9 @@
  *    "scope":"local","time":1700000000,"timeNano":1700000000000000000,
  *    "status":"start","id":"...","from":"busybox"}
  * appended with one write(2) to an O_APPEND file (a line is whole, lines never interleave),
- * by rbox (create, destroy, kill, rename, network and volume changes) and rbox-monitor (start,
- * die with exitCode, oom). When the file passes EVENTS_MAX_BYTES it is renamed to
- * events.log.1 (the previous one is dropped), so it never grows without bound. No allocation:
+ * by rbox (create, destroy, kill, pause, unpause, rename, network and volume changes) and
+ * rbox-monitor (start, die with exitCode, oom). When the file passes EVENTS_MAX_BYTES it is renamed
+ * to events.log.1 (the previous one is dropped), so it never grows without bound. No allocation:
  * the monitor calls it. */
 #ifndef RBOX_EVENTS_H
 #define RBOX_EVENTS_H

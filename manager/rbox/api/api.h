@@ -34,6 +34,8 @@ struct api_req {
     size_t nseg;
     const char *body; /* NUL-terminated (empty when none) */
     size_t body_len;
+    int body_fd; /* uploads (images/load, build, archive PUT): the body as a file at offset 0;
+                  * else -1 */
 };
 
 /* The endpoints: each queues one response and returns MHD_YES/MHD_NO (as an int). */
@@ -47,6 +49,18 @@ int api_error(struct api_req *r, unsigned status, const char *fmt, ...) PRINTF(3
  * 500). Frees err. */
 int api_fail(struct api_req *r, rbox_err *err, unsigned dflt);
 int api_no_content(struct api_req *r);
+/* 200 with fd's size bytes (fd is the answer's: closed when sent). */
+int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype);
+/* rboxcmd.c: run `rbox --root --runroot ARGS...` (this binary, the service's store) to its end:
+ * stdin from in (-1: /dev/null), stdout into out_fd, else into *out (allocated); *errline its
+ * last stderr line without "rbox: ". Its exit status, -1 when it could not be run. */
+int api_rbox(struct api_req *r, char *const *args, int in, int out_fd, char **out, char **errline);
+/* Its failure as Docker's body (api_fail's status rules on errline). */
+int api_rbox_fail(struct api_req *r, int code, const char *errline, unsigned dflt);
+/* 200 with text (JSON lines) as a chunked stream, as dockerd sends progress. */
+int api_stream_reply(struct api_req *r, const char *text);
+/* One line of docker's progress stream: {"key": text}\n (allocated). */
+char *api_stream_line(const char *key, const char *text);
 
 /* Query parameters. */
 const char *api_query(struct api_req *r, const char *key);
@@ -85,10 +99,6 @@ void api_upgrade_done(struct api_upgrade *up);
 /* A connection in use outside libmicrohttpd's count (relays): the idle timer waits for it. */
 void api_busy(int delta);
 
-/* Events (system.c): a container lifecycle event for /events listeners. */
-void api_event(const char *type, const char *action, const char *id, const char *name,
-               const char *image);
-
 /* Endpoints. */
 int api_ping(struct api_req *r);
 int api_version(struct api_req *r);
@@ -98,6 +108,23 @@ int api_df(struct api_req *r);
 int api_images_list(struct api_req *r);
 int api_image_inspect(struct api_req *r);
 int api_image_create(struct api_req *r); /* a pull (images/create?fromImage=) */
+/* images.c: images/NAME... (names with slashes): the endpoint for method and path, or NULL */
+api_fn api_image_route(const char *method, char **seg, size_t nseg);
+int api_images_get(struct api_req *r);
+int api_images_load(struct api_req *r);
+int api_images_prune(struct api_req *r);
+int api_build(struct api_req *r); /* build.c */
+int api_ctr_pause(struct api_req *r);
+int api_ctr_unpause(struct api_req *r);
+int api_ctr_changes(struct api_req *r);
+int api_ctr_export(struct api_req *r);
+int api_ctr_update(struct api_req *r);
+int api_commit(struct api_req *r);
+int api_ctr_archive_head(struct api_req *r); /* archive.c */
+int api_ctr_archive_get(struct api_req *r);
+int api_ctr_archive_put(struct api_req *r);
+int api_volumes_prune(struct api_req *r);
+int api_networks_prune(struct api_req *r);
 int api_volumes_list(struct api_req *r);
 int api_volume_create(struct api_req *r);
 int api_volume_inspect(struct api_req *r);

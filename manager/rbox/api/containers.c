@@ -239,7 +239,6 @@ int api_ctr_create(struct api_req *r)
         jw_kstr(&w, "Id", spec.id);
         jw_kstrv(&w, "Warnings", spec.rf.notes ? spec.rf.notes : (char *[]){ NULL });
         jw_obj_close(&w);
-        api_event("container", "create", spec.id, spec.name, spec.image);
         ret = api_json(r, MHD_HTTP_CREATED, &w);
     }
     spec_clear(&spec);
@@ -496,9 +495,6 @@ int api_ctr_start(struct api_req *r)
                         code == EXIT_CANNOT || code == EXIT_NOTFOUND
                             ? MHD_HTTP_BAD_REQUEST
                             : MHD_HTTP_INTERNAL_SERVER_ERROR);
-    struct ctr_state st;
-    is_up(r, id, &st);
-    api_event("container", "start", id, st.name, st.image);
     return api_no_content(r);
 }
 
@@ -526,7 +522,6 @@ int api_ctr_stop(struct api_req *r)
     rbox_err *err = NULL;
     if (ctr_stop(r->s, id, t, &err) < 0)
         return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    api_event("container", "stop", id, st.name, st.image);
     return api_no_content(r);
 }
 
@@ -548,7 +543,6 @@ int api_ctr_restart(struct api_req *r)
     api_unlock();
     if (rc < 0)
         return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    api_event("container", "restart", id, st.name, st.image);
     return api_no_content(r);
 }
 
@@ -567,7 +561,6 @@ int api_ctr_kill(struct api_req *r)
     api_unlock();
     if (rc < 0)
         return api_fail(r, err, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    api_event("container", "kill", id, NULL, NULL);
     return api_no_content(r);
 }
 
@@ -728,8 +721,6 @@ int api_ctr_delete(struct api_req *r)
         return ret;
     bool force = api_qbool(r, "force"), vols = api_qbool(r, "v");
     rbox_err *err = NULL;
-    struct ctr_state st = { 0 };
-    is_up(r, id, &st);
     api_lock();
     _cleanup_strv_ char **names = vols ? volume_names_of(r->s, id) : NULL;
     api_unlock();
@@ -738,7 +729,6 @@ int api_ctr_delete(struct api_req *r)
     api_lock();
     volumes_remove_created_by(r->s, id, names);
     api_unlock();
-    api_event("container", "destroy", id, st.name, st.image);
     return api_no_content(r);
 }
 
@@ -757,7 +747,6 @@ int api_ctr_rename(struct api_req *r)
     api_unlock();
     if (rc < 0)
         return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
-    api_event("container", "rename", id, name, NULL);
     return api_no_content(r);
 }
 

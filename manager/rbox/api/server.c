@@ -93,6 +93,66 @@ int api_json(struct api_req *r, unsigned status, json_w *w)
     return api_reply(r, status, "application/json", body, strlen(body));
 }
 
+char *api_stream_line(const char *key, const char *text)
+{
+    json_w w;
+    jw_init(&w, false);
+    jw_obj_open(&w);
+    jw_kstr(&w, key, text);
+    jw_obj_close(&w);
+    size_t len;
+    const char *t = jw_text(&w, &len);
+    char *line = xasprintf("%.*s\n", (int)len, t);
+    jw_free(&w);
+    return line;
+}
+
+/* a text sent chunked, as dockerd's streams are (the Docker SDK reads a progress stream line by
+ * line only when it is chunked; with a length it takes it for one JSON document) */
+struct chunked {
+    char *text;
+    size_t len;
+};
+
+static ssize_t chunked_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct chunked *c = cls;
+    if (pos >= c->len)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = c->len - (size_t)pos < max ? c->len - (size_t)pos : max;
+    memcpy(buf, c->text + pos, n);
+    return (ssize_t)n;
+}
+
+static void chunked_free(void *cls)
+{
+    struct chunked *c = cls;
+    free(c->text);
+    free(c);
+}
+
+int api_stream_reply(struct api_req *r, const char *text)
+{
+    struct chunked *c = xzalloc(sizeof(*c));
+    c->text = xstrdup(text);
+    c->len = strlen(text);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, chunked_read, c, chunked_free);
+    add_headers(resp, "application/json");
+    int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+int api_file_answer(struct api_req *r, int fd, uint64_t size, const char *ctype)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+    add_headers(resp, ctype);
+    int ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 int api_no_content(struct api_req *r)
 {
     return api_reply(r, MHD_HTTP_NO_CONTENT, NULL, NULL, 0);
@@ -127,7 +187,9 @@ int api_fail(struct api_req *r, rbox_err *err, unsigned dflt)
         status = MHD_HTTP_NOT_FOUND;
     else if (strstr(msg, "already in use") || strstr(msg, "is running") ||
              strstr(msg, "not running") || strstr(msg, "keeps running") ||
-             strstr(msg, "is in use") || strstr(msg, "already exists"))
+             strstr(msg, "is in use") || strstr(msg, "already exists") ||
+             strstr(msg, "must be forced") || strstr(msg, "already paused") ||
+             strstr(msg, "not paused"))
         status = MHD_HTTP_CONFLICT;
     _cleanup_free_ char *text = xstrdup(msg);
     if (str_has_prefix(text, "no such "))
@@ -263,6 +325,7 @@ static const struct route {
     { "GET", "info", api_info },
     { "GET", "events", api_events },
     { "GET", "system/df", api_df },
+    { "POST", "build", api_build },
     { "GET", "containers/json", api_ctr_list },
     { "POST", "containers/create", api_ctr_create },
     { "POST", "containers/prune", api_ctr_prune },
@@ -275,6 +338,15 @@ static const struct route {
     { "POST", "containers/*/rename", api_ctr_rename },
     { "POST", "containers/*/attach", api_ctr_attach },
     { "POST", "containers/*/resize", api_ctr_resize },
+    { "POST", "containers/*/pause", api_ctr_pause },
+    { "POST", "containers/*/unpause", api_ctr_unpause },
+    { "GET", "containers/*/changes", api_ctr_changes },
+    { "GET", "containers/*/export", api_ctr_export },
+    { "POST", "containers/*/update", api_ctr_update },
+    { "HEAD", "containers/*/archive", api_ctr_archive_head },
+    { "GET", "containers/*/archive", api_ctr_archive_get },
+    { "PUT", "containers/*/archive", api_ctr_archive_put },
+    { "POST", "commit", api_commit },
     { "GET", "containers/*/logs", api_ctr_logs },
     { "GET", "containers/*/top", api_ctr_top },
     { "GET", "containers/*/stats", api_ctr_stats },
@@ -285,13 +357,18 @@ static const struct route {
     { "DELETE", "containers/*", api_ctr_delete },
     { "GET", "images/json", api_images_list },
     { "POST", "images/create", api_image_create },
+    { "GET", "images/get", api_images_get },
+    { "POST", "images/load", api_images_load },
+    { "POST", "images/prune", api_images_prune },
     { "GET", "volumes", api_volumes_list },
     { "POST", "volumes/create", api_volume_create },
+    { "POST", "volumes/prune", api_volumes_prune },
     { "GET", "volumes/*", api_volume_inspect },
     { "DELETE", "volumes/*", api_volume_remove },
     { "GET", "networks", api_networks_list },
     { "GET", "networks/*", api_network_inspect },
     { "POST", "networks/create", api_network_create },
+    { "POST", "networks/prune", api_networks_prune },
     { "DELETE", "networks/*", api_network_remove },
     { "POST", "networks/*/connect", api_network_connect },
     { "POST", "networks/*/disconnect", api_network_disconnect },
@@ -347,7 +424,7 @@ static int version_cmp(const char *a, const char *b)
 }
 
 static int dispatch(struct store *s, struct MHD_Connection *conn, const char *url,
-                    const char *method, const char *body, size_t body_len)
+                    const char *method, const char *body, size_t body_len, int body_fd)
 {
     size_t nseg;
     char *version;
@@ -360,8 +437,10 @@ static int dispatch(struct store *s, struct MHD_Connection *conn, const char *ur
                          .seg = seg,
                          .nseg = nseg,
                          .body = body ? body : "",
-                         .body_len = body_len };
+                         .body_len = body_len,
+                         .body_fd = body_fd };
     int ret;
+    api_fn image_fn;
     if (version && version_cmp(version, API_VERSION) > 0) {
         ret = api_error(&r, MHD_HTTP_BAD_REQUEST,
                         "client version %s is too new. Maximum supported API version is "
@@ -372,10 +451,9 @@ static int dispatch(struct store *s, struct MHD_Connection *conn, const char *ur
                         "client version %s is too old. Minimum supported API version is %s, "
                         "please upgrade your client to a newer version",
                         version, API_MIN_VERSION);
-    } else if (nseg >= 3 && strcmp(seg[0], "images") == 0 && strcmp(seg[nseg - 1], "json") == 0 &&
-               strcmp(method, "GET") == 0) {
+    } else if ((image_fn = api_image_route(method, seg, nseg)) != NULL) {
         /* an image name may hold slashes: images/library/busybox/json */
-        ret = api_image_inspect(&r);
+        ret = image_fn(&r);
     } else {
         const struct route *rt = routes;
         while (rt->method && !(strcmp(rt->method, method) == 0 && route_match(rt, seg, nseg)))
@@ -393,7 +471,17 @@ struct body {
     char *buf;
     size_t len;
     bool too_big;
+    int fd; /* an upload (images/load, build): the body in an unnamed file of the store; else -1 */
 };
+
+/* Endpoints whose body is an archive: kept in a file, not in memory, and not bounded by
+ * BODY_MAX. */
+static bool is_upload(const char *url, const char *method)
+{
+    return strcmp(method, "POST") == 0 &&
+           (str_has_suffix(url, "/images/load") || str_has_suffix(url, "/build") ||
+            strstr(url, "/archive") != NULL);
+}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *data,
@@ -401,8 +489,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)version;
     struct body *b = *con_cls;
+    struct store *st = cls;
     if (b == NULL) {
-        *con_cls = xzalloc(sizeof(struct body));
+        b = xzalloc(sizeof(struct body));
+        b->fd = -1;
+        if (is_upload(url, method) || strcmp(method, "PUT") == 0)
+            b->fd = open(st->root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        *con_cls = b;
+        return MHD_YES;
+    }
+    if (*data_size && b->fd >= 0) {
+        if (write_all(b->fd, data, *data_size) < 0)
+            b->too_big = true; /* the store's disk is full: answered below */
+        *data_size = 0;
         return MHD_YES;
     }
     if (*data_size) {
@@ -422,11 +521,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         fprintf(stderr, "api: %s %s\n", method, url);
     if (b->too_big) {
         struct api_req r = { .conn = conn };
+        if (b->fd >= 0)
+            return api_error(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "storing the request body: %s",
+                             strerror(ENOSPC))
+                       ? MHD_YES
+                       : MHD_NO;
         return api_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %u bytes", BODY_MAX)
                    ? MHD_YES
                    : MHD_NO;
     }
-    return dispatch(cls, conn, url, method, b->buf, b->len) ? MHD_YES : MHD_NO;
+    if (b->fd >= 0)
+        lseek(b->fd, 0, SEEK_SET);
+    return dispatch(cls, conn, url, method, b->buf, b->len, b->fd) ? MHD_YES : MHD_NO;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -436,6 +542,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct body *b = *con_cls;
     if (b) {
         free(b->buf);
+        if (b->fd >= 0)
+            close(b->fd);
         free(b);
         *con_cls = NULL;
     }
@@ -449,6 +557,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (getenv("RBOX_API_TRACE"))
         fprintf(stderr, "api: connection %s, %d open\n",
                 toe == MHD_CONNECTION_NOTIFY_STARTED ? "opened" : "closed", atomic_load(&active));
+}
+
+/* libmicrohttpd's fatal errors: say which before aborting (its default says nothing useful
+ * when stderr is a log) */
+static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    (void)cls;
+    fprintf(stderr, "rbox: libmicrohttpd: fatal error at %s:%u: %s\n", file ? file : "?", line,
+            reason ? reason : "");
+    fflush(stderr);
+    abort();
 }
 
 /* ---- the socket ---- */
@@ -544,6 +663,7 @@ int api_serve(struct store *s, const struct api_opts *o, rbox_err **err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     atomic_store(&last_active, now_s());
+    MHD_set_panic_func(on_panic, NULL);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE |
             MHD_USE_ITC,

@@ -279,7 +279,6 @@ static void relay(struct attach *a)
             if (n > 0 && buf[0] == MSG_EXIT) {
                 buf[n] = '\0';
                 api_exit_record(a->id, atoi(buf + 1));
-                api_event("container", "die", a->id, NULL, NULL);
             }
             if (n <= 0 || buf[0] == MSG_EXIT)
                 break;

@@ -5,7 +5,7 @@
 #include "cmdcore.h"
 #include "ctr.h"
 #include "image.h"
-#include "registry.h"
+#include "timearg.h"
 #include "network.h"
 #include "util.h"
 #include "volume.h"
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,56 +171,38 @@ int api_info(struct api_req *r)
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
-/* ---- events: every listener gets each event as a JSON line through its pipe ---- */
+/* ---- events: the store's event log (rbox events' reader), a thread a listener ---- */
 
-static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
-static int ev_fds[64];
-static size_t ev_n;
+struct ev_listener {
+    struct store s;
+    struct events_req q;
+    char **filters;
+    int wfd;
+};
 
-void api_event(const char *type, const char *action, const char *id, const char *name,
-               const char *image)
+/* events_req.emit: a line to the listener's pipe; its reader gone (the client left): stop */
+static int ev_emit(void *ud, const char *line, yajl_val ev, rbox_err **err)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    json_w w;
-    jw_init(&w, false);
-    jw_obj_open(&w);
-    jw_kstr(&w, "status", action);
-    jw_kstr(&w, "id", id);
-    if (image)
-        jw_kstr(&w, "from", image);
-    jw_kstr(&w, "Type", type);
-    jw_kstr(&w, "Action", action);
-    jw_key(&w, "Actor");
-    jw_obj_open(&w);
-    jw_kstr(&w, "ID", id);
-    jw_key(&w, "Attributes");
-    jw_obj_open(&w);
-    if (name)
-        jw_kstr(&w, "name", name);
-    if (image)
-        jw_kstr(&w, "image", image);
-    jw_obj_close(&w);
-    jw_obj_close(&w);
-    jw_kstr(&w, "scope", "local");
-    jw_kint(&w, "time", now.tv_sec);
-    jw_kint(&w, "timeNano", (long long)now.tv_sec * 1000000000 + now.tv_nsec);
-    jw_obj_close(&w);
-    size_t len;
-    const char *text = jw_text(&w, &len);
-    _cleanup_free_ char *line = xasprintf("%.*s\n", (int)len, text);
-    jw_free(&w);
-    pthread_mutex_lock(&ev_mu);
-    for (size_t i = 0; i < ev_n;) {
-        /* a listener that cannot keep up (a full pipe) or is gone is dropped */
-        if (write(ev_fds[i], line, strlen(line)) < 0) {
-            close(ev_fds[i]);
-            ev_fds[i] = ev_fds[--ev_n];
-        } else {
-            i++;
-        }
+    (void)ev, (void)err;
+    struct ev_listener *l = ud;
+    if (line == NULL) {
+        struct pollfd p = { l->wfd, 0, 0 };
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)) ? 0 : 1;
     }
-    pthread_mutex_unlock(&ev_mu);
+    _cleanup_free_ char *text = xasprintf("%s\n", line);
+    return write_all(l->wfd, text, strlen(text)) < 0 ? 0 : 1;
+}
+
+static void *ev_thread(void *arg)
+{
+    struct ev_listener *l = arg;
+    rbox_err *err = NULL;
+    if (events_run(&l->s, &l->q, &err) < 0)
+        rbox_err_free(err);
+    close(l->wfd);
+    strv_free(l->filters);
+    free(l);
+    return NULL;
 }
 
 static void ev_free(void *cls)
@@ -230,21 +213,84 @@ static void ev_free(void *cls)
     api_busy(-1);
 }
 
+/* since= / until=: Unix seconds (with a fraction, as docker sends), RFC 3339, a duration */
+static int ev_time(struct api_req *r, const char *key, int64_t *out, rbox_err **err)
+{
+    const char *v = api_query(r, key);
+    *out = 0;
+    if (v == NULL || *v == '\0')
+        return 0;
+    return time_arg_parse(v, key, out, err);
+}
+
+/* filters={"type":{"container":true}} or {"type":["container"]}: K=V strings */
+static int ev_filters(struct api_req *r, char ***out, rbox_err **err)
+{
+    size_t n = 0;
+    *out = xcalloc(1, sizeof(char *));
+    const char *text = api_query(r, "filters");
+    if (text == NULL || *text == '\0')
+        return 0;
+    _cleanup_yajl_ yajl_val f = NULL;
+    if (json_parse(text, "filters", &f, err) < 0)
+        return -1;
+    if (!YAJL_IS_OBJECT(f))
+        return rbox_error(err, 0, "filters: not a JSON object");
+    for (size_t i = 0; i < f->u.object.len; i++) {
+        yajl_val v = f->u.object.values[i];
+        size_t m = YAJL_IS_OBJECT(v) ? v->u.object.len : YAJL_IS_ARRAY(v) ? v->u.array.len : 0;
+        for (size_t j = 0; j < m; j++) {
+            const char *val =
+                YAJL_IS_OBJECT(v) ? v->u.object.keys[j] : YAJL_GET_STRING(v->u.array.values[j]);
+            if (val == NULL)
+                continue;
+            char *kv = xasprintf("%s=%s", f->u.object.keys[i], val);
+            strv_push(out, &n, kv);
+            if (events_filter_check(kv, err) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int api_events(struct api_req *r)
 {
+    struct ev_listener *l = xzalloc(sizeof(*l));
+    rbox_err *err = NULL;
+    if (ev_time(r, "since", &l->q.since, &err) < 0 || ev_time(r, "until", &l->q.until, &err) < 0 ||
+        ev_filters(r, &l->filters, &err) < 0) {
+        strv_free(l->filters);
+        free(l);
+        return api_fail(r, err, MHD_HTTP_BAD_REQUEST);
+    }
+    /* no since: the events from this request on (until alone reads the log from its start, as
+     * rbox events does) */
+    if (l->q.since == 0 && l->q.until == 0)
+        l->q.since = now_ns_realtime();
+    l->q.filters = l->filters;
+    l->q.emit = ev_emit;
+    l->q.ud = l;
+    api_store_copy(&l->s, r->s);
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        strv_free(l->filters);
+        free(l);
         return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %s", strerror(errno));
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
-    pthread_mutex_lock(&ev_mu);
-    if (ev_n == sizeof(ev_fds) / sizeof(ev_fds[0])) {
-        pthread_mutex_unlock(&ev_mu);
+    }
+    l->wfd = p[1];
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, ev_thread, l);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
         close(p[0]);
         close(p[1]);
-        return api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "too many event listeners");
+        strv_free(l->filters);
+        free(l);
+        return api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "thread: %s", strerror(rc));
     }
-    ev_fds[ev_n++] = p[1];
-    pthread_mutex_unlock(&ev_mu);
     api_busy(1);
     struct api_pipe *ap = xzalloc(sizeof(*ap));
     ap->fd = p[0];
@@ -303,8 +349,8 @@ int api_images_list(struct api_req *r)
     return api_json(r, MHD_HTTP_OK, &w);
 }
 
-/* POST /images/create?fromImage=NAME[&tag=TAG]: a pull through rbox-registry into the store (as
- * `rbox pull`), answered with docker's progress stream: its last status line, or its error. */
+/* POST /images/create?fromImage=NAME[&tag=TAG]: `rbox pull` (rbox-registry into the store),
+ * answered with docker's progress stream: its last status line, or its error. */
 int api_image_create(struct api_req *r)
 {
     const char *from = api_query(r, "fromImage"), *tag = api_query(r, "tag");
@@ -314,13 +360,12 @@ int api_image_create(struct api_req *r)
     _cleanup_free_ char *ref =
         tag && *tag ? xasprintf("%s%c%s", from, str_has_prefix(tag, "sha256:") ? '@' : ':', tag)
                     : xstrdup(from);
-    rbox_err *err = NULL;
-    char id[80] = "";
-    api_lock();
-    int rc = registry_pull_as(r->s, NULL, ref, true, true, id, sizeof(id), &err);
-    api_unlock();
-    if (rc != 0)
-        return api_fail(r, err, MHD_HTTP_NOT_FOUND);
+    /* rbox pull itself (no service lock held: a pull takes as long as the registry does) */
+    char *args[] = { "pull", "--quiet", ref, NULL };
+    _cleanup_free_ char *out = NULL, *why = NULL;
+    int code = api_rbox(r, args, -1, -1, &out, &why);
+    if (code != 0)
+        return api_rbox_fail(r, code, why, MHD_HTTP_NOT_FOUND);
     json_w w;
     jw_init(&w, false);
     jw_obj_open(&w);

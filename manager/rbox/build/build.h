@@ -31,6 +31,15 @@ int bf_healthcheck_change(const struct bf_instr *in, char **change, rbox_err **e
 int build_image(struct cmd_ctx *c, const struct build_opts *o, char id[ID_LEN + 1], int *code,
                 rbox_err **err);
 
+/* ---- context.c: a context sent as a tar archive ---- */
+
+/* fd (seekable) starts as a tar, or a gzip/bzip2/xz/zstd stream (taken for a tar). */
+bool build_is_archive(int fd);
+/* Unpack the archive fd into dir (regular files, directories and symlinks, hard links among
+ * them; modes kept, owners only with owners; nothing outside dir, never through a symlink).
+ * Thread-safe (the API's archive upload calls it too). */
+int build_context_unpack(int fd, const char *dir, bool owners, rbox_err **err);
+
 /* ---- copy.c: COPY and ADD ---- */
 
 /* The patterns of .dockerignore / .containerignore in the context (NULL: none). */

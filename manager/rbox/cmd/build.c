@@ -10,18 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char build_usage[] =
     "Usage: rbox build [OPTIONS] CONTEXT\n"
     "\n"
     "Build an image from a Containerfile (or Dockerfile) in CONTEXT, a directory, or from\n"
-    "stdin with CONTEXT \"-\" (then COPY and ADD have no context to read). Each RUN, COPY and\n"
-    "ADD step is one layer, the other steps change only the image config; a step whose parent\n"
-    "image, text, build args and copied files are unchanged comes from the cache. RUN steps run\n"
-    "in containers like `rbox run` (no stdin), removed after. .containerignore or\n"
-    ".dockerignore in CONTEXT leaves files out. Prints STEP lines, RUN output and, last, the\n"
-    "image ID. A failing RUN stops the build with its exit status. See docs/build.md.\n"
+    "stdin with CONTEXT \"-\": a tar archive there (also compressed) is the context, as for\n"
+    "docker build - (-f names a file in it); else stdin is the Containerfile and COPY and ADD\n"
+    "have no context to read. Each RUN, COPY and ADD step is one layer, the other steps change\n"
+    "only the image config; a step whose parent image, text, build args and copied files are\n"
+    "unchanged comes from the cache. RUN steps run in containers like `rbox run` (no stdin),\n"
+    "removed after. .containerignore or .dockerignore in CONTEXT leaves files out. Prints STEP\n"
+    "lines, RUN output and, last, the image ID. A failing RUN stops the build with its exit\n"
+    "status. See docs/build.md.\n"
     "\n"
     "Options:\n"
     "  -t, --tag REF          tag the image (repeatable)\n"
@@ -63,6 +66,46 @@ static int read_text(const char *path, char **out, rbox_err **err)
         free(*out);
         return rbox_error(err, 0, "%s: a NUL byte in the Containerfile", path);
     }
+    return 0;
+}
+
+/* stdin, when it is a tar archive, unpacked into <runroot>/build-context-XXXXXX (*dir; NULL
+ * when stdin is a Containerfile, which stays readable as stdin: a pipe is spooled first). */
+static int stdin_context(struct store *s, char **dir, rbox_err **err)
+{
+    *dir = NULL;
+    struct stat st;
+    int fd = STDIN_FILENO;
+    _cleanup_close_ int spool = -1;
+    if (fstat(STDIN_FILENO, &st) < 0 || !S_ISREG(st.st_mode)) {
+        spool = open(s->runroot, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (spool < 0)
+            return rbox_error(err, errno, "a temporary file in %s", s->runroot);
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+            if (write_all(spool, buf, (size_t)n) < 0)
+                return rbox_error(err, errno, "spooling stdin");
+        if (n < 0)
+            return rbox_error(err, errno, "reading stdin");
+        lseek(spool, 0, SEEK_SET);
+        dup2(spool, STDIN_FILENO); /* a Containerfile is read from there as before */
+        lseek(STDIN_FILENO, 0, SEEK_SET);
+    }
+    if (!build_is_archive(fd))
+        return 0;
+    char *d = xasprintf("%s/build-context-XXXXXX", s->runroot);
+    if (mkdtemp(d) == NULL) {
+        int e = errno;
+        free(d);
+        return rbox_error(err, e, "a directory in %s", s->runroot);
+    }
+    if (build_context_unpack(fd, d, false, err) < 0) {
+        rm_rf_at(AT_FDCWD, d);
+        free(d);
+        return -1;
+    }
+    *dir = d;
     return 0;
 }
 
@@ -122,13 +165,24 @@ int cmd_build(struct cmd_ctx *c, int argc, char **argv)
         return r == MOPT_HELP ? cmd_help(build_usage) : cmd_fail(err);
     }
     const char *ctx = margs_at(&p, 0);
-    _cleanup_free_ char *path = NULL, *text = NULL;
+    _cleanup_free_ char *path = NULL, *text = NULL, *unpacked = NULL;
+    if (strcmp(ctx, "-") == 0 && !str_eq(file, "-") && !isatty(STDIN_FILENO)) {
+        /* a tar archive on stdin is the context (docker build - < ctx.tar) */
+        if (stdin_context(c->s, &unpacked, &err) < 0) {
+            margs_free(&p);
+            return cmd_fail(err);
+        }
+        if (unpacked)
+            ctx = unpacked;
+    }
     if (strcmp(ctx, "-") == 0) {
         o.context = NULL;
         path = xstrdup(file && strcmp(file, "-") != 0 ? file : "-");
     } else {
         o.context = ctx;
-        if (file)
+        if (file && unpacked && file[0] != '/')
+            path = xasprintf("%s/%s", unpacked, file); /* docker's -f: inside the context */
+        else if (file)
             path = xstrdup(file);
         else {
             path = xasprintf("%s/Containerfile", ctx);
@@ -174,6 +228,8 @@ int cmd_build(struct cmd_ctx *c, int argc, char **argv)
         }
     }
     margs_free(&p);
+    if (unpacked)
+        rm_rf_at(AT_FDCWD, unpacked);
     if (r < 0) {
         cmd_fail(err);
         return code;

@@ -55,4 +55,34 @@ void stats_sample(struct store *s, const char *id, struct stats_sample *out);
 /* ctl.c: rename a container (the name checked as rbox rename's). */
 int ctr_rename(struct store *s, const char *id, const char *name, rbox_err **err);
 
+/* imagecmd.c: rbox history's rows, newest first (strings point into img's config); top: the
+ * image's own entry (the others are "<missing>"). Free *out. */
+struct history_row {
+    const char *created, *created_by, *comment; /* the image config's strings */
+    int64_t created_ns;
+    uint64_t size;
+    bool top;
+};
+size_t history_rows(const struct image *img, struct history_row **out);
+
+/* commitcmd.c: lstat of path in the container ref (running or not), resolved as rbox cp
+ * resolves it (inside its root); link gets a symlink's target. */
+struct stat;
+int ctr_path_stat(struct store *s, const char *ref, const char *path, struct stat *st, char *link,
+                  size_t linklen, rbox_err **err);
+
+/* events.c: the store's event log (rbox events): lines from since on (0: only new ones) until
+ * until (0: forever), those matching every filter key (K=V; one key given twice: either).
+ * emit gets each line with its parsed object, and (NULL, NULL) about ten times a second while
+ * waiting; it returns 1 to go on, 0 to stop, -1 on error (err filled). */
+struct events_req {
+    int64_t since, until; /* ns since the epoch */
+    char *const *filters;
+    int (*emit)(void *ud, const char *line, yajl_val ev, rbox_err **err);
+    void *ud;
+};
+int events_run(struct store *s, struct events_req *q, rbox_err **err);
+/* A K=V filter events_run knows (container, event, image, network, type, volume). */
+int events_filter_check(const char *kv, rbox_err **err);
+
 #endif

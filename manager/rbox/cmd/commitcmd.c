@@ -1,5 +1,6 @@
 /* commitcmd.c - rbox commit, diff and export: a container's changes as an image, a list, a tar. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "ctr.h"
 #include "path.h"
 #include "image.h"
@@ -226,6 +227,44 @@ int cmd_export(struct cmd_ctx *c, int argc, char **argv)
     if (r == MOPT_HELP)
         return cmd_help(export_usage);
     return r < 0 ? cmd_fail(err) : 0;
+}
+
+static int open_parent(int rootfd, const char *path, char **base, rbox_err **err);
+
+int ctr_path_stat(struct store *s, const char *ref, const char *path, struct stat *st, char *link,
+                  size_t linklen, rbox_err **err)
+{
+    struct cmd_ctx c = { .s = s };
+    char id[ID_LEN + 1];
+    struct ctr_spec sp = { 0 };
+    struct image img = { 0 };
+    int r = load_ctr(&c, ref, id, &sp, &img, err);
+    struct ctr_root cr = { .lock = -1 };
+    if (r == 0)
+        r = root_begin(&c, id, &img, &cr, err);
+    if (r == 0) {
+        _cleanup_close_ int root = open(cr.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *base = NULL;
+        _cleanup_close_ int dir = -1;
+        if (root < 0)
+            r = rbox_error(err, errno, "opening %s", cr.path);
+        else if (strcmp(path, "/") == 0 || path[0] == '\0')
+            r = fstat(root, st) < 0 ? rbox_error(err, errno, "%s", path) : 0;
+        else if ((dir = open_parent(root, path, &base, err)) < 0 ||
+                 fstatat(dir, base, st, AT_SYMLINK_NOFOLLOW) < 0)
+            r = dir < 0 ? rbox_error_prefix(err, "no such file %s", path)
+                        : rbox_error(err, errno, "no such file %s", path);
+        if (r == 0 && link && linklen) {
+            link[0] = '\0';
+            ssize_t n = S_ISLNK(st->st_mode) ? readlinkat(dir, base, link, linklen - 1) : -1;
+            if (n > 0)
+                link[n] = '\0';
+        }
+        root_end(&c, id, &cr);
+    }
+    spec_clear(&sp);
+    image_clear(&img);
+    return r;
 }
 
 /* ---- cp ---- */

@@ -2,6 +2,7 @@
  * past events from --since, new ones as they come until --until (or forever), filtered. */
 #define _GNU_SOURCE
 #include "events.h"
+#include "cmdcore.h"
 #include "format.h"
 #include "json.h"
 #include "mcli.h"
@@ -20,8 +21,9 @@
 static const char events_usage[] =
     "Usage: rbox events [OPTIONS]\n"
     "\n"
-    "Print events as they happen: containers (create, start, kill, die, oom, stop, rename,\n"
-    "destroy), networks (create, connect, disconnect, destroy) and volumes (create, destroy).\n"
+    "Print events as they happen: containers (create, start, pause, unpause, kill, die, oom,\n"
+    "stop, rename, destroy), networks (create, connect, disconnect, destroy) and volumes\n"
+    "(create, destroy).\n"
     "Without --since only new events; without --until until interrupted.\n"
     "\n"
     "Options:\n"
@@ -39,8 +41,6 @@ static const char *const filter_keys[] = { "container", "event",  "image", "netw
                                            "type",      "volume", NULL };
 
 struct events_opts {
-    int64_t since, until; /* ns; since 0: from now; until 0: forever */
-    char **filters;       /* K=V */
     struct fmt fm;
 };
 
@@ -64,6 +64,19 @@ static bool key_matches(yajl_val ev, const char *key, const char *val)
                (id && strlen(val) >= 3 && str_has_prefix(id, val));
     }
     return false;
+}
+
+int events_filter_check(const char *kv, rbox_err **err)
+{
+    const char *eq = strchr(kv, '=');
+    for (size_t k = 0; eq && filter_keys[k]; k++)
+        if (strlen(filter_keys[k]) == (size_t)(eq - kv) &&
+            strncmp(filter_keys[k], kv, (size_t)(eq - kv)) == 0)
+            return 0;
+    return rbox_error(err, 0,
+                      "invalid filter \"%s\": use container=, event=, image=, network=, type= "
+                      "or volume=",
+                      kv);
 }
 
 static bool matches(yajl_val ev, char *const *filters)
@@ -111,20 +124,32 @@ static char *template_doc(yajl_val ev)
     return text;
 }
 
-/* One line of the log: 1 printed (or filtered out), 0 past --until, -1 template error. */
-static int emit(struct events_opts *o, const char *line, rbox_err **err)
+/* One line of the log: 1 passed on (or filtered out), 0 past until or stopped by emit, -1
+ * emit's error. */
+static int one_line(struct events_req *q, const char *line, rbox_err **err)
 {
     _cleanup_yajl_ yajl_val ev = NULL;
     if (json_parse(line, "events.log", &ev, NULL) < 0)
         return 1; /* a line a crash cut short: skipped */
     int64_t tn = 0;
     json_get_i64(ev, "timeNano", &tn);
-    if (tn < o->since)
+    if (tn < q->since)
         return 1;
-    if (o->until && tn >= o->until)
+    if (q->until && tn >= q->until)
         return 0;
-    if (!matches(ev, o->filters))
+    if (!matches(ev, q->filters))
         return 1;
+    return q->emit(q->ud, line, ev, err);
+}
+
+/* rbox events' printer (events_req.emit). */
+static int print_event(void *ud, const char *line, yajl_val ev, rbox_err **err)
+{
+    struct events_opts *o = ud;
+    if (line == NULL)
+        return 1;
+    int64_t tn = 0;
+    json_get_i64(ev, "timeNano", &tn);
     if (o->fm.kind == FMT_JSON) {
         printf("%s\n", line);
     } else if (o->fm.kind == FMT_TEMPLATE) {
@@ -152,41 +177,51 @@ static int emit(struct events_opts *o, const char *line, rbox_err **err)
     return 1;
 }
 
-/* Every whole line of fd from *off on; *off moves past them. 0 at --until, -1 on error. */
-static int read_lines(struct events_opts *o, int fd, off_t *off, rbox_err **err)
+/* Every whole line of fd from *off on; *off moves past them. 0 at until, -1 on error. */
+struct line_buf {
+    char buf[65536];
+    size_t have;
+};
+
+static int read_lines(struct events_req *q, struct line_buf *lb, int fd, off_t *off, rbox_err **err)
 {
-    static char buf[65536];
-    static size_t have;
+    char *buf = lb->buf;
+    size_t have = lb->have;
     for (;;) {
-        ssize_t n = pread(fd, buf + have, sizeof(buf) - 1 - have, *off);
-        if (n <= 0)
+        ssize_t n = pread(fd, buf + have, sizeof(lb->buf) - 1 - have, *off);
+        if (n <= 0) {
+            lb->have = have;
             return 1;
+        }
         *off += n;
         have += (size_t)n;
         buf[have] = '\0';
         char *start = buf, *nl;
         while ((nl = strchr(start, '\n')) != NULL) {
             *nl = '\0';
-            int r = emit(o, start, err);
+            int r = one_line(q, start, err);
             if (r <= 0)
                 return r;
             start = nl + 1;
         }
         have = (size_t)(buf + have - start);
         memmove(buf, start, have);
-        if (have == sizeof(buf) - 1)
+        if (have == sizeof(lb->buf) - 1)
             have = 0; /* a line longer than the buffer: dropped */
     }
 }
 
-static int run_events(struct store *s, struct events_opts *o, rbox_err **err)
+int events_run(struct store *s, struct events_req *q, rbox_err **err)
 {
+    _cleanup_free_ struct line_buf *lb = xzalloc(sizeof(*lb));
+    struct events_req copy = *q;
+    q = &copy;
     _cleanup_free_ char *path = xasprintf("%s/%s", s->root, EVENTS_FILE);
     _cleanup_free_ char *old = xasprintf("%s.1", path);
-    if (o->since) { /* the rotated file first: it holds the older events */
+    if (q->since) { /* the rotated file first: it holds the older events */
         _cleanup_close_ int ofd = open(old, O_RDONLY | O_CLOEXEC);
         off_t ooff = 0;
-        int r = ofd >= 0 ? read_lines(o, ofd, &ooff, err) : 1;
+        int r = ofd >= 0 ? read_lines(q, lb, ofd, &ooff, err) : 1;
         if (r <= 0)
             return r;
     }
@@ -199,30 +234,36 @@ static int run_events(struct store *s, struct events_opts *o, rbox_err **err)
             fstat(fd, &st);
             ino = st.st_ino;
             off = 0;
-            if (!o->since && !o->until) /* only new events */
+            if (!q->since && !q->until) /* only new events */
                 off = st.st_size;
         }
         if (fd >= 0) {
-            int r = read_lines(o, fd, &off, err);
+            int r = read_lines(q, lb, fd, &off, err);
             if (r <= 0) {
                 close(fd);
                 return r;
             }
             /* renamed to events.log.1 meanwhile: what is left there, then the new file */
             if (stat(path, &st) == 0 && st.st_ino != ino) {
-                r = read_lines(o, fd, &off, err);
+                r = read_lines(q, lb, fd, &off, err);
                 close(fd);
                 fd = -1;
                 if (r <= 0)
                     return r;
-                o->since = o->since ? o->since : 1; /* read the new file from its start */
+                q->since = q->since ? q->since : 1; /* read the new file from its start */
                 continue;
             }
         }
-        if (o->until && now_ns_realtime() >= o->until) {
+        if (q->until && now_ns_realtime() >= q->until) {
             if (fd >= 0)
                 close(fd);
             return 0;
+        }
+        int r = q->emit(q->ud, NULL, NULL, err);
+        if (r <= 0) {
+            if (fd >= 0)
+                close(fd);
+            return r;
         }
         usleep(100000);
     }
@@ -241,6 +282,7 @@ int cmd_events(struct cmd_ctx *c, int argc, char **argv)
     };
     rbox_err *err = NULL;
     struct events_opts o = { 0 };
+    struct events_req q = { .emit = print_event, .ud = &o };
     _cleanup_strv_ char **filters = xcalloc(1, sizeof(char *));
     size_t nf = 0;
     const char *format = NULL, *arg;
@@ -251,22 +293,13 @@ int cmd_events(struct cmd_ctx *c, int argc, char **argv)
             break;
         }
         if (id == O_SINCE)
-            r = time_arg_parse(arg, "--since", &o.since, &err);
+            r = time_arg_parse(arg, "--since", &q.since, &err);
         else if (id == O_UNTIL)
-            r = time_arg_parse(arg, "--until", &o.until, &err);
+            r = time_arg_parse(arg, "--until", &q.until, &err);
         else if (id == O_FORMAT)
             format = arg;
         else {
-            const char *eq = strchr(arg, '=');
-            bool known = false;
-            for (size_t k = 0; eq && filter_keys[k]; k++)
-                known |= strlen(filter_keys[k]) == (size_t)(eq - arg) &&
-                         strncmp(filter_keys[k], arg, (size_t)(eq - arg)) == 0;
-            if (!known)
-                r = rbox_error(&err, 0,
-                               "invalid filter \"%s\": use container=, event=, image=, "
-                               "network=, type= or volume=",
-                               arg);
+            r = events_filter_check(arg, &err);
             strv_push(&filters, &nf, xstrdup(arg));
         }
     }
@@ -277,8 +310,8 @@ int cmd_events(struct cmd_ctx *c, int argc, char **argv)
         r = fmt_init(&o.fm, format, NULL, &err);
     if (r != 0)
         return r == MOPT_HELP ? cmd_help(events_usage) : cmd_fail(err);
-    o.filters = filters;
-    r = run_events(c->s, &o, &err);
+    q.filters = filters;
+    r = events_run(c->s, &q, &err);
     fmt_clear(&o.fm);
     return r < 0 ? cmd_fail(err) : 0;
 }

@@ -1,5 +1,6 @@
 /* imagecmd.c - rbox tag, history, image prune, load and save. */
 #define _GNU_SOURCE
+#include "cmdcore.h"
 #include "image.h"
 #include "json.h"
 #include "format.h"
@@ -110,45 +111,59 @@ static int64_t created_ns(const char *s)
     return p ? (int64_t)timegm(&tm) * 1000000000 : 0;
 }
 
+size_t history_rows(const struct image *img, struct history_row **out)
+{
+    yajl_val h = json_get(img->config, "history");
+    size_t n = YAJL_IS_ARRAY(h) ? h->u.array.len : 0;
+    struct history_row *v = xcalloc(n + 1, sizeof(*v));
+    /* layer index of each history entry (empty_layer ones have none) */
+    size_t layer = 0;
+    for (size_t i = 0; i < n; i++) {
+        yajl_val e = h->u.array.values[i];
+        bool empty = false;
+        json_get_bool(e, "empty_layer", &empty);
+        struct history_row *row = &v[n - 1 - i]; /* newest first */
+        if (!empty && layer < img->n_layers)
+            row->size = img->layers[layer].usize;
+        layer += !empty;
+        row->created = json_get_str(e, "created");
+        row->created_ns = created_ns(row->created);
+        row->created_by = json_get_str(e, "created_by");
+        row->comment = json_get_str(e, "comment");
+        row->top = i == n - 1;
+    }
+    *out = v;
+    return n;
+}
+
 static int history_print(const struct image *img, bool quiet, bool no_trunc, struct fmt *fm,
                          rbox_err **err)
 {
     int r = 0;
-    yajl_val h = json_get(img->config, "history");
-    size_t n = YAJL_IS_ARRAY(h) ? h->u.array.len : 0;
-    /* layer index of each history entry (empty_layer ones have none) */
-    size_t layer = 0;
-    ssize_t *idx = xcalloc(n + 1, sizeof(ssize_t));
-    for (size_t i = 0; i < n; i++) {
-        bool empty = false;
-        json_get_bool(h->u.array.values[i], "empty_layer", &empty);
-        idx[i] = empty ? -1 : (ssize_t)layer++;
-    }
+    _cleanup_free_ struct history_row *v = NULL;
+    size_t n = history_rows(img, &v);
     if (!quiet && fm->kind == FMT_DEFAULT)
         printf("%-12s   %-18s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
                "COMMENT");
     int64_t now = now_ns_realtime();
-    for (size_t i = n; r == 0 && i-- > 0;) {
-        yajl_val e = h->u.array.values[i];
+    for (size_t i = 0; r == 0 && i < n; i++) {
         _cleanup_free_ char *id =
-            i == n - 1 ? (no_trunc ? xasprintf("sha256:%s", img->id) : xstrndup(img->id, 12))
-                       : xstrdup("<missing>");
+            v[i].top ? (no_trunc ? xasprintf("sha256:%s", img->id) : xstrndup(img->id, 12))
+                     : xstrdup("<missing>");
         if (quiet) {
             printf("%s\n", id);
             continue;
         }
         char dur[64], size[32];
-        human_duration(now - created_ns(json_get_str(e, "created")), dur, sizeof(dur));
-        uint64_t sz = idx[i] >= 0 && (size_t)idx[i] < img->n_layers ? img->layers[idx[i]].usize : 0;
-        size_text(sz, size, sizeof(size));
-        const char *by = json_get_str(e, "created_by");
-        _cleanup_free_ char *cut = xstrdup(by ? by : "");
+        human_duration(now - v[i].created_ns, dur, sizeof(dur));
+        size_text(v[i].size, size, sizeof(size));
+        _cleanup_free_ char *cut = xstrdup(v[i].created_by ? v[i].created_by : "");
         if (!no_trunc && strlen(cut) > 45)
             strcpy(cut + 42, "...");
-        const char *comment = json_get_str(e, "comment");
+        const char *comment = v[i].comment ? v[i].comment : "";
         _cleanup_free_ char *ago = xasprintf("%s ago", dur);
         if (fm->kind == FMT_DEFAULT) {
-            printf("%-12s   %-18s %-45s %-10s %s\n", id, ago, cut, size, comment ? comment : "");
+            printf("%-12s   %-18s %-45s %-10s %s\n", id, ago, cut, size, comment);
             continue;
         }
         json_w w;
@@ -156,11 +171,10 @@ static int history_print(const struct image *img, bool quiet, bool no_trunc, str
         jw_obj_open(&w);
         jw_kstr(&w, "ID", id);
         jw_kstr(&w, "CreatedSince", ago);
-        const char *created = json_get_str(e, "created");
-        jw_kstr(&w, "CreatedAt", created ? created : "");
+        jw_kstr(&w, "CreatedAt", v[i].created ? v[i].created : "");
         jw_kstr(&w, "CreatedBy", cut);
         jw_kstr(&w, "Size", size);
-        jw_kstr(&w, "Comment", comment ? comment : "");
+        jw_kstr(&w, "Comment", comment);
         jw_obj_close(&w);
         if (fm->kind == FMT_JSON)
             printf("%s\n", jw_text(&w, NULL));
@@ -168,7 +182,6 @@ static int history_print(const struct image *img, bool quiet, bool no_trunc, str
             r = fmt_row_text(fm, jw_text(&w, NULL), err);
         jw_free(&w);
     }
-    free(idx);
     if (r == 0 && fm->kind == FMT_TEMPLATE)
         fmt_print(fm, stdout);
     return r;

@@ -3,6 +3,7 @@
  * (ps: "Up 5 minutes (Paused)", inspect: State.Paused). */
 #define _GNU_SOURCE
 #include "ctr.h"
+#include "events.h"
 #include "mcli.h"
 #include "proto.h"
 #include "rtclient.h"
@@ -54,6 +55,10 @@ static int set_paused(struct store *s, const char *id, bool pause, bool quiet, r
     st.status = pause ? CS_PAUSED : CS_RUNNING;
     if (ctr_state_write(fd, &st, false) < 0)
         return rbox_error(err, errno, "writing the state of %s", st.name);
+    if (!quiet) { /* docker's pause and unpause events (not the thaw a signal needs) */
+        const char *attrs[] = { "image", st.image, "name", st.name, NULL };
+        event_append(s->root, "container", pause ? "pause" : "unpause", st.id, attrs);
+    }
     return 0;
 }
 

@@ -376,14 +376,32 @@ int cmd_pull(struct cmd_ctx *c, int argc, char **argv)
 }
 
 /* push from the store: its blobs dir is an OCI blobs dir, the manifest is the image's */
-static int push_source(struct cmd_ctx *c, const char *ref, char ***h, size_t *hn, rbox_err **err)
+static int push_source(struct store *s, const char *ref, char ***h, size_t *hn, rbox_err **err)
 {
     struct image img = { 0 };
-    if (image_resolve(c->s, ref, &img, err) < 0)
+    if (image_resolve(s, ref, &img, err) < 0)
         return -1;
-    strv_push(h, hn, xasprintf("--layout=%s/images", c->s->root));
+    strv_push(h, hn, xasprintf("--layout=%s/images", s->root));
     strv_push(h, hn, xasprintf("--manifest=%s", img.manifest_digest));
     image_clear(&img);
+    return 0;
+}
+
+/* push SRC DEST: within one registry, DEST's blobs can be mounted from SRC's repository */
+static int push_mount(const char *from, const char *to, char ***h, size_t *hn, rbox_err **err)
+{
+    struct image_ref src, dst;
+    if (image_ref_parse(to, &dst, err) < 0)
+        return -1;
+    /* SRC may be an image ID: then nothing to mount from */
+    bool named = image_ref_parse(from, &src, NULL) == 0;
+    if (named && strcmp(src.domain, dst.domain) == 0 && strcmp(src.path, dst.path) != 0)
+        strv_push(h, hn, xasprintf("--mount-from=%s", src.path));
+    if (named && !src.digest && src.tag && !str_eq(src.tag, dst.tag))
+        strv_push(h, hn, xasprintf("--tag=%s", src.tag));
+    if (named)
+        image_ref_clear(&src);
+    image_ref_clear(&dst);
     return 0;
 }
 
@@ -403,7 +421,7 @@ static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, c
     if (r == 0 && margs_require(&p, strcmp(verb, "push") == 0, maxpos, "arguments", &err) < 0)
         r = -1;
     if (r == 0 && strcmp(verb, "push") == 0 && !layout)
-        r = push_source(c, margs_at(&p, 0), &h, &hn, &err);
+        r = push_source(c->s, margs_at(&p, 0), &h, &hn, &err);
     if (r != 0) {
         margs_free(&p);
         return r < 0 ? cmd_fail(err) : 0;
@@ -411,21 +429,10 @@ static int forward(struct cmd_ctx *c, int argc, char **argv, const char *verb, c
     if (layout)
         strv_push(&h, &hn, xasprintf("--layout=%s", layout));
     int npos = margs_count(&p);
-    if (strcmp(verb, "push") == 0 && npos == 2) {
-        /* push SRC DEST: within one registry, DEST's blobs can be mounted from SRC's repository */
-        struct image_ref src, dst;
-        if (image_ref_parse(margs_at(&p, 1), &dst, &err) < 0) {
-            margs_free(&p);
-            return cmd_fail(err);
-        }
-        /* SRC may be an image ID: then nothing to mount from */
-        bool named = image_ref_parse(margs_at(&p, 0), &src, NULL) == 0;
-        if (named && strcmp(src.domain, dst.domain) == 0 && strcmp(src.path, dst.path) != 0)
-            strv_push(&h, &hn, xasprintf("--mount-from=%s", src.path));
-        if (named && !src.digest && src.tag && !str_eq(src.tag, dst.tag))
-            strv_push(&h, &hn, xasprintf("--tag=%s", src.tag));
-        image_ref_clear(&src);
-        image_ref_clear(&dst);
+    if (strcmp(verb, "push") == 0 && npos == 2 &&
+        push_mount(margs_at(&p, 0), margs_at(&p, 1), &h, &hn, &err) < 0) {
+        margs_free(&p);
+        return cmd_fail(err);
     }
     if (npos > 0) {
         /* rbox.conf's insecure_registries, for push, login and logout alike */
