@@ -97,6 +97,11 @@ static int by_id(const void *a, const void *b)
     return strcmp(((const struct psc_rec *)a)->id, ((const struct psc_rec *)b)->id);
 }
 
+static int id_vs_rec(const void *id, const void *rec)
+{
+    return strcmp(id, ((const struct psc_rec *)rec)->id);
+}
+
 static struct psc_rec *push(struct ps_cache *c)
 {
     if (c->n_fresh == c->cap)
@@ -109,10 +114,8 @@ int psc_read(struct ps_cache *c, const struct store *s, const char *id, struct c
     char rel[32 + ID_LEN];
     snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, id);
     struct stat sb;
-    struct psc_rec key;
-    ctr_copy(key.id, sizeof(key.id), id);
     const struct psc_rec *r =
-        c->old ? bsearch(&key, c->old, c->n_old, sizeof(*c->old), by_id) : NULL;
+        c->old ? bsearch(id, c->old, c->n_old, sizeof(*c->old), id_vs_rec) : NULL;
     if (r && fstatat(s->root_fd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 && key_same(r, &sb)) {
         *st = r->st; /* not copied again unless the cache is written back */
         c->seen[r - c->old] = 1;
