@@ -96,7 +96,8 @@ measure() {
 		for ((i = 0; i < ${#cmds[@]}; i++)); do
 			args+=(-n "${labels[$i]}" "${cmds[$i]}")
 		done
-		${MEASURE_NETNS:+nsenter --net=/run/netns/$MEASURE_NETNS} hyperfine -N -w 2 -r "$RUNS" --style none --export-json "$WORK/$name.$round.json" \
+		${MEASURE_NETNS:+nsenter --net=/run/netns/$MEASURE_NETNS} hyperfine -N -w "${MEASURE_WARMUP:-2}" -r "$RUNS" \
+			${MEASURE_PREPARE:+--prepare "$MEASURE_PREPARE"} --style none --export-json "$WORK/$name.$round.json" \
 			"${args[@]}" >/dev/null 2>"$WORK/hf.err" || { say "   hyperfine failed: $(tail -3 "$WORK/hf.err")"; return 1; }
 	done
 	jq -s --arg name "$name" '
@@ -368,6 +369,35 @@ scenario_monitor_rss() {
 	(IFS=,; echo "{\"scenario\":\"monitor_rss\",\"contenders\":[${parts[*]}]}") >"$JSON_PARTS/monitor_rss.json"
 }
 
+# 100 `rbox run -d --rm busybox true` started at once, timed until every client has returned
+# (each container runs: its start is confirmed); before each run the store is empty again (the
+# monitors remove their containers after the clients are gone). CONC_RUNS per round (default 3).
+scenario_manager_concurrent() {
+	local r="$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT"
+	cat >"$WORK/mgr-concurrent.sh" <<SH
+#!/bin/sh
+i=0
+while [ \$i -lt 100 ]; do
+	$r run -d --rm busybox true >/dev/null || echo "run -d failed" >&2 &
+	i=\$((i + 1))
+done
+wait
+SH
+	cat >"$WORK/mgr-drain.sh" <<SH
+#!/bin/sh
+n=0 # at most 30 s: a container that stays would hang the bench
+while [ -n "\$($r ps -aq)" ] && [ \$n -lt 600 ]; do sleep 0.05; n=\$((n + 1)); done
+SH
+	chmod +x "$WORK/mgr-concurrent.sh" "$WORK/mgr-drain.sh"
+	local saved=$RUNS
+	RUNS=${CONC_RUNS:-3}
+	[ "${QUICK:-}" = 1 ] && RUNS=1
+	MEASURE_WARMUP=1 MEASURE_PREPARE="$WORK/mgr-drain.sh" measure manager_concurrent100 \
+		"rbox run -d x100=$WORK/mgr-concurrent.sh"
+	RUNS=$saved
+	"$WORK/mgr-drain.sh"
+}
+
 # `rbox ps -a` with 1,000 containers in the store
 scenario_ps() {
 	say "== creating 1,000 containers for rbox ps -a"
@@ -376,6 +406,8 @@ scenario_ps() {
 		rbox_cmd create --name "bench-ps-$i" busybox true >/dev/null || { say "   create failed at $i"; return 1; }
 	done
 	local saved=$ROUNDS
+	# ps's cache trusts a state only once it is a second old (pscache.c): the steady state
+	sleep 1.1
 	measure ps_1000 "rbox ps -a=$RBOX --root $RBOX_BENCH_ROOT --runroot $RBOX_BENCH_RUNROOT ps -a"
 	ROUNDS=$saved
 	rbox_cmd rm -f $(rbox_cmd ps -aq) >/dev/null 2>&1
@@ -670,6 +702,7 @@ main() {
 		if setup_rbox; then
 			setup_podman || true
 			scenario_manager_run
+			scenario_manager_concurrent
 			setup_netns && scenario_manager_net
 			scenario_manager_layers
 			scenario_images_pull

@@ -6,7 +6,7 @@
  * (the startup messages are in proto.h):
  *   1. open the log, listen on the attach socket, record itself in the state, send "R"
  *   2. wait for "G" (a foreground client has connected by then)
- *   3. rbox-runtime create (stdout/stderr = pipes it holds), rbox-runtime start
+ *   3. rbox-runtime run --detach (stdout/stderr = pipes it holds); with -t create and start
  *   4. state: running; send "S"; release the lock
  *   5. log every line, forward output to attach clients, until the init is reaped and the
  *      pipes are at EOF
@@ -285,16 +285,25 @@ static void setup(void)
         fail_start(EXIT_RBOX, "monitor: writing the container state failed");
 }
 
-/* 3-4: create and start the container. */
+/* 3-4: create and start the container. Without a terminal with one `rbox-runtime run
+ * --detach`: one start-up and re-exec of the runtime fewer than create + start (the init
+ * still becomes our child when the runtime exits, as after create). With -t, create and start:
+ * the client's window size (its hello) must reach the pty before the process runs. */
 static void start_container(void)
 {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         fail_start(EXIT_RBOX, "monitor: pipe failed");
-    const char *create[] = {
-        "create", "--bundle", m.path[P_BUNDLE], "--pid-file", m.path[P_PIDFILE], m.id, NULL,
-        NULL,     NULL
-    };
+    bool one = !m.terminal;
+    const char *create[] = { one ? "run" : "create",
+                             "--bundle",
+                             m.path[P_BUNDLE],
+                             "--pid-file",
+                             m.path[P_PIDFILE],
+                             one ? "--detach" : m.id,
+                             one ? m.id : NULL,
+                             NULL,
+                             NULL };
     char console[PATH_MAX];
     if (m.terminal) {
         /* -t: the runtime sends the pty master over this socket during create */
@@ -304,6 +313,11 @@ static void start_container(void)
         create[5] = "--console-socket";
         create[6] = console;
         create[7] = m.id;
+    }
+    int64_t started = 0;
+    if (one) {
+        srv_accept(&m.srv); /* clients that connected before "go" see every byte */
+        started = mreport_started(m.ctrfd);
     }
     int status = runtime(create, out[1], err[1]);
     close(out[1]);
@@ -329,14 +343,18 @@ static void start_container(void)
     if (m.terminal && mtty_receive_master(m.runfd, 5000) < 0)
         fail_start(EXIT_RBOX, "monitor: the container's terminal did not arrive on the console "
                               "socket");
-    unsigned long long pid_start = proc_start_time(m.pid);
-    srv_accept(&m.srv); /* clients that connected before "go" see every byte */
-    int64_t started = mreport_started(m.ctrfd);
-    const char *start[] = { "start", m.id, NULL };
-    if ((status = runtime(start, -1, -1)) != 0) {
-        int code = runtime_error(status, msg, sizeof(msg));
-        fail_start(code, msg);
+    if (!one) {
+        srv_accept(&m.srv); /* clients that connected before "go" see every byte */
+        started = mreport_started(m.ctrfd);
+        const char *start[] = { "start", m.id, NULL };
+        if ((status = runtime(start, -1, -1)) != 0) {
+            int code = runtime_error(status, msg, sizeof(msg));
+            fail_start(code, msg);
+        }
     }
+    /* the init is our child (we are its subreaper): until we reap it, even as a zombie, its
+     * /proc entry stays and the pid is its */
+    unsigned long long pid_start = proc_start_time(m.pid);
     struct ctr_state st;
     if (ctr_state_read(m.ctrfd, &st) == 0) {
         st.status = CS_RUNNING;

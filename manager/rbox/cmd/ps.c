@@ -7,6 +7,7 @@
 #include "format.h"
 #include "netsetup.h"
 #include "ps_filter.h"
+#include "pscache.h"
 #include "restart.h"
 #include "salvage.h"
 #include "json.h"
@@ -93,12 +94,12 @@ static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n
     /* grown as needed: fresh pages are faulted in only for containers that are listed */
     struct ctr_state *v = NULL, st;
     size_t k = 0, cap = 0;
+    struct ps_cache pc; /* pscache.c: a stat per unchanged container instead of a read */
+    psc_open(&pc, s);
     for (size_t i = 0; i < nids; i++) {
-        char rel[32 + ID_LEN];
-        snprintf(rel, sizeof(rel), "containers/%s/" CTR_STATE_FILE, ids[i]);
         /* no state: being created or removed, or left half-made by a kill (salvaged as dead) */
-        if (ctr_state_read_at(s->root_fd, rel, &st) < 0 &&
-            (ctr_salvage(s, ids[i]) < 0 || ctr_state_read_at(s->root_fd, rel, &st) < 0))
+        if (psc_read(&pc, s, ids[i], &st) < 0 &&
+            (ctr_salvage(s, ids[i]) < 0 || psc_read(&pc, s, ids[i], &st) < 0))
             continue;
         if (ctr_needs_reconcile(s, &st) && ctr_read(s, ids[i], &st, NULL) < 0)
             continue;
@@ -108,6 +109,7 @@ static int load_all(struct store *s, bool all, struct ctr_state **out, size_t *n
             v = xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
         v[k++] = st;
     }
+    psc_close(&pc, s);
     *out = v;
     *n = k;
     return 0;

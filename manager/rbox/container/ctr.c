@@ -344,7 +344,7 @@ static int start_locked(struct store *s, const char *id, int lock, unsigned atta
     struct image img;
     if (image_load(s, st.image_id, &img, err) < 0)
         return rbox_error_prefix(err, "cannot start container %.12s", id);
-    int r = overlay_mount(s, id, &img, err);
+    int r = overlay_mount_opt(s, id, &img, st.auto_remove, err);
     image_clear(&img);
     if (r < 0)
         return -1;

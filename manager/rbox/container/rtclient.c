@@ -133,6 +133,12 @@ bool rt_has_state(const struct store *s, const char *id)
 
 int overlay_mount(const struct store *s, const char *id, const struct image *img, rbox_err **err)
 {
+    return overlay_mount_opt(s, id, img, false, err);
+}
+
+int overlay_mount_opt(const struct store *s, const char *id, const struct image *img,
+                      bool volatile_upper, rbox_err **err)
+{
     _cleanup_free_ char *run = ctr_run_path(s, id, NULL);
     _cleanup_free_ char *target = ctr_run_path(s, id, "rootfs");
     _cleanup_free_ char *upper = ctr_path(s, id, "diff");
@@ -141,7 +147,12 @@ int overlay_mount(const struct store *s, const char *id, const struct image *img
         return rbox_error(err, errno, "creating %s", target);
     if (overlay_umount(s, id, err) < 0)
         return -1;
-    if (image_mount_overlay(s, img, upper, work, target, err) < 0)
+    /* a volatile mount leaves work/work/incompat/volatile, and overlayfs refuses the next
+     * mount over it: the upper layer of a --rm container needs no such protection */
+    _cleanup_free_ char *incompat = xasprintf("%s/work/incompat", work);
+    rm_rf_at(AT_FDCWD, incompat);
+    if ((volatile_upper ? image_mount_overlay_volatile : image_mount_overlay)(s, img, upper, work,
+                                                                              target, err) < 0)
         return rbox_error_prefix(err, "the container's root");
     return 0;
 }

@@ -18,6 +18,10 @@ bool rt_has_state(const struct store *s, const char *id);
  * <runroot>/containers/<id>/rootfs; an old mount there is replaced. */
 struct image;
 int overlay_mount(const struct store *s, const char *id, const struct image *img, rbox_err **err);
+/* volatile_upper: overlayfs's volatile option (--rm containers: nothing of them outlives
+ * them, so their upper layer needs no sync; image_mount_overlay_volatile) */
+int overlay_mount_opt(const struct store *s, const char *id, const struct image *img,
+                      bool volatile_upper, rbox_err **err);
 /* Unmount it (nothing mounted is fine). */
 int overlay_umount(const struct store *s, const char *id, rbox_err **err);
 

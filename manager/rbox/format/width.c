@@ -98,9 +98,18 @@ static size_t next_char(const unsigned char *s, size_t n, size_t *cols)
 
 size_t u8_width(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t w = 0;
-    for (size_t i = 0, cols; i < n; w += cols)
-        i += next_char((const unsigned char *)s + i, n - i, &cols);
+    for (size_t i = 0, cols; i < n; w += cols) {
+        /* printable ASCII, one column a byte: most of what ps and images print (a third
+         * of ps -a's instructions went to next_char) */
+        if (u[i] >= 0x20 && u[i] < 0x7F) {
+            cols = 1;
+            i++;
+            continue;
+        }
+        i += next_char(u + i, n - i, &cols);
+    }
     return w;
 }
 

@@ -105,6 +105,9 @@ char *image_lower_dirs(const struct store *s, const struct image *img);
  * from <root>/images so that 60+ layers fit the one-page option limit). */
 int image_mount_overlay(const struct store *s, const struct image *img, const char *upper,
                         const char *work, const char *target, rbox_err **err);
+/* The same with overlayfs's volatile option (no syncs) where the kernel has it: --rm. */
+int image_mount_overlay_volatile(const struct store *s, const struct image *img, const char *upper,
+                                 const char *work, const char *target, rbox_err **err);
 /* A read-only directory fd of the image's merged tree (for /etc/passwd look-ups). */
 int image_root_open(struct store *s, const struct image *img, rbox_err **err);
 

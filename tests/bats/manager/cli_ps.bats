@@ -150,3 +150,30 @@ names() { # ps ARGS... -> the names, one line
 	assert_equal "$(jq -r .Labels <<<"$output")" "a=1,b=2"
 	rbox rm -v lm >/dev/null
 }
+
+@test "ps: what its cache of states holds never hides a change (start, exit, rm), and a bad cache is ignored" {
+	# pscache.c: ps stats each state file and re-reads those that changed
+	rbox create --name pc1 busybox sh -c 'exit 3' >/dev/null
+	rbox create --name pc2 busybox true >/dev/null
+	sleep 1.2 # older than a second: the cache's records of both are used from now on
+	run rbox ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --partial "pc1 Created"
+	[ -e "$RBOX_RUNROOT/ps.cache" ]
+	run rbox start -a pc1
+	assert_failure 3
+	run rbox ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --partial "pc1 Exited (3)"
+	assert_output --partial "pc2 Created"
+	rbox rm pc2 >/dev/null
+	run rbox ps -aq
+	assert_equal "${#lines[@]}" 1
+	# a damaged or foreign cache is an empty one
+	head -c 5000 /dev/urandom >"$RBOX_RUNROOT/ps.cache"
+	run rbox ps -a --format '{{.Names}} {{.Status}}'
+	assert_success
+	assert_output --partial "pc1 Exited (3)"
+	printf 'RBOXPSC1' >"$RBOX_RUNROOT/ps.cache"
+	run rbox ps -a --format '{{.Names}}'
+	assert_output pc1
+	rbox rm pc1 >/dev/null
+}

@@ -89,7 +89,7 @@ root= id=
 for a in "\$@"; do id=\$a; done
 [ "\$1" = --root ] && root=\$2
 case " \$* " in
-*" create "*)
+*" create "* | *" run "*) # the monitor creates and starts with one run --detach
 	"\$real" "\$@" || exit
 	kill -9 "\$(cat "\$root/\$id/../../containers/\$id/pid" 2>/dev/null)" 2>/dev/null
 	rm -f "\$root/\$id/state.json"

@@ -227,3 +227,22 @@ load helpers
 	assert_equal "$(inspect_field many .HostConfig.AutoRemove)" false
 	assert_equal "$(inspect_field many .HostConfig.ReadonlyRootfs)" false
 }
+
+@test "run --rm: the root's overlay is volatile (no sync at exit); other containers' is not" {
+	# docs/performance.md: a --rm container's upper layer goes with it, so it needs no sync (an
+	# overlay syncs the whole filesystem under upperdir when it is unmounted)
+	[ "$(printf '%s\n' "$(uname -r)" 5.10 | sort -V | head -1)" = 5.10 ] ||
+		skip "overlayfs before Linux 5.10 has no volatile option"
+	run rbox run --rm busybox grep ' / / ' /proc/self/mountinfo
+	assert_success
+	assert_output --regexp '(fsync=)?volatile'
+	run rbox run --name kept busybox grep ' / / ' /proc/self/mountinfo
+	assert_success
+	refute_output --partial volatile
+	# the kept one starts again over the same upper layer, and an exited --rm one leaves nothing
+	run rbox start -a kept
+	assert_success
+	rbox rm kept
+	run rbox ps -aq
+	assert_output ""
+}
