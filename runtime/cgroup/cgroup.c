@@ -202,8 +202,13 @@ int cg_mkdir(struct cg_hier *h, rbox_err **err)
     if (depth_missing == 0)
         return 0; /* an existing cgroup: used, but not ours to remove */
     /* Create the missing components, top down. A concurrent delete may remove a shared parent
-     * between our steps: retry from the top when mkdir says ENOENT. */
-    for (int attempt = 0; attempt < 5; attempt++) {
+     * between our steps: retry from the top when mkdir says ENOENT. Many containers starting
+     * and ending at once under one fresh parent (50 clients of the API service) can make it
+     * vanish several times in a row, so retry long enough, backing off a little each time
+     * (at most ~1 s in all). */
+    for (int attempt = 0; attempt < 100; attempt++) {
+        if (attempt > 0)
+            usleep(attempt < 50 ? 100u * (unsigned)attempt : 10000u);
         strcpy(p, h->dir);
         int made = 0, again = 0;
         for (char *s = p + (cut - p) + 1;; s++) {

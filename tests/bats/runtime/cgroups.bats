@@ -104,6 +104,38 @@ assert_one_line_error() { # TEXT
 	assert_equal "$leftover" ""
 }
 
+@test "cgroups: containers starting and ending at once under one shared parent all run; their cgroups go" {
+	# The last container out removes the parent it made; the next one in makes it again. One
+	# create can find the parent gone between its mkdirs, several times in a row: it must retry,
+	# never fail ("parent kept disappearing").
+	local w k pids=()
+	jq --arg cg "$CG_PREFIX/churn/ctr" '.process.args = ["true"]' "$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/base.json"
+	for w in $(seq 12); do
+		(
+			for k in $(seq 8); do
+				mkdir -p "$BATS_TEST_TMPDIR/b$w-$k"
+				jq --arg cg "$CG_PREFIX/churn/w$w-$k" '.linux.cgroupsPath = $cg' "$BATS_TEST_TMPDIR/base.json" \
+					>"$BATS_TEST_TMPDIR/b$w-$k/config.json"
+				"$RUNTIME_BIN" --root "$STATE_ROOT" run -b "$BATS_TEST_TMPDIR/b$w-$k" "$CTR_ID-$w-$k" </dev/null ||
+					exit 1
+			done
+		) >"$BATS_TEST_TMPDIR/out$w" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for w in "${!pids[@]}"; do
+		wait "${pids[$w]}" || fail "worker $((w + 1)): $(cat "$BATS_TEST_TMPDIR/out$((w + 1))")"
+	done
+	# every container's own cgroup is gone; the shared parent may stay (as runc leaves it: only
+	# the default parent has a last-one-out rule) and is the test's to remove
+	local d
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+		[ -d "$d" ] || continue
+		run find "$d" -maxdepth 6 -type d -path "*/$CG_PREFIX/churn/*"
+		assert_output ""
+		find "$d" -maxdepth 6 -depth -type d -path "*/$CG_PREFIX/churn" -exec rmdir {} \; 2>/dev/null || true
+	done
+}
+
 @test "cgroups: concurrent containers under a new shared parent all get a cpuset" {
 	# One of them creates the shared parent; the others must not copy its cpuset before the
 	# creator has filled it (an empty cpuset refuses every process: ENOSPC).
