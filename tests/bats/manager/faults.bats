@@ -80,7 +80,8 @@ assert_all_accounted() {
 }
 
 @test "rbox-runtime killed by SIGKILL during create: said so, and no cgroup is left" {
-	# a runtime that dies half-way: the state dir and the cgroup exist, state.json does not
+	# a runtime that dies half-way: the state dir and the cgroup exist, and state.json still
+	# says "creating" (the runtime renames the state dir into place with that first state.json)
 	local fake="$BATS_TEST_TMPDIR/rt"
 	cat >"$fake" <<EOF
 #!/bin/bash
@@ -92,7 +93,8 @@ case " \$* " in
 *" create "* | *" run "*) # the monitor creates and starts with one run --detach
 	"\$real" "\$@" || exit
 	kill -9 "\$(cat "\$root/\$id/../../containers/\$id/pid" 2>/dev/null)" 2>/dev/null
-	rm -f "\$root/\$id/state.json"
+	jq -c '.creating = true' "\$root/\$id/state.json" >"\$root/\$id/state.tmp" &&
+		mv "\$root/\$id/state.tmp" "\$root/\$id/state.json"
 	kill -9 \$\$ ;;
 esac
 exec "\$real" "\$@"
