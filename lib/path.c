@@ -83,6 +83,15 @@ char *path_clean(const char *path)
     return out;
 }
 
+/* The directory pfd's times as they were before the runtime created a mount point in it: the
+ * mount points are not the container's changes, and a build's layer of a step that changed
+ * nothing must not differ by the second /etc's mtime was touched in. */
+static void keep_times(int pfd, const struct stat *before)
+{
+    struct timespec ts[2] = { before->st_atim, before->st_mtim };
+    utimensat(pfd, ".", ts, 0);
+}
+
 /* One step of creation: `path` (clean, absolute) does not resolve. Find its deepest existing
  * ancestor and create the next component there. When that component exists but does not
  * resolve (a dangling symlink), return the path rewritten through the link in *redirect. */
@@ -103,8 +112,13 @@ static int create_step(int rootfd, const char *path, mode_t mode, char **redirec
         }
         return 0;
     }
-    if (mkdirat(pfd, base, mode) == 0)
+    struct stat before;
+    bool have = fstat(pfd, &before) == 0;
+    if (mkdirat(pfd, base, mode) == 0) {
+        if (have)
+            keep_times(pfd, &before);
         return 0;
+    }
     if (errno != EEXIST)
         return rbox_error(err, errno, "creating %s", path);
     char target[4096];
@@ -152,9 +166,13 @@ int mkfile_in_root(int rootfd, const char *path, mode_t mode, rbox_err **err)
         if (pfd < 0)
             return -1;
         const char *base = path_basename(cur);
+        struct stat before;
+        bool have = fstat(pfd, &before) == 0;
         int f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (f >= 0) {
             close(f);
+            if (have)
+                keep_times(pfd, &before);
             continue;
         }
         if (errno != EEXIST)
