@@ -194,11 +194,7 @@ static struct slot *prepare(const struct rbox_sandbox *sb, struct lib_pool *p, b
         lib_failf(err, errno, "run directory %s", dir);
         goto fail_dir;
     }
-    const char *parent = sb->cgroup_parent;
-    size_t plen = strlen(parent);
-    while (plen > 1 && parent[plen - 1] == '/')
-        plen--;
-    _cleanup_free_ char *cg = xasprintf("%.*s/%s", (int)plen, parent, s->id);
+    _cleanup_free_ char *cg = lib_cgroup_path(sb, s->id);
     json_w w;
     jw_init(&w, false);
     lib_config(&w, sb, sb->readonly_root ? sb->rootfs : root, cg);

@@ -63,6 +63,8 @@ int lib_stdio(const struct rbox_sandbox *sb, bool stream, int *in, int *out, int
 void lib_drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user, bool all,
                bool wait);
 int lib_pidfd_send_signal(int fd, int sig);
+/* The run's cgroup: <cgroup_parent without trailing slashes>/<id>. */
+char *lib_cgroup_path(const struct rbox_sandbox *sb, const char *id);
 void lib_verdict(const struct rbox_sandbox *sb, const char *id, const char *stats, int exit_code,
                  const char *error, bool timed_out, uint64_t t_start, uint64_t t_end,
                  struct rbox_verdict *out);

@@ -121,11 +121,7 @@ static int prepare(struct run *r, struct rbox_error *err)
         if (mkdir(r->layer, 0700) < 0 || mkdir(r->root, 0755) < 0)
             return lib_failf(err, errno, "run directory %s", r->dir);
     }
-    const char *parent = sb->cgroup_parent;
-    size_t plen = strlen(parent);
-    while (plen > 1 && parent[plen - 1] == '/')
-        plen--;
-    _cleanup_free_ char *cg = xasprintf("%.*s/%s", (int)plen, parent, r->id);
+    _cleanup_free_ char *cg = lib_cgroup_path(sb, r->id);
     json_w w;
     jw_init(&w, false);
     lib_config(&w, sb, r->root ? r->root : sb->rootfs, cg);
@@ -384,6 +380,15 @@ void lib_drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user,
         if (cb && cb->on_output)
             cb->on_output(user, stream, buf, (size_t)n);
     }
+}
+
+char *lib_cgroup_path(const struct rbox_sandbox *sb, const char *id)
+{
+    const char *parent = sb->cgroup_parent;
+    size_t plen = strlen(parent);
+    while (plen > 1 && parent[plen - 1] == '/')
+        plen--;
+    return xasprintf("%.*s/%s", (int)plen, parent, id);
 }
 
 int lib_pidfd_send_signal(int fd, int sig)
