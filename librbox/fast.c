@@ -167,13 +167,6 @@ static char *shape_of(const struct rbox_sandbox *sb)
     return s;
 }
 
-static int open_or_dup(int fd, int flags)
-{
-    if (fd == -1)
-        return open("/dev/null", flags | O_CLOEXEC);
-    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-}
-
 /* A new run: its directory and config.json, the request to the helper, the stdio to the
  * worker. The worker creates the container from here on, on its own. */
 static struct slot *prepare(const struct rbox_sandbox *sb, struct lib_pool *p, bool stream,
@@ -201,11 +194,7 @@ static struct slot *prepare(const struct rbox_sandbox *sb, struct lib_pool *p, b
         lib_failf(err, errno, "run directory %s", dir);
         goto fail_dir;
     }
-    const char *parent = sb->cgroup_parent;
-    size_t plen = strlen(parent);
-    while (plen > 1 && parent[plen - 1] == '/')
-        plen--;
-    _cleanup_free_ char *cg = xasprintf("%.*s/%s", (int)plen, parent, s->id);
+    _cleanup_free_ char *cg = lib_cgroup_path(sb, s->id);
     json_w w;
     jw_init(&w, false);
     lib_config(&w, sb, sb->readonly_root ? sb->rootfs : root, cg);
@@ -232,35 +221,9 @@ static struct slot *prepare(const struct rbox_sandbox *sb, struct lib_pool *p, b
         goto fail_dir;
     }
     s->ctl = ctl[0];
-    _cleanup_close_ int in = open_or_dup(sb->in_fd, O_RDONLY);
-    _cleanup_close_ int out = -1, errfd = -1;
-    if (stream) {
-        int po[2], pe[2];
-        if (pipe2(po, O_CLOEXEC) < 0) {
-            close(ctl[1]);
-            lib_failf(err, errno, "pipe");
-            goto fail_dir;
-        }
-        if (pipe2(pe, O_CLOEXEC) < 0) {
-            close(po[0]);
-            close(po[1]);
-            close(ctl[1]);
-            lib_failf(err, errno, "pipe");
-            goto fail_dir;
-        }
-        s->out = po[0];
-        s->err = pe[0];
-        out = po[1];
-        errfd = pe[1];
-        fcntl(s->out, F_SETFL, O_NONBLOCK);
-        fcntl(s->err, F_SETFL, O_NONBLOCK);
-    } else {
-        out = open_or_dup(sb->out_fd == -2 ? 1 : sb->out_fd, O_WRONLY);
-        errfd = open_or_dup(sb->err_fd == -2 ? 2 : sb->err_fd, O_WRONLY);
-    }
-    if (in < 0 || out < 0 || errfd < 0) {
+    _cleanup_close_ int in = -1, out = -1, errfd = -1;
+    if (lib_stdio(sb, stream, &in, &out, &errfd, &s->out, &s->err, err) < 0) {
         close(ctl[1]);
-        lib_failf(err, errno, "standard descriptors of the command");
         goto fail_dir;
     }
     /* the stdio first (queued on the worker's socket), then the request that makes it */
@@ -348,31 +311,6 @@ out:
     return s;
 }
 
-static void drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user, bool all)
-{
-    char buf[16384];
-    while (*fd >= 0) {
-        ssize_t n = read(*fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN && !all) {
-            return;
-        }
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd pf = { .fd = *fd, .events = POLLIN };
-            poll(&pf, 1, -1);
-            continue;
-        }
-        if (n <= 0) {
-            close(*fd);
-            *fd = -1;
-            return;
-        }
-        if (cb && cb->on_output)
-            cb->on_output(user, stream, buf, (size_t)n);
-    }
-}
-
 /* One message of the worker; "" at EOF. */
 static char *recv_msg(int fd)
 {
@@ -398,11 +336,6 @@ static void failed(const struct rbox_sandbox *sb, const struct slot *s, const ch
         text = sp ? sp + 1 : msg + 1;
     }
     lib_verdict(sb, s->id, NULL, code, text, false, 0, 0, v);
-}
-
-static int sys_pidfd_send_signal(int fd, int sig)
-{
-    return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 }
 
 int lib_fast_run(const struct rbox_sandbox *sb, const struct rbox_callbacks *cb, void *user,
@@ -447,7 +380,7 @@ int lib_fast_run(const struct rbox_sandbox *sb, const struct rbox_callbacks *cb,
             break;
         if (n == 0) {
             /* the deadline: SIGKILL to the init (the kernel kills the rest of its namespace) */
-            if (sys_pidfd_send_signal(init, SIGKILL) == 0 || errno == ESRCH)
+            if (lib_pidfd_send_signal(init, SIGKILL) == 0 || errno == ESRCH)
                 timed_out = true;
             continue;
         }
@@ -456,17 +389,17 @@ int lib_fast_run(const struct rbox_sandbox *sb, const struct rbox_callbacks *cb,
         if (pf[1].revents & POLLIN)
             t_end = now_ns_monotonic();
         if (pf[2].revents)
-            drain(&s->out, 1, cb, user, false);
+            lib_drain(&s->out, 1, cb, user, false, true);
         if (pf[3].revents)
-            drain(&s->err, 2, cb, user, false);
+            lib_drain(&s->err, 2, cb, user, false, true);
         if (pf[0].revents)
             msg = recv_msg(s->ctl);
     }
     if (!t_end)
         t_end = now_ns_monotonic();
     /* what the command wrote just before its end (the worker closed its copies) */
-    drain(&s->out, 1, cb, user, true);
-    drain(&s->err, 2, cb, user, true);
+    lib_drain(&s->out, 1, cb, user, true, true);
+    lib_drain(&s->err, 2, cb, user, true, true);
     if (msg && msg[0] == 'X')
         lib_verdict(sb, s->id, msg + 1, 0, "", timed_out, t_start, t_end, v);
     else

@@ -53,6 +53,18 @@ void lib_config(json_w *w, const struct rbox_sandbox *sb, const char *root,
  * error say how). */
 void lib_run_id(char *buf, size_t len);
 bool lib_pure_v2(void);
+/* run.c, for fast.c too: the command's stdio. stream: two pipes whose read ends (non-blocking)
+ * land in *rd_out and *rd_err, the write ends in *out and *errfd; else the sandbox's fds dup'ed
+ * (-1: /dev/null, -2: ours). -1 with err filled and nothing left open. */
+int lib_stdio(const struct rbox_sandbox *sb, bool stream, int *in, int *out, int *errfd,
+              int *rd_out, int *rd_err, struct rbox_error *err);
+/* Reads *fd to the callbacks as stream (1, 2): what is there (all false), or to EOF (all: at
+ * EAGAIN the fd counts as ended, or with wait poll()s for more); *fd is closed and -1 at EOF. */
+void lib_drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user, bool all,
+               bool wait);
+int lib_pidfd_send_signal(int fd, int sig);
+/* The run's cgroup: <cgroup_parent without trailing slashes>/<id>. */
+char *lib_cgroup_path(const struct rbox_sandbox *sb, const char *id);
 void lib_verdict(const struct rbox_sandbox *sb, const char *id, const char *stats, int exit_code,
                  const char *error, bool timed_out, uint64_t t_start, uint64_t t_end,
                  struct rbox_verdict *out);

@@ -121,11 +121,7 @@ static int prepare(struct run *r, struct rbox_error *err)
         if (mkdir(r->layer, 0700) < 0 || mkdir(r->root, 0755) < 0)
             return lib_failf(err, errno, "run directory %s", r->dir);
     }
-    const char *parent = sb->cgroup_parent;
-    size_t plen = strlen(parent);
-    while (plen > 1 && parent[plen - 1] == '/')
-        plen--;
-    _cleanup_free_ char *cg = xasprintf("%.*s/%s", (int)plen, parent, r->id);
+    _cleanup_free_ char *cg = lib_cgroup_path(sb, r->id);
     json_w w;
     jw_init(&w, false);
     lib_config(&w, sb, r->root ? r->root : sb->rootfs, cg);
@@ -191,6 +187,52 @@ static int open_or_dup(int fd, int flags)
     return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
+int lib_stdio(const struct rbox_sandbox *sb, bool stream, int *in, int *out, int *errfd,
+              int *rd_out, int *rd_err, struct rbox_error *err)
+{
+    *in = open_or_dup(sb->in_fd, O_RDONLY);
+    if (stream) {
+        int po[2], pe[2];
+        if (pipe2(po, O_CLOEXEC) < 0)
+            goto fail_pipe;
+        if (pipe2(pe, O_CLOEXEC) < 0) {
+            close(po[0]);
+            close(po[1]);
+            goto fail_pipe;
+        }
+        fcntl(po[0], F_SETFL, O_NONBLOCK);
+        fcntl(pe[0], F_SETFL, O_NONBLOCK);
+        *rd_out = po[0];
+        *rd_err = pe[0];
+        *out = po[1];
+        *errfd = pe[1];
+    } else {
+        *out = open_or_dup(sb->out_fd == -2 ? 1 : sb->out_fd, O_WRONLY);
+        *errfd = open_or_dup(sb->err_fd == -2 ? 2 : sb->err_fd, O_WRONLY);
+    }
+    if (*in < 0 || *out < 0 || *errfd < 0) {
+        int e = errno;
+        int *fds[] = { in, out, errfd };
+        for (int i = 0; i < 3; i++)
+            if (*fds[i] >= 0) {
+                close(*fds[i]);
+                *fds[i] = -1;
+            }
+        if (stream) {
+            close(steal_fd(rd_out));
+            close(steal_fd(rd_err));
+        }
+        return lib_failf(err, e, "standard descriptors of the command");
+    }
+    return 0;
+fail_pipe : {
+    int e = errno;
+    if (*in >= 0)
+        close(steal_fd(in));
+    return lib_failf(err, e, "pipe");
+}
+}
+
 /* On a pure cgroup v2 host, runs that share a cgroup parent must not create their containers
  * at the same time: when the parent is missing, the run that makes it enables the controllers
  * in its cgroup.subtree_control only after the mkdir, and a run that finds the parent in
@@ -251,21 +293,9 @@ static int spawn(struct run *r, bool stream, struct rbox_error *err)
                      NULL };
     if (access(sb->runtime, X_OK) < 0)
         return lib_failf(err, errno, "runtime %s", sb->runtime);
-    _cleanup_close_ int in = open_or_dup(sb->in_fd, O_RDONLY);
-    _cleanup_close_ int out = -1, errfd = -1;
-    if (stream) {
-        if (pipe2(r->out, O_CLOEXEC) < 0 || pipe2(r->err, O_CLOEXEC) < 0)
-            return lib_failf(err, errno, "pipe");
-        fcntl(r->out[0], F_SETFL, O_NONBLOCK);
-        fcntl(r->err[0], F_SETFL, O_NONBLOCK);
-        out = steal_fd(&r->out[1]);
-        errfd = steal_fd(&r->err[1]);
-    } else {
-        out = open_or_dup(sb->out_fd == -2 ? 1 : sb->out_fd, O_WRONLY);
-        errfd = open_or_dup(sb->err_fd == -2 ? 2 : sb->err_fd, O_WRONLY);
-    }
-    if (in < 0 || out < 0 || errfd < 0)
-        return lib_failf(err, errno, "standard descriptors of the command");
+    _cleanup_close_ int in = -1, out = -1, errfd = -1;
+    if (lib_stdio(sb, stream, &in, &out, &errfd, &r->out[0], &r->err[0], err) < 0)
+        return -1;
     r->ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (r->ino < 0 || inotify_add_watch(r->ino, r->dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
         return lib_failf(err, errno, "inotify on %s", r->dir);
@@ -327,7 +357,8 @@ static void init_appeared(struct run *r)
     r->ino = -1;
 }
 
-static void drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user, bool all)
+void lib_drain(int *fd, int stream, const struct rbox_callbacks *cb, void *user, bool all,
+               bool wait)
 {
     char buf[16384];
     while (*fd >= 0) {
@@ -336,6 +367,11 @@ static void drain(int *fd, int stream, const struct rbox_callbacks *cb, void *us
             continue;
         if (n < 0 && errno == EAGAIN && !all)
             return;
+        if (n < 0 && errno == EAGAIN && wait) {
+            struct pollfd pf = { .fd = *fd, .events = POLLIN };
+            poll(&pf, 1, -1);
+            continue;
+        }
         if (n <= 0) {
             close(*fd);
             *fd = -1;
@@ -346,7 +382,16 @@ static void drain(int *fd, int stream, const struct rbox_callbacks *cb, void *us
     }
 }
 
-static int sys_pidfd_send_signal(int fd, int sig)
+char *lib_cgroup_path(const struct rbox_sandbox *sb, const char *id)
+{
+    const char *parent = sb->cgroup_parent;
+    size_t plen = strlen(parent);
+    while (plen > 1 && parent[plen - 1] == '/')
+        plen--;
+    return xasprintf("%.*s/%s", (int)plen, parent, id);
+}
+
+int lib_pidfd_send_signal(int fd, int sig)
 {
     return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 }
@@ -376,7 +421,7 @@ static void wait_loop(struct run *r, const struct rbox_callbacks *cb, void *user
         if (n == 0) {
             /* the deadline: SIGKILL to the init, pid 1 of its namespace (the kernel kills the
              * rest), as the monitor does */
-            if (sys_pidfd_send_signal(r->init_pidfd, SIGKILL) == 0 || errno == ESRCH)
+            if (lib_pidfd_send_signal(r->init_pidfd, SIGKILL) == 0 || errno == ESRCH)
                 r->timed_out = true;
             continue;
         }
@@ -385,16 +430,16 @@ static void wait_loop(struct run *r, const struct rbox_callbacks *cb, void *user
         if (p[2].revents & POLLIN)
             r->t_end = now_ns_monotonic();
         if (p[3].revents)
-            drain(&r->out[0], 1, cb, user, false);
+            lib_drain(&r->out[0], 1, cb, user, false, false);
         if (p[4].revents)
-            drain(&r->err[0], 2, cb, user, false);
+            lib_drain(&r->err[0], 2, cb, user, false, false);
         if (p[0].revents & POLLIN)
             rt_done = true;
     }
     create_unlock(r); /* a create that failed before the pid file */
     /* what the command wrote just before its end (every writer is gone with its pid namespace) */
-    drain(&r->out[0], 1, cb, user, true);
-    drain(&r->err[0], 2, cb, user, true);
+    lib_drain(&r->out[0], 1, cb, user, true, false);
+    lib_drain(&r->err[0], 2, cb, user, true, false);
 }
 
 /* The runtime's last error line in its JSON log ("msg" and "errno"), if any. */

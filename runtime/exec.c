@@ -24,6 +24,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "pidfd.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -418,23 +419,11 @@ static int reap(pid_t pid)
 /* Steps 1-3 with A; returns with B's pid in x->pid once it is released. */
 static int spawn(struct exec_ctx *x, rbox_err **err)
 {
-    int sp[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-        return rbox_error(err, errno, "socketpair");
-    pid_t a = fork();
-    if (a < 0) {
-        int saved = errno;
-        close(sp[0]);
-        close(sp[1]);
-        return rbox_error(err, saved, "fork");
-    }
-    if (a == 0) {
-        close(sp[0]);
-        x->sync_fd = sp[1];
+    pid_t a = fork_socketpair(&x->sync_fd, err);
+    if (a < 0)
+        return -1;
+    if (a == 0)
         exec_intermediate(x);
-    }
-    close(sp[1]);
-    x->sync_fd = sp[0];
     /* 1. */
     struct cgroup *cg = x->ref.st->cgroup;
     int r = x->cg_dirs ? exec_cgroup_enter(x->cg_dirs, a, err) : cg ? cgroup_enter(cg, a, err) : 0;

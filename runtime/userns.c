@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "userns.h"
 #include "log.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,15 +54,9 @@ static int write_direct(pid_t pid, const struct idmap_kind *k, const struct rbox
 /* The helper's path: $PATH first, then where Debian installs it. */
 static char *find_helper(const char *name)
 {
-    const char *path = getenv("PATH");
-    _cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        char *cand = xasprintf("%s/%s", dir, name);
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-    }
+    char *found = find_in_path(name);
+    if (found)
+        return found;
     char *cand = xasprintf("/usr/bin/%s", name);
     if (access(cand, X_OK) == 0)
         return cand;
@@ -89,32 +84,10 @@ static int run_helper(pid_t pid, const struct idmap_kind *k, const struct rbox_i
         argv[a++] = xasprintf("%u", m[i].size);
     }
     _cleanup_strv_ char **owned = argv;
-    int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0)
-        return rbox_error(err, errno, "pipe");
-    pid_t child = fork();
-    if (child < 0) {
-        int saved = errno;
-        close(errp[0]);
-        close(errp[1]);
-        return rbox_error(err, saved, "fork");
-    }
-    if (child == 0) {
-        dup2(errp[1], 1);
-        dup2(errp[1], 2);
-        execve(exe, argv, environ);
-        dprintf(2, "exec %s: %s", exe, rbox_strerror(errno));
-        _exit(127);
-    }
-    close(errp[1]);
     char out[512];
-    ssize_t len = read_all(errp[0], out, sizeof(out) - 1);
-    close(errp[0]);
-    out[len > 0 ? len : 0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
     int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (spawn_capture(exe, argv, NULL, out, sizeof(out), &status, err) < 0)
+        return -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     return rbox_error(err, 0, "%s: %s failed (does /etc/sub%cid allow the range?): %s", k->field,

@@ -285,12 +285,17 @@ int ctr_state_read(int dirfd, struct ctr_state *st)
 
 int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st)
 {
+    return ctr_state_read_stat(dirfd, path, st, NULL);
+}
+
+int ctr_state_read_stat(int dirfd, const char *path, struct ctr_state *st, struct stat *sb)
+{
     char buf[4096];
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     /* one read: the file is far smaller than the buffer (ps reads a thousand of them) */
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    ssize_t n = sb && fstat(fd, sb) < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
     if (n == (ssize_t)sizeof(buf) - 1) {
         errno = E2BIG;
         n = -1;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define CTR_STATE_FILE "state"
@@ -57,6 +58,9 @@ int ctr_state_parse(const char *text, struct ctr_state *st);
 int ctr_state_read(int dirfd, struct ctr_state *st);
 /* The same for a state file at path (relative to dirfd): "containers/<id>/state". */
 int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st);
+/* The same, and with sb the open file's stat (the identity of what was read, not the path's of a
+ * moment before); -1 with errno when that fails too. */
+int ctr_state_read_stat(int dirfd, const char *path, struct ctr_state *st, struct stat *sb);
 /* Write <dirfd>/state atomically; sync: fsync before the rename. -1 with errno. */
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync);
 

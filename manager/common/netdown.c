@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "netdown.h"
 #include "ctrstate.h"
+#include "rtcall.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,9 +39,6 @@ int netavark_run(const char *bin, const char *aardvark, const char *config, cons
     static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, options_fd, 0);
     if (out_fd >= 0)
@@ -51,10 +49,7 @@ int netavark_run(const char *bin, const char *aardvark, const char *config, cons
         posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
     else
         posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &all);
+    spawnattr_clean(&at, false);
     /* one netavark at a time per config dir (as podman locks it): two concurrent setups race
      * on creating the same iptables chains and on aardvark-dns's files */
     char lockpath[PATH_MAX];

@@ -42,19 +42,13 @@ int rt_spawn(const struct rt_call *c, const char *const *args, const int fds[3],
     /* posix_spawn (a CLONE_VFORK clone) rather than fork: no page tables to copy */
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
     for (int i = 0; i < 3; i++)
         if (fds[i] >= 0)
             posix_spawn_file_actions_adddup2(&fa, fds[i], i);
         else
             posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &all);
+    spawnattr_clean(&at, false);
     int r = posix_spawn(pid, c->bin, &fa, &at, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -63,6 +57,18 @@ int rt_spawn(const struct rt_call *c, const char *const *args, const int fds[3],
         return -1;
     }
     return 0;
+}
+
+void spawnattr_clean(posix_spawnattr_t *at, bool setsid)
+{
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_init(at);
+    posix_spawnattr_setflags(at, (setsid ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK |
+                                     POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(at, &none);
+    posix_spawnattr_setsigdefault(at, &all);
 }
 
 int rt_wait(pid_t pid)

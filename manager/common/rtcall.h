@@ -7,6 +7,8 @@
 #ifndef RBOX_RTCALL_H
 #define RBOX_RTCALL_H
 
+#include <spawn.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,6 +21,10 @@ struct rt_call {
 /* Start `bin --root ROOT [--log LOG] --log-format json ARGS...` with stdio fds[0..2] (-1:
  * /dev/null), no blocked signals and default dispositions. 0 and *pid, or -1 with errno. */
 int rt_spawn(const struct rt_call *c, const char *const *args, const int fds[3], pid_t *pid);
+/* posix_spawnattr_init for a child that starts clean (rbox-runtime, netavark, pasta, the
+ * monitor): no blocked signals, every disposition the default; with setsid its own session.
+ * posix_spawnattr_destroy it after. */
+void spawnattr_clean(posix_spawnattr_t *at, bool setsid);
 /* Wait for it (EINTR retried): its wait status, or -1. */
 int rt_wait(pid_t pid);
 

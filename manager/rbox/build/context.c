@@ -73,21 +73,9 @@ int build_context_unpack(int fd, const char *dir, bool owners, rbox_err **err)
         rebase(e, real, archive_entry_pathname, archive_entry_set_pathname);
         if (archive_entry_hardlink(e))
             rebase(e, real, archive_entry_hardlink, archive_entry_set_hardlink);
-        if (archive_write_header(disk, e) < ARCHIVE_WARN) {
-            ret = rbox_error(err, 0, "the build context: %s: %s", archive_entry_pathname(e),
-                             archive_error_string(disk));
-            goto out;
-        }
-        const void *buf;
-        size_t size;
-        la_int64_t off;
-        while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-            if (archive_write_data_block(disk, buf, size, off) < ARCHIVE_WARN)
-                break;
-        if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) < ARCHIVE_WARN) {
-            ret = rbox_error(err, 0, "the build context: %s: %s", archive_entry_pathname(e),
-                             archive_error_string(disk) ? archive_error_string(disk)
-                                                        : archive_error_string(a));
+        const char *why;
+        if (image_extract_entry(a, disk, e, &why) < 0) {
+            ret = rbox_error(err, 0, "the build context: %s: %s", archive_entry_pathname(e), why);
             goto out;
         }
     }

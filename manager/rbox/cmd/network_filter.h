@@ -5,13 +5,12 @@
 #ifndef RBOX_NETWORK_FILTER_H
 #define RBOX_NETWORK_FILTER_H
 
+#include "kv_filter.h"
 #include "network.h"
 #include "store.h"
 
-struct nf_term;
 struct net_filter {
-    struct nf_term *t;
-    size_t n;
+    struct kv_filter kv;
 };
 
 int nf_add(struct net_filter *f, const char *arg, rbox_err **err);

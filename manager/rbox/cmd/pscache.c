@@ -124,27 +124,9 @@ int psc_read(struct ps_cache *c, const struct store *s, const char *id, struct c
     }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    char buf[4096];
-    int fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
     /* the identity of what is read: the open file's, not the path's of a moment before */
-    ssize_t n = fstat(fd, &sb) < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (n == (ssize_t)sizeof(buf) - 1) {
-        errno = E2BIG;
-        n = -1;
-    }
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        errno = saved;
+    if (ctr_state_read_stat(s->root_fd, rel, st, &sb) < 0)
         return -1;
-    }
-    buf[n] = '\0';
-    if (ctr_state_parse(buf, st) < 0) {
-        errno = EINVAL;
-        return -1;
-    }
     struct psc_rec *f = push(c);
     memset(f, 0, sizeof(*f));
     ctr_copy(f->id, sizeof(f->id), id);

@@ -4,59 +4,38 @@
 #include "ps_filter.h"
 #include "util.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum vf_key { V_NAME, V_LABEL, V_DANGLING, V_DRIVER };
+enum vf_key { V_NAME, V_LABEL, V_DANGLING, V_DRIVER, V_KEYS };
 static const char *const vkeys[] = { "name", "label", "dangling", "driver", NULL };
-
-struct vf_term {
-    enum vf_key key;
-    char *value;
-    bool dangling; /* dangling= */
-    bool re_ok;
-    regex_t re;
-};
 
 int vf_add(struct vol_filter *f, const char *arg, rbox_err **err)
 {
-    const char *eq = strchr(arg, '=');
-    if (!eq)
-        return rbox_error(err, 0, "invalid filter \"%s\": expected KEY=VALUE", arg);
-    size_t klen = (size_t)(eq - arg);
-    int k = 0;
-    while (vkeys[k] && (strlen(vkeys[k]) != klen || strncmp(vkeys[k], arg, klen)))
-        k++;
-    if (!vkeys[k])
-        return rbox_error(err, 0,
-                          "invalid filter \"%.*s\": the keys are name, label, dangling, driver",
-                          (int)klen, arg);
-    struct vf_term t = { .key = (enum vf_key)k, .value = NULL };
-    const char *v = eq + 1;
-    if (*v == '\0' && t.key != V_NAME)
+    const char *v;
+    int k = kvf_key(vkeys, arg, &v, err);
+    if (k < 0)
+        return -1;
+    struct kv_term t = { .key = k, .value = NULL };
+    if (*v == '\0' && k != V_NAME)
         return rbox_error(err, 0, "invalid filter \"%s\": empty value", arg);
-    if (t.key == V_DANGLING) {
-        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-            t.dangling = true;
-        else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
-            return rbox_error(err, 0, "invalid filter \"%s\": dangling is true, false, 1 or 0",
-                              arg);
-    }
-    if (t.key == V_NAME)
-        t.re_ok = regcomp(&t.re, v, REG_EXTENDED | REG_NOSUB) == 0;
-    t.value = xstrdup(v);
-    f->t = xrealloc(f->t, (f->n + 1) * sizeof(*f->t));
-    f->t[f->n++] = t;
+    if (k == V_DANGLING && kvf_dangling(arg, v, &t.flag, err) < 0)
+        return -1;
+    kvf_push(&f->kv, t, v, k == V_NAME);
     return 0;
 }
 
-static bool term_match(const struct vf_term *t, struct store *s, const struct volume *v)
+struct vf_obj {
+    struct store *s;
+    const struct volume *v;
+};
+
+static bool term_match(const struct kv_term *t, void *ctx)
 {
-    switch (t->key) {
-    case V_NAME:
-        return strcmp(t->value, v->name) == 0 ||
-               (t->re_ok && regexec(&t->re, v->name, 0, NULL, 0) == 0);
+    struct store *s = ((struct vf_obj *)ctx)->s;
+    const struct volume *v = ((struct vf_obj *)ctx)->v;
+    switch ((enum vf_key)t->key) {
+    case V_NAME: return kvf_term_re(t, v->name);
     case V_LABEL: return filter_labels_match(v->labels, t->value);
     case V_DRIVER: return strcmp(t->value, "local") == 0;
     case V_DANGLING: {
@@ -64,37 +43,20 @@ static bool term_match(const struct vf_term *t, struct store *s, const struct vo
         size_t n = 0, running;
         if (volume_users(s, v->name, &users, &n, &running, NULL) < 0)
             return false;
-        return (n == 0) == t->dangling;
+        return (n == 0) == t->flag;
     }
+    case V_KEYS: break;
     }
     return false;
 }
 
 bool vf_match(const struct vol_filter *f, struct store *s, const struct volume *v)
 {
-    for (int k = V_NAME; k <= V_DRIVER; k++) {
-        bool seen = false, any = false, all = true;
-        for (size_t i = 0; i < f->n; i++) {
-            if ((int)f->t[i].key != k)
-                continue;
-            seen = true;
-            bool m = term_match(&f->t[i], s, v);
-            any |= m;
-            all &= m;
-        }
-        if (seen && !(k == V_LABEL ? all : any))
-            return false;
-    }
-    return true;
+    struct vf_obj o = { s, v };
+    return kvf_match(&f->kv, V_KEYS, V_LABEL, term_match, &o);
 }
 
 void vf_clear(struct vol_filter *f)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        if (f->t[i].re_ok)
-            regfree(&f->t[i].re);
-        free(f->t[i].value);
-    }
-    free(f->t);
-    memset(f, 0, sizeof(*f));
+    kvf_clear(&f->kv);
 }

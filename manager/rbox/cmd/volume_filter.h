@@ -4,13 +4,12 @@
 #ifndef RBOX_VOLUME_FILTER_H
 #define RBOX_VOLUME_FILTER_H
 
+#include "kv_filter.h"
 #include "store.h"
 #include "volume.h"
 
-struct vf_term;
 struct vol_filter {
-    struct vf_term *t;
-    size_t n;
+    struct kv_filter kv;
 };
 
 int vf_add(struct vol_filter *f, const char *arg, rbox_err **err);

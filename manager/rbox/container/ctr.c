@@ -7,6 +7,7 @@
 #include "netsetup.h"
 #include "proto.h"
 #include "rtclient.h"
+#include "rtcall.h"
 #include "signals.h"
 #include "util.h"
 #include "pidfd.h"
@@ -251,9 +252,6 @@ static pid_t spawn_monitor(struct store *s, const struct ctr_spec *spec, int syn
         high = 5 + (int)ports->n;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, sync_fd, high);
     posix_spawn_file_actions_adddup2(&fa, lock_fd, high + 1);
@@ -267,11 +265,7 @@ static pid_t spawn_monitor(struct store *s, const struct ctr_spec *spec, int syn
     for (size_t i = 0; i < ports->n; i++)
         posix_spawn_file_actions_adddup2(&fa, high + 2 + (int)i, 5 + (int)i);
     posix_spawn_file_actions_addclosefrom_np(&fa, 5 + (int)ports->n);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &all);
+    spawnattr_clean(&at, true);
     mode_t old_umask = umask(022);
     pid_t pid;
     int r = posix_spawn(&pid, s->monitor_bin, &fa, &at, (char *const *)argv, environ);

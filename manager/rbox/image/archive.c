@@ -19,6 +19,27 @@
 
 /* ---- load ---- */
 
+int image_extract_entry(struct archive *a, struct archive *disk, struct archive_entry *e,
+                        const char **why)
+{
+    if (archive_write_header(disk, e) < ARCHIVE_WARN) {
+        *why = archive_error_string(disk);
+        return -1;
+    }
+    const void *buf;
+    size_t size;
+    la_int64_t off;
+    int r;
+    while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+        if (archive_write_data_block(disk, buf, size, off) < ARCHIVE_WARN)
+            break;
+    if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) < ARCHIVE_WARN) {
+        *why = archive_error_string(disk) ? archive_error_string(disk) : archive_error_string(a);
+        return -1;
+    }
+    return 0;
+}
+
 static int extract_all(int fd, int dirfd, rbox_err **err)
 {
     struct archive *a = archive_read_new();
@@ -45,21 +66,9 @@ static int extract_all(int fd, int dirfd, rbox_err **err)
         if (t != AE_IFREG && t != AE_IFDIR && t != AE_IFLNK)
             continue;
         archive_entry_set_perm(e, t == AE_IFDIR ? 0700 : 0600);
-        if (archive_write_header(disk, e) < ARCHIVE_WARN) {
-            ret = rbox_error(err, 0, "extracting %s: %s", archive_entry_pathname(e),
-                             archive_error_string(disk));
-            goto out;
-        }
-        const void *buf;
-        size_t size;
-        la_int64_t off;
-        while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-            if (archive_write_data_block(disk, buf, size, off) < ARCHIVE_WARN)
-                break;
-        if (r != ARCHIVE_EOF || archive_write_finish_entry(disk) < ARCHIVE_WARN) {
-            ret = rbox_error(err, 0, "extracting %s: %s", archive_entry_pathname(e),
-                             archive_error_string(disk) ? archive_error_string(disk)
-                                                        : archive_error_string(a));
+        const char *why;
+        if (image_extract_entry(a, disk, e, &why) < 0) {
+            ret = rbox_error(err, 0, "extracting %s: %s", archive_entry_pathname(e), why);
             goto out;
         }
     }

@@ -121,6 +121,13 @@ int image_import(struct store *s, const char *file, const char *ref, bool progre
 int image_load_archive(struct store *s, const char *file, rbox_err **err);
 /* rbox save: refs into a docker-archive (oci false) or oci-archive on fd. */
 int image_save_archive(struct store *s, const char *const *refs, bool oci, int fd, rbox_err **err);
+/* One entry e just read from a, written to disk (an archive_write_disk): its header, its data,
+ * finished. -1 with *why libarchive's message (disk's, or a's when disk has none) for the caller
+ * to name the entry and what it extracts (rbox load, a build context). */
+struct archive;
+struct archive_entry;
+int image_extract_entry(struct archive *a, struct archive *disk, struct archive_entry *e,
+                        const char **why);
 
 /* rbox commit: the container's overlay upper dir as a new layer over base, with --change
  * instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, WORKDIR); ref may be

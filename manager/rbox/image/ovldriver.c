@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "image_internal.h"
 #include "rootless.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <errno.h>
@@ -18,20 +19,6 @@
 
 #define DRIVER_FILE "storage-driver"
 #define FUSE_BIN    "fuse-overlayfs"
-
-static char *find_in_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    _cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        char *cand = xasprintf("%s/%s", dir, name);
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-    }
-    return NULL;
-}
 
 /* Does the kernel mount an overlay here (in the user namespace)? */
 static bool kernel_overlay_works(const struct store *s)
@@ -105,40 +92,13 @@ int ovl_fuse_mount(const struct store *s, const char *target, const char *opts, 
     _cleanup_close_ int dfd = openat(s->root_fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return rbox_error(err, errno, "opening %s/images", s->root);
-    int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0)
-        return rbox_error(err, errno, "pipe");
-    pid_t pid = fork();
-    if (pid < 0) {
-        int saved = errno;
-        close(errp[0]);
-        close(errp[1]);
-        return rbox_error(err, saved, "fork");
-    }
-    if (pid == 0) {
-        /* the daemon it leaves behind holds none of our stdio; its errors come back here */
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (fchdir(dfd) < 0 || null < 0)
-            _exit(126);
-        dup2(null, 0);
-        dup2(errp[1], 1);
-        dup2(errp[1], 2);
-        execl(bin, FUSE_BIN, "-o", opts, target, (char *)NULL);
-        dprintf(2, "exec %s: %s", bin, rbox_strerror(errno));
-        _exit(127);
-    }
-    close(errp[1]);
+    /* the daemon it leaves behind holds none of our stdio; its errors come back here */
+    char *const argv[] = { FUSE_BIN, "-o", (char *)opts, (char *)target, NULL };
+    const struct spawn_opts so = { .dir_fd = dfd, .daemon = true };
     char out[512];
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    /* the daemon keeps the pipe's write end until it closes its stdio: read what is there */
-    int fl = fcntl(errp[0], F_GETFL);
-    fcntl(errp[0], F_SETFL, fl | O_NONBLOCK);
-    ssize_t n = read(errp[0], out, sizeof(out) - 1);
-    close(errp[0]);
-    out[n > 0 ? n : 0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
+    if (spawn_capture(bin, argv, &so, out, sizeof(out), &status, err) < 0)
+        return -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     return rbox_error(err, 0, "mounting %s on %s: %s", FUSE_BIN, target,

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "usernet.h"
 #include "netdown.h"
+#include "rtcall.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -410,19 +411,12 @@ static int start_pasta(const struct uopts *o, int dfd, const char *run_dir, cons
         return rbox_error(err, errno, "creating a file in %s", run_dir);
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, efd, 2);
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &all);
+    spawnattr_clean(&at, true);
     pid_t child;
     int r = posix_spawn(&child, PASTA_BIN, &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

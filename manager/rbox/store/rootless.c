@@ -3,6 +3,7 @@
 #include "rootless.h"
 #include "ctrstate.h"
 #include "passwd.h"
+#include "spawn.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -271,21 +272,6 @@ bool rootless_cgroup_delegated(char **parent, const char **why)
 
 /* ---- the namespaces ---- */
 
-/* newuidmap/newgidmap through $PATH (as podman looks them up) */
-static char *find_helper(const char *name)
-{
-    const char *path = getenv("PATH");
-    _cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        char *cand = xasprintf("%s/%s", dir, name);
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-    }
-    return NULL;
-}
-
 struct idsetup {
     char *helper[2];          /* newuidmap, newgidmap */
     struct subid_range *r[2]; /* the user's ranges */
@@ -308,7 +294,8 @@ static int idsetup_load(struct idsetup *s, rbox_err **err)
     memset(s, 0, sizeof(*s));
     _cleanup_free_ char *name = user_field(false);
     for (int i = 0; i < 2; i++) {
-        if ((s->helper[i] = find_helper(helpers[i])) == NULL)
+        /* newuidmap/newgidmap through $PATH (as podman looks them up) */
+        if ((s->helper[i] = find_in_path(helpers[i])) == NULL)
             return rbox_error(err, 0, "rootless rbox needs %s (install the Debian package uidmap)",
                               helpers[i]);
         if (rootless_subids(i == 0, &s->r[i], &s->n[i], err) < 0)
@@ -341,32 +328,10 @@ static int run_idmap(const struct idsetup *s, int which, pid_t pid, rbox_err **e
         argv[a++] = xasprintf("%u", s->r[which][i].count);
         next += s->r[which][i].count;
     }
-    int errp[2];
-    if (pipe2(errp, O_CLOEXEC) < 0)
-        return rbox_error(err, errno, "pipe");
-    pid_t child = fork();
-    if (child < 0) {
-        int saved = errno;
-        close(errp[0]);
-        close(errp[1]);
-        return rbox_error(err, saved, "fork");
-    }
-    if (child == 0) {
-        dup2(errp[1], 1);
-        dup2(errp[1], 2);
-        execve(argv[0], argv, environ);
-        dprintf(2, "exec %s: %s", argv[0], rbox_strerror(errno));
-        _exit(127);
-    }
-    close(errp[1]);
     char out[512];
-    ssize_t len = read_all(errp[0], out, sizeof(out) - 1);
-    close(errp[0]);
-    out[len > 0 ? len : 0] = '\0';
-    out[strcspn(out, "\n")] = '\0';
     int status;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (spawn_capture(argv[0], argv, NULL, out, sizeof(out), &status, err) < 0)
+        return -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     return rbox_error(err, 0, "rootless rbox: %s failed (check your range in /etc/sub%cid): %s",
@@ -407,22 +372,13 @@ static _Noreturn void pause_main(int sock)
 
 static int spawn_pause(const struct idsetup *ids, pid_t *out, rbox_err **err)
 {
-    int sp[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-        return rbox_error(err, errno, "socketpair");
-    pid_t pid = fork();
-    if (pid < 0) {
-        int saved = errno;
-        close(sp[0]);
-        close(sp[1]);
-        return rbox_error(err, saved, "fork");
-    }
-    if (pid == 0) {
-        close(sp[0]);
-        pause_main(sp[1]);
-    }
-    close(sp[1]);
-    _cleanup_close_ int sock = sp[0];
+    int fd;
+    pid_t pid = fork_socketpair(&fd, err);
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        pause_main(fd);
+    _cleanup_close_ int sock = fd;
     char c = 1;
     int ret = -1;
     if (read_all(sock, &c, 1) != 1)

@@ -5,21 +5,6 @@
 
 load registry_helpers
 
-eval "$(declare -f teardown | sed '1s/^teardown/registry_teardown/')"
-teardown() {
-	[ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
-	registry_teardown
-}
-
-start_service() {
-	API_SOCK="$BATS_TEST_TMPDIR/docker.sock"
-	"$RBOX_BIN" system service --socket "$API_SOCK" --timeout 120 \
-		>"$BATS_TEST_TMPDIR/service.log" 2>&1 </dev/null 3>&- &
-	API_PID=$!
-	wait_for 100 0.05 test -S "$API_SOCK"
-	export DOCKER_HOST="unix://$API_SOCK" DOCKER_CONFIG="$BATS_TEST_TMPDIR/docker-config"
-}
-
 @test "api: docker pull and docker run of a missing image pull through /images/create" {
 	requires_registry
 	start_registry

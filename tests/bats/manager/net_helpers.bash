@@ -103,12 +103,13 @@ extra_netns() {
 	EXTRA_NETNS+=("$1")
 }
 
-# outside_http_server PORT: an HTTP server on the outside world's address whose every answer
-# is "peer=ADDRESS" (the address it sees the client from); each request is logged to
-# $BATS_TEST_TMPDIR/outside.log.
-outside_http_server() {
-	local port=$1
-	in_outside python3 -c '
+# peer_http_server LOG ADDR PORT CMD...: an HTTP server on ADDR:PORT, started through CMD (what
+# enters its namespace), whose every answer is "peer=ADDRESS" (the address it sees the client
+# from); each request is logged to LOG.
+peer_http_server() {
+	local log=$1 addr=$2 port=$3
+	shift 3
+	"$@" python3 -c '
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,9 +131,15 @@ while True:
     except OSError:
         pass
     c.close()
-' "$WAN_PEER" "$port" >"$BATS_TEST_TMPDIR/outside.log" 2>&1 </dev/null 3>&- &
+' "$addr" "$port" >"$log" 2>&1 </dev/null 3>&- &
 	NET_PIDS+=($!)
-	wait_for 50 0.1 grep -q ready "$BATS_TEST_TMPDIR/outside.log"
+	wait_for 50 0.1 grep -q ready "$log"
+}
+
+# outside_http_server PORT: peer_http_server on the outside world's address, logged to
+# $BATS_TEST_TMPDIR/outside.log.
+outside_http_server() {
+	peer_http_server "$BATS_TEST_TMPDIR/outside.log" "$WAN_PEER" "$1" in_outside
 }
 
 # http_get [--outside] URL: busybox wget (10 s at most; not its -T, which crashes busybox 1.35) from the test namespace (the "host") or

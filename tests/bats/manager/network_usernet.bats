@@ -24,30 +24,7 @@ pasta_uplink() {
 # loopback_http_server PORT: an HTTP server on 127.0.0.1 of the test namespace answering
 # "peer=ADDRESS".
 loopback_http_server() {
-	nsenter --net="$NETNS_PATH" python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-print("ready", flush=True)
-while True:
-    c, a = s.accept()
-    c.settimeout(3)
-    try:
-        req = b""
-        while b"\r\n\r\n" not in req:
-            d = c.recv(1024)
-            if not d:
-                break
-            req += d
-        c.sendall(("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\npeer=" + a[0] + "\n").encode())
-    except OSError:
-        pass
-    c.close()
-' "$1" >"$BATS_TEST_TMPDIR/loop.log" 2>&1 </dev/null 3>&- &
-	NET_PIDS+=($!)
-	wait_for 50 0.1 grep -q ready "$BATS_TEST_TMPDIR/loop.log"
+	peer_http_server "$BATS_TEST_TMPDIR/loop.log" 127.0.0.1 "$1" nsenter --net="$NETNS_PATH"
 }
 
 # helper_pid: the PID of the one slirp4netns or pasta process in the test namespace.

@@ -158,7 +158,20 @@ blob_gets() {
 	grep -c '"GET /v2/[^ ]*/blobs/sha256:' "$REG_LOG" || true
 }
 
+# start_service: rbox system service on $API_SOCK for the API suites against a registry
+# (api_pull.bats, api_push.bats), bounded by --timeout and stopped by PID in teardown, first;
+# sets DOCKER_HOST and DOCKER_CONFIG (in the test's tmpdir).
+start_service() {
+	API_SOCK="$BATS_TEST_TMPDIR/docker.sock"
+	"$RBOX_BIN" system service --socket "$API_SOCK" --timeout 120 \
+		>"$BATS_TEST_TMPDIR/service.log" 2>&1 </dev/null 3>&- &
+	API_PID=$!
+	wait_for 100 0.05 test -S "$API_SOCK"
+	export DOCKER_HOST="unix://$API_SOCK" DOCKER_CONFIG="$BATS_TEST_TMPDIR/docker-config"
+}
+
 teardown() {
+	[ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
 	stop_servers
 	manager_teardown
 }
