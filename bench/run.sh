@@ -11,7 +11,7 @@
 # (rbox-bench-PID): its bridges, veths and firewall rules never reach the machine's network.
 # Every other rbox command runs with default_network = "none" (tests/fixtures/rbox-test.conf).
 #
-# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build|usernet|rootless] (default
+# Usage: bench/run.sh [all|runtime|manager|images|rss|library|build|usernet|rootless|api] (default
 # all; images: the pull and layered-run rows alone; usernet, not in all: slirp4netns vs pasta,
 # its own block; rootless: rbox and podman as a throwaway user).
 # Environment: ROUNDS (default 5), RUNS (per round, default 10), QUICK=1 (2 x 3, for a smoke run),
@@ -226,7 +226,7 @@ setup_rbox() {
 # podman_cmd ARGS...: podman with the bench's private store; inside the bench's network
 # namespace once it exists (the network scenario's containers are torn down there).
 podman_cmd() {
-	${BENCH_NETNS:+nsenter --net=/run/netns/$BENCH_NETNS} env CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" \
+	${PODMAN_EXEC:-} ${BENCH_NETNS:+nsenter --net=/run/netns/$BENCH_NETNS} env CONTAINERS_CONF="$PODMAN_STORE/containers.conf" CONTAINERS_STORAGE_CONF="$PODMAN_STORE/storage.conf" \
 		CONTAINERS_REGISTRIES_CONF="$PODMAN_STORE/registries.conf" \
 		podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/runroot" --tmpdir "$PODMAN_STORE/tmp" \
 		--storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
@@ -586,6 +586,58 @@ scenario_usernet() {
 	printf '%s\n' "${parts[@]}" | jq -r '"   \(.thr.name): \(.lat.median_ms * 1000 | round / 1000) ms per request (p95 \(.lat.p95_ms * 1000 | round / 1000)), \(.thr.MB_per_s | round) MB/s"' >&2
 }
 
+# --- api (issue 18): `docker run --rm busybox true` through rbox system service vs podman's ---
+# `bench/run.sh api`: the docker CLI (tests/helpers/docker-client.sh) against each service's Unix
+# socket under $WORK, both `--network none` and with the same --ulimit (podman 4.3's service
+# would give the container its own raised nofile limit, which fails without CAP_SYS_RESOURCE),
+# interleaved; and the rbox service's RSS, idle before the runs and after them. The services
+# run with --timeout 0 / --time 0 and are stopped by PID at the end.
+scenario_api() {
+	local docker rpid= ppid= c=() rsock="$WORK/rbox-api.sock" psock="$WORK/podman-api.sock"
+	docker=$("$REPO/tests/helpers/docker-client.sh" 2>/dev/null) || { say "   (no docker CLI: api skipped)"; return 0; }
+	$RBOX --root "$RBOX_BENCH_ROOT" --runroot "$RBOX_BENCH_RUNROOT" system service --socket "$rsock" --timeout 0 \
+		>"$WORK/rbox-api.log" 2>&1 </dev/null &
+	rpid=$!
+	if [ -n "${PODMAN_STORE:-}" ]; then
+		# exec'd, so that $! is podman's own pid
+		(PODMAN_EXEC=exec podman_cmd system service --time 0 "unix://$psock") >"$WORK/podman-api.log" 2>&1 </dev/null &
+		ppid=$!
+	fi
+	local i
+	for i in $(seq 100); do
+		[ -S "$rsock" ] && { [ -z "$ppid" ] || [ -S "$psock" ]; } && break
+		sleep 0.1
+	done
+	export DOCKER_CONFIG="$WORK/docker-config"
+	"$docker" -H "unix://$rsock" version >/dev/null 2>&1
+	local idle
+	idle=$(awk '/^VmRSS/ {print $2}' "/proc/$rpid/status" 2>/dev/null)
+	local lim="--ulimit nofile=1024:4096 --ulimit nproc=4096:8192"
+	if "$docker" -H "unix://$rsock" run --rm --network none $lim busybox true; then
+		c+=("docker run via rbox service=$docker -H unix://$rsock run --rm --network none $lim busybox true")
+	else
+		say "   docker run through the rbox service failed: $(tail -1 "$WORK/rbox-api.log")"
+	fi
+	if [ -n "$ppid" ] && "$docker" -H "unix://$psock" run --rm --network none $lim localhost/bench-busybox true; then
+		c+=("docker run via podman service=$docker -H unix://$psock run --rm --network none $lim localhost/bench-busybox true")
+	elif [ -n "$ppid" ]; then
+		say "   docker run through podman's service failed: $(tail -1 "$WORK/podman-api.log")"
+	fi
+	[ ${#c[@]} -gt 0 ] && measure api_run "${c[@]}"
+	sleep 1
+	local rss hwm
+	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$rpid/status" 2>/dev/null)
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$rpid/status" 2>/dev/null)
+	if [ -n "$rss" ] && [ -n "$idle" ]; then
+		say "   rbox system service: VmRSS ${idle} kB idle before the runs, ${rss} kB after them (peak ${hwm} kB)"
+		echo "{\"scenario\":\"api_service_rss\",\"contenders\":[{\"name\":\"idle, before the runs\",\"rss_kb\":$idle},{\"name\":\"idle, after the runs\",\"rss_kb\":$rss,\"hwm_kb\":$hwm}]}" \
+			>"$JSON_PARTS/api_service_rss.json"
+	fi
+	kill "$rpid" ${ppid:+"$ppid"} 2>/dev/null
+	wait "$rpid" ${ppid:+"$ppid"} 2>/dev/null
+	return 0
+}
+
 # --- rootless: rbox vs podman as an ordinary user (docs/rootless.md) -----------------------------
 # A throwaway user (its own /etc/subuid and /etc/subgid lines, removed again with it) runs
 # `rbox run --rm --network none busybox true` and podman's rootless equivalent (a private store
@@ -698,6 +750,7 @@ main() {
 	case "$only" in all | library) scenario_library ;; esac
 	case "$only" in usernet) setup_rbox && setup_netns && scenario_usernet ;; esac
 	case "$only" in all | rootless) scenario_rootless ;; esac
+	case "$only" in all | api) setup_rbox && { setup_podman || true; } && scenario_api ;; esac
 	case "$only" in all | manager)
 		if setup_rbox; then
 			setup_podman || true

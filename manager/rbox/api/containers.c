@@ -609,6 +609,11 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond, int cl
 {
     int code = -1;
     int64_t started0 = -1;
+    /* The state is polled: every 1 ms at first, doubling to 50 ms while nothing changes, so
+     * that `docker run`'s wait (made before its start) sees the start, the exit and the
+     * removal of a short container at once, and a long wait costs little. */
+    unsigned nap = 1000;
+    enum ctr_status last = CS_CREATED;
     for (;;) {
         struct ctr_state st;
         api_lock();
@@ -616,15 +621,18 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond, int cl
         api_unlock();
         if (rc < 0) { /* gone: removed (an --rm container by its monitor) */
             /* an attach relay may still be reading the monitor's exit message */
-            for (int i = 0; code < 0 && i < 100; i++) {
+            for (int i = 0; code < 0 && i < 400; i++) {
                 code = api_exit_recorded(id);
                 if (code < 0)
-                    usleep(20000);
+                    usleep(i < 20 ? 1000 : 5000);
             }
             return code < 0 ? 0 : code;
         }
         if (started0 < 0)
             started0 = st.started_ns;
+        if (st.status != last)
+            nap = 1000;
+        last = st.status;
         if (st.status == CS_RUNNING || st.status == CS_PAUSED) {
             int c = exit_from_monitor(s, id, client);
             if (c == -2)
@@ -634,7 +642,8 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond, int cl
                 if (cond != W_REMOVED)
                     return code;
             } else {
-                usleep(50000);
+                usleep(nap);
+                nap = nap < 25000 ? nap * 2 : 50000;
             }
             continue;
         }
@@ -647,7 +656,8 @@ static int wait_for(struct store *s, const char *id, enum wait_cond cond, int cl
             code = st.exit_code;
         if (api_client_gone(client))
             return -2;
-        usleep(50000);
+        usleep(nap);
+        nap = nap < 25000 ? nap * 2 : 50000;
     }
 }
 

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,8 +315,17 @@ static void wait_start(struct attach *a)
 {
     pthread_mutex_lock(&a->mu);
     while (!a->started) {
+        /* the start signals cv; every 100 ms without it, check the container is still there */
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 100 * 1000 * 1000;
+        if (t.tv_nsec >= 1000000000) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000;
+        }
+        if (pthread_cond_timedwait(&a->cv, &a->mu, &t) == 0 || a->started)
+            continue;
         pthread_mutex_unlock(&a->mu);
-        usleep(100000);
         struct ctr_state st;
         api_lock();
         bool gone = ctr_read(a->s, a->id, &st, NULL) < 0;
@@ -448,6 +458,7 @@ int api_start_attached(struct store *s, const char *id, int *code, rbox_err **er
     if (a) {
         a->afd = afd;
         a->started = true;
+        pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
     }
     return rc;
