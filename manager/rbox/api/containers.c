@@ -605,10 +605,10 @@ enum wait_cond { W_NOT_RUNNING, W_NEXT_EXIT, W_REMOVED };
 
 /* Block until the condition holds; the exit code (0 when never known), -2 when the client
  * (fd) hung up first (docker run -d leaves its wait). */
-static int wait_for(struct store *s, const char *id, enum wait_cond cond, int client)
+static int wait_for(struct store *s, const char *id, enum wait_cond cond, int client,
+                    int64_t started0)
 {
     int code = -1;
-    int64_t started0 = -1;
     /* The state is polled: every 1 ms at first, doubling to 50 ms while nothing changes, so
      * that `docker run`'s wait (made before its start) sees the start, the exit and the
      * removal of a short container at once, and a long wait costs little. */
@@ -666,6 +666,7 @@ struct waiter {
     char id[ID_LEN + 1];
     enum wait_cond cond;
     int client;
+    int64_t started0; /* the start time when the request came (-1: unknown) */
     bool sent;
 };
 
@@ -677,7 +678,7 @@ static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
     struct waiter *w = cls;
     if (w->sent)
         return MHD_CONTENT_READER_END_OF_STREAM;
-    int code = wait_for(w->s, w->id, w->cond, w->client);
+    int code = wait_for(w->s, w->id, w->cond, w->client, w->started0);
     if (code == -2)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     w->sent = true;
@@ -713,6 +714,15 @@ int api_ctr_wait(struct api_req *r)
     memcpy(w->id, id, sizeof(w->id));
     w->cond = c;
     w->client = api_conn_fd(r);
+    /* "next-exit" and "removed" count runs from now: the body is made later (after the
+     * headers, once the client may already have started the container), so the start time
+     * the container had when the request came is read here */
+    w->started0 = -1;
+    struct ctr_state st;
+    api_lock();
+    if (ctr_read(r->s, id, &st, NULL) == 0)
+        w->started0 = st.started_ns;
+    api_unlock();
     api_busy(1);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256, wait_read, w, wait_free);
