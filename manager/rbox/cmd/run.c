@@ -102,6 +102,7 @@
     "                             networking: allow_host_loopback=true|false, mtu=N,\n"        \
     "                             port_handler=slirp4netns), pasta[:ARG,...] (pasta with\n"    \
     "                             these arguments); default: rbox.conf's default_network\n"    \
+    "                             (bridge; rootless: slirp4netns)\n"                           \
     "      --ip IP                the container's address on its (one) network\n"              \
     "      --network-alias NAME   another name it answers to on a user network\n"              \
     "  -p, --publish [IP:][HOSTPORT:]PORT[/tcp|udp]\n"                                         \
