@@ -1,4 +1,6 @@
 # rbox - one entry point. `make help` lists the targets.
+# `make` alone builds everything (`all`), whatever target the included files define first.
+.DEFAULT_GOAL := all
 PREFIX    ?= /usr/local
 # systemd units (contrib/): rbox.socket and rbox.service, for `rbox system service`
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system

@@ -49,22 +49,18 @@ struct chk {
     bool docker;
 };
 
-static size_t push(struct chk *c, const char *fmt, ...) PRINTF(2, 3);
-static size_t push(struct chk *c, const char *fmt, ...)
+static size_t push_key(struct chk *c, const char *key)
 {
-    size_t mark = c->len, room = sizeof(c->p->path) - c->len;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(c->p->path + c->len, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        c->len += (size_t)n < room ? (size_t)n : room - 1;
+    size_t mark = c->len;
+    c->len = path_append(c->p->path, sizeof(c->p->path), c->len, c->len ? "." : "", key);
     return mark;
 }
 
-static size_t push_key(struct chk *c, const char *key)
+static size_t push_index(struct chk *c, size_t i)
 {
-    return c->len ? push(c, ".%s", key) : push(c, "%s", key);
+    size_t mark = c->len;
+    c->len = path_append_index(c->p->path, sizeof(c->p->path), c->len, i);
+    return mark;
 }
 
 static void pop(struct chk *c, size_t mark)
@@ -130,7 +126,7 @@ static int check_strings(struct chk *c, yajl_val v, const char *const *names, si
     if (!YAJL_IS_ARRAY(v))
         return fail(c, "expected an array of strings");
     for (size_t i = 0; i < v->u.array.len; i++) {
-        size_t mark = push(c, "[%zu]", i);
+        size_t mark = push_index(c, i);
         yajl_val e = v->u.array.values[i];
         if (names ? check_name(c, e, names, n, noun) < 0 : !YAJL_IS_STRING(e))
             return names ? -1 : fail(c, "expected a string");
@@ -231,7 +227,7 @@ static int check_rule(struct chk *c, yajl_val r, int *action)
         if (!YAJL_IS_ARRAY(args))
             return fail(c, "expected an array");
         for (size_t k = 0; k < args->u.array.len; k++) {
-            size_t m = push(c, "[%zu]", k);
+            size_t m = push_index(c, k);
             if (check_arg(c, args->u.array.values[k]) < 0)
                 return -1;
             pop(c, m);
@@ -255,7 +251,7 @@ static int check_arch_map(struct chk *c, yajl_val v)
     if (!YAJL_IS_ARRAY(v))
         return fail(c, "expected an array");
     for (size_t i = 0; i < v->u.array.len; i++) {
-        size_t mark = push(c, "[%zu]", i);
+        size_t mark = push_index(c, i);
         yajl_val e = v->u.array.values[i];
         if (!YAJL_IS_OBJECT(e))
             return fail(c, "expected an object");
@@ -302,7 +298,7 @@ static int check(struct chk *c, yajl_val v)
         if (!YAJL_IS_ARRAY(sys))
             return fail(c, "expected an array");
         for (size_t i = 0; i < sys->u.array.len; i++) {
-            size_t m = push(c, "[%zu]", i);
+            size_t m = push_index(c, i);
             int a = -1;
             if (check_rule(c, sys->u.array.values[i], &a) < 0)
                 return -1;

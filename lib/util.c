@@ -155,6 +155,36 @@ bool str_has_suffix(const char *s, const char *suffix)
     return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
+static size_t path_put(char *buf, size_t cap, size_t len, const char *s, size_t n)
+{
+    if (cap == 0 || len >= cap)
+        return len;
+    size_t room = cap - 1 - len;
+    if (n > room)
+        n = room;
+    memcpy(buf + len, s, n);
+    buf[len + n] = '\0';
+    return len + n;
+}
+
+size_t path_append(char *buf, size_t cap, size_t len, const char *sep, const char *s)
+{
+    len = path_put(buf, cap, len, sep, strlen(sep));
+    return path_put(buf, cap, len, s, strlen(s));
+}
+
+size_t path_append_index(char *buf, size_t cap, size_t len, size_t i)
+{
+    char d[24];
+    size_t n = sizeof(d);
+    d[--n] = ']';
+    do
+        d[--n] = (char)('0' + i % 10);
+    while ((i /= 10) != 0);
+    d[--n] = '[';
+    return path_put(buf, cap, len, d + n, sizeof(d) - n);
+}
+
 bool str_eq(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)

@@ -59,6 +59,12 @@ void strv_push(char ***v, size_t *n, char *s); /* takes ownership of s */
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 bool str_eq(const char *a, const char *b); /* NULL-safe */
+/* JSON paths in error messages ("linux.seccomp.syscalls[3].names"), built while parsing:
+ * append sep (may be "") and s, or "[i]", to the NUL-terminated path buf[0..len) of size cap,
+ * truncating as snprintf would; return the new length. No printf: a parse pushes one of these
+ * for every key and array element, and only a failure ever reads them. */
+size_t path_append(char *buf, size_t cap, size_t len, const char *sep, const char *s);
+size_t path_append_index(char *buf, size_t cap, size_t len, size_t i);
 
 /* Number parsing: whole string, no sign surprises; return 0 on success, -1 otherwise. */
 int parse_u64(const char *s, uint64_t *out);

@@ -10,9 +10,9 @@
  *   4. state: running; send "S"; release the lock
  *   5. log every line, forward output to attach clients, until the init is reaped and the
  *      pipes are at EOF
- *   6. state: exited + exit code (fsync), rbox-runtime delete, the network's teardown
- *      (common/netdown.c), unmount the overlay; with --rm
- *      remove the container; state: cleaned; send "X" to clients; exit
+ *   6. state: exited + exit code (fsync); rbox-runtime delete started, and while it runs the
+ *      network's teardown (common/netdown.c), unmount the overlay, with --rm remove the
+ *      container; the delete waited for; state: cleaned; send "X" to clients; exit
  * With --restart (restart.c) the container is created and started again between 5 and 6, after
  * docker's back-off, unless rbox asked for a stop (STOP_REQUEST).
  * It allocates nothing after startup: every buffer is static.
@@ -640,7 +640,9 @@ static NORETURN void finish(void)
     /* an --rm container without --report leaves nothing that shows them: no stats to read */
     const char *stats = have && st.auto_remove && !mreport_requested() ? NULL : final_stats();
     if (have) {
-        st.oom_killed = mreport_finish(m.ctrfd, m.id, st.name, code, sig, stats);
+        /* report.json is for inspect; an --rm container is gone before anyone could */
+        int rfd = st.auto_remove && !mreport_requested() ? -1 : m.ctrfd;
+        st.oom_killed = mreport_finish(rfd, m.id, st.name, code, sig, stats);
         st.status = CS_EXITED;
         st.exit_code = code;
         st.exit_signal = sig;
@@ -656,14 +658,24 @@ static NORETURN void finish(void)
             event_append(m.store_root, "container", "oom", m.id, attrs);
         event_append(m.store_root, "container", "die", m.id, attrs);
     }
+    /* The runtime's delete (its cgroups and state directory) and our own teardown (network,
+     * overlay, the container's files) touch nothing of each other's, so they overlap: the
+     * delete runs while we clean up, and the clients hear of the exit only when both are done.
+     * Without --log: the run directory, where runtime.log lives, may go before it ends. */
     const char *del[] = { "delete", "--force", m.id, NULL };
-    runtime(del, -1, -1);
+    const struct rt_call dc = { .bin = m.runtime, .root = m.runtime_root };
+    pid_t del_pid = -1;
+    if (rt_spawn(&dc, del, (int[3]){ -1, -1, -1 }, &del_pid) < 0)
+        del_pid = -1;
     net_teardown(m.run_dir, m.id);
     unmount_rootfs();
     unlinkat(m.runfd, ATTACH_SOCKET, 0);
     unlinkat(m.runfd, "pid", 0);
     unlinkat(m.runfd, "runtime.log", 0);
     if (have && !st.auto_remove) {
+        if (del_pid > 0)
+            rt_wait(del_pid); /* "cleaned" says the runtime's part is gone too */
+        del_pid = -1;
         st.cleaned = true;
         st.monitor_pid = 0;
         st.monitor_start = 0;
@@ -673,9 +685,14 @@ static NORETURN void finish(void)
         close(lock);
     if (have && st.auto_remove) {
         remove_container();
+        if (del_pid > 0)
+            rt_wait(del_pid);
+        del_pid = -1;
         const char *attrs[] = { "image", st.image, "name", st.name, NULL };
         event_append(m.store_root, "container", "destroy", m.id, attrs);
     }
+    if (del_pid > 0)
+        rt_wait(del_pid);
     mreport_send(&m.srv);
     srv_finish(&m.srv, code, sig);
     _exit(0);

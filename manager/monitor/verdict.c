@@ -91,7 +91,8 @@ static void publish(int ctrfd)
         r.json_len = 0;
         return;
     }
-    write_atomic(ctrfd, REPORT_FILE, r.json, (size_t)r.json_len);
+    if (ctrfd >= 0)
+        write_atomic(ctrfd, REPORT_FILE, r.json, (size_t)r.json_len);
     if (r.conf.report[0] == '/')
         write_atomic(AT_FDCWD, r.conf.report, r.json, (size_t)r.json_len);
 }

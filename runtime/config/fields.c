@@ -40,12 +40,16 @@ static size_t pc_append(struct pctx *c, const char *fmt, ...)
 
 size_t pc_push(struct pctx *c, const char *key)
 {
-    return pc_append(c, c->len ? ".%s" : "%s", key);
+    size_t mark = c->len;
+    c->len = path_append(c->path, sizeof(c->path), c->len, c->len ? "." : "", key);
+    return mark;
 }
 
 size_t pc_push_index(struct pctx *c, size_t i)
 {
-    return pc_append(c, "[%zu]", i);
+    size_t mark = c->len;
+    c->len = path_append_index(c->path, sizeof(c->path), c->len, i);
+    return mark;
 }
 
 static size_t pc_push_mapkey(struct pctx *c, const char *key)
