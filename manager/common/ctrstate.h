@@ -63,6 +63,11 @@ int ctr_state_read_at(int dirfd, const char *path, struct ctr_state *st);
 int ctr_state_read_stat(int dirfd, const char *path, struct ctr_state *st, struct stat *sb);
 /* Write <dirfd>/state atomically; sync: fsync before the rename. -1 with errno. */
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync);
+/* For a process that writes one container's state many times (the monitor): keep the old
+ * inode as the next write's temporary file (RENAME_EXCHANGE) instead of a new inode per write.
+ * ctr_state_drop_spare removes it when the process is done with a directory that stays. */
+void ctr_state_reuse_inode(bool on);
+void ctr_state_drop_spare(int dirfd);
 
 /* Copy a string into a fixed field, cutting it when too long: at a character boundary, never
  * inside a UTF-8 sequence (the field ends up in JSON: ps, inspect, the --report verdict). */

@@ -219,6 +219,7 @@ static NORETURN void fail_start(int code, const char *msg)
         st.cleaned = true;
         CTR_SET(st.error, msg);
         ctr_state_write(m.ctrfd, &st, true);
+        ctr_state_drop_spare(m.ctrfd);
     }
     sync_send("%c%d %s", MSG_FAILED, code, msg);
     close(m.sync_fd);
@@ -680,6 +681,7 @@ static NORETURN void finish(void)
         st.monitor_pid = 0;
         st.monitor_start = 0;
         ctr_state_write(m.ctrfd, &st, false);
+        ctr_state_drop_spare(m.ctrfd);
     }
     if (lock >= 0)
         close(lock);
@@ -705,6 +707,7 @@ int main(int argc, char **argv)
     fcntl(m.lock_fd, F_SETFD, FD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    ctr_state_reuse_inode(true); /* the state is written 3+ times a run: one inode for all */
     setup();
     sync_send("%c%d", MSG_READY, (int)getpid());
     char go[8];
