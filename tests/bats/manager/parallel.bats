@@ -62,3 +62,23 @@ ts_ns() {
 	run rbox ps -aq
 	assert_output ""
 }
+
+@test "ps and inspect while the monitor rewrites the state: never a torn or missing state" {
+	# The monitor swaps each new state in with RENAME_EXCHANGE and rewrites the old inode next
+	# time (docs/manager.md): a reader must read the whole old or the whole new state.
+	rbox run -d --name steady busybox sleep 30 >/dev/null
+	(for i in $(seq 15); do rbox run --rm busybox true >/dev/null || exit 1; done) &
+	local writer=$! n=0
+	while kill -0 "$writer" 2>/dev/null; do
+		run rbox ps -a --format '{{.Names}} {{.Status}}'
+		assert_success
+		refute_output --partial "rbox:"
+		run rbox inspect --format '{{.State.Status}}' steady
+		assert_success
+		assert_output running
+		n=$((n + 1))
+	done
+	wait "$writer"
+	[ "$n" -gt 0 ]
+	rbox rm -f steady >/dev/null
+}

@@ -246,3 +246,27 @@ load helpers
 	run rbox ps -aq
 	assert_output ""
 }
+
+@test "store directory: sandbox.conf only with --timeout or --report; no state spare left behind" {
+	# docs/manager.md, store layout: no sandbox.conf means the defaults
+	rbox create --name plain busybox true
+	rbox create --name timed --timeout 5s busybox sleep 0
+	local plain timed
+	plain="$RBOX_ROOT/containers/$(rbox inspect --format '{{.Id}}' plain)"
+	timed="$RBOX_ROOT/containers/$(rbox inspect --format '{{.Id}}' timed)"
+	assert_file_not_exists "$plain/sandbox.conf"
+	assert_equal "$(jq -r .timeout_ns "$timed/sandbox.conf")" 5000000000
+	# the monitor swaps its state writes through one spare file and removes it at the end
+	run rbox start -a plain
+	assert_success
+	run rbox start -a timed
+	assert_success
+	run ls -a "$plain" "$timed"
+	refute_output --partial ".tmp"
+	assert_equal "$(rbox inspect --format '{{.State.Status}} {{.State.ExitCode}}' plain)" "exited 0"
+	run rbox start -a plain # and again over the same directory
+	assert_success
+	run ls -a "$plain"
+	refute_output --partial ".tmp"
+	rbox rm plain timed
+}

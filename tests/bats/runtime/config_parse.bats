@@ -37,6 +37,8 @@ S | .process = "sh" => process: expected an object
 S | del(.process) => process: missing
 S | .process.args = [] => process.args: must not be empty
 S | .process.args[1] = 7 => process.args[1]: expected a string
+S | .process.args = ["a","b","c","d","e","f","g","h","i","j","k","l",7] => process.args[12]: expected a string
+S | .process.env = [range(0; 105) | "A\(.)=1"] + ["B"] => process.env[105]: expected KEY=VALUE, got "B"
 S | del(.process.cwd) => process.cwd: missing
 S | .process.cwd = "tmp" => process.cwd: must be an absolute path
 S | .process.env[1] = "FOO" => process.env[1]: expected KEY=VALUE, got "FOO"
