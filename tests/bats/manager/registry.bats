@@ -346,19 +346,27 @@ make_multilayer() { # LAYOUT TAG
 	RBOX_REGISTRY_MAX_RATE=$((4 << 20)) "$RBOX_BIN" pull --tls-verify=false "$REG/big/img:v1" \
 		>/dev/null 2>&1 3>&- &
 	pid=$!
-	for i in $(seq 100); do
-		[ -n "$(find "$RBOX_ROOT/images/tmp" -name '*.partial' -type f -size +1M 2>/dev/null)" ] && break
-		sleep 0.1
+	# Catch the helper while it downloads (a .partial exists: it set its PR_SET_PDEATHSIG,
+	# SIGKILL, long before) and freeze it there with SIGSTOP: on loopback the 40 MB can arrive
+	# in 0.2 s, faster than a poll for a growing file. A stopped process gets SIGKILL too.
+	helper=
+	for i in $(seq 1000); do
+		helper=$(pgrep -P "$pid" -x rbox-registry || true)
+		if [ -n "$helper" ] && [ -n "$(find "$RBOX_ROOT/images/tmp" -name '*.partial' 2>/dev/null)" ]; then
+			kill -STOP "$helper" && break
+		fi
+		helper=
+		sleep 0.01
 	done
-	helper=$(pgrep -P "$pid" || true)
 	[ -n "$helper" ]
 	kill -9 "$pid"
 	wait "$pid" || true
+	local gone=
 	for i in $(seq 50); do
-		kill -0 "$helper" 2>/dev/null || break
+		kill -0 "$helper" 2>/dev/null || { gone=1; break; }
 		sleep 0.1
 	done
-	! kill -0 "$helper" 2>/dev/null
+	[ -n "$gone" ] || { kill -9 "$helper"; false; }
 	# no image, and the next pull completes and leaves no staging dir
 	run rbox pull -q --tls-verify=false "$REG/big/img:v1"
 	assert_success
