@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,27 +286,57 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
     return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-                         bool sync)
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1) /* <linux/fs.h>; musl's headers lack it */
+#endif
+
+/* The temporary file next to path: path.tmp.PID. */
+static char *tmp_name(const char *path)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+    return xasprintf("%s.tmp.%d", path, (int)getpid());
+}
+
+/* Write data into the temporary file, then rename it over path; with swap, exchange the two
+ * instead (RENAME_EXCHANGE), so that the old inode stays as the temporary file for the next
+ * write, or rename where there is nothing to exchange with or no exchange. */
+static int atomic_write(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                        bool sync, bool swap)
+{
+    _cleanup_free_ char *tmp = tmp_name(path);
     _cleanup_close_ int fd =
         openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return -1;
-    if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
-        int saved = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
+    bool ok = write_all(fd, data, len) >= 0 && (!sync || fsync(fd) == 0);
+    if (ok && swap) {
+        if (syscall(SYS_renameat2, dirfd, tmp, dirfd, path, RENAME_EXCHANGE) == 0)
+            return 0;
+        ok = errno == ENOENT || errno == EINVAL || errno == ENOSYS;
     }
-    if (renameat(dirfd, tmp, dirfd, path) < 0) {
-        int saved = errno;
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
-    }
-    return 0;
+    if (ok && renameat(dirfd, tmp, dirfd, path) == 0)
+        return 0;
+    int saved = errno;
+    unlinkat(dirfd, tmp, 0);
+    errno = saved;
+    return -1;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         bool sync)
+{
+    return atomic_write(dirfd, path, data, len, mode, sync, false);
+}
+
+int write_file_swap_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                       bool sync)
+{
+    return atomic_write(dirfd, path, data, len, mode, sync, true);
+}
+
+void write_file_swap_done(int dirfd, const char *path)
+{
+    _cleanup_free_ char *tmp = tmp_name(path);
+    unlinkat(dirfd, tmp, 0);
 }
 
 int write_file_at(int dirfd, const char *path, const char *data)

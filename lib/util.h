@@ -79,6 +79,13 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 /* Write a file atomically: temp file in the same dir, fsync (if sync), rename. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          bool sync);
+/* The same for a file one process rewrites many times (the monitor's state): the old inode is
+ * kept as path.tmp.PID and rewritten by the next call (RENAME_EXCHANGE), instead of a new inode
+ * per write; write_file_swap_done removes it when the process is done with a path that stays.
+ * A reader that opened the old inode just before a swap may read a prefix of the next write. */
+int write_file_swap_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                       bool sync);
+void write_file_swap_done(int dirfd, const char *path);
 /* Write a small string to an existing file (cgroup knobs, /proc files). */
 int write_file_at(int dirfd, const char *path, const char *data);
 /* mkdir -p (mode for created components); EEXIST is not an error. */

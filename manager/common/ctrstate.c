@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,10 +356,6 @@ static int state_write_in_place(int dirfd, char *buf, size_t n, size_t cap, bool
     return saved ? -1 : 0;
 }
 
-#ifndef RENAME_EXCHANGE
-#define RENAME_EXCHANGE (1 << 1) /* <linux/fs.h>; musl's headers lack it */
-#endif
-
 static bool reuse_inode;
 
 void ctr_state_reuse_inode(bool on)
@@ -368,47 +363,9 @@ void ctr_state_reuse_inode(bool on)
     reuse_inode = on;
 }
 
-static void spare_name(char *buf, size_t len)
-{
-    snprintf(buf, len, CTR_STATE_FILE ".tmp.%d", (int)getpid());
-}
-
 void ctr_state_drop_spare(int dirfd)
 {
-    char tmp[64];
-    spare_name(tmp, sizeof(tmp));
-    unlinkat(dirfd, tmp, 0);
-}
-
-/* The atomic write with a spare: the new state goes into state.tmp.PID (created once, then
- * truncated and rewritten) and is swapped with the current one by RENAME_EXCHANGE, so the old
- * inode becomes the next write's spare. On an ext4 without a journal a new inode costs ~120 us
- * under churn (recently deleted inodes are skipped one by one), a rewrite a few. Without an
- * existing state, or on a filesystem without the exchange, it is a plain rename. */
-static int state_write_exchange(int dirfd, const char *buf, size_t n, bool sync)
-{
-    char tmp[64];
-    spare_name(tmp, sizeof(tmp));
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -1;
-    if (write_all(fd, buf, n) < 0 || (sync && fsync(fd) < 0)) {
-        int saved = errno;
-        close(fd);
-        unlinkat(dirfd, tmp, 0);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
-    if (syscall(SYS_renameat2, dirfd, tmp, dirfd, CTR_STATE_FILE, RENAME_EXCHANGE) == 0)
-        return 0;
-    if ((errno == ENOENT || errno == EINVAL || errno == ENOSYS) &&
-        renameat(dirfd, tmp, dirfd, CTR_STATE_FILE) == 0)
-        return 0;
-    int saved = errno;
-    unlinkat(dirfd, tmp, 0);
-    errno = saved;
-    return -1;
+    write_file_swap_done(dirfd, CTR_STATE_FILE);
 }
 
 int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync)
@@ -419,8 +376,10 @@ int ctr_state_write(int dirfd, const struct ctr_state *st, bool sync)
         errno = E2BIG;
         return -1;
     }
-    if (reuse_inode ? state_write_exchange(dirfd, buf, (size_t)n, sync) == 0
-                    : write_file_atomic_at(dirfd, CTR_STATE_FILE, buf, (size_t)n, 0644, sync) == 0)
+    /* the monitor's: on an ext4 without a journal a new inode costs ~120 us while others are
+     * being freed (recently deleted ones are skipped one by one), a rewrite a few */
+    if ((reuse_inode ? write_file_swap_at : write_file_atomic_at)(dirfd, CTR_STATE_FILE, buf,
+                                                                 (size_t)n, 0644, sync) == 0)
         return 0;
     if (errno != ENOSPC && errno != EDQUOT)
         return -1;

@@ -624,6 +624,14 @@ static bool restart_wanted(void)
     return true;
 }
 
+/* The delete finish() started, if it still runs. */
+static void wait_delete(pid_t *pid)
+{
+    if (*pid > 0)
+        rt_wait(*pid);
+    *pid = -1;
+}
+
 /* 6: record the exit, clean up, tell the clients. */
 static NORETURN void finish(void)
 {
@@ -674,9 +682,7 @@ static NORETURN void finish(void)
     unlinkat(m.runfd, "pid", 0);
     unlinkat(m.runfd, "runtime.log", 0);
     if (have && !st.auto_remove) {
-        if (del_pid > 0)
-            rt_wait(del_pid); /* "cleaned" says the runtime's part is gone too */
-        del_pid = -1;
+        wait_delete(&del_pid); /* "cleaned" says the runtime's part is gone too */
         st.cleaned = true;
         st.monitor_pid = 0;
         st.monitor_start = 0;
@@ -687,14 +693,11 @@ static NORETURN void finish(void)
         close(lock);
     if (have && st.auto_remove) {
         remove_container();
-        if (del_pid > 0)
-            rt_wait(del_pid);
-        del_pid = -1;
+        wait_delete(&del_pid);
         const char *attrs[] = { "image", st.image, "name", st.name, NULL };
         event_append(m.store_root, "container", "destroy", m.id, attrs);
     }
-    if (del_pid > 0)
-        rt_wait(del_pid);
+    wait_delete(&del_pid);
     mreport_send(&m.srv);
     srv_finish(&m.srv, code, sig);
     _exit(0);

@@ -90,7 +90,8 @@ int mreport_timeout_ms(void); /* ms left before the timeout; -1 when there is no
 void mreport_timed_out(void); /* the monitor killed the container at the deadline */
 bool mreport_requested(void); /* --report FILE or - was given */
 /* The container ended: build the verdict (stats = `events --stats` output, or NULL), write
- * report.json into ctrfd (unless it is -1) and the --report file. Returns whether the kernel OOM-killed a process. */
+ * report.json into ctrfd (unless it is -1) and the --report file. Returns whether the kernel
+ * OOM-killed a process. */
 bool mreport_finish(int ctrfd, const char *id, const char *name, int code, int sig,
                     const char *stats);
 /* The start failed: the same files, with started=false and the error. */
